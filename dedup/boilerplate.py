@@ -1,0 +1,91 @@
+"""Site chrome and boilerplate: text a site repeats, or that many documents share.
+
+Stage: analyses -> chrome-line flags and boilerplate matches. A *chrome line*
+is a short line (at most ``chrome_max_words`` words) that either
+
+- stands in the document's footer, after its last longer line (``No comments``,
+  ``Post a Comment``, ``Subscribe To Our Weekly Newsletter``), or
+- appears in ``boilerplate_min_docs`` documents or more, or in two documents of
+  one named source (``Share this article`` wherever it stands).
+
+Chrome lines take no part in reuse alignment or TF-IDF. When two documents
+share chrome lines, each run of consecutive shared lines is reported as a
+``boilerplate`` match, apart from reuse and never counted in a pair's score.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from dedup.analyze import DocAnalysis
+from dedup.params import ScanParams
+from dedup.records import Match
+
+
+def chrome_lines(analyses: list[DocAnalysis], params: ScanParams) -> list[np.ndarray]:
+    """Per document, a bool array over its lines: True for chrome lines."""
+    short = [a.line_words <= params.chrome_max_words for a in analyses]
+    docs_with: dict[int, set[int]] = defaultdict(set)
+    for d, a in enumerate(analyses):
+        for h in np.unique(a.line_hashes[short[d] & (a.line_words > 0)]):
+            docs_with[int(h)].add(d)
+    flags = []
+    for d, a in enumerate(analyses):
+        long_lines = np.flatnonzero(~short[d])
+        footer = np.arange(len(a.line_words)) > (long_lines[-1] if len(long_lines) else -1)
+        repeated = np.array([_is_repeated(docs_with.get(int(h), set()), analyses, params)
+                             for h in a.line_hashes], dtype=bool)  # fmt: skip
+        flags.append(short[d] & (a.line_words > 0) & (footer | repeated))
+    return flags
+
+
+def _is_repeated(docs: set[int], analyses: list[DocAnalysis], params: ScanParams) -> bool:
+    if len(docs) >= params.boilerplate_min_docs:
+        return True
+    named = [analyses[d].doc.source for d in docs if analyses[d].doc.source != analyses[d].doc.id]
+    return len(named) != len(set(named))
+
+
+def boilerplate_matches(analyses: list[DocAnalysis], chrome: list[np.ndarray],
+                        params: ScanParams) -> list[Match]:  # fmt: skip
+    """Runs of chrome lines shared by two documents, as ``boilerplate`` matches.
+
+    Lines shared by more than ``params.max_bucket`` documents are not paired
+    (they still count as chrome), which keeps this linear in the corpus size.
+    """
+    where: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for d, a in enumerate(analyses):
+        for line in np.flatnonzero(chrome[d]):
+            where[int(a.line_hashes[line])].append((d, int(line)))
+    shared: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    for places in where.values():
+        if len(places) > params.max_bucket:
+            continue
+        for x in range(len(places)):
+            for y in range(x + 1, len(places)):
+                (da, la), (db, lb) = places[x], places[y]
+                if da != db:
+                    key, lines = ((da, db), (la, lb)) if da < db else ((db, da), (lb, la))
+                    shared[key].append(lines)
+    out = []
+    for (da, db), lines in sorted(shared.items()):
+        a, b = analyses[da], analyses[db]
+        for run in _runs(sorted(set(lines))):
+            (la0, lb0), (la1, lb1) = run[0], run[-1]
+            match = Match(a.doc.id, b.doc.id, int(a.line_starts[la0]), int(a.line_ends[la1]),
+                          int(b.line_starts[lb0]), int(b.line_ends[lb1]), "boilerplate", 1.0)  # fmt: skip
+            out.append(match if a.doc.id < b.doc.id else match.flipped())
+    return out
+
+
+def _runs(lines: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Group shared line pairs that follow each other on both sides."""
+    runs: list[list[tuple[int, int]]] = []
+    for la, lb in lines:
+        if runs and runs[-1][-1] == (la - 1, lb - 1):
+            runs[-1].append((la, lb))
+        else:
+            runs.append([(la, lb)])
+    return runs

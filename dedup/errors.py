@@ -1,0 +1,39 @@
+"""Errors that dedup raises on purpose.
+
+::
+
+    DedupError          base of all of them; the CLI prints one line and exits 2
+    ├── InputError      a file or record cannot be read: names the file and line
+    └── ParamError      a parameter is out of range: names it, its constraint and the value
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class DedupError(Exception):
+    """Base of every error dedup raises on purpose."""
+
+
+class InputError(DedupError):
+    """A file or one of its records cannot be read.
+
+    Parameters
+    ----------
+    path : Path or str
+        The file (or the folder) at fault.
+    line : int or None
+        1-based line (or record) number inside ``path``, when there is one.
+    problem : str
+        What is wrong and, where it helps, what to do about it.
+    """
+
+    def __init__(self, path: Path | str, line: int | None, problem: str) -> None:
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: {problem}")
+        self.path, self.line, self.problem = Path(path), line, problem
+
+
+class ParamError(DedupError, ValueError):
+    """A parameter value is outside its documented range."""

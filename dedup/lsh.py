@@ -1,0 +1,98 @@
+"""LSH banding over MinHash signatures: candidate pairs above a Jaccard threshold.
+
+Stage: signatures -> candidate pairs. Semantics are datasketch's ``MinHashLSH``:
+the band layout ``(b, r)`` minimizes the equally weighted false-positive and
+false-negative probability mass around the threshold (the same integrals and
+search as datasketch), band ``i`` is signature columns ``[i*r, (i+1)*r)``, and
+two sets are candidates when any band is identical. Banding runs over all
+signatures at once: hash each band, sort, group.
+
+Buckets holding more than ``max_bucket`` items (a stock phrase shared by very
+many documents) are not expanded into pairs, which keeps candidate generation
+below ``b * n * max_bucket`` pairs; the count of such buckets is returned.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from scipy.integrate import quad
+
+from dedup.shingle import fmix64
+
+
+def _false_positive(threshold: float, b: int, r: int) -> float:
+    return float(quad(lambda s: 1 - (1 - s ** float(r)) ** float(b), 0.0, threshold)[0])
+
+
+def _false_negative(threshold: float, b: int, r: int) -> float:
+    return float(quad(lambda s: 1 - (1 - (1 - s ** float(r)) ** float(b)), threshold, 1.0)[0])
+
+
+@lru_cache(maxsize=64)
+def band_layout(threshold: float, num_perm: int) -> tuple[int, int]:
+    """``(bands, rows)`` for a Jaccard threshold, as ``datasketch.MinHashLSH`` chooses them."""
+    best, layout = float("inf"), (0, 0)
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            error = 0.5 * _false_positive(threshold, b, r) + 0.5 * _false_negative(threshold, b, r)
+            if error < best:
+                best, layout = error, (b, r)
+    return layout
+
+
+def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """64-bit key of each band of each signature, shape (n, bands)."""
+    n = sigs.shape[0]
+    cols = sigs[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
+    acc = np.zeros((n, bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(rows):
+            acc = fmix64(acc * np.uint64(0x9E3779B97F4A7C15) + cols[:, :, j])
+    return acc
+
+
+def candidate_pairs(keys: np.ndarray, *, max_bucket: int,
+                    groups: np.ndarray | None = None) -> tuple[np.ndarray, int]:  # fmt: skip
+    """Pairs of rows sharing any band key.
+
+    Parameters
+    ----------
+    keys : ndarray of uint64, shape (n, bands)
+        From :func:`band_keys`.
+    max_bucket : int
+        Buckets with more rows than this are skipped.
+    groups : ndarray of int, shape (n,), optional
+        Group of each row (its document); pairs inside one group are dropped.
+
+    Returns
+    -------
+    pairs : ndarray of int64, shape (k, 2)
+        Unique ``(i, j)`` with ``i < j``, sorted.
+    skipped : int
+        Number of buckets skipped for size.
+    """
+    n, bands = keys.shape
+    found: list[np.ndarray] = []
+    skipped = 0
+    for band in range(bands):
+        order = np.argsort(keys[:, band], kind="stable")
+        sorted_keys = keys[order, band]
+        cut = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
+        starts = np.concatenate(([0], cut))
+        sizes = np.diff(np.concatenate((starts, [n])))
+        skipped += int(np.sum(sizes > max_bucket))
+        for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_bucket)]):
+            first = starts[sizes == size]
+            i, j = np.triu_indices(int(size), 1)
+            found.append(
+                np.stack([order[first[:, None] + i], order[first[:, None] + j]], -1).reshape(-1, 2)
+            )
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64), skipped
+    pairs = np.sort(np.concatenate(found), axis=1).astype(np.int64)
+    if groups is not None:
+        pairs = pairs[groups[pairs[:, 0]] != groups[pairs[:, 1]]]
+    pairs = np.unique(pairs, axis=0)
+    return pairs, skipped

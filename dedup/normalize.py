@@ -1,0 +1,118 @@
+"""Normalize text for matching, keeping a map back to the original offsets.
+
+Stage: original text -> :class:`NormalizedText`. Applied: markup entities
+decoded, Unicode NFKC, typographic quotes and dashes folded to ASCII, runs of
+white space (non-breaking and other spaces included) folded to one space -- or
+to one newline when the run holds a line break, so that paragraphs survive --,
+invisible format characters dropped, and case folded.
+
+Normalization changes lengths (``ﬁ`` becomes ``fi``, ``ß`` becomes ``ss``,
+``&amp;`` becomes ``&``); ``bounds`` maps every normalized position back, so a
+span found in the normalized text is reported exactly in the original.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+_QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u2035\u0060\u00b4"), "'")
+_QUOTES |= dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb"), '"')
+_QUOTES |= dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"), "-")
+_FOLD = str.maketrans(_QUOTES)
+_LINE_BREAKS = frozenset("\n\r\u2028\u2029\x0b\x0c\x85")
+# Runs that need per-character work: anything outside printable ASCII (with the spaces
+# around it), runs of two or more spaces, and entities. Single spaces stay on the fast path.
+_SPECIAL = re.compile(
+    r" *[^\x20-\x7e][^\x21-\x7e]*|  +|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedText:
+    """Normalized text and the map from its positions to the original's.
+
+    ``bounds[i]`` is the original offset of the boundary before ``text[i]``;
+    ``bounds[len(text)]`` is the original length. ``bounds`` is non-decreasing.
+    """
+
+    text: str
+    bounds: np.ndarray  # int64, shape (len(text) + 1,)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Original ``(start, end)`` of the normalized span ``text[start:end]``."""
+        return int(self.bounds[start]), int(self.bounds[end])
+
+
+def fold(text: str) -> str:
+    """The normalized form of a short string (no offset map); for queries and tests."""
+    return normalize(text).text
+
+
+def normalize(raw: str) -> NormalizedText:
+    """Normalize ``raw`` for matching.
+
+    Parameters
+    ----------
+    raw : str
+        The original text.
+
+    Returns
+    -------
+    NormalizedText
+        ``text`` is what tokenizing and alignment see; ``bounds`` maps back.
+    """
+    pieces: list[str] = []
+    starts: list[np.ndarray] = []
+    pos = 0
+    for m in _SPECIAL.finditer(raw):
+        if m.start() > pos:
+            pieces.append(raw[pos : m.start()].lower())
+            starts.append(np.arange(pos, m.start(), dtype=np.int64))
+        out, out_starts = _special_run(m.group(), m.start())
+        pieces.append(out)
+        starts.append(np.asarray(out_starts, dtype=np.int64))
+        pos = m.end()
+    if pos < len(raw):
+        pieces.append(raw[pos:].lower())
+        starts.append(np.arange(pos, len(raw), dtype=np.int64))
+    starts.append(np.array([len(raw)], dtype=np.int64))
+    return NormalizedText("".join(pieces), np.concatenate(starts))
+
+
+def _special_run(run: str, offset: int) -> tuple[str, list[int]]:
+    """Normalize one run of special characters; return it with each output char's start."""
+    if run[0] == "&" and run[-1] == ";":
+        decoded = html.unescape(run)
+        if decoded != run:
+            text, _ = _special_run(decoded, 0) if decoded.strip() else (" ", [0])
+            return text, [offset] * len(text)
+        return run.lower(), list(range(offset, offset + len(run)))
+    out: list[str] = []
+    out_starts: list[int] = []
+    i = 0
+    while i < len(run):
+        ch = run[i]
+        if ch.isspace() or ch in _LINE_BREAKS:
+            j = i
+            while j < len(run) and (run[j].isspace() or run[j] in _LINE_BREAKS):
+                j += 1
+            out.append("\n" if any(c in _LINE_BREAKS for c in run[i:j]) else " ")
+            out_starts.append(offset + i)
+            i = j
+            continue
+        j = i + 1  # a base character and the combining marks that follow it
+        while j < len(run) and unicodedata.combining(run[j]):
+            j += 1
+        folded = unicodedata.normalize("NFKC", run[i:j]).translate(_FOLD).casefold()
+        folded = "".join(c for c in folded if unicodedata.category(c) != "Cf")
+        if folded.isspace():
+            folded = " "
+        out.append(folded)
+        out_starts.extend([offset + i] * len(folded))
+        i = j
+    return "".join(out), out_starts

@@ -1,0 +1,129 @@
+"""ScanParams: every tunable of a scan, with its default and unit, validated once.
+
+Defaults come from the labeled benchmark (``benchmarks/accuracy.py``), never
+from one seed text; the README says how each was chosen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from dedup.errors import ParamError
+
+
+def _check_int(name: str, value: object, *, low: int, high: int | None = None) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < low
+        or (high is not None and value > high)
+    ):
+        bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
+        raise ParamError(f"The {name!r} parameter must be an int {bound}. Got {value!r} instead.")
+
+
+def _check_unit_interval(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        raise ParamError(
+            f"The {name!r} parameter must be a float in [0, 1]. Got {value!r} instead."
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanParams:
+    """Every knob of :func:`dedup.scan`.
+
+    Parameters
+    ----------
+    shingle_words : int
+        Words per document shingle (document MinHash and Jaccard).
+    num_perm : int
+        MinHash permutations, for documents and passages.
+    seed : int
+        Seed of the permutations, as in ``datasketch.MinHash(seed=...)``.
+    doc_threshold : float
+        LSH Jaccard threshold between documents' shingle sets (near-duplicates).
+    passage_threshold : float
+        LSH Jaccard threshold between passages' sets of content-word stems; low,
+        so that reworded sentences meet; verification then rejects mere topic.
+    passage_min_words : int
+        Content words a passage needs to be matched on its own.
+    match_similarity : float
+        Rare-word weighted Dice similarity (IDF weights) a passage pair needs.
+    match_containment : float
+        Weighted containment of the smaller passage in the larger that also
+        accepts a pair (a sentence merged into, or split from, a longer one).
+    match_min_weight : float
+        Summed IDF weight of shared words a passage pair needs at the least,
+        so that two short sentences do not match on one name.
+    light_similarity : float
+        Word-sequence similarity (difflib ratio) from which a match is ``light``
+        rather than ``heavy``; ``verbatim`` needs identical word sequences.
+    chrome_max_words : int
+        Lines of at most this many words outside a document's body (or repeated
+        across documents) are site chrome; matches made only of them are boilerplate.
+    boilerplate_min_docs : int
+        Documents a short line must appear in to be boilerplate wherever it stands.
+    max_bucket : int
+        LSH buckets holding more passages than this are skipped (reported), which
+        bounds candidate generation for stock phrases shared by very many documents.
+    tfidf_floor : float
+        TF-IDF cosine from which a pair with no reuse is still reported.
+    family_containment : float
+        Containment (either direction) that puts two documents in one story family.
+    """
+
+    shingle_words: int = 5
+    num_perm: int = 128
+    seed: int = 1
+    doc_threshold: float = 0.5
+    passage_threshold: float = 0.3
+    passage_min_words: int = 3
+    match_similarity: float = 0.5
+    match_containment: float = 0.75
+    match_min_weight: float = 2.0
+    light_similarity: float = 0.6
+    chrome_max_words: int = 8
+    boilerplate_min_docs: int = 3
+    max_bucket: int = 200
+    tfidf_floor: float = 0.3
+    family_containment: float = 0.2
+
+    def __post_init__(self) -> None:
+        _check_int("shingle_words", self.shingle_words, low=1, high=32)
+        _check_int("num_perm", self.num_perm, low=2, high=1024)
+        _check_int("seed", self.seed, low=0, high=2**32 - 1)
+        _check_int("passage_min_words", self.passage_min_words, low=1)
+        _check_int("chrome_max_words", self.chrome_max_words, low=0)
+        _check_int("boilerplate_min_docs", self.boilerplate_min_docs, low=2)
+        _check_int("max_bucket", self.max_bucket, low=2)
+        for name in ("doc_threshold", "passage_threshold", "match_similarity",
+                     "match_containment", "light_similarity", "tfidf_floor",
+                     "family_containment"):  # fmt: skip
+            _check_unit_interval(name, getattr(self, name))
+        if (
+            isinstance(self.match_min_weight, bool)
+            or not isinstance(self.match_min_weight, int | float)
+            or self.match_min_weight < 0
+        ):
+            raise ParamError(
+                "The 'match_min_weight' parameter must be a float >= 0. "
+                f"Got {self.match_min_weight!r} instead."
+            )
+
+    @classmethod
+    def from_kwargs(cls, **kwargs: Any) -> ScanParams:
+        """Build from keywords, naming any that is not a parameter."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(kwargs) - known)
+        if unknown:
+            raise ParamError(
+                f"Unknown parameter(s) {', '.join(map(repr, unknown))}; "
+                f"valid ones: {', '.join(sorted(known))}."
+            )
+        return cls(**kwargs)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict, for JSON output and for the index's stored parameters."""
+        return asdict(self)

@@ -1,0 +1,132 @@
+"""Tokens, content-word features and shingles as hash arrays.
+
+Stage: normalized text -> :class:`Tokens` (spans and 64-bit hashes) -> word
+n-gram shingle hashes and content-word feature hashes.
+
+Hashing is vectorized: a token's hash is a polynomial over its code points,
+read from prefix sums (``G[i] = sum_{j<i} c_j Q^j`` mod 2^64), so there is no
+Python work per shingle. Chinese and Japanese characters are tokens of their
+own, so word shingles over them are character shingles.
+
+A content word is a token that is not an English stopword and is longer than
+one character (digits always count). Its feature is its first six characters:
+truncation is a crude stemmer, but it needs no language model and merges
+``guarantee``/``guarantees``/``guaranteed`` as a reader would.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
+_Q = np.uint64(0x100000001B3)  # FNV-64 prime: odd, so invertible mod 2^64
+_Q_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
+_R = np.uint64(0x9E3779B97F4A7C15)
+STEM_CHARS = 6
+
+
+def fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finalizer, element-wise (a bijection on uint64)."""
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """Tokens of a normalized text: half-open spans and hashes, arrays of equal length."""
+
+    starts: np.ndarray  # int64, offsets into the normalized text
+    ends: np.ndarray  # int64
+    hashes: np.ndarray  # uint64, hash of the whole token
+    stems: np.ndarray  # uint64, hash of the token's first STEM_CHARS characters
+    content: np.ndarray  # bool, True for content words
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+
+def _prefix_tables(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Code points, polynomial prefix sums and inverse powers of ``text`` (mod 2^64)."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        powers = np.cumprod(np.full(len(codes) + 1, _Q, dtype=np.uint64), dtype=np.uint64)
+        powers = np.concatenate(([np.uint64(1)], powers[:-2]))
+        inv_powers = np.cumprod(np.full(len(codes) + 1, _Q_INV, dtype=np.uint64), dtype=np.uint64)
+        inv_powers = np.concatenate(([np.uint64(1)], inv_powers[:-1]))
+        prefix = np.concatenate(([np.uint64(0)], np.cumsum(codes * powers, dtype=np.uint64)))
+    return codes, prefix, inv_powers
+
+
+def _span_hashes(prefix: np.ndarray, inv_powers: np.ndarray, starts: np.ndarray,
+                 ends: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Hash of ``text[s:e]`` for every span: the same string gives the same hash anywhere."""
+    with np.errstate(over="ignore"):
+        raw = (prefix[ends] - prefix[starts]) * inv_powers[starts]
+        return fmix64(raw ^ (ends - starts).astype(np.uint64))
+
+
+def _token_spans(text: str) -> tuple[np.ndarray, np.ndarray]:
+    spans = np.array([m.span() for m in _TOKEN.finditer(text)], dtype=np.int64).reshape(-1, 2)
+    return spans[:, 0], spans[:, 1]
+
+
+def tokenize(text: str) -> Tokens:
+    """Tokenize normalized ``text`` and hash every token.
+
+    Returns
+    -------
+    Tokens
+        One entry per token, in text order.
+    """
+    starts, ends = _token_spans(text)
+    codes, prefix, inv_powers = _prefix_tables(text)
+    hashes = _span_hashes(prefix, inv_powers, starts, ends)
+    stems = _span_hashes(prefix, inv_powers, starts, np.minimum(ends, starts + STEM_CHARS))
+    first = codes[starts]
+    is_digit = (first >= 48) & (first <= 57)
+    content = (((ends - starts) > 1) | is_digit | (first >= 0x3040)) & ~np.isin(
+        hashes, _STOP_HASHES
+    )
+    return Tokens(starts, ends, hashes, stems, content)
+
+
+def shingles(token_hashes: np.ndarray, n: int) -> np.ndarray:
+    """Hashes of the word n-grams of a token sequence (one n-gram if there are fewer tokens).
+
+    Parameters
+    ----------
+    token_hashes : ndarray of uint64, shape (t,)
+    n : int
+        Tokens per shingle.
+
+    Returns
+    -------
+    ndarray of uint64, shape (max(t - n + 1, 1),) or (0,) when t == 0
+    """
+    t = len(token_hashes)
+    if t == 0:
+        return np.zeros(0, dtype=np.uint64)
+    n = min(n, t)
+    acc = np.zeros(t - n + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            acc = acc * _R + token_hashes[k : t - n + 1 + k]
+    return fmix64(acc)
+
+
+def _stop_hashes() -> np.ndarray:
+    text = " ".join(sorted(ENGLISH_STOP_WORDS))
+    starts, ends = _token_spans(text)
+    _, prefix, inv_powers = _prefix_tables(text)
+    return np.unique(_span_hashes(prefix, inv_powers, starts, ends))
+
+
+_STOP_HASHES = _stop_hashes()
