@@ -23,13 +23,21 @@ from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import jaccard, signatures
 from dedup.params import ScanParams
 from dedup.records import Document, DocumentScore, Match, ScanResult
-from dedup.score import corpus_score, cosine_pairs, covered_chars, pair_scores, source_scores, tfidf_matrix
+from dedup.score import (
+    corpus_score,
+    cosine_pairs,
+    covered_chars,
+    pair_scores,
+    source_scores,
+    tfidf_matrix,
+)
 from dedup.shingle import shingles
 
 log = logging.getLogger(__name__)
 
 
-def scan(documents: Iterable[Document], params: ScanParams | None = None, **kwargs: Any) -> ScanResult:
+def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
+         workers: int | None = None, **kwargs: Any) -> ScanResult:  # fmt: skip
     """Find reused passages between documents and rank how close each pair is.
 
     Parameters
@@ -38,6 +46,9 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, **kwar
         Ids must be unique.
     params : ScanParams, optional
         All tunables; keywords (``passage_threshold=0.4``) build one instead.
+    workers : int, optional
+        Processes for the CPU-heavy stages (default: all cores). The result is
+        the same whatever the number.
 
     Returns
     -------
@@ -61,7 +72,9 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, **kwar
     doc_pairs |= _near_duplicate_documents(doc_sigs, params)
     matches: list[Match] = []
     for i, j in sorted(doc_pairs):
-        matches += align(analyses[i], analyses[j], weights, params, usable_a=usable[i], usable_b=usable[j])
+        matches += align(
+            analyses[i], analyses[j], weights, params, usable_a=usable[i], usable_b=usable[j]
+        )
     matches += boilerplate_matches(analyses, chrome, params)
     matches.sort(key=lambda m: (m.a, m.b, m.a_start, m.b_start, m.kind))
     return _result(docs, analyses, usable, matches, doc_pairs, doc_sigs, params, skipped)
@@ -80,12 +93,18 @@ def _feature_weights(analyses: list[DocAnalysis], usable: list[np.ndarray]):  # 
     per_passage = [a.passage_features(k) for a, u in zip(analyses, usable, strict=True)
                    for k in np.flatnonzero(u)]  # fmt: skip
     n = max(len(per_passage), 1)
-    keys, counts = np.unique(np.concatenate([*per_passage, np.zeros(0, np.uint64)]), return_counts=True)
+    keys, counts = np.unique(
+        np.concatenate([*per_passage, np.zeros(0, np.uint64)]), return_counts=True
+    )
     idf = np.log((n + 1) / (counts + 1)) / np.log(n + 1)
 
     def weights(features: np.ndarray) -> np.ndarray:
         pos = np.clip(np.searchsorted(keys, features), 0, max(len(keys) - 1, 0))
-        found = (pos < len(keys)) & (keys[pos] == features) if len(keys) else np.zeros(len(features), bool)
+        found = (
+            (pos < len(keys)) & (keys[pos] == features)
+            if len(keys)
+            else np.zeros(len(features), bool)
+        )
         return np.where(found, idf[pos] if len(keys) else 0.0, 1.0)
 
     return weights
@@ -156,7 +175,9 @@ def _result(docs: list[Document], analyses: list[DocAnalysis], usable: list[np.n
     )
 
 
-def _covered_by_kind(docs: list[Document], matches: list[Match]) -> tuple[dict[str, int], dict[str, int]]:
+def _covered_by_kind(
+    docs: list[Document], matches: list[Match]
+) -> tuple[dict[str, int], dict[str, int]]:
     spans: dict[tuple[str, bool], list[tuple[int, int]]] = {}
     for m in matches:
         boiler = m.kind == "boilerplate"

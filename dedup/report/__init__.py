@@ -1,0 +1,1 @@
+"""Renderers of a :class:`~dedup.records.ScanResult`: terminal, JSON/CSV, HTML."""

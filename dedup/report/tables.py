@@ -1,0 +1,79 @@
+"""JSON and CSV renderings of a ScanResult (the schema is documented in the README).
+
+Files are written to a temporary name beside the target and renamed into place,
+so an interrupted run never leaves a half-written output.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from dedup.records import ScanResult
+
+PAIR_FIELDS = ["a", "b", "rank", "score", "tfidf_cosine", "jaccard", "containment_ab",
+               "containment_ba", "reused_chars"]  # fmt: skip
+MATCH_FIELDS = ["a", "b", "a_start", "a_end", "b_start", "b_end", "kind", "score"]
+
+
+def result_dict(result: ScanResult) -> dict[str, Any]:
+    """The JSON document: documents, pairs (by rank), matches, sources, families, corpus, params."""
+    extra = {d.id: dict(d.extra) for d in result.documents}
+    return {
+        "documents": [
+            {**asdict(s), **({"extra": extra[s.id]} if extra[s.id] else {})}
+            for s in result.document_scores
+        ],  # fmt: skip
+        "pairs": [asdict(p) for p in result.pairs],
+        "matches": [{**asdict(m), "shared_words": list(m.shared_words)} for m in result.matches],
+        "sources": [asdict(s) for s in result.sources],
+        "families": [{**asdict(f), "members": list(f.members)} for f in result.families],
+        "corpus": asdict(result.corpus),
+        "params": dict(result.params),
+        "stats": dict(result.stats),
+    }
+
+
+def to_json(result: ScanResult) -> str:
+    """Deterministic JSON text: the same result gives byte-identical output."""
+    return json.dumps(result_dict(result), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def _csv_text(rows: list[dict[str, Any]], fields: list[str]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(result: ScanResult, path: Path) -> None:
+    """Write the JSON document to ``path``."""
+    write_atomic(path, to_json(result))
+
+
+def write_csv(result: ScanResult, folder: Path) -> None:
+    """Write ``pairs.csv`` and ``matches.csv`` into ``folder``."""
+    data = result_dict(result)
+    write_atomic(Path(folder) / "pairs.csv", _csv_text(data["pairs"], PAIR_FIELDS))
+    write_atomic(Path(folder) / "matches.csv", _csv_text(data["matches"], MATCH_FIELDS))
