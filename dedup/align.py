@@ -16,8 +16,9 @@ candidate, so this is cheap and misses nothing LSH missed inside it):
    such as ``No.`` that carry no evidence alone) extend a span.
 4. Each span gets a kind from its word sequences: ``verbatim`` when they are
    identical, ``light`` when difflib's ratio >= ``light_similarity``, else
-   ``heavy``; the unmatched ends of a verbatim or light span, when longer than
-   two words, are trimmed off.
+   ``heavy``. When nearly all the words the two spans share form one run of
+   eight words or more, the match is that verbatim run, trimmed to it (a
+   copied clause inside otherwise different sentences).
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ from dedup.params import ScanParams
 from dedup.records import Match, ReuseKind
 
 Weights = Callable[[np.ndarray], np.ndarray]  # feature hashes -> weights in [0, 1]
-_TRIM_MIN_WORDS = 5
+_TRIM_MIN_WORDS = 8  # a verbatim run this long is evidence on its own
+_EDGE_MIN_WORDS = 4  # fewer differing words at an end are an edit, not a boundary
+_OPENING = frozenset("\"'(\u201c\u2018\u00ab")
+_CLOSING = frozenset("\"').,;:!?\u201d\u2019\u00bb\u2026")
+_PARTIAL_SLACK = 0.1  # share of matched words that may lie outside the longest run
 _EVIDENCE_WORDS = 8
 
 
@@ -165,18 +170,42 @@ def _span_match(a: DocAnalysis, b: DocAnalysis, run: list[tuple[int, int]], scor
         matcher = SequenceMatcher(None, words_a, words_b, autojunk=False)
         kind = "light" if matcher.ratio() >= params.light_similarity else "heavy"
         blocks = [blk for blk in matcher.get_matching_blocks() if blk.size]
-        if kind == "light" and blocks:
-            first, last = blocks[0], blocks[-1]
-            if first.a >= _TRIM_MIN_WORDS:
-                a_start = a.token_span(a_lo + first.a, a_lo + first.a + 1)[0]
-            if first.b >= _TRIM_MIN_WORDS:
-                b_start = b.token_span(b_lo + first.b, b_lo + first.b + 1)[0]
-            if len(words_a) - (last.a + last.size) >= _TRIM_MIN_WORDS:
-                a_end = a.token_span(a_lo + last.a, a_lo + last.a + last.size)[1]
-            if len(words_b) - (last.b + last.size) >= _TRIM_MIN_WORDS:
-                b_end = b.token_span(b_lo + last.b, b_lo + last.b + last.size)[1]
+        longest = max(blocks, key=lambda blk: blk.size) if blocks else None
+        if (
+            longest is not None
+            and longest.size >= _TRIM_MIN_WORDS
+            and (longest.size >= (1 - _PARTIAL_SLACK) * sum(blk.size for blk in blocks))
+        ):
+            # One verbatim run inside longer passages: trim the ends that lie far outside it.
+            others = [blk for blk in blocks if blk is not longest]
+            a_start, a_end, a_cut = _trimmed(a, a_lo, a_hi, longest.a, longest.size, a_start, a_end,
+                                             [blk.a for blk in others])  # fmt: skip
+            b_start, b_end, b_cut = _trimmed(b, b_lo, b_hi, longest.b, longest.size, b_start, b_end,
+                                             [blk.b for blk in others])  # fmt: skip
+            if a_cut and b_cut:
+                kind, score = "verbatim", 1.0
     return Match(a.doc.id, b.doc.id, a_start, a_end, b_start, b_end, kind, round(score, 4),
                  _shared_words(a, a_lo, a_hi, b, b_lo, b_hi, weights))  # fmt: skip
+
+
+def _trimmed(d: DocAnalysis, lo: int, hi: int, first: int, size: int, start: int, end: int,
+             other_blocks: list[int]) -> tuple[int, int, bool]:  # fmt: skip
+    """Trim ``[start, end)`` to tokens ``[lo + first, lo + first + size)`` at each end whose
+    outside part has ``_EDGE_MIN_WORDS`` words or more and no other matched words; say
+    whether nothing is left outside the run."""
+    before, after = first, hi - (lo + first + size)
+    matched_before = any(x < first for x in other_blocks)
+    matched_after = any(x > first for x in other_blocks)
+    text = d.doc.text
+    if before >= _EDGE_MIN_WORDS and not matched_before:
+        start, before = d.token_span(lo + first, lo + first + 1)[0], 0
+        while start > 0 and text[start - 1] in _OPENING:
+            start -= 1
+    if after >= _EDGE_MIN_WORDS and not matched_after:
+        end, after = d.token_span(lo + first + size - 1, lo + first + size)[1], 0
+        while end < len(text) and text[end] in _CLOSING:
+            end += 1
+    return start, end, before == 0 and after == 0
 
 
 def _shared_words(a: DocAnalysis, a_lo: int, a_hi: int, b: DocAnalysis, b_lo: int, b_hi: int,

@@ -3,8 +3,9 @@
 Stage: analyses -> chrome-line flags and boilerplate matches. A *chrome line*
 is a short line (at most ``chrome_max_words`` words) that either
 
-- stands in the document's footer, after its last longer line (``No comments``,
-  ``Post a Comment``, ``Subscribe To Our Weekly Newsletter``), or
+- stands in a document's footer, after its last longer line (``No comments``,
+  ``Post a Comment``, ``Subscribe To Our Weekly Newsletter``) -- that line is
+  then chrome wherever it stands, in any document --, or
 - appears in ``boilerplate_min_docs`` documents or more, or in two documents of
   one named source (``Share this article`` wherever it stands).
 
@@ -31,13 +32,20 @@ def chrome_lines(analyses: list[DocAnalysis], params: ScanParams) -> list[np.nda
     for d, a in enumerate(analyses):
         for h in np.unique(a.line_hashes[short[d] & (a.line_words > 0)]):
             docs_with[int(h)].add(d)
-    flags = []
+    footers = []
     for d, a in enumerate(analyses):
         long_lines = np.flatnonzero(~short[d])
         footer = np.arange(len(a.line_words)) > (long_lines[-1] if len(long_lines) else -1)
+        footers.append(footer & short[d] & (a.line_words > 0))
+    footer_hashes = np.unique(np.concatenate(
+        [a.line_hashes[f] for a, f in zip(analyses, footers, strict=True)] + [np.zeros(0, np.uint64)]
+    ))  # fmt: skip
+    flags = []
+    for d, a in enumerate(analyses):
         repeated = np.array([_is_repeated(docs_with.get(int(h), set()), analyses, params)
                              for h in a.line_hashes], dtype=bool)  # fmt: skip
-        flags.append(short[d] & (a.line_words > 0) & (footer | repeated))
+        elsewhere = np.isin(a.line_hashes, footer_hashes)
+        flags.append(short[d] & (a.line_words > 0) & (footers[d] | repeated | elsewhere))
     return flags
 
 

@@ -26,9 +26,11 @@ _QUOTES |= dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uf
 _FOLD = str.maketrans(_QUOTES)
 _LINE_BREAKS = frozenset("\n\r\u2028\u2029\x0b\x0c\x85")
 # Runs that need per-character work: anything outside printable ASCII (with the spaces
-# around it), runs of two or more spaces, and entities. Single spaces stay on the fast path.
+# around it, and an ASCII letter that a combining mark follows), runs of two or more spaces, and entities. Single spaces stay on the fast path.
+_COMBINING = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _SPECIAL = re.compile(
-    r" *[^\x20-\x7e][^\x21-\x7e]*|  +|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+    rf"(?:[\x21-\x7e](?=[{_COMBINING}]))? *[^\x20-\x7e][^\x21-\x7e]*|  +"
+    r"|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
 )
 
 

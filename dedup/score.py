@@ -76,8 +76,8 @@ def pair_scores(ids: Sequence[str], chars: Sequence[int], matches: Sequence[Matc
     least ``floor``. ``matches`` must be oriented with ``a < b`` by position in ``ids``.
     """
     index = {d: k for k, d in enumerate(ids)}
-    spans: dict[tuple[int, int], tuple[list[tuple[int, int]], list[tuple[int, int]]]] = (
-        defaultdict(lambda: ([], []))
+    spans: dict[tuple[int, int], tuple[list[tuple[int, int]], list[tuple[int, int]]]] = defaultdict(
+        lambda: ([], [])
     )
     for m in matches:
         if m.kind != "boilerplate":
@@ -92,10 +92,14 @@ def pair_scores(ids: Sequence[str], chars: Sequence[int], matches: Sequence[Matc
         cab, cba = ca / max(chars[i], 1), cb / max(chars[j], 1)
         cos = cosines.get((i, j), 0.0)
         score = CONTAINMENT_WEIGHT * (cab + cba) / 2 + (1 - CONTAINMENT_WEIGHT) * cos
-        rows.append((round(score, 6), ids[i], ids[j], cos, jaccards.get((i, j), 0.0), cab, cba, max(ca, cb)))
+        rows.append(
+            (round(score, 6), ids[i], ids[j], cos, jaccards.get((i, j), 0.0), cab, cba, max(ca, cb))
+        )
     rows.sort(key=lambda r: (-r[0], r[1], r[2]))
     return [
-        PairScore(a, b, rank, score, round(cos, 6), round(jac, 6), round(cab, 6), round(cba, 6), reused)
+        PairScore(
+            a, b, rank, score, round(cos, 6), round(jac, 6), round(cab, 6), round(cba, 6), reused
+        )
         for rank, (score, a, b, cos, jac, cab, cba, reused) in enumerate(rows, start=1)
     ]
 
@@ -137,7 +141,9 @@ def source_scores(sources: dict[str, str], chars: dict[str, int], matches: Seque
     return out
 
 
-def corpus_score(chars: dict[str, int], reused: dict[str, int], boilerplate: dict[str, int]) -> CorpusScore:
+def corpus_score(
+    chars: dict[str, int], reused: dict[str, int], boilerplate: dict[str, int]
+) -> CorpusScore:
     """Corpus overlap from per-document character counts."""
     total = sum(chars.values())
     reused_total = sum(reused.values())

@@ -1,0 +1,77 @@
+"""Shared test inputs: the seed corpus and generated texts with planted copies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dedup.records import Document
+
+SEEDS = Path(__file__).parent.parent / "seeds"
+
+_SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in ("a", "e", "i", "o", "u", "ar", "en", "ol")]
+# 2,000 pseudo-words: a vocabulary as wide as news text, so random sentences share few words.
+_WORDS = sorted({a + b + c for a in _SYLLABLES[:40] for b in _SYLLABLES[40:90] for c in ("", "n")})[
+    :2000
+]
+_GLUE = "the a of to in and on for with from by at said would could after before".split()
+
+
+def seed_documents() -> list[Document]:
+    """The five seed articles; ids are the three-digit prefixes ("000" ... "004")."""
+    return [
+        Document(p.name[:3], p.read_text(encoding="utf-8"), origin=str(p))
+        for p in sorted(SEEDS.glob("*.txt"))
+    ]
+
+
+def random_sentence(rng: np.random.Generator) -> str:
+    words = [
+        str(rng.choice(_WORDS)) if rng.random() < 0.6 else str(rng.choice(_GLUE))
+        for _ in range(int(rng.integers(12, 24)))
+    ]
+    return " ".join(words).capitalize() + "."
+
+
+def random_text(rng: np.random.Generator, sentences: int) -> str:
+    paragraphs = []
+    while sentences > 0:
+        n = min(sentences, int(rng.integers(2, 5)))
+        paragraphs.append(" ".join(random_sentence(rng) for _ in range(n)))
+        sentences -= n
+    return "\n\n".join(paragraphs)
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+def plant_copy(
+    rng: np.random.Generator, copy_sentences: int = 4
+) -> tuple[Document, Document, Span, Span]:
+    """A donor text and a host text holding a verbatim copy of some of the donor's sentences.
+
+    Returns host, donor, the copy's span in the host and its span in the donor.
+    """
+    donor_text = random_text(rng, 20)
+    sentences = [s + "." for s in donor_text.replace("\n\n", " ").split(". ") if s]
+    sentences[-1] = sentences[-1].rstrip(".")
+    first = int(rng.integers(0, len(sentences) - copy_sentences))
+    copied = " ".join(sentences[first : first + copy_sentences])
+    donor_start = donor_text.index(sentences[first][:40])
+    donor_end = donor_text.index(sentences[first + copy_sentences - 1]) + len(
+        sentences[first + copy_sentences - 1]
+    )
+    before, after = random_text(rng, 6), random_text(rng, 6)
+    host_text = f"{before}\n\n{copied}\n\n{after}"
+    host_start = len(before) + 2
+    return (
+        Document("host", host_text),
+        Document("donor", donor_text),
+        Span(host_start, host_start + len(copied)),
+        Span(donor_start, donor_end),
+    )

@@ -1,0 +1,160 @@
+"""The five seed articles: ranking, offsets, boilerplate and sentence-level recall/precision.
+
+The labels below are a reader's judgement of which sentences of one article
+are reused in the other (written by reading the texts, never taken from the
+detector's output).
+"""
+
+from __future__ import annotations
+
+import pytest
+from helpers import seed_documents
+
+import dedup
+from dedup.records import Match, ScanResult
+from dedup.score import covered_chars
+from dedup.segment import segment
+
+# (sentence of 001 starting with, its counterpart in 004 starting with)
+REUTERS_001_004 = [
+    ("Russia has called for security guarantees", "Russia has begun to lay out"),
+    ("NATO Secretary-General Jens Stoltenberg", "NATO Secretary-General Jens Stoltenberg"),
+    ("Moscow has dismissed fears", "Moscow dismisses such claims"),
+    ("NATO allies say the talks", "They are the highest-profile attempt"),
+    ("\"Let's be clear", "\u201cLet\u2019s be clear"),
+    ('"We are committed to using diplomacy', "We are committed to using diplomacy"),
+    ('"We want to see', "\u201cWe want to see"),
+    ("Russia withdraw its forces", "Russia pulling back its forces"),
+    ("NATO diplomats say", "NATO diplomats say"),
+    ("The Allies are ready to negotiate", "Allies are ready to negotiate"),
+    ("But NATO allies say many", "But the NATO allies say that many"),
+    ("On Tuesday, Russia was gloomy", "Russia staged live-fire exercises"),
+    ("Grushko, Russia's former ambassador", "Mr Grushko, a former Russian ambassador"),
+    ("His direct counterpart", "His direct colleague"),
+    ("NATO has no immediate plans", "NATO has no immediate plans"),
+    ("Talks will continue", "Talks will continue"),
+    ('"Our main goal is', "\u201cOur main goal is"),
+    ("I think it is worth noting", "I think it is worth noting"),
+]
+
+# (sentence of 003 from the AFP story, its counterpart in 000)
+AFP_003_000 = [
+    ("The United States and its European allies", "BRUSSELS-Russia laid out"),
+    ("Envoys from Washington and Moscow", "Envoys from Moscow and Washington"),
+    ("US President Joe Biden's spokeswoman", "White House spokeswoman Jen Psaki said:"),
+    ("Ukraine's President Volodymyr Zelensky", "Ukrainian President Volodymyr Zelensky"),
+    ("The French presidency said", "The French presidency said"),
+    ('"We trust our partners', "Sergiy Nykyforov, Zelensky's spokesman"),
+    ("US negotiator Deputy Secretary of State", "Wendy Sherman, deputy secretary"),
+    ('"The United States is committed', '"The US is committed'),
+    ("After more than seven hours", "After seven hours of talks"),
+    ("At NATO, Russia will be represented", "On Wednesday in Brussels, Russia was represented"),
+    ("Moscow\u2019s demands include", "Moscow's demands included"),
+    ("The allies have long insisted", "Western allies have long insisted"),
+    ("But, speaking after Monday\u2019s talks", "But, speaking after Monday's talks"),
+    ("He said Russia would demand", "But, speaking after Monday's talks"),
+    ("\u201cWe will push for a concrete", '"We will push for a concrete'),
+    ("The new US ambassador to NATO", "Julianne Smith, the new US ambassador"),
+    ("She described the broad themes", "She described the broad themes"),
+]
+
+
+@pytest.fixture(scope="module")
+def result() -> ScanResult:
+    return dedup.scan(seed_documents())
+
+
+def _sentence(text: str, prefix: str) -> tuple[int, int]:
+    spans = [(s.start, s.end) for s in segment(text) if text[s.start : s.end].startswith(prefix)]
+    assert spans, f"no sentence starts with {prefix!r}"
+    return spans[0]
+
+
+def _covers(matches: list[Match], a_span: tuple[int, int], b_span: tuple[int, int]) -> bool:
+    """Some match covers at least half of each sentence."""
+
+    def half(start: int, end: int, span: tuple[int, int]) -> bool:
+        return min(end, span[1]) - max(start, span[0]) >= (span[1] - span[0]) / 2
+
+    return any(
+        half(m.a_start, m.a_end, a_span) and half(m.b_start, m.b_end, b_span) for m in matches
+    )
+
+
+def test_the_two_rewrite_pairs_rank_first_and_the_blog_pair_in_top_four(result: ScanResult) -> None:
+    top = [{p.a, p.b} for p in result.pairs]
+    assert {frozenset(x) for x in top[:2]} == {frozenset({"000", "003"}), frozenset({"001", "004"})}
+    assert {"000", "002"} in top[:4]
+
+
+def test_every_offset_indexes_the_original_text(result: ScanResult) -> None:
+    assert result.matches
+    for m in result.matches:
+        a, b = result.document(m.a).text, result.document(m.b).text
+        assert 0 <= m.a_start < m.a_end <= len(a) and 0 <= m.b_start < m.b_end <= len(b)
+        assert a[m.a_start : m.a_end].strip() == a[m.a_start : m.a_end]
+        assert b[m.b_start : m.b_end].strip() == b[m.b_start : m.b_end]
+
+
+def test_matches_are_the_same_in_both_orientations_and_any_input_order(result: ScanResult) -> None:
+    reversed_result = dedup.scan(list(reversed(seed_documents())))
+    assert reversed_result.matches == result.matches
+    assert reversed_result.pairs == result.pairs
+    forward = result.matches_between("001", "004")
+    backward = result.matches_between("004", "001")
+    key = lambda m: (m.a_start, m.b_start, m.a_end, m.b_end)  # noqa: E731
+    assert forward and sorted((m.flipped() for m in backward), key=key) == sorted(forward, key=key)
+
+
+def test_blogger_template_lines_are_boilerplate_and_not_reuse(result: ScanResult) -> None:
+    b001, b002 = result.document("001").text, result.document("002").text
+    boiler = [m for m in result.matches_between("001", "002", include_boilerplate=True)
+              if m.kind == "boilerplate"]  # fmt: skip
+    assert len(boiler) == 1
+    [m] = boiler
+    assert b001[m.a_start : m.a_end] == "No comments:\nPost a Comment"
+    assert b002[m.b_start : m.b_end].split() == ["No", "comments:", "Post", "a", "Comment"]
+    footer_start = b001.index("No comments:")
+    reuse = [x for x in result.matches if x.kind != "boilerplate"]
+    assert all(not (x.a == "001" and x.a_end > footer_start) for x in reuse)
+    assert all(not (x.b == "001" and x.b_end > footer_start) for x in reuse)
+
+
+def test_no_boilerplate_counts_toward_a_pair_score(result: ScanResult) -> None:
+    for p in result.pairs:
+        reuse = result.matches_between(p.a, p.b)
+        covered = covered_chars((m.a_start, m.a_end) for m in reuse)
+        assert p.containment_ab == pytest.approx(covered / len(result.document(p.a).text), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "labels"), [("001", "004", REUTERS_001_004), ("003", "000", AFP_003_000)]
+)
+def test_reused_sentences_are_aligned_to_their_counterparts(
+    result: ScanResult, a: str, b: str, labels: list[tuple[str, str]]
+) -> None:
+    ta, tb = result.document(a).text, result.document(b).text
+    matches = result.matches_between(a, b)
+    found = [_covers(matches, _sentence(ta, x), _sentence(tb, y)) for x, y in labels]
+    missed = [x for (x, _), ok in zip(labels, found, strict=True) if not ok]
+    assert sum(found) / len(found) >= 0.8, f"missed: {missed}"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "labels"), [("001", "004", REUTERS_001_004), ("003", "000", AFP_003_000)]
+)
+def test_reported_matches_cover_labeled_sentences(
+    result: ScanResult, a: str, b: str, labels: list[tuple[str, str]]
+) -> None:
+    ta, tb = result.document(a).text, result.document(b).text
+    labeled_a = [_sentence(ta, x) for x, _ in labels]
+    labeled_b = [_sentence(tb, y) for _, y in labels]
+
+    def inside(start: int, end: int, spans: list[tuple[int, int]]) -> int:
+        return sum(max(0, min(end, e) - max(start, s)) for s, e in spans)
+
+    matches = result.matches_between(a, b)
+    total_a = sum(m.a_end - m.a_start for m in matches)
+    total_b = sum(m.b_end - m.b_start for m in matches)
+    assert sum(inside(m.a_start, m.a_end, labeled_a) for m in matches) >= 0.9 * total_a
+    assert sum(inside(m.b_start, m.b_end, labeled_b) for m in matches) >= 0.9 * total_b
