@@ -23,7 +23,10 @@ def render_summary(result: ScanResult, console: Console, *, top_pairs: int = 10,
     )
     table = Table(title="Closest document pairs", header_style="bold")
     for col in ("rank", "a", "b", "score", "tf-idf", "jaccard", "a in b", "b in a", "reused"):
-        table.add_column(col, justify="right" if col not in ("a", "b") else "left")
+        if col in ("a", "b"):
+            table.add_column(col, overflow="fold", min_width=12)
+        else:
+            table.add_column(col, justify="right", no_wrap=True)
     for p in result.pairs[:top_pairs]:
         table.add_row(str(p.rank), escape(p.a), escape(p.b), f"{p.score:.3f}", f"{p.tfidf_cosine:.3f}",
                       f"{p.jaccard:.3f}", f"{p.containment_ab:.0%}", f"{p.containment_ba:.0%}",
