@@ -8,6 +8,7 @@ Public API::
 """
 
 from dedup.errors import DedupError, InputError, ParamError
+from dedup.load import LoadReport, load
 from dedup.params import ScanParams
 from dedup.pipeline import scan
 from dedup.records import (
@@ -30,6 +31,7 @@ __all__ = [
     "DocumentScore",
     "Family",
     "InputError",
+    "LoadReport",
     "Match",
     "PairScore",
     "ParamError",
@@ -37,5 +39,6 @@ __all__ = [
     "ScanResult",
     "SourceScore",
     "__version__",
+    "load",
     "scan",
 ]

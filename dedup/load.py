@@ -1,0 +1,407 @@
+"""Read documents: the first stage, handing an ``Iterator[Document]`` to :func:`dedup.scan`.
+
+Accepted inputs (each path a file or a folder):
+
+- ``.txt`` / ``.txt.gz``: one document; its id is the file name without ``.txt``/``.txt.gz``.
+- ``.jsonl`` / ``.jsonl.gz`` / ``.ndjson``: one document per non-blank line, an object with
+  ``"id"`` (string or integer) and ``"text"`` (string), optionally ``"source"`` and ``"date"``;
+  other fields are kept in ``Document.extra``.
+- ``.csv``: a header with ``id`` and ``text`` columns (optionally ``source``, ``date``; other
+  columns go to ``extra``); quoted fields may hold newlines.
+- ``.parquet``: the same columns, read in record batches (needs pyarrow).
+- A folder: every file above inside it, recursively, in order of relative path. Hidden files
+  and folders and files of other types are skipped and listed in :class:`LoadReport`.
+- A file of another type named directly is read as plain text unless it looks binary.
+
+Text is decoded strictly as UTF-8 unless told otherwise; a BOM (UTF-8, UTF-16, UTF-32) wins over
+``encoding`` and is not part of the text, so offsets into ``Document.text`` count from after it.
+Line ends (CRLF, lone CR) are kept as they are in the file, so offsets index the original text.
+Errors name the file and line; a decoding error also gives the offset of the first bad byte,
+counted from the start of the file (BOM included; for ``.gz``, of the decompressed data).
+Empty and whitespace-only texts are yielded like any other: the pipeline decides what to do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import gzip
+import io
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, cast
+
+from dedup.errors import InputError, ParamError
+from dedup.records import Document
+
+log = logging.getLogger(__name__)
+
+_CSV_FIELD_LIMIT = 2**31 - 1
+ACCEPTED = "dedup reads .txt, .txt.gz, .jsonl, .jsonl.gz, .ndjson, .csv and .parquet files"
+_SNIFF_BYTES = 8192
+_MAGIC = ((b"%PDF-", "a PDF"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+          (b"\x1f\x8b", "gzip-compressed data (only .txt.gz and .jsonl.gz are decompressed)"),
+          (b"PK\x03\x04", "a ZIP archive (.zip, .docx, .xlsx)"))  # fmt: skip
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),  # before UTF-16
+         (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))  # fmt: skip
+_JSON_KINDS = {"dict": "an object", "list": "an array", "str": "a string", "bool": "true/false",
+               "int": "a number", "float": "a number", "NoneType": "null"}  # fmt: skip
+
+
+@dataclass(slots=True)
+class LoadReport:
+    """What :func:`load` read and skipped; not frozen, as it is filled in while iterating.
+
+    Attributes
+    ----------
+    read : int
+        Documents yielded so far.
+    files : int
+        Files read so far (a JSONL, CSV or Parquet file counts once).
+    skipped : list of (str, str)
+        ``(path, reason)`` for every entry of a folder that was not read.
+    """
+
+    read: int = 0
+    files: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    rules: tuple[tuple[re.Pattern[str] | None, str], ...]  # (None, "") is the "folder" rule
+    encoding: str
+    errors: str
+    text_field: str
+    id_field: str
+
+
+def load(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    source_rules: Sequence[str] = (),
+    encoding: str = "utf-8",
+    encoding_errors: str = "strict",
+    text_field: str = "text",
+    id_field: str = "id",
+    report: LoadReport | None = None,
+) -> Iterator[Document]:
+    """Stream the documents of files and folders, one at a time, in input order.
+
+    Parameters
+    ----------
+    paths : path or iterable of paths
+        Files and folders, in the formats listed in the module docstring.
+    source_rules : sequence of str
+        For records without a source: ``"folder"`` (the file's parent folder is the source) or
+        ``"REGEX=SOURCE"`` (``SOURCE`` when ``re.search(REGEX, id)``; the last ``=`` splits).
+        The first rule that applies wins; with none, the source is the id.
+    encoding : str
+        Codec of files without a BOM.
+    encoding_errors : str
+        ``"strict"`` (undecodable bytes are an error) or ``"replace"`` (they become U+FFFD).
+    text_field, id_field : str
+        Names of the text and id fields in JSONL, CSV and Parquet records.
+    report : LoadReport, optional
+        Filled in as the iterator runs: counts and the folder entries skipped, with reasons.
+
+    Returns
+    -------
+    Iterator of Document
+        ``origin`` is ``path`` (text file), ``path:line`` (JSONL; CSV: the line where the
+        record starts) or ``path#row`` (Parquet, 1-based).
+
+    Raises
+    ------
+    ParamError
+        At the call: no paths, an unknown codec or error handler, a malformed source rule.
+    InputError
+        At the call, for a missing path; while iterating, for an unreadable file or record,
+        naming file and line. Duplicate ids do not stop the iteration: after the last document
+        one error lists every duplicated id with where each copy came from.
+    """
+    todo = [Path(paths)] if isinstance(paths, str | os.PathLike) else [Path(p) for p in paths]
+    if not todo:
+        raise ParamError("The 'paths' parameter must name at least one file or folder. Got none.")
+    for path in todo:
+        if not path.exists():
+            raise InputError(path, None, "no such file or folder")
+    try:
+        codecs.lookup(encoding)
+        codecs.lookup_error(encoding_errors)
+    except LookupError as exc:
+        raise ParamError(f"Unknown encoding or encoding error handler: {exc}.") from None
+    rules = [source_rules] if isinstance(source_rules, str) else source_rules
+    opts = _Options(tuple(map(_parse_rule, rules)), encoding, encoding_errors, text_field, id_field)
+    return _load(todo, opts, LoadReport() if report is None else report)
+
+
+def _parse_rule(rule: str) -> tuple[re.Pattern[str] | None, str]:
+    if rule == "folder":
+        return None, ""
+    pattern, eq, source = rule.rpartition("=")
+    if not (eq and pattern and source):
+        raise ParamError(f"A source rule must be 'folder' or 'REGEX=SOURCE'. Got {rule!r} instead.")
+    try:
+        return re.compile(pattern), source
+    except re.error as exc:
+        raise ParamError(f"The source rule {rule!r} has an invalid regex: {exc}.") from None
+
+
+def _load(paths: list[Path], opts: _Options, report: LoadReport) -> Iterator[Document]:
+    seen: dict[str, str] = {}
+    dupes: dict[str, list[str]] = {}
+    first_dupe = paths[0]  # the input (file or folder) where an id first came back
+    for path in paths:
+        docs = _read_folder(path, opts, report) if path.is_dir() else _read_file(path, opts, report)
+        for doc in docs:
+            if doc.id not in seen:
+                seen[doc.id] = doc.origin
+            else:
+                first_dupe = first_dupe if dupes else path
+                dupes.setdefault(doc.id, [seen[doc.id]]).append(doc.origin)
+            report.read += 1
+            yield doc
+    if dupes:
+        listing = "; ".join(f"{d!r} ({', '.join(where)})" for d, where in sorted(dupes.items()))
+        raise InputError(first_dupe, None, f"ids must be unique; duplicated: {listing}")
+
+
+def _read_folder(folder: Path, opts: _Options, report: LoadReport) -> Iterator[Document]:
+    found: list[tuple[str, Path]] = []
+    skipped: list[tuple[str, str]] = []
+    for root, dirs, files in os.walk(folder):
+        for name in [d for d in dirs if d.startswith(".")]:
+            dirs.remove(name)  # .git and the like: not walked
+            skipped.append((str(Path(root, name)), "hidden folder"))
+        for name in files:
+            path = Path(root, name)
+            if name.startswith(".") or _reader(name) is None:
+                why = "hidden file" if name.startswith(".") else "not a supported file type"
+                skipped.append((str(path), why))
+            else:
+                found.append((path.relative_to(folder).as_posix(), path))
+    report.skipped.extend(sorted(skipped))
+    if skipped:
+        log.info("%s: skipped %d hidden files or files of other types", folder, len(skipped))
+    count = 0
+    for _, path in sorted(found):
+        for doc in _read_file(path, opts, report, named=False):
+            count += 1
+            yield doc
+    if count == 0:
+        what = f"{len(found)} files without records, {len(skipped)} skipped"
+        raise InputError(folder, None, f"no documents found ({what}); {ACCEPTED}")
+
+
+def _reader(name: str) -> Callable[[Path, _Options], Iterator[Document]] | None:
+    low = name.lower()
+    for suffixes, reader in (((".txt", ".txt.gz"), _read_txt), ((".csv",), _read_csv),
+                             ((".jsonl", ".jsonl.gz", ".ndjson"), _read_jsonl),
+                             ((".parquet",), _read_parquet)):  # fmt: skip
+        if low.endswith(suffixes):
+            return reader
+    return None
+
+
+def _read_file(
+    path: Path, opts: _Options, report: LoadReport, named: bool = True
+) -> Iterator[Document]:
+    if path.suffix.lower() == ".json":
+        raise InputError(path, None, f"JSON is read one object per line, as .jsonl; {ACCEPTED}")
+    report.files += 1
+    count = 0
+    for doc in (_reader(path.name) or _read_txt)(path, opts):  # named directly: text unless binary
+        count += 1
+        yield doc
+    if named and count == 0:
+        raise InputError(path, None, "holds no records")
+
+
+@contextmanager
+def _open_bytes(path: Path) -> Iterator[IO[bytes]]:
+    try:
+        gz = path.name.lower().endswith((".txt.gz", ".jsonl.gz"))  # other .gz files are refused
+        with gzip.open(path) if gz else open(path, "rb") as raw:
+            yield cast(IO[bytes], raw)  # GzipFile is a binary file in all but typeshed's name
+    except (OSError, EOFError) as exc:  # gzip raises EOFError on a truncated stream
+        raise InputError(path, None, f"cannot be read: {exc}") from exc
+
+
+def _sniff(path: Path, raw: IO[bytes], encoding: str) -> tuple[str, int]:
+    """Codec and BOM length of a text file; refuse files that look binary."""
+    head = raw.read(_SNIFF_BYTES)
+    raw.seek(0)
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec, len(bom)
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise InputError(path, None, f"looks like {what}, not text; {ACCEPTED}")
+    codec = codecs.lookup(encoding).name
+    if b"\0" in head and not codec.startswith(("utf-16", "utf-32")):
+        what = "binary data (NUL bytes; UTF-16 text needs a BOM)"
+        raise InputError(path, None, f"looks like {what}, not text; {ACCEPTED}")
+    return codec, 0
+
+
+@contextmanager
+def _open_text(path: Path, opts: _Options, newline: str) -> Iterator[IO[str]]:
+    """Decode ``path`` as a stream, with no newline translation."""
+    with _open_bytes(path) as raw:
+        codec, skip = _sniff(path, raw, opts.encoding)
+        raw.read(skip)
+        text = io.TextIOWrapper(raw, encoding=codec, errors=opts.errors, newline=newline)
+        try:
+            yield text
+        except UnicodeDecodeError as exc:
+            raise _decode_error(path, codec, skip) from exc
+        finally:
+            text.detach()
+
+
+def _decode_error(path: Path, codec: str, skip: int) -> InputError:
+    """Re-read ``path`` to find the first byte ``codec`` cannot decode (error path only)."""
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    offset, newlines = skip, 0  # bytes read, and b"\n" among them
+    with _open_bytes(path) as raw:
+        raw.read(skip)
+        while chunk := raw.read(1 << 16):
+            pending = decoder.getstate()[0]  # the start of a character cut by the last chunk
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                data, at, why = pending + chunk, exc.start, exc.reason
+                break
+            offset, newlines = offset + len(chunk), newlines + chunk.count(b"\n")
+        else:
+            return InputError(path, None, f"not valid {codec}: the file ends inside a character")
+    hint = "try --encoding cp1252 (Windows)" if codec == "utf-8" else "try another --encoding"
+    problem = (
+        f"not valid {codec}: byte 0x{data[at]:02x} at byte offset {offset - len(pending) + at} "
+        f"({why}); {hint}, or --encoding-errors replace to turn bad bytes into U+FFFD"
+    )
+    # Lines are counted only in codecs where b"\n" is always a newline (not UTF-16/32).
+    line = newlines + data[:at].count(b"\n") + 1
+    return InputError(path, None if codec.startswith(("utf-16", "utf-32")) else line, problem)
+
+
+def _read_txt(path: Path, opts: _Options) -> Iterator[Document]:
+    name = path.name
+    doc_id = name[: -len(".txt.gz")] if name.lower().endswith(".txt.gz") else Path(name).stem
+    with _open_text(path, opts, newline="") as f:
+        text = f.read()
+    yield Document(doc_id, text, _source(doc_id, path, opts), origin=str(path))
+
+
+def _read_jsonl(path: Path, opts: _Options) -> Iterator[Document]:
+    with _open_text(path, opts, newline="\n") as lines:  # JSON Lines ends records at \n only
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problem = f"not valid JSON: {exc.msg} (column {exc.colno})"
+                raise InputError(path, number, problem) from None
+            if not isinstance(raw, dict):
+                raise InputError(path, number, f"expected a JSON object, got {_json_kind(raw)}")
+            yield _record(raw, path, number, f"{path}:{number}", opts)
+
+
+def _read_csv(path: Path, opts: _Options) -> Iterator[Document]:
+    with _open_text(path, opts, newline="") as f:
+        # The csv module caps fields at 128 KiB by default; an article can be longer.
+        csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
+        reader = csv.reader(f)
+        try:
+            header = [name.strip() for name in next(reader, [])]
+            _check_columns(path, header, opts)
+            start = reader.line_num + 1
+            for row in reader:
+                if len(row) not in (0, len(header)):  # csv gives [] for a blank line
+                    problem = f"has {len(row)} fields, the header has {len(header)}"
+                    raise InputError(path, start, problem)
+                if row:
+                    yield _record(dict(zip(header, row, strict=True)), path, start,
+                                  f"{path}:{start}", opts)  # fmt: skip
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise InputError(path, reader.line_num, f"not valid CSV: {exc}") from None
+
+
+def _read_parquet(path: Path, opts: _Options) -> Iterator[Document]:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        problem = "Reading Parquet needs pyarrow: pip install 'dedup[parquet]'"
+        raise InputError(path, None, problem) from None
+    with open(path, "rb") as f:
+        try:
+            parquet = pq.ParquetFile(f)
+            _check_columns(path, parquet.schema_arrow.names, opts)
+            row = 0
+            for batch in parquet.iter_batches(batch_size=1024):
+                for raw in batch.to_pylist():
+                    row += 1
+                    yield _record(raw, path, row, f"{path}#{row}", opts)
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(path, None, f"not a readable Parquet file: {exc}") from None
+
+
+def _check_columns(path: Path, names: list[str], opts: _Options) -> None:
+    if opts.id_field not in names or opts.text_field not in names:
+        found = ", ".join(names) or "none"
+        need = f'"{opts.id_field}" and "{opts.text_field}"'
+        raise InputError(path, None, f"needs columns {need}; found columns: {found}")
+
+
+def _record(raw: Mapping[str, Any], path: Path, line: int, origin: str, opts: _Options) -> Document:
+    """One record as a Document; ``line`` (or row) only places errors."""
+    id_f, text_f = opts.id_field, opts.text_field
+    for name in (id_f, text_f):
+        if name not in raw:
+            got = ", ".join(raw) or "no fields"
+            need = f'each line needs "{id_f}" and "{text_f}"; got {got}'
+            raise InputError(path, line, f'field "{name}" is missing ({need})')
+    text, doc_id = raw[text_f], raw[id_f]
+    if not isinstance(text, str):
+        raise InputError(path, line, f'field "{text_f}" must be a string, got {_json_kind(text)}')
+    if isinstance(doc_id, int) and not isinstance(doc_id, bool):
+        doc_id = str(doc_id)
+    if not isinstance(doc_id, str) or not doc_id.strip():
+        got = repr(doc_id) if isinstance(doc_id, str) else _json_kind(doc_id)
+        problem = f'field "{id_f}" must be a non-empty string or an integer, got {got}'
+        raise InputError(path, line, problem)
+    source, date = raw.get("source") or "", raw.get("date") or None
+    if isinstance(date, datetime.date):  # Parquet date and timestamp columns
+        date = date.isoformat()
+    for name, value in (("source", source), ("date", date)):
+        if value is not None and not isinstance(value, str):
+            problem = f'field "{name}" must be a string, got {_json_kind(value)}'
+            raise InputError(path, line, problem)
+    extra = {k: v for k, v in raw.items() if k not in (id_f, text_f, "source", "date")}
+    source = source or _source(doc_id, path, opts)
+    return Document(doc_id, text, source, date, origin, extra)
+
+
+def _source(doc_id: str, path: Path, opts: _Options) -> str:
+    for pattern, source in opts.rules:
+        if pattern is None:
+            return path.absolute().parent.name
+        if pattern.search(doc_id):
+            return source
+    return ""
+
+
+def _json_kind(value: object) -> str:
+    return _JSON_KINDS.get(type(value).__name__, type(value).__name__)
