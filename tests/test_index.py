@@ -1,0 +1,237 @@
+"""The persistent index: seed queries, planted copies, incremental adds, crash safety."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dedup.errors import DedupError, ParamError
+from dedup.index import Index, QueryResult
+from dedup.params import ScanParams
+from dedup.pipeline import scan
+from dedup.records import Document, Match
+
+SEEDS = Path(__file__).parent.parent / "seeds"
+_SYLLABLES = "ka lo mi ne ru sa ti vo ber dan gel hor lin mar tos uk zen pra qui wes"
+
+
+def seed_docs() -> dict[str, Document]:
+    """The five seeds by three-digit prefix; ids are the file stems."""
+    return {p.stem[:3]: Document(p.stem, p.read_text(encoding="utf-8"), origin=str(p))
+            for p in sorted(SEEDS.glob("*.txt"))}  # fmt: skip
+
+
+def vocabulary(rng: np.random.Generator, n: int = 4000) -> np.ndarray:
+    syllables = np.array(_SYLLABLES.split())
+    words: set[str] = set()
+    while len(words) < n:
+        words.add("".join(rng.choice(syllables, size=int(rng.integers(2, 5)))))
+    return np.array(sorted(words))
+
+
+def sentences(rng: np.random.Generator, vocab: np.ndarray, n: int) -> list[str]:
+    return [" ".join(rng.choice(vocab, size=int(rng.integers(10, 20)))).capitalize() + "."
+            for _ in range(n)]  # fmt: skip
+
+
+def article(rng: np.random.Generator, vocab: np.ndarray, n: int = 8) -> str:
+    s = sentences(rng, vocab, n)
+    return "\n\n".join(" ".join(s[i : i + 3]) for i in range(0, n, 3))
+
+
+def corpus(seed: int, n: int, prefix: str = "d") -> list[Document]:
+    """``n`` unrelated articles, then every fifth one copied in part into a new one."""
+    rng = np.random.default_rng(seed)
+    vocab = vocabulary(rng)
+    docs = [Document(f"{prefix}{i:04d}", article(rng, vocab), source=f"s{i % 3}",
+                     date=f"2026-01-{1 + i % 28:02d}") for i in range(n)]  # fmt: skip
+    for i in range(0, n, 5):
+        donor = docs[i].text.split("\n\n")[0]
+        docs.append(Document(f"{prefix}{i:04d}c", article(rng, vocab, 4) + "\n\n" + donor))
+    return docs
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def _spans(matches: Sequence[Match]) -> list[tuple[int, int, int, int, str]]:
+    return [(m.a_start, m.a_end, m.b_start, m.b_end, m.kind) for m in matches]
+
+
+def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, sorted: equal dumps are equal indexes."""
+    db = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+    finally:
+        db.close()
+
+
+def build(path: Path, *batches: list[Document]) -> Path:
+    with Index.open(path) as index:
+        for batch in batches:
+            index.add(batch)
+    return path
+
+
+def answers(path: Path, docs: list[Document]) -> list[QueryResult]:
+    with Index.open(path) as index:
+        return index.query(docs)
+
+
+def test_seed_queries_find_their_sources(tmp_path: Path) -> None:
+    seeds = seed_docs()
+    path = build(tmp_path / "desk.sqlite", [seeds["000"], seeds["001"], seeds["002"]])
+    r003, r004 = answers(path, [seeds["003"], seeds["004"]])
+    assert r003.hits[0].id == seeds["000"].id
+    assert r004.hits[0].id == seeds["001"].id
+    assert r003.reused_share > 0.4 and r004.reused_share > 0.6
+    for result in (r003, r004):
+        new = next(d for d in seeds.values() if d.id == result.id)
+        assert result.reused_chars <= result.chars == len(new.text)
+        for hit in result.hits:
+            old = next(d for d in seeds.values() if d.id == hit.id)
+            for m in hit.matches:
+                assert (m.a, m.b) == (new.id, old.id)
+                a_text, b_text = new.text[m.a_start : m.a_end], old.text[m.b_start : m.b_end]
+                assert a_text.strip() == a_text and b_text.strip() == b_text
+                if m.kind == "verbatim":
+                    assert _words(a_text) == _words(b_text)
+            # the same passages, at the same offsets, as a scan of the indexed documents and
+            # the queried one (scores may differ in the 4th decimal: the index's IDF counts
+            # passages outside footer chrome, a scan's those outside all chrome)
+            whole = scan([seeds["000"], seeds["001"], seeds["002"], new])
+            assert _spans(hit.matches) == _spans(whole.matches_between(new.id, old.id))
+
+
+def test_planted_copy_is_found_at_its_offsets(tmp_path: Path) -> None:
+    docs = corpus(seed=3, n=30)
+    host = docs[-1]  # holds the first paragraph of d0025
+    donor = next(d for d in docs if d.id == "d0025")
+    path = build(tmp_path / "i.sqlite", docs[:30])
+    [result] = answers(path, [host])
+    [hit] = result.hits
+    [m] = hit.matches
+    copied = donor.text.split("\n\n")[0]
+    assert hit.id == "d0025" and m.kind == "verbatim"
+    assert host.text[m.a_start : m.a_end] == donor.text[m.b_start : m.b_end] == copied
+    assert result.reused_chars == len(copied)
+
+
+def test_adding_day_two_equals_adding_both_days_at_once(tmp_path: Path) -> None:
+    docs = corpus(seed=1, n=40)
+    day1, day2 = docs[:25], docs[25:]
+    once = build(tmp_path / "once.sqlite", docs)
+    twice = build(tmp_path / "twice.sqlite", day1, day2)
+    assert dump(once) == dump(twice)
+    probes = corpus(seed=1, n=40, prefix="q")[40:]  # same copies under new ids
+    assert answers(once, probes) == answers(twice, probes)
+    assert all(r.hits for r in answers(once, probes))
+
+
+def test_remove_undoes_add(tmp_path: Path) -> None:
+    docs = corpus(seed=2, n=20)
+    path = build(tmp_path / "all.sqlite", docs)
+    with Index.open(path) as index:
+        assert index.remove([d.id for d in docs[10:]] + ["not-there"]) == len(docs) - 10
+    assert dump(path) == dump(build(tmp_path / "part.sqlite", docs[:10]))
+
+
+def test_query_never_changes_the_index(tmp_path: Path) -> None:
+    seeds = seed_docs()
+    path = build(tmp_path / "i.sqlite", [seeds["000"], seeds["001"]])
+    before = dump(path), path.stat().st_mtime_ns
+    answers(path, list(seeds.values()))
+    assert (dump(path), path.stat().st_mtime_ns) == before
+
+
+def test_readding_is_a_no_op_and_changed_text_names_the_id(tmp_path: Path) -> None:
+    seeds = seed_docs()
+    path = build(tmp_path / "i.sqlite", [seeds["000"]])
+    changed = Document(seeds["000"].id, seeds["000"].text + " Updated.")
+    with Index.open(path) as index:
+        assert index.add([seeds["000"], seeds["001"]]) == 1
+        with pytest.raises(DedupError, match=r"'000_5b7a90ba04acb189' is already indexed"):
+            index.add([changed])
+        with pytest.raises(DedupError, match=r"'x' appears twice"):
+            index.add([Document("x", "One."), Document("x", "Two.")])
+        assert index.stats().documents == 2  # the failed batches left nothing behind
+        assert index.add([changed], replace=True) == 1
+    assert dump(path) == dump(build(tmp_path / "j.sqlite", [changed, seeds["001"]]))
+
+
+def test_other_parameters_are_a_param_error(tmp_path: Path) -> None:
+    path = build(tmp_path / "i.sqlite", [seed_docs()["000"]])
+    with pytest.raises(ParamError, match=r"shingle_words=7 \(index: 5\)"):
+        Index.open(path, ScanParams(shingle_words=7))
+    with Index.open(path) as index:
+        assert index.params == ScanParams()
+        with pytest.raises(ParamError, match=r"num_perm=64 \(index: 128\)"):
+            index.query(seed_docs()["003"], params=ScanParams(num_perm=64))
+        with pytest.raises(ParamError, match=r"passage_threshold=0.4"):
+            index.add([seed_docs()["001"]], params=ScanParams(passage_threshold=0.4))
+
+
+def test_stats_count_documents_and_sources(tmp_path: Path) -> None:
+    docs = corpus(seed=4, n=12)
+    with Index.open(build(tmp_path / "i.sqlite", docs)) as index:
+        stats = index.stats()
+    assert (stats.documents, stats.store) == (len(docs), "sqlite")
+    assert stats.sources == len({d.source for d in docs})
+    assert stats.passages > 0 and stats.features > 0
+
+
+_CHILD = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {tests!r})
+    from test_index import corpus
+    from dedup.index import Index
+
+    def batch():
+        for k, doc in enumerate(corpus(seed=9, n=120)[24:]):
+            if k == 30:
+                print("midway", flush=True)
+            yield doc
+
+    with Index.open({path!r}) as index:
+        index.add(batch())
+    print("finished", flush=True)
+    """
+)
+
+
+def test_kill_9_mid_add_leaves_a_consistent_index(tmp_path: Path) -> None:
+    docs = corpus(seed=9, n=120)
+    path = build(tmp_path / "i.sqlite", docs[:24])  # day 1, committed
+    committed = dump(path)
+    code = _CHILD.format(tests=str(Path(__file__).parent), path=str(path))
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "midway"  # inside the batch's transaction
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    child.stdout.close()
+    assert child.returncode == -signal.SIGKILL
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        db.close()
+    assert dump(path) == committed  # the batch is not in, and day 1 is intact
+    with Index.open(path) as index:
+        assert index.add(docs[24:]) == len(docs) - 24  # re-running completes it
+        assert index.add(docs[24:]) == 0  # and a third run adds nothing
+    assert dump(path) == dump(build(tmp_path / "clean.sqlite", docs))
