@@ -136,9 +136,16 @@ def load(
             raise InputError(path, None, "no such file or folder")
     try:
         codecs.lookup(encoding)
-        codecs.lookup_error(encoding_errors)
-    except LookupError as exc:
-        raise ParamError(f"Unknown encoding or encoding error handler: {exc}.") from None
+    except LookupError:
+        raise ParamError(
+            "The 'encoding' parameter must be a codec Python knows (utf-8, cp1252, latin-1, ...). "
+            f"Got {encoding!r} instead."
+        ) from None
+    if encoding_errors not in ("strict", "replace"):
+        raise ParamError(
+            "The 'encoding_errors' parameter must be 'strict' or 'replace'. "
+            f"Got {encoding_errors!r} instead."
+        )
     rules = [source_rules] if isinstance(source_rules, str) else source_rules
     opts = _Options(tuple(map(_parse_rule, rules)), encoding, encoding_errors, text_field, id_field)
     return _load(todo, opts, LoadReport() if report is None else report)
@@ -310,7 +317,8 @@ def _read_jsonl(path: Path, opts: _Options) -> Iterator[Document]:
             try:
                 raw = json.loads(line)
             except json.JSONDecodeError as exc:
-                problem = f"not valid JSON: {exc.msg} (column {exc.colno})"
+                # pos, not colno: the line's own "\n" would put an early end on "line 2, column 1"
+                problem = f"not valid JSON: {exc.msg} (column {exc.pos + 1})"
                 raise InputError(path, number, problem) from None
             if not isinstance(raw, dict):
                 raise InputError(path, number, f"expected a JSON object, got {_json_kind(raw)}")

@@ -1,0 +1,197 @@
+"""`dedup scan` through its command line: the table, --json, --csv, parameters, --quiet."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dedup.cli import main
+from dedup.normalize import fold
+from dedup.report.tables import MATCH_FIELDS, PAIR_FIELDS
+
+SEEDS = Path(__file__).parent.parent / "seeds"
+SCHEMA = ["documents", "pairs", "matches", "sources", "families", "corpus", "params", "stats"]
+
+
+@dataclass(frozen=True)
+class Run:
+    status: int
+    out: str
+    err: str
+
+
+def run_cli(*argv: str) -> Run:
+    """``main(argv)`` with stdout and stderr captured; argparse's exit becomes a status."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main(list(argv))
+        except SystemExit as exc:
+            status = int(exc.code or 0)
+    return Run(status, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(scope="module")
+def seeds_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, Path]:
+    """One scan of the seeds writing JSON and CSV, shared by the tests that read its output."""
+    out = tmp_path_factory.mktemp("seeds-out")
+    run = run_cli("scan", str(SEEDS), "--json", str(out / "r.json"), "--csv", str(out / "csv"))
+    return run, out
+
+
+@pytest.fixture(scope="module")
+def seeds_json(seeds_run: tuple[Run, Path]) -> dict[str, object]:
+    data: dict[str, object] = json.loads((seeds_run[1] / "r.json").read_text(encoding="utf-8"))
+    return data
+
+
+def seed_texts() -> dict[str, str]:
+    return {p.stem: p.read_bytes().decode("utf-8") for p in SEEDS.glob("*.txt")}
+
+
+def test_scan_on_seeds_prints_the_ranked_table_and_run_summary(
+    seeds_run: tuple[Run, Path], seeds_json: dict[str, list[dict[str, object]]]
+) -> None:
+    run, _ = seeds_run
+    assert run.status == 0
+    assert "Closest document pairs" in run.out and "Top reused passages" in run.out
+    assert "Traceback" not in run.err
+    for pair in seeds_json["pairs"][:10]:
+        # ids are folded over two lines at 80 columns: their first 12 characters start the row
+        row = rf"│\s+{pair['rank']} │ {re.escape(str(pair['a'])[:12])}\S*\s+│ {str(pair['b'])[:12]}"
+        assert re.search(row, run.out), f"rank {pair['rank']} row missing"
+    assert run.err == "Read 5 documents from 5 files; scanned 5.\n"
+
+
+def test_json_has_the_documented_keys_and_run_counts(seeds_json: dict[str, object]) -> None:
+    assert list(seeds_json) == SCHEMA
+    stats = seeds_json["stats"]
+    assert isinstance(stats, dict)
+    assert {k: stats[k] for k in ("documents", "empty_documents", "scanned_documents")} == {
+        "documents": 5,
+        "empty_documents": 0,
+        "scanned_documents": 5,
+    }
+    assert (stats["files"], stats["skipped_files"]) == (5, 0)
+    documents = seeds_json["documents"]
+    assert isinstance(documents, list)
+    assert sorted(d["id"] for d in documents) == sorted(seed_texts())
+    params = seeds_json["params"]
+    assert isinstance(params, dict) and params["passage_threshold"] == 0.3
+
+
+def test_json_pairs_are_sorted_by_rank(seeds_json: dict[str, list[dict[str, object]]]) -> None:
+    pairs = seeds_json["pairs"]
+    assert [p["rank"] for p in pairs] == list(range(1, len(pairs) + 1))
+    assert all(p["a"] < p["b"] for p in pairs)  # type: ignore[operator]
+    assert len(pairs) >= 4  # the seeds' two AFP rewrites, Reuters pair and the blog's sources
+
+
+def test_every_json_match_indexes_the_original_texts_exactly(
+    seeds_json: dict[str, list[dict[str, object]]],
+) -> None:
+    texts = seed_texts()
+    matches = seeds_json["matches"]
+    assert len(matches) >= 5
+    for m in matches:
+        spans = []
+        for side in ("a", "b"):
+            text, start, end = texts[m[side]], m[f"{side}_start"], m[f"{side}_end"]  # type: ignore[index]
+            assert isinstance(start, int) and isinstance(end, int)
+            assert 0 <= start < end <= len(text)
+            span = text[start:end]
+            assert span == span.strip(), f"{m[side]}:{start}-{end} has untrimmed space"
+            # a span neither starts nor ends inside a word
+            assert start == 0 or not (text[start - 1].isalnum() and text[start].isalnum())
+            assert end == len(text) or not (text[end - 1].isalnum() and text[end].isalnum())
+            spans.append(fold(span))
+        if m["kind"] == "verbatim":
+            assert re.findall(r"\w+", spans[0]) == re.findall(r"\w+", spans[1])
+
+
+def test_csv_writes_pairs_and_matches_as_in_the_json(
+    seeds_run: tuple[Run, Path], seeds_json: dict[str, list[dict[str, object]]]
+) -> None:
+    folder = seeds_run[1] / "csv"
+    with open(folder / "pairs.csv", newline="", encoding="utf-8") as f:
+        pairs = list(csv.DictReader(f))
+    with open(folder / "matches.csv", newline="", encoding="utf-8") as f:
+        matches = list(csv.DictReader(f))
+    assert list(pairs[0]) == PAIR_FIELDS and list(matches[0]) == MATCH_FIELDS
+    assert [(p["a"], p["b"], int(p["rank"])) for p in pairs] == [
+        (p["a"], p["b"], p["rank"]) for p in seeds_json["pairs"]
+    ]
+    assert [(m["a"], m["b"], int(m["a_start"]), int(m["b_end"]), m["kind"]) for m in matches] == [
+        (m["a"], m["b"], m["a_start"], m["b_end"], m["kind"]) for m in seeds_json["matches"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--passage-threshold", "1.5"],
+            "error: The 'passage_threshold' parameter must be a float in [0, 1]. Got 1.5 instead.",
+        ),
+        (["--num-perm", "1"], "error: The 'num_perm' parameter must be an int in [2, 1024]."),
+        (
+            ["--passage-threshold", "half"],
+            "dedup scan: error: argument --passage-threshold: invalid float value: 'half'",
+        ),
+        (["--workers", "0"], "dedup scan: error: argument --workers: must be an int >= 1; got '0'"),
+        (["--top", "-1"], "dedup scan: error: argument --top: must be an int >= 0; got '-1'"),
+        (
+            ["--encoding", "utf-9"],
+            "error: The 'encoding' parameter must be a codec Python knows",
+        ),
+        (
+            ["--source-from", "nonsense"],
+            "error: A source rule must be 'folder' or 'REGEX=SOURCE'. Got 'nonsense' instead.",
+        ),
+        (["--no-such-option"], "dedup: error: unrecognized arguments: --no-such-option"),
+    ],
+    ids=["range", "int-range", "not-a-float", "workers", "top", "encoding", "rule", "unknown"],
+)
+def test_bad_parameter_is_one_line_and_exit_2(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    (tmp_path / "a.txt").write_text("Some words to scan here.")
+    run = run_cli("scan", str(tmp_path), *args)
+    assert run.status == 2
+    assert run.out == ""
+    assert run.err.startswith(message)
+    assert run.err.count("\n") == 1, run.err  # one line, not wrapped at 80 columns
+
+
+def test_quiet_prints_nothing_on_success(tmp_path: Path) -> None:
+    body = "The harbour reopened on Monday after three weeks of repairs to the outer wall."
+    (tmp_path / "a.txt").write_text(f"{body}\n\nA local paper added nothing else of note.\n")
+    (tmp_path / "b.txt").write_text(f"Quiet morning news.\n\n{body}\n")
+    run = run_cli("scan", str(tmp_path), "--quiet", "--json", str(tmp_path / "out" / "r.json"))
+    assert (run.status, run.out, run.err) == (0, "", "")
+    assert json.loads((tmp_path / "out" / "r.json").read_text())["stats"]["documents"] == 2
+
+
+def test_unwritable_output_is_one_line_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Some words to scan here.")
+    (tmp_path / "taken").mkdir()  # a folder where the JSON file should go
+    run = run_cli("scan", str(tmp_path / "a.txt"), "--json", str(tmp_path / "taken"))
+    assert run.status == 2
+    assert run.err.startswith(f"error: {tmp_path / 'taken'}: cannot write: ")
+    assert run.err.endswith("choose another path\n") and run.err.count("\n") == 1
+    assert [p.name for p in (tmp_path / "taken").iterdir()] == []  # no temporary file left
+
+
+def test_error_text_with_brackets_is_printed_verbatim(tmp_path: Path) -> None:
+    path = tmp_path / "[bold]x[red].jsonl"  # rich markup in a file name is not interpreted
+    path.write_text('{"id": "a"}\n')
+    run = run_cli("scan", str(path))
+    assert run.status == 2
+    assert run.err.startswith(f'error: {path}:1: field "text" is missing')
