@@ -1,0 +1,97 @@
+"""The Redis store answers as the SQLite one, against a real redis-server on loopback."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_index import answers, build, corpus, seed_docs
+
+from dedup.index import Index
+
+pytestmark = pytest.mark.redis
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    if not Path(REDIS_SERVER).exists():
+        pytest.skip("redis-server is not installed (Debian package redis-server)")
+    redis = pytest.importorskip("redis")
+    port = _free_port()
+    server = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    client = redis.Redis(host="127.0.0.1", port=port)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def empty_redis(redis_url: str) -> str:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+    return redis_url
+
+
+def test_seed_queries_find_their_sources_in_redis(empty_redis: str, tmp_path: Path) -> None:
+    seeds = seed_docs()
+    indexed, queried = [seeds["000"], seeds["001"], seeds["002"]], [seeds["003"], seeds["004"]]
+    with Index.open(empty_redis) as index:
+        assert index.add(indexed) == 3
+        assert index.add(indexed) == 0
+        r003, r004 = index.query(queried)
+        stats = index.stats()
+    assert r003.hits[0].id == seeds["000"].id and r004.hits[0].id == seeds["001"].id
+    for result in (r003, r004):
+        new = next(d for d in seeds.values() if d.id == result.id)
+        for hit in result.hits:
+            old = next(d for d in seeds.values() if d.id == hit.id)
+            for m in hit.matches:
+                assert new.text[m.a_start : m.a_end].strip() and old.text[m.b_start : m.b_end]
+    lite = build(tmp_path / "i.sqlite", indexed)
+    assert [r003, r004] == answers(lite, queried)  # the same answer, match for match
+    with Index.open(lite) as index:
+        assert (stats.documents, stats.passages, stats.features) == (
+            index.stats().documents, index.stats().passages, index.stats().features
+        )  # fmt: skip
+
+
+def test_redis_incremental_add_and_remove_match_sqlite(empty_redis: str, tmp_path: Path) -> None:
+    docs = corpus(seed=5, n=20)
+    probes = corpus(seed=5, n=20, prefix="q")[20:]
+    with Index.open(empty_redis) as index:
+        index.add(docs[:12])
+        index.add([*docs[12:], corpus(seed=6, n=1, prefix="x")[0]])
+        assert index.remove(["x0000"]) == 1
+        got = index.query(probes)
+    assert got == answers(build(tmp_path / "i.sqlite", docs), probes)
+    assert all(r.hits for r in got)
