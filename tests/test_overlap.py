@@ -1,0 +1,64 @@
+"""Corpus overlap on a generated corpus with planted copies: the planted figures come back."""
+
+from __future__ import annotations
+
+import numpy as np
+from test_index import article, vocabulary
+
+from dedup.overlap import overlap
+from dedup.records import Document
+
+
+def planted() -> tuple[list[Document], list[Document], dict[str, int]]:
+    """Corpus B (20 wire stories), corpus A (10 stories), and the characters A took from B.
+
+    A holds 3 exact copies (one under the same id as its original), 2 stories with one
+    paragraph of a B story appended, and 5 stories of its own.
+    """
+    rng = np.random.default_rng(7)
+    vocab = vocabulary(rng)
+    b = [Document(f"w{i:02d}", article(rng, vocab), source=("wire", "agency")[i % 2])
+         for i in range(20)]  # fmt: skip
+    a = [Document("w00", b[0].text, source="web")]
+    a += [Document(f"copy{i}", b[i].text, source="web") for i in (1, 2)]
+    taken = {d.id: len(d.text) for d in a}
+    for i in (3, 4):
+        paragraph = b[i].text.split("\n\n")[1]
+        a.append(Document(f"part{i}", article(rng, vocab, 6) + "\n\n" + paragraph, source="paper"))
+        taken[f"part{i}"] = len(paragraph)
+    a += [Document(f"own{i}", article(rng, vocab), source="paper") for i in range(5)]
+    return a, b, taken
+
+
+def test_overlap_reports_the_planted_figures() -> None:
+    a, b, taken = planted()
+    result = overlap(a, b)
+    got = {d.id: d.reused_chars for d in result.documents if d.reused_chars}
+    assert got == taken
+    by_id = {d.id: d for d in result.documents}
+    assert by_id["w00"].from_docs == ("w00",)  # the same id in both corpora still counts
+    assert by_id["part3"].from_docs == ("w03",) and by_id["part4"].from_docs == ("w04",)
+    total = result.total
+    assert (total.documents, total.documents_with_reuse, total.documents_share) == (10, 5, 0.5)
+    chars = sum(len(d.text) for d in a)
+    assert (total.chars, total.reused_chars) == (chars, sum(taken.values()))
+    assert total.reused_share == round(sum(taken.values()) / chars, 6)
+    sources = {(s.side, s.source): s for s in result.sources}
+    web, paper = sources["a", "web"], sources["a", "paper"]
+    assert (web.documents, web.documents_with_reuse, web.reused_share) == (3, 3, 1.0)
+    assert (paper.documents, paper.documents_with_reuse) == (7, 2)
+    assert paper.reused_chars == taken["part3"] + taken["part4"]
+    wire, agency = sources["b", "wire"], sources["b", "agency"]  # w00, w02, w04 | w01, w03
+    assert wire.reused_chars == taken["w00"] + taken["copy2"] + taken["part4"]
+    assert agency.reused_chars == taken["copy1"] + taken["part3"]
+    for m in result.matches:
+        a_doc = next(d for d in a if d.id == m.a)
+        b_doc = next(d for d in b if d.id == m.b)
+        assert a_doc.text[m.a_start : m.a_end] == b_doc.text[m.b_start : m.b_end]
+
+
+def test_overlap_of_unrelated_corpora_is_zero() -> None:
+    a, b, _ = planted()
+    result = overlap(a[5:], b)
+    assert result.total.reused_chars == 0 and result.total.documents_with_reuse == 0
+    assert not result.matches
