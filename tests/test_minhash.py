@@ -1,0 +1,76 @@
+"""dedup.minhash.signatures is bit-identical to datasketch.MinHash fed the same 32-bit hashes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from dedup.minhash import jaccard, signatures, to_hash32
+from dedup.shingle import shingles, tokenize
+
+
+def _datasketch(values: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    m = MinHash(num_perm=num_perm, seed=seed, hashfunc=int)
+    for h in to_hash32(values).tolist():
+        m.update(h)
+    return m.hashvalues
+
+
+def _random_sets(rng: np.random.Generator, sizes: list[int]) -> list[np.ndarray]:
+    return [rng.integers(0, 2**64, size, dtype=np.uint64) for size in sizes]
+
+
+@pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (64, 7), (16, 0), (200, 12345)])
+def test_signatures_equal_datasketch(num_perm: int, seed: int) -> None:
+    rng = np.random.default_rng(num_perm * 1000 + seed)
+    sets = _random_sets(rng, [0, 1, 2, 5, 40, 700, 1])
+    sigs = signatures(sets, num_perm=num_perm, seed=seed)
+    assert sigs.shape == (len(sets), num_perm)
+    for row, values in zip(sigs, sets, strict=True):
+        np.testing.assert_array_equal(row, _datasketch(values, num_perm, seed))
+
+
+def test_empty_set_gives_datasketchs_empty_minhash() -> None:
+    [row] = signatures([np.zeros(0, np.uint64)], num_perm=128, seed=1)
+    np.testing.assert_array_equal(row, MinHash(num_perm=128, seed=1).hashvalues)
+
+
+def test_set_of_one_shingle() -> None:
+    value = np.array([0xDEADBEEF12345678], dtype=np.uint64)
+    [row] = signatures([value], num_perm=128, seed=1)
+    np.testing.assert_array_equal(row, _datasketch(value, 128, 1))
+
+
+def test_signatures_of_real_text_shingles_and_empty_batch() -> None:
+    text = "russia laid out its demands for security guarantees in europe to nato members"
+    values = shingles(tokenize(text).hashes, 5)
+    [row] = signatures([values], num_perm=128, seed=1)
+    np.testing.assert_array_equal(row, _datasketch(values, 128, 1))
+    assert signatures([], num_perm=32, seed=1).shape == (0, 32)
+
+
+def test_duplicates_and_order_do_not_change_a_signature() -> None:
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 2**64, 50, dtype=np.uint64)
+    shuffled = np.concatenate([values, values[::-1]])
+    a, b = signatures([values, shuffled], num_perm=64, seed=1)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_batches_larger_than_one_chunk_match_row_by_row() -> None:
+    # More values than one broadcast chunk holds, so the chunking path is exercised.
+    rng = np.random.default_rng(5)
+    sets = _random_sets(rng, [20_000, 0, 12_000, 3, 9_000])
+    together = signatures(sets, num_perm=256, seed=2)
+    alone = np.vstack([signatures([s], num_perm=256, seed=2) for s in sets])
+    np.testing.assert_array_equal(together, alone)
+
+
+def test_jaccard_estimate_matches_datasketch() -> None:
+    rng = np.random.default_rng(9)
+    base = rng.integers(0, 2**64, 300, dtype=np.uint64)
+    other = np.concatenate([base[:200], rng.integers(0, 2**64, 100, dtype=np.uint64)])
+    sa, sb = signatures([base, other], num_perm=128, seed=1)
+    ma, mb = (MinHash(num_perm=128, seed=1, hashvalues=s, scheme="affine32") for s in (sa, sb))
+    assert jaccard(sa, sb) == pytest.approx(ma.jaccard(mb))
