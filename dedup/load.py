@@ -318,7 +318,12 @@ def _read_jsonl(path: Path, opts: _Options) -> Iterator[Document]:
                 raw = json.loads(line)
             except json.JSONDecodeError as exc:
                 # pos, not colno: the line's own "\n" would put an early end on "line 2, column 1"
-                problem = f"not valid JSON: {exc.msg} (column {exc.pos + 1})"
+                msg = exc.msg.removesuffix(" at")  # "Invalid control character at"
+                if exc.pos >= len(line.rstrip("\r\n")):
+                    where = "at the end of the line; each record is one JSON object on one line"
+                else:
+                    where = f"at column {exc.pos + 1}"
+                problem = f"not valid JSON: {msg} {where}"
                 raise InputError(path, number, problem) from None
             if not isinstance(raw, dict):
                 raise InputError(path, number, f"expected a JSON object, got {_json_kind(raw)}")
