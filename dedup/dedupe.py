@@ -1,0 +1,326 @@
+"""Near-duplicate removal: cluster near-copies, keep one document per cluster.
+
+Stage: documents -> :class:`DedupeResult` (what is kept, what is dropped and
+why) -> the kept documents written in the format they were read from.
+
+Which pairs are near-duplicates. Each document's set of word shingles
+(``shingle_words`` normalized words) is compared with another's by
+
+- Jaccard: shared shingles / all shingles of the two, at least ``threshold``; or
+- containment: shared shingles / shingles of the smaller, at least
+  ``containment`` (a story cut short, or one embedded in a longer page).
+
+Candidates come from LSH over the documents' MinHash signatures, run 0.15 below
+``threshold`` so that pairs just above it are not lost on the S-curve, and from
+documents that share an identical sentence of ``shingle_words`` words or more
+(containment pairs, whose Jaccard can be low). Each candidate is then decided
+on its exact shingle sets, so the result does not depend on MinHash noise.
+
+Clusters are the connected components of near-duplicate pairs. The document
+kept is, in this order: the earliest dated (documents without a date come after
+dated ones; dates compare as ISO strings), then the longest text, then the
+smallest id. Every other member is dropped, naming the document it duplicates
+(the kept one, or the member through which it joined the cluster) and the figure.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import os
+import tempfile
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dedup.analyze import DocAnalysis, analyze
+from dedup.errors import DedupError, ParamError
+from dedup.lsh import band_keys, band_layout, candidate_pairs
+from dedup.minhash import signatures
+from dedup.params import ScanParams
+from dedup.records import Document
+from dedup.shingle import shingles
+
+_LSH_SLACK = 0.15  # LSH runs this far below the Jaccard threshold; exact sets decide
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """A dropped document: the one it duplicates (``via``), and the cluster's kept one.
+
+    ``jaccard`` and ``containment`` are between this document and ``via``;
+    ``containment`` is the share of the smaller document's shingles in the other.
+    """
+
+    id: str
+    kept: str
+    via: str
+    cluster: int
+    jaccard: float
+    containment: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """Near-duplicates; ``members`` sorted by id, ``kept`` chosen by the module's rule."""
+
+    id: int
+    kept: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DedupeResult:
+    """``kept`` in input order; ``dropped`` by id; clusters numbered from 1 by kept id."""
+
+    documents: int
+    kept: tuple[str, ...]
+    dropped: tuple[Dropped, ...]
+    clusters: tuple[Cluster, ...]
+    threshold: float
+    containment: float
+
+
+def _check_share(name: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ParamError(
+            f"The {name!r} parameter must be a float in (0, 1]. Got {value!r} instead."
+        )
+
+
+def dedupe(documents: Iterable[Document], *, threshold: float = 0.7, containment: float = 0.9,
+           params: ScanParams | None = None) -> DedupeResult:  # fmt: skip
+    """Cluster near-duplicate documents and choose the one to keep in each.
+
+    Parameters
+    ----------
+    documents : iterable of Document
+        Ids must be unique.
+    threshold : float
+        Jaccard of word-shingle sets from which two documents are near-duplicates.
+    containment : float
+        Share of the smaller document's shingles found in the other from which
+        they are near-duplicates.
+    params : ScanParams, optional
+        ``shingle_words``, ``num_perm``, ``seed`` and ``max_bucket`` are used.
+
+    Returns
+    -------
+    DedupeResult
+    """
+    _check_share("threshold", threshold)
+    _check_share("containment", containment)
+    p = params or ScanParams()
+    docs = list(documents)
+    ids = [d.id for d in docs]
+    if len(set(ids)) != len(ids):
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        raise DedupError(f"document ids must be unique; duplicated: {', '.join(dupes)}")
+    analyses = [analyze(d) for d in docs]
+    sets = [np.unique(shingles(a.tokens.hashes, p.shingle_words)) for a in analyses]
+    candidates = _lsh_pairs(sets, threshold, p) | _shared_sentence_pairs(analyses, p)
+    edges: Edges = {}
+    for i, j in sorted(candidates):
+        shared = len(np.intersect1d(sets[i], sets[j], assume_unique=True))
+        jac = shared / max(len(sets[i]) + len(sets[j]) - shared, 1)
+        cont = shared / max(min(len(sets[i]), len(sets[j])), 1)
+        if shared and (jac >= threshold or cont >= containment):
+            edges[(i, j)] = (round(jac, 6), round(cont, 6))
+    sizes = [len(s) for s in sets]
+    clusters, dropped = _clusters(docs, sizes, edges, threshold, containment)
+    gone = {d.id for d in dropped}
+    return DedupeResult(len(docs), tuple(i for i in ids if i not in gone), tuple(dropped),
+                        tuple(clusters), threshold, containment)  # fmt: skip
+
+
+def _lsh_pairs(sets: list[np.ndarray], threshold: float, p: ScanParams) -> set[tuple[int, int]]:
+    if len(sets) < 2:
+        return set()
+    sigs = signatures(sets, num_perm=p.num_perm, seed=p.seed)
+    layout = band_layout(max(threshold - _LSH_SLACK, 0.05), p.num_perm)
+    pairs, _ = candidate_pairs(band_keys(sigs, *layout), max_bucket=p.max_bucket)
+    empty = {i for i, s in enumerate(sets) if not len(s)}
+    return {(int(i), int(j)) for i, j in pairs if i not in empty and j not in empty}
+
+
+def _shared_sentence_pairs(analyses: list[DocAnalysis], p: ScanParams) -> set[tuple[int, int]]:
+    """Documents sharing a passage of ``shingle_words`` words or more, word for word."""
+    keys, owner = [], []
+    for d, a in enumerate(analyses):
+        for lo, hi in zip(a.passage_tok_lo, a.passage_tok_hi, strict=True):
+            if hi - lo >= p.shingle_words:
+                keys.append(shingles(a.tokens.hashes[lo:hi], int(hi - lo))[0])
+                owner.append(d)
+    if not keys:
+        return set()
+    rows, _ = candidate_pairs(np.array(keys, dtype=np.uint64)[:, None], max_bucket=p.max_bucket,
+                              groups=np.array(owner))  # fmt: skip
+    docs = np.array(owner)[rows]
+    return {(int(min(i, j)), int(max(i, j))) for i, j in docs}
+
+
+def _keep_key(doc: Document) -> tuple[int, str, int, str]:
+    """Earliest date (dated first), then longest, then smallest id."""
+    return (doc.date is None, doc.date or "", -len(doc.text), doc.id)
+
+
+Edges = dict[tuple[int, int], tuple[float, float]]  # (i, j), i < j -> (Jaccard, containment)
+
+
+def _clusters(docs: Sequence[Document], sizes: list[int], edges: Edges, threshold: float,
+              containment: float) -> tuple[list[Cluster], list[Dropped]]:  # fmt: skip
+    neighbours: dict[int, list[int]] = {}
+    for i, j in edges:
+        neighbours.setdefault(i, []).append(j)
+        neighbours.setdefault(j, []).append(i)
+    seen: set[int] = set()
+    groups = []
+    for start in sorted(neighbours):
+        if start not in seen:
+            group, todo = {start}, [start]
+            while todo:
+                for n in neighbours[todo.pop()]:
+                    if n not in group:
+                        group.add(n)
+                        todo.append(n)
+            seen |= group
+            groups.append(group)
+    keepers = [(min(g, key=lambda i: _keep_key(docs[i])), g) for g in groups]
+    keepers.sort(key=lambda kg: docs[kg[0]].id)
+    clusters, dropped = [], []
+    for number, (keep, group) in enumerate(keepers, start=1):
+        clusters.append(Cluster(number, docs[keep].id, tuple(sorted(docs[i].id for i in group))))
+        for i, via in _tree(keep, neighbours).items():
+            jac, cont = edges[(min(i, via), max(i, via))]
+            if jac >= threshold:
+                why = f"near-duplicate of {docs[via].id}: Jaccard {jac:.2f} >= {threshold:g}"
+            else:
+                rel = "contained in" if sizes[i] <= sizes[via] else "contains"
+                why = f"{rel} {docs[via].id}: containment {cont:.2f} >= {containment:g}"
+            dropped.append(Dropped(docs[i].id, docs[keep].id, docs[via].id, number, jac, cont, why))
+    return clusters, sorted(dropped, key=lambda d: d.id)
+
+
+def _tree(root: int, neighbours: dict[int, list[int]]) -> dict[int, int]:
+    """Breadth-first parents from the kept document: each member joins through its parent."""
+    parent, queue = {root: root}, deque([root])
+    while queue:
+        x = queue.popleft()
+        for n in sorted(neighbours[x]):
+            if n not in parent:
+                parent[n] = x
+                queue.append(n)
+    del parent[root]
+    return parent
+
+
+def write_kept(documents: Sequence[Document], result: DedupeResult, source: Path, out: Path, *,
+               encoding: str = "utf-8") -> list[Path]:  # fmt: skip
+    """Write the kept documents, as read from ``source``, to ``out`` in their input format.
+
+    ``source`` a file: ``out`` is a file of the same format. ``source`` a folder:
+    ``out`` is a folder with the same relative paths. A text file is copied when
+    its document is kept; a JSONL, CSV or Parquet file is written with its kept
+    records only, copied byte for byte (JSONL lines, CSV records with the header),
+    so fields dedup does not read pass through; one whose records are all dropped
+    is written empty (CSV: its header). Each file goes through a temporary file
+    renamed into place.
+
+    Returns
+    -------
+    list of Path
+        The files written, sorted.
+    """
+    keep = set(result.kept)
+    by_file: dict[Path, dict[int | None, bool]] = {}
+    for d in documents:
+        path, record = _locate(d.origin)
+        by_file.setdefault(path, {})[record] = d.id in keep
+    written = []
+    for path, records in sorted(by_file.items()):
+        target = out / path.relative_to(source) if source.is_dir() else out
+        kept = {r for r, k in records.items() if k}
+        name = path.name.lower()
+        if None in records:  # a text file: one document
+            if kept:
+                _write_bytes(target, path.read_bytes())
+                written.append(target)
+            continue
+        if name.endswith((".jsonl", ".ndjson", ".jsonl.gz")):
+            _write_jsonl(path, target, kept)
+        elif name.endswith(".csv"):
+            _write_csv(path, target, kept, encoding)
+        elif name.endswith(".parquet"):
+            _write_parquet(path, target, kept)
+        else:
+            raise DedupError(f"{path}: cannot write records of this file type back")
+        written.append(target)
+    return sorted(written)
+
+
+def _locate(origin: str) -> tuple[Path, int | None]:
+    """File and record number of ``path:line`` (JSONL, CSV) or ``path#row`` (Parquet)."""
+    for sep in (":", "#"):
+        path, found, number = origin.rpartition(sep)
+        if found and number.isdigit() and not Path(origin).exists():
+            return Path(path), int(number)
+    return Path(origin), None
+
+
+def _write_bytes(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_jsonl(path: Path, target: Path, kept: set[int | None]) -> None:
+    gz = path.name.lower().endswith(".gz")
+    data = gzip.decompress(path.read_bytes()) if gz else path.read_bytes()
+    pieces = data.split(b"\n")  # lines end at b"\n" only, as the loader reads them
+    lines = [x + b"\n" for x in pieces[:-1]] + ([pieces[-1]] if pieces[-1] else [])
+    body = b"".join(line for n, line in enumerate(lines, start=1) if n in kept)
+    if body and not body.endswith(b"\n"):
+        body += b"\n"
+    _write_bytes(target, gzip.compress(body, mtime=0) if gz else body)
+
+
+def _write_csv(path: Path, target: Path, kept: set[int | None], encoding: str) -> None:
+    raw = path.read_bytes()
+    bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
+    text = raw[len(bom) :].decode(encoding)
+    lines = list(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader, None)
+    parts = lines[: reader.line_num]  # the header
+    start = reader.line_num + 1
+    for _ in reader:
+        if start in kept:
+            parts.extend(lines[start - 1 : reader.line_num])
+        start = reader.line_num + 1
+    body = "".join(parts)
+    if body and not body.endswith(("\n", "\r")):
+        body += "\r\n" if "\r\n" in text else "\n"
+    _write_bytes(target, bom + body.encode(encoding))
+
+
+def _write_parquet(path: Path, target: Path, kept: set[int | None]) -> None:
+    import pyarrow.parquet as pq  # the loader needed pyarrow to read this file
+
+    table = pq.read_table(path)
+    rows = sorted(r - 1 for r in kept if r is not None)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    pq.write_table(table.take(rows), tmp)
+    os.replace(tmp, target)

@@ -1,0 +1,115 @@
+"""Near-duplicate removal on a generated corpus with planted copies; output in the input format."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_index import article, vocabulary
+
+from dedup.dedupe import dedupe, write_kept
+from dedup.errors import ParamError
+from dedup.load import load
+from dedup.records import Document
+
+
+def _edit(rng: np.random.Generator, vocab: np.ndarray, text: str, words: int) -> str:
+    """Replace ``words`` words, far apart, so that each edit costs its own shingles."""
+    tokens = text.split(" ")
+    for k in np.linspace(3, len(tokens) - 3, words).astype(int):
+        tokens[k] = str(rng.choice(vocab))
+    return " ".join(tokens)
+
+
+def planted() -> tuple[list[Document], dict[str, str]]:
+    """30 stories plus planted copies; returns the documents and, per copy to drop, its keeper.
+
+    Planted: 5 exact copies (later dates), 5 near copies (3 words edited), 3 first
+    paragraphs alone (contained), one story whose copy is dated earlier (the copy is
+    kept), and a cluster of three with an undated exact copy.
+    """
+    rng = np.random.default_rng(11)
+    vocab = vocabulary(rng)
+    base = [Document(f"b{i:02d}", article(rng, vocab), date=f"2026-02-{10 + i % 10:02d}")
+            for i in range(30)]  # fmt: skip
+    docs, drop = list(base), {}
+    for i in range(5):
+        docs.append(Document(f"exact{i}", base[i].text, date="2026-03-01"))
+        drop[f"exact{i}"] = base[i].id
+    for i in range(5, 10):
+        docs.append(Document(f"near{i}", _edit(rng, vocab, base[i].text, 3), date="2026-03-01"))
+        drop[f"near{i}"] = base[i].id
+    for i in range(10, 13):
+        lead = base[i].text.split("\n\n")[0]
+        docs.append(Document(f"lead{i}", lead, date="2026-03-01"))
+        drop[f"lead{i}"] = base[i].id
+    docs.append(Document("early14", base[14].text, date="2026-01-01"))
+    drop[base[14].id] = "early14"
+    docs.append(Document("undated15", base[15].text))
+    docs.append(Document("near15", _edit(rng, vocab, base[15].text, 2), date="2026-03-02"))
+    drop["undated15"] = drop["near15"] = base[15].id
+    return docs, drop
+
+
+def test_dedupe_drops_the_planted_copies_and_keeps_by_the_rule() -> None:
+    docs, drop = planted()
+    result = dedupe(docs)
+    assert {d.id: d.kept for d in result.dropped} == drop
+    assert result.kept == tuple(d.id for d in docs if d.id not in drop)
+    assert (result.documents, len(result.clusters)) == (len(docs), 15)
+    why = {d.id: d for d in result.dropped}
+    assert why["exact0"].jaccard == 1.0 and "Jaccard 1.00 >= 0.7" in why["exact0"].reason
+    assert 0.7 <= why["near5"].jaccard < 1.0
+    assert why["lead10"].jaccard < 0.7 and why["lead10"].containment == 1.0
+    assert why["lead10"].reason == "contained in b10: containment 1.00 >= 0.9"
+    [c15] = [c for c in result.clusters if c.kept == "b15"]
+    assert c15.members == ("b15", "near15", "undated15")
+
+
+def test_threshold_and_containment_decide() -> None:
+    docs, drop = planted()
+    strict = dedupe(docs, threshold=0.99, containment=1.0)
+    dropped = {d.id for d in strict.dropped}
+    assert not any(k.startswith("near") for k in dropped)  # edited copies now stay
+    assert {"exact0", "lead10", "undated15"} <= dropped
+    loose = dedupe(docs, containment=0.99)
+    assert {d.id for d in loose.dropped} == set(drop)
+    no_containment = dedupe(docs, containment=1.0)
+    assert "lead10" in {d.id for d in no_containment.dropped}  # containment 1.0 still counts
+    with pytest.raises(ParamError, match=r"'threshold' parameter must be a float in \(0, 1\]"):
+        dedupe(docs, threshold=0)
+
+
+def test_kept_documents_are_written_in_the_input_format(tmp_path: Path) -> None:
+    docs, drop = planted()
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_text("".join(json.dumps({"id": d.id, "text": d.text, "date": d.date,
+                                         "lang": "xx"}) + "\n" for d in docs))  # fmt: skip
+    folder = tmp_path / "txt"
+    (folder / "sub").mkdir(parents=True)
+    for d in docs:
+        (folder / "sub" / f"{d.id}.txt").write_text(d.text)
+    table = tmp_path / "in.csv"
+    with table.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "text", "date"])
+        writer.writerows([d.id, d.text, d.date or ""] for d in docs)
+    for source, out in ((jsonl, tmp_path / "out.jsonl"), (folder, tmp_path / "out"),
+                        (table, tmp_path / "out.csv")):  # fmt: skip
+        read = list(load([source]))
+        result = dedupe(read)
+        if source != folder:  # text files carry no dates: the keep rule then differs
+            assert {d.id for d in result.dropped} == set(drop)
+        write_kept(read, result, source, out)
+        again = list(load([out]))
+        assert sorted(d.id for d in again) == sorted(result.kept)
+        kept = set(result.kept)
+        assert {d.id: d.text for d in again} == {d.id: d.text for d in read if d.id in kept}
+    kept_lines = [line for line in jsonl.read_text().splitlines(keepends=True)
+                  if json.loads(line)["id"] not in drop]  # fmt: skip
+    assert (tmp_path / "out.jsonl").read_text() == "".join(kept_lines)  # byte for byte
+    assert (tmp_path / "out" / "sub" / "b00.txt").exists()
+    assert not (tmp_path / "out" / "sub" / "exact0.txt").exists()
