@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import dedup
 from dedup.records import Document, ScanResult
+from dedup.report import html as html_report
 from dedup.report.credits import credits
 from dedup.report.html import Highlight, dom_ids, highlight, render_html, report_context, write_html
 
@@ -213,6 +214,19 @@ def test_context_carries_the_json_data(seeds: ScanResult) -> None:
     for f, fam in zip(ctx["families"], seeds.families, strict=True):
         assert list(f["members"]) == list(fam.members)
         assert {(e["a"], e["b"]) for e in f["edges"]} <= {(p.a, p.b) for p in seeds.pairs}
+
+
+def test_large_results_keep_the_closest_pairs_and_say_so(
+    seeds: ScanResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(html_report, "MAX_PAIR_VIEWS", 1)
+    monkeypatch.setattr(html_report, "MAX_PAIR_ROWS", 2)
+    ctx = report_context(seeds)
+    assert [p["rank"] for p in ctx["pairs"]] == [1, 2]
+    assert [v["pair"]["rank"] for v in ctx["pair_views"]] == [1]
+    page = render_html(seeds)
+    assert f"Showing the 2 closest of {len(seeds.pairs)} pairs" in page
+    assert page.count('class="pair-view"') == 1
 
 
 def test_dom_ids_are_safe_and_distinct() -> None:

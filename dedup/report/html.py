@@ -27,6 +27,10 @@ from dedup.records import Match, ScanResult
 from dedup.report.credits import credits
 from dedup.report.tables import result_dict, write_atomic
 
+# A page holds both full texts per pair view; past these sizes a report stops opening
+# quickly, so it keeps the closest pairs and says how many it left to the JSON.
+MAX_PAIR_VIEWS = 300  # pair views, closest pairs first
+MAX_PAIR_ROWS = 2000  # rows of the ranked pair table
 HEATMAP_MAX_SOURCES = 40  # beyond this a source x source grid is unreadable: keep the most reused
 _SAFE_ID = re.compile(r"[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*")
 
@@ -111,16 +115,21 @@ def _hashed(doc_id: str) -> str:
 def report_context(result: ScanResult) -> dict[str, Any]:
     """The data the template renders: result_dict(result) plus anchors, credits and pair views."""
     data = result_dict(result)
-    slug = dom_ids(d.id for d in result.documents)
-    texts = {d.id: d.text for d in result.documents}
-    views = [_pair_view(result, p, slug) for p in data["pairs"]]
-    views = [v for v in views if v["matches"]]
+    docs = {
+        d.id: {"id": d.id, "source": d.source, "chars": len(d.text), "text": d.text,
+               "anchor": f"doc-{slug}", "slug": slug, "credits": credits(d.text)}
+        for d, slug in zip(result.documents, _slugs(result), strict=True)
+    }  # fmt: skip
+    between = _matches_by_pair(result.matches)
+    with_matches = [p for p in data["pairs"] if (p["a"], p["b"]) in between]
+    views = [_pair_view(docs[p["a"]], docs[p["b"]], p, between[(p["a"], p["b"])])
+             for p in with_matches[:MAX_PAIR_VIEWS]]  # fmt: skip
     anchor = {(v["a"]["id"], v["b"]["id"]): v["anchor"] for v in views}
     documents = [
-        {**d, "anchor": f"doc-{slug[d['id']]}", "credits": credits(texts[d["id"]])}
+        {**d, "anchor": docs[d["id"]]["anchor"], "credits": docs[d["id"]]["credits"]}
         for d in data["documents"]
     ]
-    pairs = [{**p, "view": anchor.get((p["a"], p["b"]))} for p in data["pairs"]]
+    pairs = [{**p, "view": anchor.get((p["a"], p["b"]))} for p in data["pairs"][:MAX_PAIR_ROWS]]
     return {
         "corpus": data["corpus"],
         "stats": data["stats"],
@@ -130,22 +139,37 @@ def report_context(result: ScanResult) -> dict[str, Any]:
         "heatmap": _heatmap(data, {d.id: d.source for d in result.documents}, views),
         "families": [_family(f, data["pairs"], anchor) for f in data["families"]],
         "pair_views": views,
+        "totals": {"pairs": len(data["pairs"]), "pair_views": len(with_matches)},
     }
 
 
-def _pair_view(result: ScanResult, pair: dict[str, Any], slug: dict[str, str]) -> dict[str, Any]:
-    a, b = result.document(pair["a"]), result.document(pair["b"])
-    matches = result.matches_between(a.id, b.id, include_boilerplate=True)
+def _slugs(result: ScanResult) -> list[str]:
+    slug = dom_ids(d.id for d in result.documents)
+    return [slug[d.id] for d in result.documents]
+
+
+def _matches_by_pair(matches: Iterable[Match]) -> dict[tuple[str, str], list[Match]]:
+    """Matches of every pair, boilerplate included, oriented and ordered as ``matches_between``."""
+    out: dict[tuple[str, str], list[Match]] = {}
+    for match in matches:
+        m = match if match.a <= match.b else match.flipped()
+        out.setdefault((m.a, m.b), []).append(m)
+    for ms in out.values():
+        ms.sort(key=lambda m: (m.a_start, m.b_start))
+    return out
+
+
+def _pair_view(a: dict[str, Any], b: dict[str, Any], pair: dict[str, Any],
+               matches: Sequence[Match]) -> dict[str, Any]:  # fmt: skip
     notes = [_note(n, m) for n, m in enumerate(matches, 1)]
     sides = []
     for doc, start, end in ((a, "a_start", "a_end"), (b, "b_start", "b_end")):
         spans = [Highlight(getattr(m, start), getattr(m, end), n, m.kind, note)
                  for n, (m, note) in enumerate(zip(matches, notes, strict=True), 1)]  # fmt: skip
-        sides.append({"id": doc.id, "source": doc.source, "chars": len(doc.text),
-                      "anchor": f"doc-{slug[doc.id]}", "credits": credits(doc.text),
-                      "html": highlight(doc.text, spans)})  # fmt: skip
+        html = highlight(doc["text"], spans)
+        sides.append({k: v for k, v in doc.items() if k != "text"} | {"html": html})
     return {
-        "anchor": f"pair-{slug[a.id]}--{slug[b.id]}",
+        "anchor": f"pair-{a['slug']}--{b['slug']}",
         "pair": pair,
         "a": sides[0],
         "b": sides[1],
@@ -252,5 +276,10 @@ def render_html(result: ScanResult) -> str:
 
 
 def write_html(result: ScanResult, path: Path) -> None:
-    """Write the self-contained HTML report to ``path`` (atomically)."""
+    """Write the self-contained HTML report to ``path`` (atomically).
+
+    The page shows the :data:`MAX_PAIR_ROWS` closest pairs, side by side views of
+    the :data:`MAX_PAIR_VIEWS` closest pairs with reuse and a heatmap of the
+    :data:`HEATMAP_MAX_SOURCES` most reused sources, and says when it left any out.
+    """
     write_atomic(path, render_html(result))
