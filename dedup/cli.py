@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import NoReturn
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
+from dedup.dedupe import dedupe, write_kept
 from dedup.errors import DedupError
+from dedup.index import Index, QueryResult
 from dedup.load import LoadReport, load
 from dedup.normalize import normalize
+from dedup.overlap import overlap
 from dedup.params import ScanParams
 from dedup.pipeline import scan
 from dedup.records import Document, ScanResult
-from dedup.report.tables import write_csv, write_json
+from dedup.report.tables import write_atomic, write_csv, write_json
 from dedup.report.terminal import render_summary
 from dedup.shingle import tokenize
 
@@ -77,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, default in ScanParams().as_dict().items():
         s.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default,
                        help=argparse.SUPPRESS)  # fmt: skip
+    _add_corpus_commands(sub)
     return parser
 
 
@@ -88,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dedup`` command; returns the exit status."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
-    return _scan(args)
+    return _scan(args) if args.command == "scan" else _corpus_command(args)
 
 
 def _write_html(result: ScanResult, path: Path) -> None:
@@ -190,6 +197,281 @@ def _run_summary(result: ScanResult, report: LoadReport) -> list[str]:
         skipped = _listing([f"{path} ({why})" for path, why in report.skipped])
         lines.append(f"Skipped {_count(len(report.skipped), 'file')} in folders: {skipped}.")
     return lines
+
+
+# ---- corpus workflows: index, query, overlap, dedupe (issue 8) ---------------------------------
+
+
+def _input_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source-from", action="append", default=[], metavar="RULE",
+                   help="'folder' (parent folder is the source) "
+                        "or 'REGEX=SOURCE' on ids")  # fmt: skip
+    p.add_argument("--encoding", default="utf-8", help="encoding of input files (default utf-8)")
+    p.add_argument("--encoding-errors", default="strict", choices=["strict", "replace"],
+                   help="what to do with bytes the encoding cannot decode")  # fmt: skip
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def _param_options(p: argparse.ArgumentParser) -> None:
+    for name, default in ScanParams().as_dict().items():
+        p.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=None,
+                       help=argparse.SUPPRESS)  # fmt: skip
+
+
+def _add_corpus_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``index add|stats|remove``, ``query``, ``overlap`` and ``dedupe``."""
+    ix = sub.add_parser("index", help="a persistent index to query new documents against")
+    isub = ix.add_subparsers(dest="index_command", required=True)
+    add = isub.add_parser("add", help="add documents (one transaction; re-running completes it)")
+    add.add_argument("index", help="SQLite file (created if missing) or redis://host:port/db")
+    add.add_argument("paths", nargs="+", type=Path, help="files and folders to add")
+    add.add_argument("--replace", action="store_true",
+                     help="replace indexed documents whose text changed "
+                          "(else that is an error)")  # fmt: skip
+    _input_options(add)
+    _param_options(add)
+    stats = isub.add_parser("stats", help="documents, sources and parameters of an index")
+    stats.add_argument("index")
+    stats.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+    rm = isub.add_parser("remove", help="remove documents by id")
+    rm.add_argument("index")
+    rm.add_argument("ids", nargs="+", metavar="ID")
+    rm.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    q = sub.add_parser("query", help="which indexed documents new documents reuse")
+    q.add_argument("index", help="an index made by 'dedup index add'")
+    q.add_argument("paths", nargs="+", type=Path, help="files and folders to look up")
+    q.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
+    q.add_argument("--top", type=_int_at_least(1), default=5,
+                   help="indexed documents shown per new document (default 5)")  # fmt: skip
+    _input_options(q)
+    _param_options(q)
+    o = sub.add_parser("overlap", help="how much of corpus A is reused from corpus B")
+    o.add_argument("a", type=Path, help="corpus A: a file or folder")
+    o.add_argument("b", type=Path, help="corpus B: a file or folder")
+    o.add_argument("--json", type=Path, metavar="FILE", help="write the result as JSON")
+    o.add_argument("--top", type=_int_at_least(0), default=10,
+                   help="A documents shown, most reused first (default 10)")  # fmt: skip
+    _input_options(o)
+    _param_options(o)
+    d = sub.add_parser("dedupe", help="remove near-duplicates, keeping one per cluster")
+    d.add_argument("path", type=Path, help="a .jsonl, .csv or .parquet file, or a folder")
+    d.add_argument("--out", type=Path, help="where to write the kept documents (same format)")
+    d.add_argument(
+        "--dry-run", action="store_true", help="list what would be dropped; write nothing"
+    )
+    d.add_argument("--threshold", type=float, default=0.7, metavar="J",
+                   help="word-shingle Jaccard from which two documents are near-duplicates "
+                        "(default 0.7)")  # fmt: skip
+    d.add_argument("--containment", type=float, default=0.9, metavar="C",
+                   help="share of the smaller document inside the other (default 0.9)")  # fmt: skip
+    d.add_argument("--report", type=Path, metavar="FILE",
+                   help="JSON report of clusters and dropped documents "
+                        "(default OUT.report.json)")  # fmt: skip
+    d.add_argument("--top", type=_int_at_least(0), default=20, help="dropped documents shown")
+    _input_options(d)
+    _param_options(d)
+
+
+def _given_params(args: argparse.Namespace) -> ScanParams | None:
+    given = {n: getattr(args, n) for n in ScanParams().as_dict() if getattr(args, n) is not None}
+    return ScanParams(**given) if given else None
+
+
+def _load_args(args: argparse.Namespace, paths: Sequence[Path]) -> Iterator[Document]:
+    return load(paths, source_rules=args.source_from, encoding=args.encoding,
+                encoding_errors=args.encoding_errors)  # fmt: skip
+
+
+def _guarded(command: Callable[[argparse.Namespace, Console], int]) -> Callable[..., int]:
+    """Run a command: a DedupError is one red line and exit status 2, Ctrl-C is 130."""
+
+    def run(args: argparse.Namespace) -> int:
+        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        try:
+            return command(args, Console(quiet=args.quiet, highlight=False, soft_wrap=True))
+        except DedupError as exc:
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
+            return 2
+        except KeyboardInterrupt:
+            err.print("[red]interrupted[/red]: an index batch in progress was rolled back")
+            return 130
+
+    return run
+
+
+def _write_json_file(target: Path, data: object) -> None:
+    try:
+        write_atomic(target, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise DedupError(
+            f"{target}: cannot write: {exc.strerror or exc}; choose another path"
+        ) from exc
+
+
+def _index_add(args: argparse.Namespace, out: Console) -> int:
+    read = 0
+
+    def counted(docs: Iterator[Document]) -> Iterator[Document]:
+        nonlocal read
+        for doc in docs:
+            read += 1
+            yield doc
+
+    with Index.open(args.index, _given_params(args)) as index:
+        before = index.stats().documents
+        added = index.add(counted(_load_args(args, args.paths)), replace=args.replace)
+        stats = index.stats()
+    replaced = added - (stats.documents - before)
+    notes = [f"{replaced:,} replaced"] if replaced else []
+    if read > added:
+        notes.append(f"{read - added:,} already indexed with the same text")
+    note = f" ({'; '.join(notes)})" if notes else ""
+    size = f"{_count(stats.documents, 'document')} from {_count(stats.sources, 'source')}"
+    out.print(f"Added {added:,} of {_count(read, 'document')} read{note} to "
+              f"{escape(args.index)}: {size}.")  # fmt: skip
+    return 0
+
+
+def _index_stats(args: argparse.Namespace, out: Console) -> int:
+    with Index.open(args.index) as index:
+        stats = index.stats()
+    table = Table(title=f"{escape(stats.location)} ({stats.store})", show_header=False)
+    for name in ("documents", "sources", "passages", "features"):
+        table.add_row(name, f"{getattr(stats, name):,}")
+    for name, value in stats.params.items():
+        table.add_row(name, str(value), style="dim")
+    out.print(table)
+    return 0
+
+
+def _index_remove(args: argparse.Namespace, out: Console) -> int:
+    with Index.open(args.index) as index:
+        present = set(index.documents(args.ids))
+        removed = index.remove(args.ids)
+    missing = [i for i in dict.fromkeys(args.ids) if i not in present]
+    note = f"; not indexed: {escape(_listing(missing))}" if missing else ""
+    out.print(f"Removed {_count(removed, 'document')} from {escape(args.index)}{note}.")
+    return 0
+
+
+def _query(args: argparse.Namespace, out: Console) -> int:
+    with Index.open(args.index, _given_params(args)) as index:
+        docs = list(_load_args(args, args.paths))
+        results = index.query(docs, params=_given_params(args))
+        indexed = index.documents(h.id for r in results for h in r.hits[: args.top])
+        location, params = index.stats().location, index.params.as_dict()
+    if args.json:
+        _write_json_file(args.json, {"index": location, "params": params,
+                                     "results": [asdict(r) for r in results]})  # fmt: skip
+    texts = {d.id: d.text for d in docs}
+    for r in results:
+        _render_query(r, texts[r.id], indexed, out, args.top)
+    return 0
+
+
+def _excerpt(text: str, start: int, end: int, width: int = 70) -> str:
+    span = " ".join(text[start:end].split())
+    return span if len(span) <= width else span[: width - 1] + "…"
+
+
+def _render_query(r: QueryResult, text: str, indexed: dict[str, Document], out: Console,
+                  top: int) -> None:  # fmt: skip
+    head = f"[bold]{escape(r.id)}[/bold]: {r.reused_share:.1%} reused ({r.reused_chars:,} of "
+    out.print(head + f"{r.chars:,} chars) from {_count(len(r.hits), 'indexed document')}")
+    if not r.hits:
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("indexed document", "source", "date", "reused", "chars", "passages"):
+        table.add_column(col, justify="right" if col in ("reused", "chars", "passages") else "left")
+    for h in r.hits[:top]:
+        table.add_row(escape(h.id), escape(h.source), h.date or "", f"{h.reused_share:.1%}",
+                      f"{h.reused_chars:,}", str(len(h.matches)))  # fmt: skip
+    out.print(table)
+    best = r.hits[0]
+    for m in best.matches[:3]:
+        old = indexed[best.id].text
+        out.print(f"  [{m.a_start}:{m.a_end}] ↔ [{m.b_start}:{m.b_end}] {m.kind} {m.score:.2f}",
+                  markup=False)  # fmt: skip
+        out.print(f"    new: {_excerpt(text, m.a_start, m.a_end)}", markup=False)
+        out.print(f"    old: {_excerpt(old, m.b_start, m.b_end)}", markup=False)
+    if len(best.matches) > 3:
+        out.print(f"  … and {len(best.matches) - 3} more passages (--json for all)", markup=False)
+
+
+def _overlap(args: argparse.Namespace, out: Console) -> int:
+    result = overlap(_load_args(args, [args.a]), _load_args(args, [args.b]),
+                     _given_params(args))  # fmt: skip
+    if args.json:
+        _write_json_file(args.json, asdict(result))
+    t = result.total
+    out.print(f"[bold]{t.documents_with_reuse:,} of {_count(t.documents, 'document')}[/bold] "
+              f"of A ({t.documents_share:.1%}) reuse B; {t.reused_chars:,} of {t.chars:,} "
+              f"characters ({t.reused_share:.1%}).")  # fmt: skip
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("side", "source", "documents", "with reuse", "reused chars", "share"):
+        table.add_column(col, justify="left" if col in ("side", "source") else "right")
+    for s in result.sources:
+        table.add_row(s.side.upper(), escape(s.source),
+                      f"{s.documents:,}" if s.side == "a" else "", f"{s.documents_with_reuse:,}",
+                      f"{s.reused_chars:,}", f"{s.reused_share:.1%}")  # fmt: skip
+    out.print(table)
+    shown = sorted((d for d in result.documents if d.reused_chars),
+                   key=lambda d: (-d.reused_share, d.id))[: args.top]  # fmt: skip
+    if shown:
+        docs = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        for col in ("A document", "source", "reused", "chars", "from B"):
+            docs.add_column(col, justify="right" if col in ("reused", "chars") else "left")
+        for d in shown:
+            docs.add_row(escape(d.id), escape(d.source), f"{d.reused_share:.1%}",
+                         f"{d.reused_chars:,}", escape(_listing(list(d.from_docs), 3)))  # fmt: skip
+        out.print(docs)
+    return 0
+
+
+def _dedupe(args: argparse.Namespace, out: Console) -> int:
+    if args.out is None and not args.dry_run:
+        raise DedupError("dedupe needs --out OUT (where to write the kept documents) or --dry-run")
+    if args.out is not None and args.out.resolve() == args.path.resolve():
+        raise DedupError(f"{args.out}: --out must not be the input; choose another path")
+    docs = list(_load_args(args, [args.path]))
+    result = dedupe(docs, threshold=args.threshold, containment=args.containment,
+                    params=_given_params(args))  # fmt: skip
+    gone = len(result.dropped)
+    out.print(f"{_count(result.documents, 'document')}: {_count(len(result.clusters), 'cluster')} "
+              f"of near-duplicates; keeping {len(result.kept):,}, dropping {gone:,}.")  # fmt: skip
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("dropped", "kept", "why"):
+        table.add_column(col)
+    for d in result.dropped[: args.top]:
+        table.add_row(escape(d.id), escape(d.kept), escape(d.reason))
+    if result.dropped:
+        out.print(table)
+    if gone > args.top:
+        out.print(f"… and {gone - args.top:,} more (--top {gone} lists all)", markup=False)
+    if args.dry_run:
+        out.print("Dry run: nothing written.")
+        return 0
+    report = args.report or args.out.with_name(args.out.name + ".report.json")
+    try:
+        files = write_kept(docs, result, args.path, args.out, encoding=args.encoding)
+    except OSError as exc:
+        raise DedupError(f"{args.out}: cannot write: {exc.strerror or exc}") from exc
+    _write_json_file(report, asdict(result))
+    out.print(f"Wrote {_count(len(files), 'file')} to {escape(str(args.out))}; "
+              f"report: {escape(str(report))}.")  # fmt: skip
+    return 0
+
+
+_INDEX_COMMANDS = {"add": _guarded(_index_add), "stats": _guarded(_index_stats),
+                   "remove": _guarded(_index_remove)}  # fmt: skip
+_CORPUS_COMMANDS = {"query": _guarded(_query), "overlap": _guarded(_overlap),
+                    "dedupe": _guarded(_dedupe)}  # fmt: skip
+
+
+def _corpus_command(args: argparse.Namespace) -> int:
+    if args.command == "index":
+        return _INDEX_COMMANDS[args.index_command](args)
+    return _CORPUS_COMMANDS[args.command](args)
 
 
 if __name__ == "__main__":

@@ -312,6 +312,10 @@ class Index:
 
         return self._store.write(changes())[1]
 
+    def documents(self, ids: Iterable[str]) -> dict[str, Document]:
+        """The indexed documents with these ids (absent ids are left out)."""
+        return {i: s.doc for i, s in self._store.documents(list(dict.fromkeys(ids))).items()}
+
     def stats(self) -> IndexStats:
         """Counts of documents, sources, IDF passages and features."""
         docs, sources, features = self._store.stats()

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from test_index import article, vocabulary
 
+from dedup.cli import main
 from dedup.dedupe import dedupe, write_kept
 from dedup.errors import ParamError
 from dedup.load import load
@@ -113,3 +114,23 @@ def test_kept_documents_are_written_in_the_input_format(tmp_path: Path) -> None:
     assert (tmp_path / "out.jsonl").read_text() == "".join(kept_lines)  # byte for byte
     assert (tmp_path / "out" / "sub" / "b00.txt").exists()
     assert not (tmp_path / "out" / "sub" / "exact0.txt").exists()
+
+
+def test_cli_dedupe_dry_run_writes_nothing_and_out_writes_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs, drop = planted()
+    source = tmp_path / "news.jsonl"
+    source.write_text("".join(json.dumps({"id": d.id, "text": d.text, "date": d.date}) + "\n"
+                              for d in docs))  # fmt: skip
+    assert main(["dedupe", str(source), "--dry-run"]) == 0
+    shown = capsys.readouterr().out
+    assert f"{len(docs)} documents: 15 clusters of near-duplicates; keeping" in shown
+    assert "Dry run: nothing written." in shown and sorted(tmp_path.iterdir()) == [source]
+    out = tmp_path / "kept.jsonl"
+    assert main(["dedupe", str(source), "--out", str(out), "--threshold", "0.7"]) == 0
+    assert {d.id for d in load([out])} == {d.id for d in docs} - set(drop)
+    report = json.loads((tmp_path / "kept.jsonl.report.json").read_text())
+    assert {d["id"]: d["kept"] for d in report["dropped"]} == drop
+    assert main(["dedupe", str(source)]) == 2
+    assert "needs --out OUT" in capsys.readouterr().err

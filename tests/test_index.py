@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dedup.cli import main
 from dedup.errors import DedupError, ParamError
 from dedup.index import Index, QueryResult
 from dedup.params import ScanParams
@@ -235,3 +237,32 @@ def test_kill_9_mid_add_leaves_a_consistent_index(tmp_path: Path) -> None:
         assert index.add(docs[24:]) == len(docs) - 24  # re-running completes it
         assert index.add(docs[24:]) == 0  # and a third run adds nothing
     assert dump(path) == dump(build(tmp_path / "clean.sqlite", docs))
+
+
+def test_cli_index_add_stats_query_remove(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seeds = seed_docs()
+    index = str(tmp_path / "desk.sqlite")
+    files = [str(SEEDS / f"{seeds[k].id}.txt") for k in ("000", "001", "002")]
+    assert main(["index", "add", index, *files]) == 0
+    assert "Added 3 of 3 documents read" in capsys.readouterr().out
+    assert main(["index", "add", index, files[0]]) == 0
+    assert "1 already indexed with the same text" in capsys.readouterr().out
+    assert main(["index", "stats", index]) == 0
+    assert "documents" in capsys.readouterr().out
+    out_json = tmp_path / "q.json"
+    new = [str(SEEDS / f"{seeds[k].id}.txt") for k in ("003", "004")]
+    assert main(["query", index, *new, "--json", str(out_json)]) == 0
+    shown = capsys.readouterr().out
+    assert f"{seeds['003'].id}: " in shown and "reused" in shown
+    data = json.loads(out_json.read_text())
+    top = {r["id"]: r["hits"][0]["id"] for r in data["results"]}
+    assert top == {seeds["003"].id: seeds["000"].id, seeds["004"].id: seeds["001"].id}
+    for r in data["results"]:
+        for m in r["hits"][0]["matches"]:
+            assert m["a_start"] < m["a_end"] and m["b_start"] < m["b_end"]
+    assert main(["query", index, new[0], "--shingle-words", "7"]) == 2
+    assert "shingle_words=7 (index: 5)" in capsys.readouterr().err
+    assert main(["index", "remove", index, seeds["002"].id, "nope"]) == 0
+    assert "Removed 1 document" in capsys.readouterr().out

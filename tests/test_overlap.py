@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
+import pytest
 from test_index import article, vocabulary
 
+from dedup.cli import main
 from dedup.overlap import overlap
 from dedup.records import Document
 
@@ -62,3 +67,18 @@ def test_overlap_of_unrelated_corpora_is_zero() -> None:
     result = overlap(a[5:], b)
     assert result.total.reused_chars == 0 and result.total.documents_with_reuse == 0
     assert not result.matches
+
+
+def test_cli_overlap_prints_and_writes_the_figures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b, taken = planted()
+    for name, docs in (("a.jsonl", a), ("b.jsonl", b)):
+        (tmp_path / name).write_text("".join(
+            json.dumps({"id": d.id, "text": d.text, "source": d.source}) + "\n" for d in docs
+        ))  # fmt: skip
+    out = tmp_path / "overlap.json"
+    argv = ["overlap", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"), "--json", str(out)]
+    assert main(argv) == 0
+    assert "5 of 10 documents of A (50.0%) reuse B" in capsys.readouterr().out
+    assert json.loads(out.read_text())["total"]["reused_chars"] == sum(taken.values())
