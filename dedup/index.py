@@ -138,8 +138,22 @@ class _Stored:
     signature: np.ndarray
 
 
+def _encode(text: str) -> bytes:
+    """UTF-8, lone surrogates included (JSON ``"\\ud800"`` makes them): text is stored as bytes."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", "surrogatepass")
+
+
 def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(_encode(text)).hexdigest()
+
+
+def _extra(doc: Document) -> str:
+    """Pass-through fields as JSON; values JSON cannot hold (Parquet timestamps) as text."""
+    return json.dumps(dict(doc.extra), sort_keys=True, ensure_ascii=False, default=str)
 
 
 def _short_lines(a: DocAnalysis, params: ScanParams) -> np.ndarray:
@@ -450,7 +464,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY, source TEXT NOT NULL, date TEXT, origin TEXT NOT NULL,
-    extra TEXT NOT NULL, text TEXT NOT NULL, sha TEXT NOT NULL, signature BLOB NOT NULL);
+    extra TEXT NOT NULL, text BLOB NOT NULL, sha TEXT NOT NULL, signature BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS passage_bands (
     band INTEGER, key INTEGER, doc TEXT, PRIMARY KEY (band, key, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS doc_bands (
@@ -475,10 +489,16 @@ class _SQLiteStore:
         except sqlite3.Error as exc:
             raise DedupError(f"{path}: cannot open the index ({exc})") from exc
         try:
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+            if tables and "meta" not in tables:
+                raise DedupError(f"{path}: an SQLite database, but not a dedup index")
             self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise DedupError(f"{path}: not a dedup index ({exc})") from exc
+        except DedupError:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         self._db.close()
@@ -502,7 +522,7 @@ class _SQLiteStore:
                 f"WHERE id IN ({','.join('?' * len(chunk))})", chunk,
             )  # fmt: skip
             for i, source, date, origin, extra, text, sha, sig in rows:
-                doc = Document(i, text, source, date, origin, json.loads(extra))
+                doc = Document(i, _decode(text), source, date, origin, json.loads(extra))
                 out[i] = _Stored(doc, sha, np.frombuffer(sig, dtype=np.uint32))
         return out
 
@@ -549,7 +569,7 @@ class _SQLiteStore:
             for sign, e in changes:
                 d = e.doc
                 if sign > 0:
-                    row = (d.id, d.source, d.date, d.origin, json.dumps(dict(d.extra)), d.text,
+                    row = (d.id, d.source, d.date, d.origin, _extra(d), _encode(d.text),
                            e.sha, e.signature.astype(np.uint32).tobytes())  # fmt: skip
                     db.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
                 else:
@@ -650,7 +670,7 @@ class _RedisStore:
         for i, h in zip(ids, pipe.execute(), strict=True):
             if h:
                 date = h[b"date"].decode() if h[b"date"] else None
-                doc = Document(i, h[b"text"].decode("utf-8", "surrogatepass"),
+                doc = Document(i, _decode(h[b"text"]),
                                h[b"source"].decode(), date, h[b"origin"].decode(),
                                json.loads(h[b"extra"]))  # fmt: skip
                 out[i] = _Stored(doc, h[b"sha"].decode(), np.frombuffer(h[b"sig"], np.uint32))
@@ -720,8 +740,7 @@ class _RedisStore:
             pipe.sadd(p + "docs", d.id)
             pipe.hset(f"{p}doc:{d.id}", mapping={
                 "source": d.source, "date": d.date or "", "origin": d.origin,
-                "extra": json.dumps(dict(d.extra)), "sha": e.sha,
-                "text": d.text.encode("utf-8", "surrogatepass"),
+                "extra": _extra(d), "sha": e.sha, "text": _encode(d.text),
                 "sig": e.signature.astype(np.uint32).tobytes()})  # fmt: skip
             for k in keys:
                 pipe.sadd(k, d.id)

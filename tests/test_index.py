@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -155,8 +156,34 @@ def test_query_never_changes_the_index(tmp_path: Path) -> None:
     seeds = seed_docs()
     path = build(tmp_path / "i.sqlite", [seeds["000"], seeds["001"]])
     before = dump(path), path.stat().st_mtime_ns
-    answers(path, list(seeds.values()))
+    results = answers(path, list(seeds.values()))
     assert (dump(path), path.stat().st_mtime_ns) == before
+    assert all(h.id != r.id for r in results for h in r.hits)  # an indexed article is not its own
+
+
+def test_text_and_fields_come_back_as_added(tmp_path: Path) -> None:
+    extra = {"when": datetime.date(2026, 1, 2), "n": 1}
+    odd = Document("odd", "Ligature \ufb01 and\u00a0NBSP.\r\nCRLF kept.", source="s",
+                   date="2026-01-02", extra=extra)  # fmt: skip
+    with Index.open(tmp_path / "i.sqlite") as index:
+        index.add([odd])
+        back = index.documents(["odd", "missing"])
+    assert list(back) == ["odd"]
+    assert (back["odd"].text, back["odd"].source, back["odd"].date) == (odd.text, "s", odd.date)
+    assert back["odd"].extra == {"when": "2026-01-02", "n": 1}
+
+
+def test_a_foreign_file_is_not_taken_for_an_index(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a database at all, " * 100)
+    with pytest.raises(DedupError, match=r"notes\.txt: not a dedup index"):
+        Index.open(tmp_path / "notes.txt")
+    other = tmp_path / "other.sqlite"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE t (x)")
+    db.commit()
+    db.close()
+    with pytest.raises(DedupError, match=r"other\.sqlite: an SQLite database, but not a dedup"):
+        Index.open(other)
 
 
 def test_readding_is_a_no_op_and_changed_text_names_the_id(tmp_path: Path) -> None:
