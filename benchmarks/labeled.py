@@ -36,7 +36,7 @@ of its topic, so that no two unrelated sentences share most of their words.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -113,6 +113,7 @@ class Sent:
     speaker_front: bool = False
     on_day: bool = True  # "on Tuesday" rather than "Tuesday"
     say: Alt = field(default_factory=lambda: Alt(("said", "has said", "stated", "noted")))
+    theme: str = ""  # the template or object it says something about (one or two a document)
 
 
 @dataclass(frozen=True, slots=True)
@@ -575,6 +576,8 @@ _TOPICS = (
     ),
 )
 
+_ONCE = frozenset((*_QUOTES, *(x for t in _TOPICS for x in (*t.numbers, *t.quotes))))
+
 _FIRST_F = (
     "Anna",
     "Maria",
@@ -752,13 +755,14 @@ class _Slots(dict[str, tuple[Tok, ...]]):
 
     def __init__(self, rng: _Rand, story: _Story) -> None:
         super().__init__(PLACE=(story.places[0],), PLACE2=(story.places[1],))
-        self.rng, self.story = rng, story
+        self.rng, self.story, self.object = rng, story, ""
 
     def __missing__(self, key: str) -> tuple[Tok, ...]:
         rng, t, people = self.rng, self.story.topic, self.story.people
         value: tuple[Tok, ...]
         if key == "OBJ":
-            value = _parse(rng.pick(t.objects), self)
+            self.object = rng.pick(t.objects)
+            value = _parse(self.object, self)
         elif key == "SUBJ":
             value = _parse(rng.pick(t.subjects), self)
         elif key in ("V", "VB"):
@@ -805,21 +809,20 @@ def _sentence(rng: _Rand, story: _Story) -> Sent:
         core = _parse("{SUBJ} {V} {OBJ}", slots)
         if rng.random() < 0.4 and not set(story.places) & set(core):
             core = (*core, "in", rng.pick(story.places))
-        return _with_style(
-            rng, Sent(_fill(rng, core), time, extra, speaker if rng.random() < 0.35 else None)
-        )
+        who = speaker if rng.random() < 0.35 else None
+        return _with_style(rng, Sent(_fill(rng, core), time, extra, who, theme=slots.object))
     if r < 0.62:
         template = rng.pick(t.numbers)
         core = _parse(template, slots)
         time = None if "year" in template else time  # "last year" is its own time
-        return _with_style(
-            rng, Sent(_fill(rng, core), time, extra, speaker if rng.random() < 0.25 else None)
-        )
+        who = speaker if rng.random() < 0.25 else None
+        return _with_style(rng, Sent(_fill(rng, core), time, extra, who, theme=template))
     if r < 0.84:
-        core = _parse(rng.pick(_QUOTES + t.quotes), slots)
-        return _with_style(rng, Sent(_fill(rng, core), None, extra, speaker, quote=True))
+        template = rng.pick(_QUOTES + t.quotes)
+        core = _fill(rng, _parse(template, slots))
+        return _with_style(rng, Sent(core, None, extra, speaker, quote=True, theme=template))
     core = _parse(rng.pick(_MEET), slots)
-    return _with_style(rng, Sent(_fill(rng, core), time, None))
+    return _with_style(rng, Sent(_fill(rng, core), time, None, theme=slots.object))
 
 
 def _with_style(rng: _Rand, s: Sent) -> Sent:
@@ -1104,18 +1107,22 @@ class _Fresh:
         self.sizes: dict[tuple[int, int], list[int]] = defaultdict(list)
         self.index: dict[tuple[int, int, str], list[int]] = defaultdict(list)
 
-    def __call__(self, story: _Story) -> Sent:
+    def __call__(self, story: _Story, themes: Counter[str]) -> Sent:
+        """A sentence for a document whose sentences so far have ``themes``."""
         best: tuple[float, Sent, tuple[set[str], set[str]]] | None = None
         for _ in range(15):  # then the least close of the tries
             s = _sentence(self.rng, story)
             keys = (_keys(s), _core_keys(s))
             closeness = max(self._closeness(id(story), k, keys[k]) for k in (0, 1))
+            # A document states each figure or quote once, and an object at most twice.
+            closeness += 1.0 if themes[s.theme] >= (1 if s.theme in _ONCE else 2) else 0.0
             if best is None or closeness < best[0]:
                 best = (closeness, s, keys)
             if closeness < 1.0:
                 break
         assert best is not None
         _, s, keys = best
+        themes[s.theme] += 1
         for k in (0, 1):
             n = len(self.sizes[id(story), k])
             self.sizes[id(story), k].append(len(keys[k]))
@@ -1154,7 +1161,7 @@ def _assemble(rng: _Rand, doc: _Doc, lead: Sent, items: list[str]) -> list[tuple
     """
     style, sep = doc.style, doc.style.para_sep
     head = _words(lead.core, style).split(" ")[: rng.between(5, 9)]
-    while len(head) > 3 and head[-1].lower() in _STOP:
+    while len(head) > 3 and (head[-1].lower() in _STOP or head[-1][:1].isdigit()):
         head.pop()
     parts = [_quotes(_cap(" ".join(head)), style.curly), sep]
     pos = len(parts[0]) + len(sep)
@@ -1252,9 +1259,9 @@ def _cases(host: _Doc, block: _Block, spans: list[tuple[int, int]]) -> list[Plan
 
 _KIND_SHARES: dict[PlantedKind, float] = {
     "verbatim": 0.25,
-    "light": 0.25,
+    "light": 0.3,
     "heavy": 0.3,
-    "shuffled": 0.2,
+    "shuffled": 0.15,
 }
 
 
@@ -1298,14 +1305,16 @@ def make_corpus(n_docs: int = 300, seed: int = 0) -> tuple[list[Document], list[
     planted: list[Planted] = []
     for doc in docs:
         if doc.role == "source":
-            doc.sents = [fresh(doc.story) for _ in range(rng.between(14, 31))]
+            themes: Counter[str] = Counter()
+            doc.sents = [fresh(doc.story, themes) for _ in range(rng.between(14, 31))]
             doc.used = [False] * len(doc.sents)
             doc.spans = _assemble(rng, doc, doc.sents[0], [render(s, doc.style) for s in doc.sents])
     for doc in docs:
         if doc.role == "host":
             planted += _write_host(rng, doc, docs, fresh)
         elif doc.role == "distractor":
-            sents = [fresh(doc.story) for _ in range(rng.between(8, 31))]
+            themes = Counter()
+            sents = [fresh(doc.story, themes) for _ in range(rng.between(8, 31))]
             _assemble(rng, doc, sents[0], [render(s, doc.style) for s in sents])
     planted += _footers(docs)
     planted.sort(key=lambda p: (p.host_id, p.host_start, p.src_id, p.src_start))
@@ -1332,9 +1341,10 @@ def _write_host(rng: _Rand, host: _Doc, docs: list[_Doc], fresh: _Fresh) -> list
         host.role = "distractor"
     n_free = max(4, rng.between(8, 31) - sum(b.length for b in blocks))
     story = host.story
-    lead = fresh(story)
+    themes: Counter[str] = Counter()
+    lead = fresh(story, themes)
     free = [render(lead, host.style)]
-    free += [render(fresh(story), host.style) for _ in range(n_free - 1)]
+    free += [render(fresh(story, themes), host.style) for _ in range(n_free - 1)]
     after = sorted(1 + x for x in rng.sample(n_free, len(blocks)))
     items: list[str] = []
     owner: list[int] = []  # block of each item, -1 for fresh sentences
