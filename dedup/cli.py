@@ -108,8 +108,8 @@ def _scan(args: argparse.Namespace) -> int:
     """``dedup scan``: errors are one line on stderr, then the run summary, then the tables.
 
     Exit status 0 on success, 2 on a :class:`DedupError` (bad input or parameter, unwritable
-    output), 130 on Ctrl-C. Output files are written only after the scan has finished, each
-    through a temporary file renamed into place.
+    output), 1 when memory runs out, 130 on Ctrl-C. Output files are written only after the
+    scan has finished, each through a temporary file renamed into place.
     """
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     report = LoadReport()
@@ -132,6 +132,11 @@ def _scan(args: argparse.Namespace) -> int:
         done = f"only {', '.join(written)} written" if written else "no output file written"
         err.print(f"[red]interrupted[/red]: {escape(done)}; nothing else was changed")
         return 130
+    except MemoryError:
+        read = f"{_count(report.read, 'document')} from {_count(report.files, 'file')}"
+        err.print(f"[red]error:[/red] out of memory after reading {read}; "
+                  "scan fewer or smaller documents")  # fmt: skip
+        return 1
     if not args.quiet:
         for line in _run_summary(result, report):
             err.print(line, markup=False)
@@ -380,12 +385,20 @@ def _render_query(r: QueryResult, text: str, indexed: dict[str, Document], out: 
     out.print(head + f"{r.chars:,} chars) from {_count(len(r.hits), 'indexed document')}")
     if not r.hits:
         return
+    hits = r.hits[:top]
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for col in ("indexed document", "source", "date", "reused", "chars", "passages"):
-        table.add_column(col, justify="right" if col in ("reused", "chars", "passages") else "left")
-    for h in r.hits[:top]:
-        table.add_row(escape(h.id), escape(h.source), h.date or "", f"{h.reused_share:.1%}",
-                      f"{h.reused_chars:,}", str(len(h.matches)))  # fmt: skip
+    show_source = any(h.source != h.id for h in hits)  # else each document is its own source
+    show_date = any(h.date for h in hits)
+    table.add_column("indexed document")
+    if show_source:
+        table.add_column("source")
+    if show_date:
+        table.add_column("date")
+    for col in ("reused", "chars", "passages"):
+        table.add_column(col, justify="right")
+    for h in hits:
+        cells = [escape(h.id)] + [escape(h.source)] * show_source + [h.date or ""] * show_date
+        table.add_row(*cells, f"{h.reused_share:.1%}", f"{h.reused_chars:,}", str(len(h.matches)))
     out.print(table)
     best = r.hits[0]
     for m in best.matches[:3]:
@@ -419,11 +432,17 @@ def _overlap(args: argparse.Namespace, out: Console) -> int:
                    key=lambda d: (-d.reused_share, d.id))[: args.top]  # fmt: skip
     if shown:
         docs = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-        for col in ("A document", "source", "reused", "chars", "from B"):
-            docs.add_column(col, justify="right" if col in ("reused", "chars") else "left")
+        show_source = any(d.source != d.id for d in shown)
+        docs.add_column("A document")
+        if show_source:
+            docs.add_column("source")
+        for col in ("reused", "chars"):
+            docs.add_column(col, justify="right")
+        docs.add_column("from B")
         for d in shown:
-            docs.add_row(escape(d.id), escape(d.source), f"{d.reused_share:.1%}",
-                         f"{d.reused_chars:,}", escape(_listing(list(d.from_docs), 3)))  # fmt: skip
+            cells = [escape(d.id)] + [escape(d.source)] * show_source
+            docs.add_row(*cells, f"{d.reused_share:.1%}", f"{d.reused_chars:,}",
+                         escape(_listing(list(d.from_docs), 3)))  # fmt: skip
         out.print(docs)
     return 0
 
