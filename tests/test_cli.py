@@ -195,3 +195,19 @@ def test_error_text_with_brackets_is_printed_verbatim(tmp_path: Path) -> None:
     run = run_cli("scan", str(path))
     assert run.status == 2
     assert run.err.startswith(f'error: {path}:1: field "text" is missing')
+
+
+def test_running_out_of_memory_is_one_line_and_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_memory(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    (tmp_path / "a.txt").write_text("Some words to scan here.")
+    monkeypatch.setattr("dedup.cli.scan", no_memory)
+    run = run_cli("scan", str(tmp_path))
+    assert (run.status, run.out) == (1, "")
+    assert run.err == (
+        "error: out of memory after reading 0 documents from 0 files; "
+        "scan fewer or smaller documents\n"
+    )
