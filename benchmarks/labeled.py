@@ -950,37 +950,34 @@ def _quotes(text: str, curly: bool) -> str:
 # --------------------------------------------------------------------------- rewrites
 
 
+def _other(rng: _Rand, t: Alt) -> Alt:
+    """``t`` with another of its alternatives written."""
+    return replace(t, idx=(t.idx + 1 + rng.below(len(t.forms) - 1)) % len(t.forms))
+
+
 def _swap(rng: _Rand, toks: tuple[Tok, ...], p: float) -> tuple[Tok, ...]:
-    out: list[Tok] = []
-    for t in toks:
-        if isinstance(t, Alt) and len(t.forms) > 1 and rng.random() < p:
-            t = replace(t, idx=(t.idx + 1 + rng.below(len(t.forms) - 1)) % len(t.forms))
-        out.append(t)
-    return tuple(out)
+    """Each word with alternatives replaced by another with probability ``p``."""
+    return tuple(
+        _other(rng, t) if isinstance(t, Alt) and len(t.forms) > 1 and rng.random() < p else t
+        for t in toks
+    )
 
 
 def _swap_words(rng: _Rand, sents: list[Sent], share: float) -> list[Sent]:
     """Replace single-word choices until about ``share`` of the passage's words changed."""
     n_words = sum(len(_words(s.core, _PLAIN).split()) + 4 for s in sents)
     alts = [
-        (k, i)
+        (k, i, t)
         for k, s in enumerate(sents)
         for i, t in enumerate(s.core)
         if isinstance(t, Alt) and len(t.forms) > 1
     ]
-    single = [
-        (k, i)
-        for k, i in alts
-        if all(isinstance(f, str) and " " not in f for f in sents[k].core[i].forms)
-    ]  # type: ignore[union-attr]
-    slots = single or alts
-    want = max(1, round(share * n_words))
+    single = [a for a in alts if all(isinstance(f, str) and " " not in f for f in a[2].forms)]
+    chosen = single or alts
     out = [list(s.core) for s in sents]
-    for pos in rng.permutation(len(slots))[:want]:
-        k, i = slots[pos]
-        t = out[k][i]
-        assert isinstance(t, Alt)
-        out[k][i] = replace(t, idx=(t.idx + 1 + rng.below(len(t.forms) - 1)) % len(t.forms))
+    for pos in rng.permutation(len(chosen))[: max(1, round(share * n_words))]:
+        k, i, t = chosen[pos]
+        out[k][i] = _other(rng, t)
     return [replace(s, core=tuple(c)) for s, c in zip(sents, out, strict=True)]
 
 
@@ -1006,20 +1003,16 @@ def light_edit(rng: _Rand, sents: list[Sent], host: Style) -> list[str]:
 
 
 def _split_or_merge(rng: _Rand, sents: list[Sent], texts: list[str], style: Style) -> list[str]:
+    """One sentence split at its clause ("That came after ..."), or two joined."""
     splittable = [
-        k
+        (k, s.extra)
         for k, s in enumerate(sents)
-        if s.extra is not None
-        and not s.quote
-        and s.speaker is None
-        and not (s.time and s.time_front)
+        if s.extra is not None and not s.quote and s.speaker is None
     ]
     if splittable and (len(texts) < 2 or rng.random() < 0.5):
-        k = rng.pick(splittable)
-        s = sents[k]
-        assert s.extra is not None
-        first = render(replace(s, extra=None), style)
-        second = f"{_EXTRA_CONJ_SPLIT[s.extra[0]]} {_words(s.extra[1], style)}."
+        k, (conj, clause) = rng.pick(splittable)
+        first = render(replace(sents[k], extra=None), style)
+        second = f"{_EXTRA_CONJ_SPLIT[conj]} {_words(clause, style)}."
         return [*texts[:k], first, _quotes(_cap(second), style.curly), *texts[k + 1 :]]
     ends = [k for k in range(len(texts) - 1) if texts[k].endswith(".")]
     if ends:
@@ -1109,18 +1102,11 @@ class _Fresh:
 
     def __call__(self, story: _Story, themes: Counter[str]) -> Sent:
         """A sentence for a document whose sentences so far have ``themes``."""
-        best: tuple[float, Sent, tuple[set[str], set[str]]] | None = None
-        for _ in range(15):  # then the least close of the tries
-            s = _sentence(self.rng, story)
-            keys = (_keys(s), _core_keys(s))
-            closeness = max(self._closeness(id(story), k, keys[k]) for k in (0, 1))
-            # A document states each figure or quote once, and an object at most twice.
-            closeness += 1.0 if themes[s.theme] >= (1 if s.theme in _ONCE else 2) else 0.0
-            if best is None or closeness < best[0]:
-                best = (closeness, s, keys)
-            if closeness < 1.0:
+        best = self._try(story, themes)
+        for _ in range(14):  # then the least close of the tries
+            if best[0] < 1.0:
                 break
-        assert best is not None
+            best = min(best, self._try(story, themes), key=lambda b: b[0])
         _, s, keys = best
         themes[s.theme] += 1
         for k in (0, 1):
@@ -1129,6 +1115,16 @@ class _Fresh:
             for key in keys[k]:
                 self.index[id(story), k, key].append(n)
         return s
+
+    def _try(
+        self, story: _Story, themes: Counter[str]
+    ) -> tuple[float, Sent, tuple[set[str], set[str]]]:
+        s = _sentence(self.rng, story)
+        keys = (_keys(s), _core_keys(s))
+        closeness = max(self._closeness(id(story), k, keys[k]) for k in (0, 1))
+        # A document states each figure or quote once, and an object at most twice.
+        closeness += 1.0 if themes[s.theme] >= (1 if s.theme in _ONCE else 2) else 0.0
+        return closeness, s, keys
 
     def _closeness(self, story: int, k: int, keys: set[str]) -> float:
         """Highest Dice with an earlier sentence, over its limit (1 or more is too close)."""
@@ -1365,15 +1361,12 @@ def _write_host(rng: _Rand, host: _Doc, docs: list[_Doc], fresh: _Fresh) -> list
 
 def _footers(docs: list[_Doc]) -> list[Planted]:
     """One boilerplate case per document of an outlet after its first, against the first."""
-    by_outlet: dict[str, list[_Doc]] = defaultdict(list)
+    by_outlet: dict[str, list[tuple[str, tuple[int, int]]]] = defaultdict(list)
     for d in sorted(docs, key=lambda d: d.id):
         if d.footer is not None:
-            by_outlet[d.style.name].append(d)
+            by_outlet[d.style.name].append((d.id, d.footer))
     out = []
-    for members in by_outlet.values():
-        ref = members[0]
-        assert ref.footer is not None
-        for d in members[1:]:
-            assert d.footer is not None
-            out.append(Planted("boilerplate", ref.id, *ref.footer, d.id, *d.footer))
+    for (ref, ref_span), *others in by_outlet.values():
+        for doc, span in others:
+            out.append(Planted("boilerplate", ref, *ref_span, doc, *span))
     return out
