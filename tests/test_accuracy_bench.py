@@ -219,3 +219,19 @@ def test_distractors_share_no_sentence_with_other_documents(corpus) -> None:
             for sentence in re.split(r"(?<=\.) (?=[A-Z\"\u201c])", line):
                 if len(sentence.split()) > 8:
                     assert others.count(sentence) == 1, sentence
+
+
+def test_ground_truth_as_detections_scores_perfectly(corpus) -> None:
+    documents, planted, _ = corpus
+    matches = tuple(
+        Match(p.src_id, p.host_id, p.src_start, p.src_end, p.host_start, p.host_end,
+              "boilerplate" if p.kind == "boilerplate" else "heavy", 1.0)
+        for p in planted
+    )  # fmt: skip
+    figures = evaluate(documents, planted, SimpleNamespace(matches=matches))
+    for kind in (*REUSE_KINDS, "all"):
+        assert figures["kinds"][kind]["plagdet"] == 1.0, kind
+    assert figures["false_positive"]["matches"] == 0
+    assert figures["distractor"]["share"] == 0.0
+    assert figures["boilerplate"]["accuracy"] == 1.0
+    assert figures["pairs"]["precision"] == figures["pairs"]["recall"] == 1.0
