@@ -140,7 +140,9 @@ _STOP = frozenset(
 )
 
 
-_SLOT_NAMES = frozenset(["PLACE", "PLACE2", "OBJ", "SUBJ", "V", "VB", "P2", "P3", "N", "P", "M"])
+_SLOT_NAMES = frozenset(
+    ["PLACE", "PLACE2", "OBJ", "SUBJ", "V", "VB", "P2", "P3", "N", "CM", "P", "M"]
+)
 
 
 @cache
@@ -425,7 +427,7 @@ _TOPICS = (
             "{N} {people|residents|inhabitants} {were evacuated|were moved to safety|had to leave their homes} in {PLACE}",
             "{N} {homes|houses|buildings} {were flooded|were damaged|were under water} {across the region|in the region}",
             "the {damage|cost of the damage} {was estimated at|could reach|may exceed} {M}",
-            "the {river|water level} {reached|rose to|hit} {N} centimetres at {PLACE2}",
+            "the {river|water level} {reached|rose to|hit} {CM} centimetres at {PLACE2}",
         ),
         (
             "{nobody|no one} {remembers|can recall|has seen} {water|flooding|floods} like this in {PLACE}",
@@ -778,6 +780,8 @@ class _Slots(dict[str, tuple[Tok, ...]]):
         elif key == "N":
             n = rng.between(12, 950) if rng.random() < 0.5 else rng.between(1000, 90000)
             value = (Num(float(n), "count"),)
+        elif key == "CM":
+            value = (Num(float(rng.between(120, 990)), "count"),)
         elif key == "P":
             value = (Num(round(1.5 + 46.5 * rng.random(), 1), "percent"),)
         else:
@@ -1065,7 +1069,10 @@ def _function_words(rng: _Rand, text: str) -> str:
     text = _ADD_THE.sub(lambda m: ("the " if rng.random() < 0.5 else "") + m.group(), text)
     text = re.sub(r"\bhas said\b", "said", text)
     text = re.sub(r"\bwill\b", lambda m: "would" if rng.random() < 0.5 else m.group(), text)
-    return _cap(text)
+    return _QUOTE_START.sub(lambda m: m.group().upper(), _cap(text))
+
+
+_QUOTE_START = re.compile(r"(?:^|: )[\"\u201c][a-z]")
 
 
 # --------------------------------------------------------------------------- documents
