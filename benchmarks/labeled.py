@@ -968,21 +968,36 @@ def _swap(rng: _Rand, toks: tuple[Tok, ...], p: float) -> tuple[Tok, ...]:
 
 
 def _swap_words(rng: _Rand, sents: list[Sent], share: float) -> list[Sent]:
-    """Replace single-word choices until about ``share`` of the passage's words changed."""
-    n_words = sum(len(_words(s.core, _PLAIN).split()) + 4 for s in sents)
+    """Replace word choices until about ``share`` of the passage's words changed.
+
+    One-word choices go first; a phrase ("turned down") counts all its words.
+    """
+    target = max(1, round(share * sum(len(render(s, _PLAIN).split()) for s in sents)))
     alts = [
         (k, i, t)
         for k, s in enumerate(sents)
         for i, t in enumerate(s.core)
         if isinstance(t, Alt) and len(t.forms) > 1
     ]
-    single = [a for a in alts if all(isinstance(f, str) and " " not in f for f in a[2].forms)]
-    chosen = single or alts
+    order = rng.permutation(len(alts))
+    order.sort(key=lambda pos: any(" " in _form_text(f) for f in alts[pos][2].forms))
     out = [list(s.core) for s in sents]
-    for pos in rng.permutation(len(chosen))[: max(1, round(share * n_words))]:
-        k, i, t = chosen[pos]
-        out[k][i] = _other(rng, t)
+    changed = 0
+    for pos in order:
+        k, i, t = alts[pos]
+        new = _other(rng, t)
+        cost = max(len(t.text().split()), len(new.text().split()))
+        if changed and changed + cost > target:
+            continue
+        out[k][i] = new
+        changed += cost
+        if changed >= target:
+            break
     return [replace(s, core=tuple(c)) for s, c in zip(sents, out, strict=True)]
+
+
+def _form_text(form: Form) -> str:
+    return form if isinstance(form, str) else form[0]
 
 
 _PLAIN = Style("plain", False, ",", "%", False, False, False, "\n\n", False, ())

