@@ -198,7 +198,12 @@ class _Rand:
         return seq[self.below(len(seq))]
 
     def weighted(self, seq: Sequence[T], p: Sequence[float]) -> T:
-        return seq[int(self.gen.choice(len(seq), p=p))]
+        u, total = self.random(), 0.0
+        for x, w in zip(seq, p, strict=True):
+            total += w
+            if u < total:
+                return x
+        return seq[-1]
 
     def permutation(self, n: int) -> list[int]:
         return [int(x) for x in self.gen.permutation(n)]
@@ -749,7 +754,9 @@ class _Story:
 
 
 def _fill(rng: _Rand, toks: tuple[Tok, ...]) -> tuple[Tok, ...]:
-    return tuple(replace(t, idx=rng.below(len(t.forms))) if isinstance(t, Alt) else t for t in toks)
+    return tuple(
+        Alt(t.forms, rng.below(len(t.forms)), t.base) if isinstance(t, Alt) else t for t in toks
+    )
 
 
 class _Slots(dict[str, tuple[Tok, ...]]):
