@@ -76,6 +76,7 @@ class Alt:
     forms: tuple[Form, ...]
     idx: int = 0
     base: bool = False  # verbs: the base form ("reject") instead of the past
+    fact: bool = False  # ``{!a|b}``: different facts, not synonyms; drawn once, never swapped
 
     def text(self) -> str:
         form = self.forms[self.idx]
@@ -155,8 +156,11 @@ def _template(template: str) -> tuple[Tok, ...]:
             if inner in _SLOT_NAMES:
                 out.append(piece)
             else:
-                forms = tuple(tuple(f.split("/")) if "/" in f else f for f in inner.split("|"))
-                out.append(Alt(forms))  # type: ignore[arg-type]
+                fact = inner.startswith("!")
+                forms = tuple(
+                    tuple(f.split("/")) if "/" in f else f for f in inner.lstrip("!").split("|")
+                )
+                out.append(Alt(forms, fact=fact))  # type: ignore[arg-type]
         else:
             out.extend(piece.split())
     return tuple(out)
@@ -299,7 +303,7 @@ _TOPICS = (
             "a {plan|proposal|scheme} to {cap|limit|freeze} {household energy prices|domestic power prices|energy bills for homes}",
             "the {new|revised|latest} {gas tariff|gas price schedule|tariff for gas}",
             "{emergency|urgent|crisis} {subsidies|support payments|aid} for {pensioners|retired people|the elderly}",
-            "a {long-term|multi-year|ten-year} {supply contract|supply deal|supply agreement} with {Norwegian|Algerian|Azerbaijani} {producers|suppliers}",
+            "a {long-term|multi-year|ten-year} {supply contract|supply deal|supply agreement} with {!Norwegian|Algerian|Azerbaijani} {producers|suppliers}",
             "the {closure|shutdown} of the {coal plant|coal-fired power station} near {PLACE}",
             "{rules|regulations} on {windfall taxes|excess profit levies|taxes on windfall profits}",
             "a {pipeline|gas link} {connecting|linking} {PLACE} {with|to} the {coast|port}",
@@ -512,7 +516,7 @@ _TOPICS = (
             ),
             (
                 "as",
-                "the {currency|national currency} {weakened|slid|fell} against the {euro|dollar}",
+                "the {currency|national currency} {weakened|slid|fell} against the {!euro|dollar}",
             ),
             ("amid", "{signs|indications} of a {slowdown|downturn|recession}"),
             ("despite", "{pressure|calls} from {business groups|employers|industry}"),
@@ -546,7 +550,7 @@ _TOPICS = (
             "{pharmacists|chemists|pharmacies}",
         ),
         (
-            "{waiting lists|waiting times} for {hip operations|knee surgery|cataract operations}",
+            "{waiting lists|waiting times} for {!hip operations|knee surgery|cataract operations}",
             "the {merger|amalgamation} of the {hospitals|clinics} in {PLACE} and {PLACE2}",
             "a {shortage|lack|scarcity} of {antibiotics|basic medicines|common drugs}",
             "{pay rises|salary increases|wage increases} for {junior doctors|young doctors|trainee doctors}",
@@ -754,9 +758,14 @@ class _Story:
 
 
 def _fill(rng: _Rand, toks: tuple[Tok, ...]) -> tuple[Tok, ...]:
-    return tuple(
-        Alt(t.forms, rng.below(len(t.forms)), t.base) if isinstance(t, Alt) else t for t in toks
-    )
+    out: list[Tok] = []
+    for t in toks:
+        if isinstance(t, Alt):
+            t = Alt(t.forms, rng.below(len(t.forms)), t.base, t.fact)
+            out.append(t.text() if t.fact else t)
+        else:
+            out.append(t)
+    return tuple(out)
 
 
 class _Slots(dict[str, tuple[Tok, ...]]):
@@ -1080,7 +1089,7 @@ def heavy_rewrite(rng: _Rand, sents: list[Sent], host: Style, story: _Story) -> 
 
 
 _ADD_THE = re.compile(
-    r"(?<= )(officials|authorities|residents|workers|talks|negotiations|"
+    r"(?:(?<=for )|(?<=with )|(?<=said )|(?<=from ))(officials|authorities|residents|workers|talks|negotiations|"
     r"prices|households|passengers|patients|voters|farmers|unions)\b"
 )
 
