@@ -821,10 +821,11 @@ def _sentence(rng: _Rand, story: _Story) -> Sent:
             if rng.random() < 0.6
             else _fill(rng, _parse(rng.pick(_TIME_PHRASES), slots))[0]
         )
-    extra = None
+    extra, generic = None, False
     if rng.random() < 0.45:
-        conj, body = rng.pick(t.extras + _EXTRAS)
-        extra = (conj, _fill(rng, _parse(body, slots)))
+        k = rng.below(len(t.extras) + len(_EXTRAS))
+        conj, body = (t.extras + _EXTRAS)[k]
+        extra, generic = (conj, _fill(rng, _parse(body, slots))), k >= len(t.extras)
     if r < 0.42:
         core = _parse("{SUBJ} {V} {OBJ}", slots)
         if rng.random() < 0.4 and not set(story.places) & set(core):
@@ -840,6 +841,7 @@ def _sentence(rng: _Rand, story: _Story) -> Sent:
     if r < 0.84:
         template = rng.pick(_QUOTES + t.quotes)
         core = _fill(rng, _parse(template, slots))
+        extra = None if generic else extra  # generic clauses name people: not in a quote
         return _with_style(rng, Sent(core, None, extra, speaker, quote=True, theme=template))
     core = _parse(rng.pick(_MEET), slots)
     return _with_style(rng, Sent(_fill(rng, core), time, None, theme=slots.object))
@@ -1082,7 +1084,7 @@ def heavy_rewrite(rng: _Rand, sents: list[Sent], host: Style, story: _Story) -> 
         elif s.extra is not None:
             s = replace(s, extra=(s.extra[0], _swap(rng, s.extra[1], 0.6)))
         elif rng.random() < 0.4:
-            conj, body = rng.pick(story.topic.extras + _EXTRAS)
+            conj, body = rng.pick(story.topic.extras)  # no third person inside a quote
             s = replace(s, extra=(conj, _fill(rng, _parse(body, _Slots(rng, story)))))
         out.append(_function_words(rng, render(s, host)))
     return out
