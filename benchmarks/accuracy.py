@@ -50,9 +50,19 @@ from labeled import REUSE_KINDS, Planted, make_corpus  # noqa: E402
 import dedup  # noqa: E402
 from dedup.records import Document, Match, ScanResult  # noqa: E402
 
-__all__ = ["evaluate", "main", "make_corpus"]
+__all__ = ["TARGETS", "evaluate", "examples", "format_table", "main", "make_corpus", "targets"]
 
 Span = tuple[int, int]
+
+# Issue 4's acceptance figures: (path into evaluate()'s dict, ">=" or "<=", bound).
+TARGETS: tuple[tuple[str, str, float], ...] = (
+    ("kinds.verbatim.recall", ">=", 0.99),
+    ("kinds.verbatim.precision", ">=", 0.98),
+    ("kinds.light.recall", ">=", 0.99),
+    ("kinds.light.precision", ">=", 0.98),
+    ("kinds.heavy.plagdet", ">=", 0.8),
+    ("distractor.share", "<=", 0.02),
+)
 
 
 def _covered(spans: Iterable[Span], within: Span | None = None) -> int:
@@ -282,6 +292,18 @@ def _reported_kinds(reuse: Sequence[Match], attributed: list[str | None]) -> dic
     return {k: dict(sorted(v.items())) for k, v in sorted(table.items())}
 
 
+def targets(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each of :data:`TARGETS` with the value measured and whether it is met."""
+    out = {}
+    for path, op, bound in TARGETS:
+        value: Any = figures
+        for key in path.split("."):
+            value = value[key]
+        met = value >= bound if op == ">=" else value <= bound
+        out[path] = {"value": value, "target": f"{op} {bound}", "met": bool(met)}
+    return out
+
+
 # --------------------------------------------------------------------------- errors
 
 
@@ -359,6 +381,11 @@ def format_table(figures: dict[str, Any]) -> str:
         f"precision {pr['precision']:.4f}, recall {pr['recall']:.4f}",
         "reported kind by planted kind: "
         + "; ".join(f"{k}: {dict(v)}" for k, v in figures["reported_kinds"].items()),
+        "targets: "
+        + "; ".join(
+            f"{path} {t['value']:.4f} {t['target']} {'met' if t['met'] else 'MISSED'}"
+            for path, t in targets(figures).items()
+        ),
     ]
     return "\n".join(lines)
 
@@ -383,6 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = dedup.scan(documents)
     t2 = time.perf_counter()
     figures = evaluate(documents, planted, result)
+    figures["targets"] = targets(figures)
     figures["corpus"] = {
         "documents": len(documents),
         "chars": sum(len(d.text) for d in documents),

@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from accuracy import evaluate
+from accuracy import evaluate, targets
 from labeled import REUSE_KINDS, Planted, make_corpus
 
 from dedup.records import Document, Match
@@ -237,3 +237,4 @@ def test_ground_truth_as_detections_scores_perfectly(corpus) -> None:
     assert figures["distractor"]["share"] == 0.0
     assert figures["boilerplate"]["accuracy"] == 1.0
     assert figures["pairs"]["precision"] == figures["pairs"]["recall"] == 1.0
+    assert all(t["met"] for t in targets(figures).values())
