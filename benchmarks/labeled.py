@@ -142,7 +142,7 @@ _STOP = frozenset(
 
 
 _SLOT_NAMES = frozenset(
-    ["PLACE", "PLACE2", "OBJ", "SUBJ", "V", "VB", "P2", "P3", "N", "CM", "P", "M"]
+    ["PLACE", "PLACE2", "OBJ", "SUBJ", "V", "VB", "P2", "P3", "N", "CM", "YEAR", "P", "M"]
 )
 
 
@@ -245,9 +245,9 @@ _QUOTES = (
     "we {need|have} to {VB} {OBJ} {quickly|as soon as possible|without delay}",
     "our {position|stance} on {OBJ} {has not changed|remains the same|is unchanged}",
     "nobody {expected|anticipated|foresaw} that {SUBJ} would {VB} {OBJ}",
-    "{SUBJ} {made a serious mistake|got this badly wrong|committed a grave error} {here|on this}",
-    "this is {a difficult|a hard|a testing} {moment|time|period} for {PLACE}",
-    "the {people|citizens|residents} of {PLACE} {deserve|are owed|have a right to} {clear answers|the truth|honest answers}",
+    "{SUBJ} {made a serious mistake|got it badly wrong|committed a grave error} {on|over|with} {OBJ}",
+    "{OBJ} {makes|will make} this {a difficult|a hard|a testing} {moment|time|period} for {PLACE}",
+    "the {people|citizens|residents} of {PLACE} {deserve|are owed|have a right to} {clear answers|the truth|honest answers} {about|on} {OBJ}",
 )
 _MEET = (
     "{P2} {met|held talks with|sat down with} {P3} in {PLACE} to {discuss|review|go over} {OBJ}",
@@ -338,7 +338,7 @@ _TOPICS = (
             "{N} {workers|employees|staff} at the {PLACE} {plant|power station} {face|could face|are facing} {layoffs|job cuts|redundancy}",
         ),
         (
-            "{electricity|power} {must remain|has to stay|should remain} affordable for {everyone|all households}",
+            "{electricity|power} {must remain|has to stay|should remain} affordable for {everyone|all households} whatever happens to {OBJ}",
         ),
     ),
     Topic(
@@ -393,7 +393,7 @@ _TOPICS = (
             "the {upgrade|modernisation|renovation} of the line {will cost|is expected to cost|carries a price tag of} {M}",
         ),
         (
-            "{passengers|commuters} {cannot|should not|must not} {pay|foot the bill} for {this dispute|this conflict|the dispute}",
+            "{passengers|commuters} {cannot|should not|must not} {pay|foot the bill} for {this dispute|this conflict|the dispute} over {OBJ}",
         ),
     ),
     Topic(
@@ -439,7 +439,7 @@ _TOPICS = (
             "the {river|water level} {reached|rose to|hit} {CM} centimetres at {PLACE2}",
         ),
         (
-            "{nobody|no one} {remembers|can recall|has seen} {water|flooding|floods} like this in {PLACE}",
+            "{nobody|no one} {remembers|can recall|has seen} {water|flooding|floods} like this in {PLACE} since {YEAR}",
         ),
     ),
     Topic(
@@ -535,7 +535,7 @@ _TOPICS = (
             "the {economy|gross domestic product|output} {grew|expanded|increased} by {P}",
         ),
         (
-            "{prices|inflation} {must come down|have to fall|need to come down} before {anything else|we do anything else}",
+            "{prices|inflation} {must come down|have to fall|need to come down} before we {VB} {OBJ}",
         ),
     ),
     Topic(
@@ -583,7 +583,9 @@ _TOPICS = (
             "the {new wing|hospital extension|new building} in {PLACE2} {will cost|is expected to cost|carries a price tag of} {M}",
             "{waiting times|waits} {grew|increased|rose} by {P} {last year|over the past year}",
         ),
-        ("{patients|the sick} {must|have to|should} {come first|be our priority|be put first}",),
+        (
+            "{patients|the sick} {must|have to|should} {come first|be our priority|be put first} when we {decide on|vote on|talk about} {OBJ}",
+        ),
     ),
 )
 
@@ -796,6 +798,8 @@ class _Slots(dict[str, tuple[Tok, ...]]):
         elif key == "N":
             n = rng.between(12, 950) if rng.random() < 0.5 else rng.between(1000, 90000)
             value = (Num(float(n), "count"),)
+        elif key == "YEAR":
+            value = (str(rng.between(1950, 2000)),)
         elif key == "CM":
             value = (Num(float(rng.between(120, 990)), "count"),)
         elif key == "P":
