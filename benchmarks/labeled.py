@@ -890,7 +890,15 @@ def _choice(t: Tok) -> str:
 # --------------------------------------------------------------------------- rendering
 
 
+_A_VOWEL = re.compile(r"\b([Aa]) (?=[aeiou])")
+
+
 def _words(toks: tuple[Tok, ...], style: Style) -> str:
+    """The tokens written out ("a increase" becomes "an increase")."""
+    return _A_VOWEL.sub(r"\1n ", _plain_words(toks, style))
+
+
+def _plain_words(toks: tuple[Tok, ...], style: Style) -> str:
     out = []
     for t in toks:
         if isinstance(t, Alt):
