@@ -456,13 +456,20 @@ def _dedupe(args: argparse.Namespace, out: Console) -> int:
     result = dedupe(docs, threshold=args.threshold, containment=args.containment,
                     params=_given_params(args))  # fmt: skip
     gone = len(result.dropped)
+    rule = f"Jaccard >= {result.threshold:g} or containment >= {result.containment:g}"
     out.print(f"{_count(result.documents, 'document')}: {_count(len(result.clusters), 'cluster')} "
-              f"of near-duplicates; keeping {len(result.kept):,}, dropping {gone:,}.")  # fmt: skip
+              f"of near-duplicates ({rule}); keeping {len(result.kept):,}, "
+              f"dropping {gone:,}.")  # fmt: skip
+    shown = result.dropped[: args.top]
+    via = any(d.via != d.kept for d in shown)  # joined through another member, not the kept one
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for col in ("dropped", "kept", "why"):
+    for col in ("dropped", "kept", *(["via"] if via else [])):
         table.add_column(col)
-    for d in result.dropped[: args.top]:
-        table.add_row(escape(d.id), escape(d.kept), escape(d.reason))
+    for col in ("Jaccard", "containment"):
+        table.add_column(col, justify="right")
+    for d in shown:
+        cells = [escape(d.id), escape(d.kept), *([escape(d.via)] if via else [])]
+        table.add_row(*cells, f"{d.jaccard:.2f}", f"{d.containment:.2f}")
     if result.dropped:
         out.print(table)
     if gone > args.top:

@@ -125,7 +125,8 @@ def test_cli_dedupe_dry_run_writes_nothing_and_out_writes_kept(
                               for d in docs))  # fmt: skip
     assert main(["dedupe", str(source), "--dry-run"]) == 0
     shown = capsys.readouterr().out
-    assert f"{len(docs)} documents: 15 clusters of near-duplicates; keeping" in shown
+    rule = "(Jaccard >= 0.7 or containment >= 0.9)"
+    assert f"{len(docs)} documents: 15 clusters of near-duplicates {rule}; keeping" in shown
     assert "Dry run: nothing written." in shown and sorted(tmp_path.iterdir()) == [source]
     out = tmp_path / "kept.jsonl"
     assert main(["dedupe", str(source), "--out", str(out), "--threshold", "0.7"]) == 0
