@@ -360,23 +360,28 @@ class Index:
         """
         self._check(params)
         docs = [documents] if isinstance(documents, Document) else list(documents)
-        return [self._query_one(d, skip_same_id) for d in docs]
+        seen: dict[str, tuple[_Stored, DocAnalysis]] = {}  # indexed documents met in this call
+        return [self._query_one(d, skip_same_id, seen) for d in docs]
 
-    def _query_one(self, doc: Document, skip_same_id: bool) -> QueryResult:
+    def _query_one(self, doc: Document, skip_same_id: bool,
+                   seen: dict[str, tuple[_Stored, DocAnalysis]]) -> QueryResult:  # fmt: skip
         p = self.params
         a = analyze(doc)
         entry = _entry(doc, a, p)
         candidates = self._candidates(entry)
         if skip_same_id:
             candidates.discard(doc.id)
-        stored = self._store.documents(sorted(candidates))
-        analyses = {d: analyze(s.doc) for d, s in stored.items()}
-        same = stored.get(doc.id)
-        usable = self._usable(doc, a, analyses)
-        weights = self._weights(entry, analyses, indexed=same is not None and same.sha == entry.sha)
+        fetched = self._store.documents(sorted(candidates - set(seen)))
+        seen.update((d, (s, analyze(s.doc))) for d, s in fetched.items())
+        stored = {d: seen[d][0] for d in sorted(candidates) if d in seen}
+        analyses = {d: seen[d][1] for d in stored}
+        same = stored.get(doc.id) or self._store.documents([doc.id]).get(doc.id)
+        indexed = same is not None and same.sha == entry.sha  # its counts are stored already
+        usable_a, usable = self._usable(doc, a, analyses)
+        weights = self._weights(entry, analyses, indexed=indexed)
         hits = []
         for d in sorted(analyses):
-            matches = align(a, analyses[d], weights, p, usable_a=usable[doc.id],
+            matches = align(a, analyses[d], weights, p, usable_a=usable_a,
                             usable_b=usable[d])  # fmt: skip
             if not matches:
                 continue
@@ -399,21 +404,27 @@ class Index:
                     found.update(docs)
         return found
 
-    def _usable(self, doc: Document, a: DocAnalysis,
-                analyses: dict[str, DocAnalysis]) -> dict[str, np.ndarray]:  # fmt: skip
-        """Per document, passages that are not chrome, judged on the index plus ``doc``."""
-        every = {doc.id: a, **{d: x for d, x in analyses.items() if d != doc.id}}
-        hashes = sorted({int(h) for x in every.values() for h in x.line_hashes})
+    def _usable(self, doc: Document, a: DocAnalysis, analyses: dict[str, DocAnalysis]
+                ) -> tuple[np.ndarray, dict[str, np.ndarray]]:  # fmt: skip
+        """Passages that are not chrome, of ``doc`` and of each candidate.
+
+        Chrome is judged on the index plus ``doc`` (which stands in for an
+        indexed document of the same id).
+        """
+        hashes = sorted({int(h) for x in (a, *analyses.values()) for h in x.line_hashes})
         holders = {h: dict(v) for h, v in self._store.line_docs(hashes).items()}
+        for held in holders.values():
+            held.pop(doc.id, None)
         for h in {int(h) for h in a.line_hashes[_short_lines(a, self.params)]}:
             holders.setdefault(h, {})[doc.id] = doc.source
-        out = {}
-        for d, x in every.items():
+
+        def usable(x: DocAnalysis) -> np.ndarray:
             repeated = np.array([_is_repeated(holders.get(int(h), {}), self.params)
                                  for h in x.line_hashes], dtype=bool)  # fmt: skip
             chrome = _short_lines(x, self.params) & (_footer_lines(x, self.params) | repeated)
-            out[d] = ~chrome[x.passage_lines] if x.n_passages else np.zeros(0, bool)
-        return out
+            return ~chrome[x.passage_lines] if x.n_passages else np.zeros(0, bool)
+
+        return usable(a), {d: usable(x) for d, x in analyses.items()}
 
     def _weights(self, entry: _Entry, analyses: dict[str, DocAnalysis],
                  indexed: bool) -> Weights:  # fmt: skip

@@ -293,3 +293,15 @@ def test_cli_index_add_stats_query_remove(
     assert "shingle_words=7 (index: 5)" in capsys.readouterr().err
     assert main(["index", "remove", index, seeds["002"].id, "nope"]) == 0
     assert "Removed 1 document" in capsys.readouterr().out
+
+
+def test_an_indexed_article_queried_again_is_answered_as_if_new(tmp_path: Path) -> None:
+    seeds = seed_docs()
+    day1 = [seeds["000"], seeds["001"], seeds["002"]]
+    without = build(tmp_path / "without.sqlite", day1)
+    with_it = build(tmp_path / "with.sqlite", [*day1, seeds["003"]])
+    # its own passages are counted once, not twice, and it is not its own source
+    assert answers(with_it, [seeds["003"]]) == answers(without, [seeds["003"]])
+    with Index.open(with_it) as index:
+        [itself] = index.query(seeds["003"], skip_same_id=False)
+    assert itself.hits[0].id == seeds["003"].id and itself.hits[0].reused_share > 0.99
