@@ -287,7 +287,8 @@ def _load_args(args: argparse.Namespace, paths: Sequence[Path]) -> Iterator[Docu
                 encoding_errors=args.encoding_errors)  # fmt: skip
 
 
-def _guarded(command: Callable[[argparse.Namespace, Console], int]) -> Callable[..., int]:
+def _guarded(command: Callable[[argparse.Namespace, Console], int],
+             interrupted: str = "nothing was changed") -> Callable[..., int]:  # fmt: skip
     """Run a command: a DedupError is one red line and exit status 2, Ctrl-C is 130."""
 
     def run(args: argparse.Namespace) -> int:
@@ -298,7 +299,7 @@ def _guarded(command: Callable[[argparse.Namespace, Console], int]) -> Callable[
             err.print(f"[red]error:[/red] {escape(str(exc))}")
             return 2
         except KeyboardInterrupt:
-            err.print("[red]interrupted[/red]: an index batch in progress was rolled back")
+            err.print(f"[red]interrupted[/red]: {interrupted}")
             return 130
 
     return run
@@ -488,10 +489,13 @@ def _dedupe(args: argparse.Namespace, out: Console) -> int:
     return 0
 
 
-_INDEX_COMMANDS = {"add": _guarded(_index_add), "stats": _guarded(_index_stats),
-                   "remove": _guarded(_index_remove)}  # fmt: skip
-_CORPUS_COMMANDS = {"query": _guarded(_query), "overlap": _guarded(_overlap),
-                    "dedupe": _guarded(_dedupe)}  # fmt: skip
+_ROLLED_BACK = "the batch in progress was rolled back; the index is as it was"
+_INDEX_COMMANDS = {"add": _guarded(_index_add, _ROLLED_BACK), "stats": _guarded(_index_stats),
+                   "remove": _guarded(_index_remove, _ROLLED_BACK)}  # fmt: skip
+_CORPUS_COMMANDS = {"query": _guarded(_query, "no output file written or changed"),
+                    "overlap": _guarded(_overlap, "no output file written or changed"),
+                    "dedupe": _guarded(_dedupe, "files already written under --out stay; "
+                                                "run again to finish")}  # fmt: skip
 
 
 def _corpus_command(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -305,3 +306,22 @@ def test_an_indexed_article_queried_again_is_answered_as_if_new(tmp_path: Path) 
     with Index.open(with_it) as index:
         [itself] = index.query(seeds["003"], skip_same_id=False)
     assert itself.hits[0].id == seeds["003"].id and itself.hits[0].reused_share > 0.99
+
+
+def test_ctrl_c_in_cli_index_add_rolls_the_batch_back(tmp_path: Path) -> None:
+    docs = corpus(seed=9, n=120)
+    index = build(tmp_path / "i.sqlite", docs[:24])
+    committed = dump(index)
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("".join(json.dumps({"id": d.id, "text": d.text}) + "\n" for d in docs[24:]))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    child = subprocess.Popen([sys.executable, "-m", "dedup", "index", "add", str(index),
+                              str(batch)], stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
+    journal = Path(f"{index}-journal")
+    while not journal.exists() and child.poll() is None:  # the batch has started writing
+        time.sleep(0.005)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130, err
+    assert "interrupted: the batch in progress was rolled back" in err
+    assert dump(index) == committed
