@@ -84,7 +84,7 @@ def _host(rng: np.random.Generator, passage: str) -> str:
 
 _RNG = np.random.default_rng(7)
 SHARED = random_text(_RNG, 5)  # two or three paragraphs, joined by "\n\n"
-A_TEXT, B_TEXT, C_TEXT = (_host(_RNG, SHARED) for _ in range(3))
+A_TEXT, B_TEXT = (_host(_RNG, SHARED) for _ in range(2))
 
 
 def _quoted(text: str) -> str:
