@@ -292,7 +292,9 @@ class Index:
         id, unless ``replace`` is true. Ids must be unique within the batch.
         """
         self._check(params)
-        return self._store.write(self._changes(documents, replace))[0]
+        added, removed = self._store.write(self._changes(documents, replace))
+        log.debug("%s: added %d documents (%d replaced)", self._store.location, added, removed)
+        return added
 
     def _changes(self, documents: Iterable[Document],
                  replace: bool) -> Iterator[tuple[int, _Entry]]:  # fmt: skip
@@ -324,7 +326,9 @@ class Index:
                 if old is not None:
                     yield -1, _entry(old.doc, analyze(old.doc), self.params)
 
-        return self._store.write(changes())[1]
+        removed = self._store.write(changes())[1]
+        log.debug("%s: removed %d documents", self._store.location, removed)
+        return removed
 
     def documents(self, ids: Iterable[str]) -> dict[str, Document]:
         """The indexed documents with these ids (absent ids are left out)."""
