@@ -15,6 +15,8 @@ from dedup.records import Document
 from dedup.segment import segment
 from dedup.shingle import Tokens, fmix64, tokenize
 
+_R = np.uint64(0x9E3779B97F4A7C15)
+
 
 @dataclass(frozen=True, slots=True)
 class DocAnalysis:
@@ -49,6 +51,28 @@ class DocAnalysis:
         """Original offsets from the start of token ``lo`` to the end of token ``hi - 1``."""
         return (int(self.norm.bounds[self.tokens.starts[lo]]),
                 int(self.norm.bounds[self.tokens.ends[hi - 1]]))  # fmt: skip
+
+    def feature_table(self, passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``passage_features(k)`` of each passage ``k`` in ``passages``, back to back.
+
+        Returns
+        -------
+        passage, features : ndarray of int64 and ndarray of uint64, shape (m,)
+            Rows sorted by passage then feature; ``features[passage == k]`` equals
+            ``passage_features(k)``.
+        """
+        lo, hi = self.passage_tok_lo[passages], self.passage_tok_hi[passages]
+        lengths = np.maximum(hi - lo, 0)
+        firsts = np.cumsum(lengths) - lengths
+        tok = np.repeat(lo, lengths) + (np.arange(int(lengths.sum())) - np.repeat(firsts, lengths))
+        owner = np.repeat(np.asarray(passages, dtype=np.int64), lengths)
+        keep = self.tokens.content[tok]
+        owner, feats = owner[keep], self.tokens.stems[tok[keep]]
+        order = np.lexsort((feats, owner))
+        owner, feats = owner[order], feats[order]
+        new = np.ones(len(feats), dtype=bool)
+        new[1:] = (owner[1:] != owner[:-1]) | (feats[1:] != feats[:-1])
+        return owner[new], feats[new]
 
     def passage_features(self, k: int) -> np.ndarray:
         """Unique content-word stem hashes of passage ``k`` (uint64, sorted)."""
@@ -85,16 +109,28 @@ def analyze(doc: Document) -> DocAnalysis:
         line_starts=starts[first],
         line_ends=ends[last],
         line_words=line_hi - line_lo,
-        line_hashes=np.array(
-            [_sequence_hash(tokens.hashes[lo:hi]) for lo, hi in zip(line_lo, line_hi, strict=True)],
-            dtype=np.uint64,
-        ),
+        line_hashes=_sequence_hashes(tokens.hashes, line_lo, line_hi),
     )
 
 
-def _sequence_hash(hashes: np.ndarray) -> np.uint64:
-    """Order-sensitive hash of a token-hash sequence."""
+def _sequence_hashes(hashes: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Order-sensitive hash of each token-hash sequence ``hashes[lo[k]:hi[k]]``.
+
+    ``fmix64(sum_t hashes[lo + t] * R^(t+1) + (hi - lo))`` mod 2^64, for all
+    sequences at once (sequences may be empty, must not overlap).
+    """
+    lengths = (hi - lo).astype(np.int64)
+    if not len(lengths):
+        return np.zeros(0, dtype=np.uint64)
+    total = int(lengths.sum())
     with np.errstate(over="ignore"):
-        powers = np.cumprod(np.full(len(hashes), np.uint64(0x9E3779B97F4A7C15)), dtype=np.uint64)
-        total = np.sum(hashes * powers, dtype=np.uint64) + np.uint64(len(hashes))
-        return np.uint64(fmix64(np.array([total], dtype=np.uint64))[0])
+        powers = np.cumprod(np.full(int(lengths.max(initial=0)), _R, dtype=np.uint64),
+                            dtype=np.uint64)  # fmt: skip
+        firsts = np.cumsum(lengths) - lengths
+        pos = np.arange(total) - np.repeat(firsts, lengths)
+        terms = hashes[np.repeat(lo, lengths) + pos] * powers[pos]
+        sums = np.zeros(len(lengths), dtype=np.uint64)
+        nonempty = lengths > 0
+        if total:
+            sums[nonempty] = np.add.reduceat(terms, firsts[nonempty], dtype=np.uint64)
+        return fmix64(sums + lengths.astype(np.uint64))

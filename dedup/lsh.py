@@ -94,5 +94,6 @@ def candidate_pairs(keys: np.ndarray, *, max_bucket: int,
     pairs = np.sort(np.concatenate(found), axis=1).astype(np.int64)
     if groups is not None:
         pairs = pairs[groups[pairs[:, 0]] != groups[pairs[:, 1]]]
-    pairs = np.unique(pairs, axis=0)
-    return pairs, skipped
+    # Unique rows through one int64 key per pair (i * n + j sorts as (i, j) does).
+    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    return np.stack([codes // n, codes % n], axis=1), skipped

@@ -16,6 +16,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +28,8 @@ _QUOTES |= dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uf
 _FOLD = str.maketrans(_QUOTES)
 _LINE_BREAKS = frozenset("\n\r\u2028\u2029\x0b\x0c\x85")
 # Runs that need per-character work: anything outside printable ASCII (with the spaces
-# around it, and an ASCII letter that a combining mark follows), runs of two or more spaces, and entities. Single spaces stay on the fast path.
+# around it, and an ASCII letter that a combining mark follows), runs of two or more
+# spaces, and entities. Single spaces stay on the fast path.
 _COMBINING = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _SPECIAL = re.compile(
     rf"(?:[\x21-\x7e](?=[{_COMBINING}]))? *[^\x20-\x7e][^\x21-\x7e]*|  +"
@@ -71,7 +74,7 @@ def normalize(raw: str) -> NormalizedText:
     pieces: list[str] = []
     starts: list[np.ndarray] = []
     pos = 0
-    for m in _SPECIAL.finditer(raw):
+    for m in _special_runs(raw):
         if m.start() > pos:
             pieces.append(raw[pos : m.start()].lower())
             starts.append(np.arange(pos, m.start(), dtype=np.int64))
@@ -84,6 +87,41 @@ def normalize(raw: str) -> NormalizedText:
         starts.append(np.arange(pos, len(raw), dtype=np.int64))
     starts.append(np.array([len(raw)], dtype=np.int64))
     return NormalizedText("".join(pieces), np.concatenate(starts))
+
+
+def _special_runs(raw: str) -> Iterator[re.Match[str]]:
+    """The matches of ``_SPECIAL.finditer(raw)``, searched for only where one can start.
+
+    A run starts at a character outside printable ASCII, at ``&``, at two
+    spaces, at the spaces before such a character, or at the letter before a
+    combining mark (itself outside ASCII). numpy finds those places; the
+    expression is searched from each, never across plain text, which is what
+    makes normalizing fast.
+    """
+    if raw.isascii():
+        codes = np.frombuffer(raw.encode("ascii"), dtype=np.uint8)
+    else:
+        codes = np.frombuffer(raw.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    space = codes == 0x20
+    at = (codes < 0x20) | (codes > 0x7E) | (codes == 0x26)
+    at[:-1] |= space[:-1] & space[1:]
+    places = np.flatnonzero(at)
+    if not len(places):
+        return
+    # Back up over the spaces before each place, and one character more (a combining
+    # mark's base letter); the search then starts no later than the run can.
+    last_other = np.maximum.accumulate(np.where(space, -1, np.arange(len(codes))))
+    before = np.concatenate(([-1], last_other))[places]
+    froms = np.maximum(before, 0).tolist()
+    places_list = places.tolist()
+    k, pos = 0, 0
+    while k < len(places_list):
+        m = _SPECIAL.search(raw, max(froms[k], pos))
+        if m is None:
+            return
+        yield m
+        pos = m.end()
+        k = bisect_left(places_list, pos, k)
 
 
 def _special_run(run: str, offset: int) -> tuple[str, list[int]]:

@@ -2,7 +2,26 @@
 
 analyze (normalize, segment, tokenize) -> chrome lines -> passage and document
 MinHash -> LSH candidates -> align and verify -> boilerplate -> scores ->
-families.
+families. ``analyze`` and ``align`` run on a process pool (:mod:`dedup.workers`);
+the result is the same whatever the number of workers.
+
+How candidate generation is bounded
+-----------------------------------
+Candidates come from LSH over passages' sets of content-word stems. Three
+bounds keep it near linear in the corpus size:
+
+1. A stem found in more than ``max_bucket`` passages (a stock word of the
+   corpus) is left out of the passage LSH sets. A band collision means the two
+   sets share an element, so the passage pairs LSH can produce are at most
+   ``sum(df**2) / 2 <= max_bucket / 2 * (stem occurrences)``: linear. Corpora
+   with no stem that common (the seeds) are unaffected.
+2. LSH buckets holding more than ``max_bucket`` passages are skipped (counted
+   in ``stats["skipped_buckets"]``).
+3. A colliding passage pair makes its documents a candidate only when it passes
+   alignment's evidence test (rare shared words: weighted overlap >=
+   ``match_min_weight`` and Dice >= ``match_similarity`` or containment >=
+   ``match_containment``), computed for all pairs at once; pairs that collided
+   on common words alone are never aligned.
 """
 
 from __future__ import annotations
@@ -14,14 +33,15 @@ from typing import Any
 
 import numpy as np
 
-from dedup.align import align
+from dedup.align import Weights, align
 from dedup.analyze import DocAnalysis, analyze
 from dedup.boilerplate import boilerplate_matches, chrome_lines
 from dedup.cluster import families
 from dedup.errors import DedupError
 from dedup.lsh import band_keys, band_layout, candidate_pairs
-from dedup.minhash import jaccard, signatures
+from dedup.minhash import jaccard, packed_signatures, signatures
 from dedup.params import ScanParams
+from dedup.progress import Progress, silent
 from dedup.records import Document, DocumentScore, Match, ScanResult
 from dedup.score import (
     corpus_score,
@@ -32,12 +52,17 @@ from dedup.score import (
     tfidf_matrix,
 )
 from dedup.shingle import shingles
+from dedup.workers import default_workers, ordered_map
+
+_EPS = 1e-9  # slack for the evidence pre-test: alignment sums the same weights in another order
+_PAIR_CHUNK = 1 << 20  # passage pairs scored at a time (bounds memory)
 
 log = logging.getLogger(__name__)
 
 
 def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
-         workers: int | None = None, **kwargs: Any) -> ScanResult:  # fmt: skip
+         workers: int | None = None, progress: Progress | None = None,
+         **kwargs: Any) -> ScanResult:  # fmt: skip
     """Find reused passages between documents and rank how close each pair is.
 
     Parameters
@@ -49,6 +74,8 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
     workers : int, optional
         Processes for the CPU-heavy stages (default: all cores). The result is
         the same whatever the number.
+    progress : callable, optional
+        ``progress(stage, done, total)``, see :mod:`dedup.progress`.
 
     Returns
     -------
@@ -58,26 +85,46 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
         params = ScanParams.from_kwargs(**kwargs)
     elif kwargs:
         params = ScanParams.from_kwargs(**{**params.as_dict(), **kwargs})
+    workers = default_workers() if workers is None else max(1, int(workers))
+    report = progress or silent
     docs = list(documents)
     _check_unique(docs)
     docs.sort(key=lambda d: d.id)
-    analyses = [analyze(d) for d in docs]
+    report("analyze", 0, len(docs))
+    analyses = ordered_map(analyze, docs, workers=workers, chunk_size=64,
+                           done=lambda n: report("analyze", n, len(docs)))  # fmt: skip
+    report("candidates", 0, len(docs))
     chrome = chrome_lines(analyses, params)
     usable = [~c[a.passage_lines] if a.n_passages else np.zeros(0, bool)
               for a, c in zip(analyses, chrome, strict=True)]  # fmt: skip
-    weights = _feature_weights(analyses, usable)
-    doc_pairs, skipped = _candidate_documents(analyses, usable, params)
+    table = _FeatureTable.build(analyses, usable)
+    weights = table.weights()
+    doc_pairs, colliding, skipped = _candidate_documents(table, params)
     doc_sigs = signatures([shingles(a.tokens.hashes, params.shingle_words) for a in analyses],
                           num_perm=params.num_perm, seed=params.seed)  # fmt: skip
-    doc_pairs |= _near_duplicate_documents(doc_sigs, params)
-    matches: list[Match] = []
-    for i, j in sorted(doc_pairs):
-        matches += align(
-            analyses[i], analyses[j], weights, params, usable_a=usable[i], usable_b=usable[j]
-        )
+    near = _near_duplicate_documents(doc_sigs, params)
+    doc_pairs |= near
+    near_codes = np.array([i * len(docs) + j for i, j in near], dtype=np.int64)
+    n_candidates = len(np.union1d(colliding, near_codes))
+    report("candidates", len(docs), len(docs))
+    pairs = sorted(doc_pairs)
+
+    def align_pair(pair: tuple[int, int]) -> list[Match]:
+        i, j = pair
+        return align(analyses[i], analyses[j], weights, params,
+                     usable_a=usable[i], usable_b=usable[j])  # fmt: skip
+
+    report("align", 0, len(pairs))
+    matches: list[Match] = [m for found in ordered_map(
+        align_pair, pairs, workers=workers, chunk_size=256,
+        done=lambda n: report("align", n, len(pairs))) for m in found]  # fmt: skip
+    report("score", 0, 1)
     matches += boilerplate_matches(analyses, chrome, params)
     matches.sort(key=lambda m: (m.a, m.b, m.a_start, m.b_start, m.kind))
-    return _result(docs, analyses, usable, matches, doc_pairs, doc_sigs, params, skipped)
+    result = _result(docs, analyses, usable, matches, doc_pairs, doc_sigs, params,
+                     {"candidate_pairs": n_candidates, "skipped_buckets": skipped})  # fmt: skip
+    report("score", 1, 1)
+    return result
 
 
 def _check_unique(docs: list[Document]) -> None:
@@ -88,46 +135,142 @@ def _check_unique(docs: list[Document]) -> None:
         raise DedupError(f"document ids must be unique; duplicated: {listing}")
 
 
-def _feature_weights(analyses: list[DocAnalysis], usable: list[np.ndarray]):  # type: ignore[no-untyped-def]
-    """IDF of content-word features over all usable passages, scaled to [0, 1]."""
-    per_passage = [a.passage_features(k) for a, u in zip(analyses, usable, strict=True)
-                   for k in np.flatnonzero(u)]  # fmt: skip
-    n = max(len(per_passage), 1)
-    keys, counts = np.unique(
-        np.concatenate([*per_passage, np.zeros(0, np.uint64)]), return_counts=True
+class _FeatureTable:
+    """Content-word stems of every usable passage of the corpus, as flat arrays.
+
+    Row ``r`` says passage ``passage[r]`` (numbered over the corpus) holds stem
+    ``feature[r]``; ``owner[p]`` is passage ``p``'s document. ``keys`` and
+    ``counts`` are the distinct stems and their passage frequencies.
+    """
+
+    def __init__(self, passage: np.ndarray, feature: np.ndarray, owner: np.ndarray,
+                 n_docs: int) -> None:  # fmt: skip
+        self.passage, self.feature, self.owner, self.n_docs = passage, feature, owner, n_docs
+        self.keys, self.index, self.counts = np.unique(feature, return_inverse=True,
+                                                       return_counts=True)  # fmt: skip
+
+    @classmethod
+    def build(cls, analyses: list[DocAnalysis], usable: list[np.ndarray]) -> _FeatureTable:
+        passages, features, owners, base = [], [], [], 0
+        for d, (a, u) in enumerate(zip(analyses, usable, strict=True)):
+            ks = np.flatnonzero(u)
+            k, f = a.feature_table(ks)
+            # Number usable passages over the corpus, in document then passage order.
+            passages.append(np.searchsorted(ks, k) + base)
+            features.append(f)
+            owners.append(np.full(len(ks), d, dtype=np.int64))
+            base += len(ks)
+        return cls(_cat(passages, np.int64), _cat(features, np.uint64), _cat(owners, np.int64),
+                   len(analyses))  # fmt: skip
+
+    @property
+    def n_passages(self) -> int:
+        return len(self.owner)
+
+    def idf(self) -> np.ndarray:
+        """IDF of each of ``keys`` over all usable passages, scaled to [0, 1]."""
+        n = max(self.n_passages, 1)
+        return np.asarray(np.log((n + 1) / (self.counts + 1)) / np.log(n + 1), dtype=np.float64)
+
+    def weights(self) -> Weights:
+        """IDF of content-word features over all usable passages, scaled to [0, 1]."""
+        keys, idf = self.keys, self.idf()
+
+        def weights(features: np.ndarray) -> np.ndarray:
+            pos = np.clip(np.searchsorted(keys, features), 0, max(len(keys) - 1, 0))
+            found = (
+                (pos < len(keys)) & (keys[pos] == features)
+                if len(keys)
+                else np.zeros(len(features), bool)
+            )
+            return np.where(found, idf[pos] if len(keys) else 0.0, 1.0)
+
+        return weights
+
+
+def _cat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate([*arrays, np.zeros(0, dtype)])
+
+
+def _candidate_documents(table: _FeatureTable, params: ScanParams
+                         ) -> tuple[set[tuple[int, int]], np.ndarray, int]:  # fmt: skip
+    """Document pairs to align, codes of all colliding document pairs, skipped buckets.
+
+    A pair is aligned when one of its colliding passage pairs passes the evidence test.
+    """
+    sizes = np.bincount(table.passage, minlength=table.n_passages)
+    eligible = sizes >= params.passage_min_words
+    # Stock words (in more than max_bucket passages) stay out of the LSH sets.
+    rare = table.counts[table.index] <= params.max_bucket
+    rows = rare & eligible[table.passage]
+    lsh_sizes = np.bincount(table.passage[rows], minlength=table.n_passages)
+    members = np.flatnonzero(eligible & (lsh_sizes > 0))
+    if not len(members):
+        return set(), np.zeros(0, np.int64), 0
+    sigs = packed_signatures(table.feature[rows], lsh_sizes[members],
+                             num_perm=params.num_perm, seed=params.seed)  # fmt: skip
+    bands, rows_per_band = band_layout(params.passage_threshold, params.num_perm)
+    pairs, skipped = candidate_pairs(band_keys(sigs, bands, rows_per_band),
+                                     max_bucket=params.max_bucket,
+                                     groups=table.owner[members])  # fmt: skip
+    pairs = members[pairs]
+    colliding = _owner_pairs(table, pairs)
+    kept = [pairs[k : k + _PAIR_CHUNK][_evidence(table, pairs[k : k + _PAIR_CHUNK], params)]
+            for k in range(0, len(pairs), _PAIR_CHUNK)]  # fmt: skip
+    aligned = _owner_pairs(table, np.concatenate([*kept, np.zeros((0, 2), np.int64)]))
+    return _decode(aligned, table.n_docs), colliding, skipped
+
+
+def _owner_pairs(table: _FeatureTable, pairs: np.ndarray) -> np.ndarray:
+    """Distinct document pairs ``(i, j)``, ``i < j``, of passage pairs, as ``i * n + j`` codes."""
+    owners = np.sort(table.owner[pairs].reshape(-1, 2), axis=1)
+    return np.unique(owners[:, 0] * table.n_docs + owners[:, 1])
+
+
+def _decode(codes: np.ndarray, n: int) -> set[tuple[int, int]]:
+    return set(zip((codes // n).tolist(), (codes % n).tolist(), strict=True))
+
+
+def _evidence(table: _FeatureTable, pairs: np.ndarray, params: ScanParams) -> np.ndarray:
+    """Alignment's evidence test for passage pairs ``(p, q)``, all at once (bool per pair).
+
+    Shared weight, weighted Dice and weighted containment as in
+    :func:`dedup.align.passage_similarity`, with a hair of slack so that no pair
+    alignment would accept is dropped for a rounding difference.
+    """
+    w = table.idf()[table.index]
+    total = np.bincount(table.passage, weights=w, minlength=table.n_passages)
+    starts = np.concatenate(([0], np.cumsum(np.bincount(table.passage,
+                                                        minlength=table.n_passages))))  # fmt: skip
+    # Rows of p's stems, tagged with their pair; then look each up among q's stems.
+    p, q = pairs[:, 0], pairs[:, 1]
+    lengths = starts[p + 1] - starts[p]
+    firsts = np.cumsum(lengths) - lengths
+    rows = (
+        np.repeat(starts[p], lengths) + np.arange(int(lengths.sum())) - np.repeat(firsts, lengths)
     )
-    idf = np.log((n + 1) / (counts + 1)) / np.log(n + 1)
-
-    def weights(features: np.ndarray) -> np.ndarray:
-        pos = np.clip(np.searchsorted(keys, features), 0, max(len(keys) - 1, 0))
-        found = (
-            (pos < len(keys)) & (keys[pos] == features)
-            if len(keys)
-            else np.zeros(len(features), bool)
-        )
-        return np.where(found, idf[pos] if len(keys) else 0.0, 1.0)
-
-    return weights
-
-
-def _candidate_documents(analyses: list[DocAnalysis], usable: list[np.ndarray],
-                         params: ScanParams) -> tuple[set[tuple[int, int]], int]:  # fmt: skip
-    """Document pairs with at least one passage pair above the passage LSH threshold."""
-    feats, owner = [], []
-    for d, (a, u) in enumerate(zip(analyses, usable, strict=True)):
-        for k in np.flatnonzero(u):
-            f = a.passage_features(k)
-            if len(f) >= params.passage_min_words:
-                feats.append(f)
-                owner.append(d)
-    if not feats:
-        return set(), 0
-    sigs = signatures(feats, num_perm=params.num_perm, seed=params.seed)
-    bands, rows = band_layout(params.passage_threshold, params.num_perm)
-    pairs, skipped = candidate_pairs(band_keys(sigs, bands, rows), max_bucket=params.max_bucket,
-                                     groups=np.array(owner))  # fmt: skip
-    owners = np.array(owner)[pairs]
-    return {(int(i), int(j)) for i, j in np.unique(np.sort(owners, axis=1), axis=0)}, skipped
+    pair_of = np.repeat(np.arange(len(pairs)), lengths)
+    qs = q[pair_of]
+    # q's stems are sorted inside q's rows: binary search of each of p's stems there.
+    lo, hi = starts[qs], starts[qs + 1]
+    target = table.index[rows]
+    while True:  # vectorized binary search over each row range [lo, hi)
+        open_ = lo < hi
+        if not open_.any():
+            break
+        mid = (lo + hi) // 2
+        go_right = open_ & (table.index[np.minimum(mid, len(table.index) - 1)] < target)
+        lo = np.where(go_right, mid + 1, lo)
+        hi = np.where(open_ & ~go_right, mid, hi)
+    hit = (lo < starts[qs + 1]) & (table.index[np.minimum(lo, len(table.index) - 1)] == target)
+    shared = np.bincount(pair_of[hit], weights=w[rows[hit]], minlength=len(pairs))
+    wa, wb = total[p], total[q]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dice = np.nan_to_num(2 * shared / (wa + wb))
+        containment = np.nan_to_num(shared / np.minimum(wa, wb))
+    return (shared >= params.match_min_weight - _EPS) & (
+        (dice >= params.match_similarity - _EPS) | (containment >= params.match_containment - _EPS)
+    )
 
 
 def _near_duplicate_documents(sigs: np.ndarray, params: ScanParams) -> set[tuple[int, int]]:
@@ -138,7 +281,7 @@ def _near_duplicate_documents(sigs: np.ndarray, params: ScanParams) -> set[tuple
 
 def _result(docs: list[Document], analyses: list[DocAnalysis], usable: list[np.ndarray],
             matches: list[Match], doc_pairs: set[tuple[int, int]], doc_sigs: np.ndarray,
-            params: ScanParams, skipped: int) -> ScanResult:  # fmt: skip
+            params: ScanParams, counts: dict[str, int]) -> ScanResult:  # fmt: skip
     ids = [d.id for d in docs]
     chars = {d.id: len(d.text) for d in docs}
     body = [[a.norm.text[a.tokens.starts[t] : a.tokens.ends[t]]
@@ -159,8 +302,8 @@ def _result(docs: list[Document], analyses: list[DocAnalysis], usable: list[np.n
     stats = {
         "documents": len(docs),
         "empty_documents": sum(1 for a in analyses if len(a.tokens) == 0),
-        "candidate_pairs": len(doc_pairs),
-        "skipped_buckets": skipped,
+        "candidate_pairs": counts["candidate_pairs"],
+        "skipped_buckets": counts["skipped_buckets"],
     }
     return ScanResult(
         documents=tuple(docs),

@@ -53,16 +53,16 @@ class Tokens:
         return len(self.starts)
 
 
-def _prefix_tables(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Code points, polynomial prefix sums and inverse powers of ``text`` (mod 2^64)."""
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+def _prefix_tables(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Polynomial prefix sums and inverse powers of code points ``codes`` (mod 2^64)."""
+    codes = codes.astype(np.uint64)
     with np.errstate(over="ignore"):
         powers = np.cumprod(np.full(len(codes) + 1, _Q, dtype=np.uint64), dtype=np.uint64)
         powers = np.concatenate(([np.uint64(1)], powers[:-2]))
         inv_powers = np.cumprod(np.full(len(codes) + 1, _Q_INV, dtype=np.uint64), dtype=np.uint64)
         inv_powers = np.concatenate(([np.uint64(1)], inv_powers[:-1]))
         prefix = np.concatenate(([np.uint64(0)], np.cumsum(codes * powers, dtype=np.uint64)))
-    return codes, prefix, inv_powers
+    return prefix, inv_powers
 
 
 def _span_hashes(prefix: np.ndarray, inv_powers: np.ndarray, starts: np.ndarray,
@@ -73,9 +73,47 @@ def _span_hashes(prefix: np.ndarray, inv_powers: np.ndarray, starts: np.ndarray,
         return fmix64(raw ^ (ends - starts).astype(np.uint64))
 
 
-def _token_spans(text: str) -> tuple[np.ndarray, np.ndarray]:
-    spans = np.array([m.span() for m in _TOKEN.finditer(text)], dtype=np.int64).reshape(-1, 2)
-    return spans[:, 0], spans[:, 1]
+def _char_classes() -> np.ndarray:
+    """Token class of every BMP code point: 0 none, 1 word character, 2 CJK character.
+
+    Equal to ``_TOKEN`` on single characters: ``[^\\W_]`` is ``str.isalnum()``.
+    """
+    chars = "".join(chr(c) if not 0xD800 <= c < 0xE000 else " " for c in range(0x10000))
+    classes = np.frombuffer(bytes(c.isalnum() for c in chars), dtype=np.uint8).copy()
+    for lo, hi in ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)):
+        classes[lo : hi + 1] = 2
+    return classes
+
+
+_CLASSES = _char_classes()
+
+
+def _token_spans(text: str, codes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Half-open spans of the ``_TOKEN`` matches of ``text``, from array operations.
+
+    ``codes`` are the text's code points when the caller has them. Texts with
+    characters beyond the BMP take the regular expression itself.
+    """
+    if codes is None:
+        codes = _code_points(text)
+    if len(codes) and int(codes.max()) > 0xFFFF:
+        spans = np.array([m.span() for m in _TOKEN.finditer(text)], dtype=np.int64)
+        spans = spans.reshape(-1, 2)
+        return spans[:, 0], spans[:, 1]
+    cls = _CLASSES[codes]
+    word = cls == 1
+    cjk = cls == 2
+    before = np.concatenate(([False], word[:-1]))
+    after = np.concatenate((word[1:], [False]))
+    starts = np.flatnonzero((word & ~before) | cjk)
+    ends = np.flatnonzero((word & ~after) | cjk) + 1
+    return starts.astype(np.int64), ends.astype(np.int64)
+
+
+def _code_points(text: str) -> np.ndarray:
+    if text.isascii():
+        return np.frombuffer(text.encode("ascii"), dtype=np.uint8).astype(np.uint32)
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
 def tokenize(text: str) -> Tokens:
@@ -86,15 +124,15 @@ def tokenize(text: str) -> Tokens:
     Tokens
         One entry per token, in text order.
     """
-    starts, ends = _token_spans(text)
-    codes, prefix, inv_powers = _prefix_tables(text)
+    codes = _code_points(text)
+    starts, ends = _token_spans(text, codes)
+    prefix, inv_powers = _prefix_tables(codes)
     hashes = _span_hashes(prefix, inv_powers, starts, ends)
     stems = _span_hashes(prefix, inv_powers, starts, np.minimum(ends, starts + STEM_CHARS))
     first = codes[starts]
     is_digit = (first >= 48) & (first <= 57)
-    content = (((ends - starts) > 1) | is_digit | (first >= 0x3040)) & ~np.isin(
-        hashes, _STOP_HASHES
-    )
+    at = np.minimum(np.searchsorted(_STOP_HASHES, hashes), len(_STOP_HASHES) - 1)
+    content = (((ends - starts) > 1) | is_digit | (first >= 0x3040)) & (_STOP_HASHES[at] != hashes)
     return Tokens(starts, ends, hashes, stems, content)
 
 
@@ -124,8 +162,9 @@ def shingles(token_hashes: np.ndarray, n: int) -> np.ndarray:
 
 def _stop_hashes() -> np.ndarray:
     text = " ".join(sorted(ENGLISH_STOP_WORDS))
-    starts, ends = _token_spans(text)
-    _, prefix, inv_powers = _prefix_tables(text)
+    codes = _code_points(text)
+    starts, ends = _token_spans(text, codes)
+    prefix, inv_powers = _prefix_tables(codes)
     return np.unique(_span_hashes(prefix, inv_powers, starts, ends))
 
 

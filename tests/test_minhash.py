@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from dedup.minhash import jaccard, signatures, to_hash32
+from dedup.minhash import jaccard, packed_signatures, signatures, to_hash32
 from dedup.shingle import shingles, tokenize
 
 
@@ -74,3 +74,15 @@ def test_jaccard_estimate_matches_datasketch() -> None:
     sa, sb = signatures([base, other], num_perm=128, seed=1)
     ma, mb = (MinHash(num_perm=128, seed=1, hashvalues=s, scheme="affine32") for s in (sa, sb))
     assert jaccard(sa, sb) == pytest.approx(ma.jaccard(mb))
+
+
+def test_compiled_and_numpy_paths_give_the_same_signatures() -> None:
+    rng = np.random.default_rng(11)
+    sizes = np.array([0, 1, 700, 3, 0, 20_000, 50], dtype=np.int64)
+    values = rng.integers(0, 2**64, int(sizes.sum()), dtype=np.uint64)
+    fast = packed_signatures(values, sizes, num_perm=128, seed=1)
+    slow = packed_signatures(values, sizes, num_perm=128, seed=1, compiled=False)
+    np.testing.assert_array_equal(fast, slow)
+    first = values[: sizes[2] + 1]  # rows 1 and 2 against datasketch
+    np.testing.assert_array_equal(slow[1], _datasketch(first[:1], 128, 1))
+    np.testing.assert_array_equal(slow[2], _datasketch(first[1:], 128, 1))

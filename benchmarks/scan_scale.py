@@ -1,0 +1,136 @@
+"""End-to-end ``dedup.scan`` at 1k / 10k / 100k documents, beside the datasketch pipeline.
+
+Each size runs in its own child process, so peak RSS is that run's own::
+
+    python benchmarks/scan_scale.py --docs 1000 10000 100000 --workers 2
+
+For every size it prints seconds, documents per second, peak RSS of the child
+(``resource.getrusage(RUSAGE_CHILDREN)``), candidate and aligned pairs, and
+pair recall / precision against the generator's ground truth (a document pair
+counts as found when ``dedup`` reports reuse between the two, i.e. a pair with
+``reused_chars > 0``). At ``--peer-docs`` (10k) it also runs the datasketch
+pipeline that only finds candidate document pairs -- per document
+``MinHash.update_batch`` on word 5-gram shingles, then ``MinHashLSH`` insert and
+query at threshold 0.3 -- and prints the ratio. The last table is the scaling
+from the smallest to the largest size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import read_pairs, write
+
+PEER_THRESHOLD = 0.3
+
+
+def _documents(path: Path) -> list[Any]:
+    from dedup.records import Document
+
+    with path.open(encoding="utf-8") as f:
+        return [Document(r["id"], r["text"], r["source"]) for r in map(json.loads, f)]
+
+
+def _run_dedup(path: str, workers: int | None, out: Any) -> None:
+    from dedup.pipeline import scan
+
+    start = time.perf_counter()
+    result = scan(_documents(Path(path)), workers=workers)
+    seconds = time.perf_counter() - start
+    found = sorted((p.a, p.b) if p.a < p.b else (p.b, p.a) for p in result.pairs
+                   if p.reused_chars > 0)  # fmt: skip
+    out.send({"seconds": seconds, "found": found, "stats": dict(result.stats),
+              "matches": len(result.matches)})  # fmt: skip
+
+
+def _run_datasketch(path: str, out: Any) -> None:
+    from datasketch import MinHash, MinHashLSH
+
+    from dedup.normalize import normalize
+    from dedup.shingle import tokenize
+
+    docs = _documents(Path(path))
+    start = time.perf_counter()
+    lsh = MinHashLSH(threshold=PEER_THRESHOLD, num_perm=128)
+    sketches = []
+    for d in docs:
+        norm = normalize(d.text).text
+        t = tokenize(norm)
+        words = [norm[s:e] for s, e in zip(t.starts.tolist(), t.ends.tolist(), strict=True)]
+        grams = {" ".join(words[k : k + 5]).encode() for k in range(max(len(words) - 4, 1))}
+        m = MinHash(num_perm=128)
+        m.update_batch(list(grams))
+        lsh.insert(d.id, m)
+        sketches.append((d.id, m))
+    found = {(min(a, b), max(a, b)) for a, m in sketches for b in lsh.query(m) if b != a}
+    seconds = time.perf_counter() - start
+    out.send({"seconds": seconds, "found": sorted(found)})
+
+
+def _child(target: Any, *args: Any) -> tuple[dict[str, Any], float]:
+    """Run ``target`` in a fresh process; its result and its peak RSS in MiB."""
+    ctx = multiprocessing.get_context("spawn")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=target, args=(*args, send))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    proc.start()
+    result = recv.recv()
+    proc.join()
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss of children is the largest child so far (KiB on Linux); sizes run smallest first.
+    return result, max(peak, before) / 1024
+
+
+def _quality(found: list[tuple[str, str]], truth: set[tuple[str, str]]) -> tuple[float, float]:
+    got = {tuple(p) for p in found}
+    hits = len(got & truth)
+    return hits / max(len(truth), 1), hits / max(len(got), 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--out", type=Path, default=Path("/tmp/dedup-corpora"))
+    parser.add_argument("--workers", type=int, default=None, help="default: all cores")
+    parser.add_argument("--peer-docs", type=int, default=10000)
+    args = parser.parse_args()
+    rows = []
+    for n in sorted(args.docs):
+        corpus, truth_path = write(n, args.out)
+        truth = read_pairs(truth_path)
+        mb = corpus.stat().st_size / 1e6
+        res, rss = _child(_run_dedup, str(corpus), args.workers)
+        recall, precision = _quality(res["found"], truth)
+        rows.append((n, res["seconds"]))
+        print(f"dedup scan  {n:>7} docs ({mb:6.1f} MB): {res['seconds']:8.1f} s "
+              f"{n / res['seconds']:8.0f} docs/s  peak RSS {rss:7.0f} MiB  "
+              f"candidates {res['stats'].get('candidate_pairs')}  matches {res['matches']}  "
+              f"recall {recall:.4f}  precision {precision:.4f}  ({len(truth)} true pairs)",
+              flush=True)  # fmt: skip
+        if n == args.peer_docs:
+            peer, peer_rss = _child(_run_datasketch, str(corpus))
+            p_recall, p_precision = _quality(peer["found"], truth)
+            print(f"datasketch  {n:>7} docs: {peer['seconds']:8.1f} s "
+                  f"{n / peer['seconds']:8.0f} docs/s  peak RSS {peer_rss:7.0f} MiB  "
+                  f"recall {p_recall:.4f}  precision {p_precision:.4f} (candidates only)\n"
+                  f"dedup is {peer['seconds'] / res['seconds']:.1f}x the datasketch pipeline",
+                  flush=True)  # fmt: skip
+    if len(rows) > 1:
+        print("\nscaling (time relative to the smallest size)")
+        print(f"{'docs':>8}{'seconds':>10}{'x time':>9}{'x docs':>9}")
+        for n, seconds in rows:
+            print(f"{n:>8}{seconds:>10.1f}{seconds / rows[0][1]:>9.1f}{n / rows[0][0]:>9.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""A process pool for the CPU-heavy stages, with results in input order.
+
+Stage helper for :mod:`dedup.pipeline`: ``ordered_map(fn, items, workers=...)``
+runs ``fn`` over ``items`` in chunks and returns the results in the order of
+``items``, so a scan gives the same result whatever the number of workers.
+
+Workers are forked: what the parent holds when the pool starts (analyses,
+weights) is shared copy-on-write instead of pickled, and ``fn`` may be a
+closure. Where ``fork`` is not available (Windows, macOS default), or with one
+worker, the map runs in the calling process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# The function a forked worker calls: set in the parent just before the fork and
+# cleared after the pool closes, so a worker never pickles it (it may be a closure).
+_job: Callable[[Any], Any] | None = None
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _ignore_interrupt() -> None:
+    # Ctrl-C reaches the whole process group: the parent handles it (and the pool
+    # is terminated as the parent unwinds); workers must not print tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_chunk(chunk: Sequence[Any]) -> list[Any]:
+    if _job is None:
+        raise RuntimeError("worker started without a job")
+    return [_job(x) for x in chunk]
+
+
+def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int, chunk_size: int,
+                done: Callable[[int], None] | None = None) -> list[R]:  # fmt: skip
+    """``[fn(x) for x in items]``, spread over ``workers`` forked processes.
+
+    Parameters
+    ----------
+    fn : callable
+        Pure function of one item (closures allowed: workers are forked).
+    items : sequence
+    workers : int
+        Processes; 1 (or no ``fork``) runs in this process.
+    chunk_size : int
+        Items a worker takes at a time, at most (smaller for short inputs, so
+        that every worker gets some).
+    done : callable, optional
+        Called with the number of items finished so far, after each chunk.
+
+    Returns
+    -------
+    list
+        Results in the order of ``items``.
+    """
+    global _job
+    chunk_size = max(1, min(chunk_size, -(-len(items) // (4 * workers))))
+    chunks = [items[k : k + chunk_size] for k in range(0, len(items), chunk_size)]
+    out: list[R] = []
+    if workers <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for chunk in chunks:
+            out.extend(fn(x) for x in chunk)
+            if done is not None:
+                done(len(out))
+        return out
+    _job = fn
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(min(workers, len(chunks)), initializer=_ignore_interrupt) as pool:
+            for result in pool.imap(_run_chunk, chunks):
+                out.extend(result)
+                if done is not None:
+                    done(len(out))
+    finally:
+        _job = None
+    return out
