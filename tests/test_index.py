@@ -231,7 +231,7 @@ _CHILD = textwrap.dedent(
     from dedup.index import Index
 
     def batch():
-        for k, doc in enumerate(corpus(seed=9, n=120)[24:]):
+        for k, doc in enumerate(corpus(seed=9, n={n})[{start}:]):
             if k == 30:
                 print("midway", flush=True)
             yield doc
@@ -247,7 +247,7 @@ def test_kill_9_mid_add_leaves_a_consistent_index(tmp_path: Path) -> None:
     docs = corpus(seed=9, n=120)
     path = build(tmp_path / "i.sqlite", docs[:24])  # day 1, committed
     committed = dump(path)
-    code = _CHILD.format(tests=str(Path(__file__).parent), path=str(path))
+    code = _CHILD.format(tests=str(Path(__file__).parent), path=str(path), n=120, start=24)
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "midway"  # inside the batch's transaction

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_index import answers, build, corpus, seed_docs
+from test_index import _CHILD, answers, build, corpus, seed_docs
 
 from dedup.index import Index
 
@@ -95,3 +98,27 @@ def test_redis_incremental_add_and_remove_match_sqlite(empty_redis: str, tmp_pat
         got = index.query(probes)
     assert got == answers(build(tmp_path / "i.sqlite", docs), probes)
     assert all(r.hits for r in got)
+
+
+def test_kill_9_mid_add_leaves_redis_as_it_was(empty_redis: str) -> None:
+    import redis
+
+    docs = corpus(seed=9, n=60)
+    with Index.open(empty_redis) as index:
+        index.add(docs[:20])
+    client = redis.Redis.from_url(empty_redis)
+    try:
+        before = {k: client.dump(k) for k in sorted(client.keys("*"))}
+        code = _CHILD.format(tests=str(Path(__file__).parent), path=empty_redis, n=60, start=20)
+        child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "midway"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        child.stdout.close()
+        assert {k: client.dump(k) for k in sorted(client.keys("*"))} == before
+    finally:
+        client.close()
+    with Index.open(empty_redis) as index:
+        assert index.add(docs[20:]) == len(docs) - 20
+        assert index.stats().documents == len(docs)
