@@ -5,7 +5,7 @@ Each size runs in its own child process, so peak RSS is that run's own::
     python benchmarks/scan_scale.py --docs 1000 10000 100000 --workers 2
 
 For every size it prints seconds, documents per second, peak RSS of the child
-(``resource.getrusage(RUSAGE_CHILDREN)``), candidate and aligned pairs, and
+(``ru_maxrss`` of the child, or of its largest worker), candidate and aligned pairs, and
 pair recall / precision against the generator's ground truth (a document pair
 counts as found when ``dedup`` reports reuse between the two, i.e. a pair with
 ``reused_chars > 0``). At ``--peer-docs`` (10k) it also runs the datasketch
@@ -50,7 +50,7 @@ def _run_dedup(path: str, workers: int | None, out: Any) -> None:
     found = sorted((p.a, p.b) if p.a < p.b else (p.b, p.a) for p in result.pairs
                    if p.reused_chars > 0)  # fmt: skip
     out.send({"seconds": seconds, "found": found, "stats": dict(result.stats),
-              "matches": len(result.matches)})  # fmt: skip
+              "matches": len(result.matches), "rss_mib": _peak_rss_mib()})  # fmt: skip
 
 
 def _run_datasketch(path: str, out: Any) -> None:
@@ -74,7 +74,14 @@ def _run_datasketch(path: str, out: Any) -> None:
         sketches.append((d.id, m))
     found = {(min(a, b), max(a, b)) for a, m in sketches for b in lsh.query(m) if b != a}
     seconds = time.perf_counter() - start
-    out.send({"seconds": seconds, "found": sorted(found)})
+    out.send({"seconds": seconds, "found": sorted(found), "rss_mib": _peak_rss_mib()})
+
+
+def _peak_rss_mib() -> float:
+    """Peak RSS of this process, and of its largest worker (ru_maxrss is in KiB on Linux)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, workers) / 1024
 
 
 def _child(target: Any, *args: Any) -> tuple[dict[str, Any], float]:
@@ -82,13 +89,10 @@ def _child(target: Any, *args: Any) -> tuple[dict[str, Any], float]:
     ctx = multiprocessing.get_context("spawn")
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=target, args=(*args, send))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     proc.start()
     result = recv.recv()
     proc.join()
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest child so far (KiB on Linux); sizes run smallest first.
-    return result, max(peak, before) / 1024
+    return result, float(result["rss_mib"])
 
 
 def _quality(found: list[tuple[str, str]], truth: set[tuple[str, str]]) -> tuple[float, float]:

@@ -74,7 +74,7 @@ def candidate_pairs(keys: np.ndarray, *, max_bucket: int,
         Number of buckets skipped for size.
     """
     n, bands = keys.shape
-    found: list[np.ndarray] = []
+    found: list[np.ndarray] = []  # per band: unique pair codes i * n + j (sorts as (i, j))
     skipped = 0
     for band in range(bands):
         order = np.argsort(keys[:, band], kind="stable")
@@ -86,14 +86,11 @@ def candidate_pairs(keys: np.ndarray, *, max_bucket: int,
         for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_bucket)]):
             first = starts[sizes == size]
             i, j = np.triu_indices(int(size), 1)
-            found.append(
-                np.stack([order[first[:, None] + i], order[first[:, None] + j]], -1).reshape(-1, 2)
-            )
-    if not found:
-        return np.zeros((0, 2), dtype=np.int64), skipped
-    pairs = np.sort(np.concatenate(found), axis=1).astype(np.int64)
-    if groups is not None:
-        pairs = pairs[groups[pairs[:, 0]] != groups[pairs[:, 1]]]
-    # Unique rows through one int64 key per pair (i * n + j sorts as (i, j) does).
-    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
+            a, b = order[first[:, None] + i].ravel(), order[first[:, None] + j].ravel()
+            lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
+            if groups is not None:
+                keep = groups[lo] != groups[hi]
+                lo, hi = lo[keep], hi[keep]
+            found.append(np.unique(lo * n + hi))
+    codes = np.unique(np.concatenate([*found, np.zeros(0, np.int64)]))
     return np.stack([codes // n, codes % n], axis=1), skipped

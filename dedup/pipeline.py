@@ -55,7 +55,7 @@ from dedup.shingle import shingles
 from dedup.workers import default_workers, ordered_map
 
 _EPS = 1e-9  # slack for the evidence pre-test: alignment sums the same weights in another order
-_PAIR_CHUNK = 1 << 20  # passage pairs scored at a time (bounds memory)
+_PAIR_CHUNK = 1 << 18  # passage pairs scored at a time (bounds memory)
 
 log = logging.getLogger(__name__)
 
