@@ -67,6 +67,20 @@ def passage_similarity(a: DocAnalysis, b: DocAnalysis, weights: Weights, *,
     return shared, dice, containment
 
 
+def is_evidence(shared: np.ndarray, dice: np.ndarray, containment: np.ndarray,
+                params: ScanParams, slack: float = 0.0) -> np.ndarray:  # fmt: skip
+    """Step 1's test, elementwise: is a passage pair evidence of reuse (bool array)?
+
+    ``slack`` lowers every threshold a hair, for a pre-test that must keep every
+    pair the exact test would accept (the pipeline's, which sums weights in
+    another order).
+    """
+    return (shared >= params.match_min_weight - slack) & (
+        (dice >= params.match_similarity - slack)
+        | (containment >= params.match_containment - slack)
+    )
+
+
 def _incidence(feats: list[np.ndarray], vocab: np.ndarray) -> np.ndarray:
     m = np.zeros((len(feats), len(vocab)))
     for k, f in enumerate(feats):
@@ -96,9 +110,7 @@ def align(a: DocAnalysis, b: DocAnalysis, weights: Weights, params: ScanParams, 
     shared, dice, containment = passage_similarity(
         a, b, weights, usable_a=usable_a, usable_b=usable_b
     )
-    evidence = (shared >= params.match_min_weight) & (
-        (dice >= params.match_similarity) | (containment >= params.match_containment)
-    )
+    evidence = is_evidence(shared, dice, containment, params)
     if not evidence.any():
         return []
     strength = np.where(evidence, dice + containment, 0.0)

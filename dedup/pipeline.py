@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from dedup.align import Weights, align
+from dedup.align import Weights, align, is_evidence
 from dedup.analyze import DocAnalysis, analyze
 from dedup.boilerplate import boilerplate_matches, chrome_lines
 from dedup.cluster import families
@@ -268,9 +268,7 @@ def _evidence(table: _FeatureTable, pairs: np.ndarray, params: ScanParams) -> np
     with np.errstate(invalid="ignore", divide="ignore"):
         dice = np.nan_to_num(2 * shared / (wa + wb))
         containment = np.nan_to_num(shared / np.minimum(wa, wb))
-    return (shared >= params.match_min_weight - _EPS) & (
-        (dice >= params.match_similarity - _EPS) | (containment >= params.match_containment - _EPS)
-    )
+    return is_evidence(shared, dice, containment, params, slack=_EPS)
 
 
 def _near_duplicate_documents(sigs: np.ndarray, params: ScanParams) -> set[tuple[int, int]]:

@@ -113,7 +113,7 @@ def _token_spans(text: str, codes: np.ndarray | None = None) -> tuple[np.ndarray
 def _code_points(text: str) -> np.ndarray:
     if text.isascii():
         return np.frombuffer(text.encode("ascii"), dtype=np.uint8).astype(np.uint32)
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def tokenize(text: str) -> Tokens:

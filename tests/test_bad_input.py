@@ -417,6 +417,17 @@ def test_offsets_survive_text_that_changes_length_under_normalization(
     assert_found(data, texts, {"a": plain, "b": changed})
 
 
+def test_a_lone_surrogate_from_a_json_escape_is_scanned_with_exact_offsets(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # JSON allows "\\ud800" alone; Python decodes it to a lone surrogate, which has no UTF-8.
+    broken = "\ud800 " + A_TEXT
+    lines = [json.dumps({"id": "a", "text": broken}), json.dumps({"id": "b", "text": B_TEXT})]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data = scan_json(capsys, tmp_path / "o.json", str(tmp_path / "in.jsonl"))
+    assert_found(data, {"a": broken, "b": B_TEXT}, {"a": SHARED, "b": SHARED})
+
+
 # --- scripts without spaces -----------------------------------------------------------------
 
 
