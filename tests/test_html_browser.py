@@ -1,5 +1,6 @@
 """The HTML report in a real headless Chromium (Debian's chromium + chromium-driver)."""
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,6 +115,19 @@ def test_pair_view_highlights_every_match(opened, result) -> None:  # type: igno
         assert len(every) == len(result.matches_between(a, b, include_boilerplate=True))
 
 
+def _wait_until_still(driver, view) -> None:  # type: ignore[no-untyped-def]
+    """Wait (up to 10 s) until no ``.text`` box of ``view`` scrolls between looks 0.2 s apart."""
+    script = "return Array.from(arguments[0].querySelectorAll('.text'), t => t.scrollTop)"
+    before = driver.execute_script(script, view)
+    for _ in range(50):
+        time.sleep(0.2)
+        now = driver.execute_script(script, view)
+        if now == before:
+            return
+        before = now
+    raise AssertionError("the pair view kept scrolling for 10 s")
+
+
 def test_clicking_a_passage_activates_its_counterpart(opened, result, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
@@ -134,6 +148,7 @@ def test_clicking_a_passage_activates_its_counterpart(opened, result, tmp_path: 
     assert {m.get_attribute("data-match") for m in others} == {first.get_attribute("data-match")}
     # hovering the counterpart side works the same way, back towards side a
     target = view.find_elements(By.CSS_SELECTOR, ".side-b .text mark[data-match]:not(.cont)")[1]
+    _wait_until_still(opened, view)  # the click above scrolls side b smoothly
     opened.execute_script("arguments[0].scrollIntoView({block: 'center'})", target)
     ActionChains(opened).move_to_element(target).perform()
     n = target.get_attribute("data-match")

@@ -45,6 +45,7 @@
   });
 
   // Pair views: a passage, its counterpart and its evidence row light up together.
+  var smooth = window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
   function activate(view, n, from) {
     view.querySelectorAll(".active").forEach(function (el) { el.classList.remove("active"); });
     var selector = '[data-match="' + n + '"]';
@@ -53,7 +54,7 @@
       if (text.contains(from)) { return; }
       var target = text.querySelector("mark" + selector);
       if (target) {
-        text.scrollTo({ top: Math.max(target.offsetTop - text.clientHeight / 3, 0), behavior: "smooth" });
+        text.scrollTo({ top: Math.max(target.offsetTop - text.clientHeight / 3, 0), behavior: smooth });
       }
     });
   }
