@@ -29,7 +29,7 @@ def result_dict(result: ScanResult) -> dict[str, Any]:
         "documents": [
             {**asdict(s), **({"extra": extra[s.id]} if extra[s.id] else {})}
             for s in result.document_scores
-        ],  # fmt: skip
+        ],
         "pairs": [asdict(p) for p in result.pairs],
         "matches": [{**asdict(m), "shared_words": list(m.shared_words)} for m in result.matches],
         "sources": [asdict(s) for s in result.sources],

@@ -11,15 +11,19 @@ from dedup.records import ScanResult
 _KIND_STYLE = {"verbatim": "bold red", "light": "yellow", "heavy": "cyan", "boilerplate": "dim"}
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def render_summary(result: ScanResult, console: Console, *, top_pairs: int = 10,
                    top_passages: int = 8) -> None:  # fmt: skip
     """Print the corpus line, the ranked pair table and the top passages side by side."""
     c = result.corpus
     console.print(
-        f"[bold]{c.documents}[/bold] documents, {c.chars:,} characters; "
+        f"[bold]{_count(c.documents, 'document')}[/bold], {_count(c.chars, 'character')}; "
         f"[bold]{c.reused_share:.1%}[/bold] of all text is reused "
-        f"({c.documents_with_reuse} documents with reuse); "
-        f"{c.boilerplate_chars:,} characters of boilerplate set apart."
+        f"({_count(c.documents_with_reuse, 'document')} with reuse); "
+        f"{_count(c.boilerplate_chars, 'character')} of boilerplate set apart."
     )
     table = Table(title="Closest document pairs", header_style="bold")
     for col in ("rank", "a", "b", "score", "tf-idf", "jaccard", "a in b", "b in a", "reused"):
@@ -28,9 +32,9 @@ def render_summary(result: ScanResult, console: Console, *, top_pairs: int = 10,
         else:
             table.add_column(col, justify="right", no_wrap=True)
     for p in result.pairs[:top_pairs]:
-        table.add_row(str(p.rank), escape(p.a), escape(p.b), f"{p.score:.3f}", f"{p.tfidf_cosine:.3f}",
-                      f"{p.jaccard:.3f}", f"{p.containment_ab:.0%}", f"{p.containment_ba:.0%}",
-                      f"{p.reused_chars:,}")  # fmt: skip
+        table.add_row(str(p.rank), escape(p.a), escape(p.b), f"{p.score:.3f}",
+                      f"{p.tfidf_cosine:.3f}", f"{p.jaccard:.3f}", f"{p.containment_ab:.0%}",
+                      f"{p.containment_ba:.0%}", f"{p.reused_chars:,}")  # fmt: skip
     console.print(table)
     if len(result.sources) and any(s.a != s.b for s in result.sources):
         console.print(f"{len(result.sources)} source pairs scored (see --json for the table).")
