@@ -169,23 +169,32 @@ class _FeatureTable:
 
     def idf(self) -> np.ndarray:
         """IDF of each of ``keys`` over all usable passages, scaled to [0, 1]."""
-        n = max(self.n_passages, 1)
-        return np.asarray(np.log((n + 1) / (self.counts + 1)) / np.log(n + 1), dtype=np.float64)
+        return scaled_idf(self.counts, self.n_passages)
 
     def weights(self) -> Weights:
         """IDF of content-word features over all usable passages, scaled to [0, 1]."""
-        keys, idf = self.keys, self.idf()
+        return feature_weights(self.keys, self.idf())
 
-        def weights(features: np.ndarray) -> np.ndarray:
-            pos = np.clip(np.searchsorted(keys, features), 0, max(len(keys) - 1, 0))
-            found = (
-                (pos < len(keys)) & (keys[pos] == features)
-                if len(keys)
-                else np.zeros(len(features), bool)
-            )
-            return np.where(found, idf[pos] if len(keys) else 0.0, 1.0)
 
-        return weights
+def scaled_idf(counts: np.ndarray, n_passages: int) -> np.ndarray:
+    """IDF scaled to [0, 1] of features found in ``counts`` of ``n_passages`` passages."""
+    n = max(n_passages, 1)
+    return np.asarray(np.log((n + 1) / (counts + 1)) / np.log(n + 1), dtype=np.float64)
+
+
+def feature_weights(keys: np.ndarray, idf: np.ndarray) -> Weights:
+    """Alignment's weights: ``idf[k]`` for feature ``keys[k]`` (sorted uint64), 1.0 if unseen."""
+
+    def weights(features: np.ndarray) -> np.ndarray:
+        pos = np.clip(np.searchsorted(keys, features), 0, max(len(keys) - 1, 0))
+        found = (
+            (pos < len(keys)) & (keys[pos] == features)
+            if len(keys)
+            else np.zeros(len(features), bool)
+        )
+        return np.where(found, idf[pos] if len(keys) else 0.0, 1.0)
+
+    return weights
 
 
 def _cat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
@@ -232,16 +241,28 @@ def _decode(codes: np.ndarray, n: int) -> set[tuple[int, int]]:
 
 
 def _evidence(table: _FeatureTable, pairs: np.ndarray, params: ScanParams) -> np.ndarray:
+    """:func:`passage_evidence` of passage pairs of the corpus table."""
+    return passage_evidence(table.passage, table.index, table.idf()[table.index],
+                            table.n_passages, pairs, params)  # fmt: skip
+
+
+def passage_evidence(passage: np.ndarray, key: np.ndarray, w: np.ndarray, n_passages: int,
+                     pairs: np.ndarray, params: ScanParams) -> np.ndarray:  # fmt: skip
     """Alignment's evidence test for passage pairs ``(p, q)``, all at once (bool per pair).
 
     Shared weight, weighted Dice and weighted containment as in
     :func:`dedup.align.passage_similarity`, with a hair of slack so that no pair
     alignment would accept is dropped for a rounding difference.
+
+    Parameters
+    ----------
+    passage, key, w : ndarray, shape (rows,)
+        Row ``r``: passage ``passage[r]`` (in ``[0, n_passages)``) holds the feature
+        ranked ``key[r]``, of weight ``w[r]``; rows sorted by passage, then key.
+    pairs : ndarray of int64, shape (k, 2)
     """
-    w = table.idf()[table.index]
-    total = np.bincount(table.passage, weights=w, minlength=table.n_passages)
-    starts = np.concatenate(([0], np.cumsum(np.bincount(table.passage,
-                                                        minlength=table.n_passages))))  # fmt: skip
+    total = np.bincount(passage, weights=w, minlength=n_passages)
+    starts = np.concatenate(([0], np.cumsum(np.bincount(passage, minlength=n_passages))))
     # Rows of p's stems, tagged with their pair; then look each up among q's stems.
     p, q = pairs[:, 0], pairs[:, 1]
     lengths = starts[p + 1] - starts[p]
@@ -253,16 +274,16 @@ def _evidence(table: _FeatureTable, pairs: np.ndarray, params: ScanParams) -> np
     qs = q[pair_of]
     # q's stems are sorted inside q's rows: binary search of each of p's stems there.
     lo, hi = starts[qs], starts[qs + 1]
-    target = table.index[rows]
+    target = key[rows]
     while True:  # vectorized binary search over each row range [lo, hi)
         open_ = lo < hi
         if not open_.any():
             break
         mid = (lo + hi) // 2
-        go_right = open_ & (table.index[np.minimum(mid, len(table.index) - 1)] < target)
+        go_right = open_ & (key[np.minimum(mid, len(key) - 1)] < target)
         lo = np.where(go_right, mid + 1, lo)
         hi = np.where(open_ & ~go_right, mid, hi)
-    hit = (lo < starts[qs + 1]) & (table.index[np.minimum(lo, len(table.index) - 1)] == target)
+    hit = (lo < starts[qs + 1]) & (key[np.minimum(lo, len(key) - 1)] == target)
     shared = np.bincount(pair_of[hit], weights=w[rows[hit]], minlength=len(pairs))
     wa, wb = total[p], total[q]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -280,12 +301,43 @@ def _near_duplicate_documents(sigs: np.ndarray, params: ScanParams) -> set[tuple
 def _result(docs: list[Document], analyses: list[DocAnalysis], usable: list[np.ndarray],
             matches: list[Match], doc_pairs: set[tuple[int, int]], doc_sigs: np.ndarray,
             params: ScanParams, counts: dict[str, int]) -> ScanResult:  # fmt: skip
+    body = [document_body(a, u) for a, u in zip(analyses, usable, strict=True)]
+    empty = sum(1 for a in analyses if len(a.tokens) == 0)
+    return assemble_result(docs, body, empty, matches, doc_pairs, doc_sigs, params, counts)
+
+
+def document_body(a: DocAnalysis, usable: np.ndarray) -> list[str]:
+    """Content words of a document's ``usable`` passages, in text order (its TF-IDF input)."""
+    text, tokens, lo, hi = a.norm.text, a.tokens, a.passage_tok_lo, a.passage_tok_hi
+    return [text[tokens.starts[t] : tokens.ends[t]]
+            for k in np.flatnonzero(usable)
+            for t in range(lo[k], hi[k]) if tokens.content[t]]  # fmt: skip
+
+
+def assemble_result(docs: list[Document], body: list[list[str]], empty: int, matches: list[Match],
+                    doc_pairs: set[tuple[int, int]], doc_sigs: np.ndarray, params: ScanParams,
+                    counts: dict[str, int]) -> ScanResult:  # fmt: skip
+    """Scores, families and stats of a scan, from what the stages found.
+
+    Parameters
+    ----------
+    docs : list of Document
+        Sorted by id; pairs ``(i, j)`` and ``doc_sigs`` rows index this list.
+    body : list of list of str
+        :func:`document_body` of each document.
+    empty : int
+        Documents without a token.
+    matches : list of Match
+        Reuse and boilerplate matches, sorted.
+    doc_pairs : set of (int, int)
+        Candidate document pairs that were aligned.
+    doc_sigs : ndarray of uint32, shape (len(docs), num_perm)
+        MinHash of each document's word shingles.
+    counts : dict
+        ``candidate_pairs`` and ``skipped_buckets``.
+    """
     ids = [d.id for d in docs]
     chars = {d.id: len(d.text) for d in docs}
-    body = [[a.norm.text[a.tokens.starts[t] : a.tokens.ends[t]]
-             for k in np.flatnonzero(u)
-             for t in range(a.passage_tok_lo[k], a.passage_tok_hi[k]) if a.tokens.content[t]]
-            for a, u in zip(analyses, usable, strict=True)]  # fmt: skip
     cos = cosine_pairs(tfidf_matrix(body), doc_pairs, params.tfidf_floor) if any(body) else {}
     jac = {k: jaccard(doc_sigs[k[0]], doc_sigs[k[1]]) for k in set(cos) | doc_pairs}
     pairs = pair_scores(ids, [chars[d] for d in ids], matches, cos, jac, params.tfidf_floor)
@@ -299,7 +351,7 @@ def _result(docs: list[Document], analyses: list[DocAnalysis], usable: list[np.n
     )  # fmt: skip
     stats = {
         "documents": len(docs),
-        "empty_documents": sum(1 for a in analyses if len(a.tokens) == 0),
+        "empty_documents": empty,
         "candidate_pairs": counts["candidate_pairs"],
         "skipped_buckets": counts["skipped_buckets"],
     }
