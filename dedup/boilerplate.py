@@ -17,15 +17,35 @@ share chrome lines, each run of consecutive shared lines is reported as a
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
-from dedup.analyze import DocAnalysis
 from dedup.params import ScanParams
-from dedup.records import Match
+from dedup.records import Document, Match
 
 
-def chrome_lines(analyses: list[DocAnalysis], params: ScanParams) -> list[np.ndarray]:
+class Lines(Protocol):
+    """What this stage reads of a :class:`~dedup.analyze.DocAnalysis`: its document and lines.
+
+    Line ``l`` is original span ``[line_starts[l], line_ends[l])`` with ``line_words[l]``
+    tokens and ``line_hashes[l]`` the hash of its token sequence.
+    """
+
+    @property
+    def doc(self) -> Document: ...
+    @property
+    def line_starts(self) -> np.ndarray: ...
+    @property
+    def line_ends(self) -> np.ndarray: ...
+    @property
+    def line_words(self) -> np.ndarray: ...
+    @property
+    def line_hashes(self) -> np.ndarray: ...
+
+
+def chrome_lines(analyses: Sequence[Lines], params: ScanParams) -> list[np.ndarray]:
     """Per document, a bool array over its lines: True for chrome lines."""
     short = [a.line_words <= params.chrome_max_words for a in analyses]
     docs_with: dict[int, set[int]] = defaultdict(set)
@@ -49,14 +69,14 @@ def chrome_lines(analyses: list[DocAnalysis], params: ScanParams) -> list[np.nda
     return flags
 
 
-def _is_repeated(docs: set[int], analyses: list[DocAnalysis], params: ScanParams) -> bool:
+def _is_repeated(docs: set[int], analyses: Sequence[Lines], params: ScanParams) -> bool:
     if len(docs) >= params.boilerplate_min_docs:
         return True
     named = [analyses[d].doc.source for d in docs if analyses[d].doc.source != analyses[d].doc.id]
     return len(named) != len(set(named))
 
 
-def boilerplate_matches(analyses: list[DocAnalysis], chrome: list[np.ndarray],
+def boilerplate_matches(analyses: Sequence[Lines], chrome: list[np.ndarray],
                         params: ScanParams) -> list[Match]:  # fmt: skip
     """Runs of chrome lines shared by two documents, as ``boilerplate`` matches.
 
