@@ -49,8 +49,7 @@ class DocAnalysis:
 
     def token_span(self, lo: int, hi: int) -> tuple[int, int]:
         """Original offsets from the start of token ``lo`` to the end of token ``hi - 1``."""
-        return (int(self.norm.bounds[self.tokens.starts[lo]]),
-                int(self.norm.bounds[self.tokens.ends[hi - 1]]))  # fmt: skip
+        return self.norm.to_original(int(self.tokens.starts[lo]), int(self.tokens.ends[hi - 1]))
 
     def feature_table(self, passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``passage_features(k)`` of each passage ``k`` in ``passages``, back to back.
@@ -88,8 +87,9 @@ def analyze(doc: Document) -> DocAnalysis:
     starts = np.array([s.start for s in segs], dtype=np.int64)
     ends = np.array([s.end for s in segs], dtype=np.int64)
     lines = np.array([s.line for s in segs], dtype=np.int64)
-    norm_starts = np.searchsorted(norm.bounds, starts, side="left")
-    norm_ends = np.searchsorted(norm.bounds, ends, side="left")
+    bounds = norm.bounds
+    norm_starts = np.searchsorted(bounds, starts, side="left")
+    norm_ends = np.searchsorted(bounds, ends, side="left")
     tok_lo = np.searchsorted(tokens.starts, norm_starts, side="left")
     tok_hi = np.searchsorted(tokens.starts, norm_ends, side="left")
     n_lines = int(lines[-1]) + 1 if len(lines) else 0

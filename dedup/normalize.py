@@ -43,14 +43,37 @@ class NormalizedText:
 
     ``bounds[i]`` is the original offset of the boundary before ``text[i]``;
     ``bounds[len(text)]`` is the original length. ``bounds`` is non-decreasing.
+
+    The map is stored run-length encoded (a few runs per paragraph instead of
+    eight bytes a character): from normalized position ``at[k]`` until the
+    next ``at``, ``bounds[i] = i + shift[k]``.
     """
 
     text: str
-    bounds: np.ndarray  # int64, shape (len(text) + 1,)
+    at: np.ndarray  # int64, increasing, at[0] == 0: where a run of equal shift starts
+    shift: np.ndarray  # int64, original minus normalized position in each run
+
+    @classmethod
+    def from_bounds(cls, text: str, bounds: np.ndarray) -> NormalizedText:
+        """Encode the full map ``bounds`` (int64, shape ``(len(text) + 1,)``)."""
+        shift = bounds - np.arange(len(bounds), dtype=np.int64)
+        at = np.flatnonzero(np.concatenate(([True], shift[1:] != shift[:-1])))
+        return cls(text, at.astype(np.int64), shift[at])
+
+    @property
+    def bounds(self) -> np.ndarray:
+        """The full map, int64 of shape ``(len(text) + 1,)`` (built on each call)."""
+        return self.original(np.arange(len(self.text) + 1, dtype=np.int64))
+
+    def original(self, positions: np.ndarray) -> np.ndarray:
+        """``bounds[positions]`` (int64), without building ``bounds``."""
+        run = np.searchsorted(self.at, positions, side="right") - 1
+        return np.asarray(positions, dtype=np.int64) + self.shift[run]
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Original ``(start, end)`` of the normalized span ``text[start:end]``."""
-        return int(self.bounds[start]), int(self.bounds[end])
+        lo, hi = self.original(np.array([start, end], dtype=np.int64)).tolist()
+        return lo, hi
 
 
 def fold(text: str) -> str:
@@ -86,7 +109,7 @@ def normalize(raw: str) -> NormalizedText:
         pieces.append(raw[pos:].lower())
         starts.append(np.arange(pos, len(raw), dtype=np.int64))
     starts.append(np.array([len(raw)], dtype=np.int64))
-    return NormalizedText("".join(pieces), np.concatenate(starts))
+    return NormalizedText.from_bounds("".join(pieces), np.concatenate(starts))
 
 
 def _special_runs(raw: str) -> Iterator[re.Match[str]]:

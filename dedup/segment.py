@@ -9,7 +9,7 @@ Stage: original text -> list of :class:`Segment`. Works on the original text
   quotes or brackets) followed by space and a letter that is not lower-case, a digit or an
   opening quote -- unless the word before is a known abbreviation or an initial;
 - ``。``, ``！`` and ``？`` end a sentence with or without a following space.
-"""
+"""  # noqa: RUF002 (the fullwidth marks are the point)
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ _CANDIDATE_END = re.compile(
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st gen lt col sgt capt cmdr adm gov sen rep rev hon pres
     vs etc no nos inc ltd co corp jan feb mar apr jun jul aug sep sept oct nov dec
-    u.s u.k u.n e.u a.m p.m i.e e.g mt ft approx dept est fig vol op cf al""".split()
+    u.s u.k u.n e.u a.m p.m i.e e.g mt ft approx dept est fig vol op cf al""".split()  # noqa: SIM905
 )
 _OPENERS = "\"'\u201c\u2018\u00ab([\u2014\u2013-"
 
@@ -96,19 +96,28 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _is_boundary(line: str, m: re.Match[str]) -> bool:
+    """Whether candidate end ``m`` ends a sentence; reads only the characters around it."""
     if m.group()[0] in "\u3002\uff01\uff1f":
         return True
-    rest = line[m.end() :].lstrip()
-    nxt = rest.lstrip(_OPENERS)[:1]
+    n, j = len(line), m.end()
+    while j < n and line[j].isspace():
+        j += 1
+    k = j
+    while k < n and line[k] in _OPENERS:
+        k += 1
+    nxt = line[k] if k < n else ""
     if not nxt or not (
-        (nxt.isalpha() and not nxt.islower()) or nxt.isdigit() or rest[0] in _OPENERS
+        (nxt.isalpha() and not nxt.islower()) or nxt.isdigit() or line[j] in _OPENERS
     ):
         return False
     if m.group()[0] != ".":
         return True
-    word = re.search(r"(\S+)$", line[: m.start()])
-    if word is None:
+    start = m.start()
+    first = start
+    while first > 0 and not line[first - 1].isspace():
+        first -= 1
+    if first == start:
         return True
-    token = word.group(1).lstrip(_OPENERS).lower()
+    token = line[first:start].lstrip(_OPENERS).lower()
     is_initial = len(token) == 1 and token.isalpha()
     return token not in _ABBREVIATIONS and not is_initial
