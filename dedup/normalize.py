@@ -54,11 +54,10 @@ class NormalizedText:
     shift: np.ndarray  # int64, original minus normalized position in each run
 
     @classmethod
-    def from_bounds(cls, text: str, bounds: np.ndarray) -> NormalizedText:
-        """Encode the full map ``bounds`` (int64, shape ``(len(text) + 1,)``)."""
-        shift = bounds - np.arange(len(bounds), dtype=np.int64)
-        at = np.flatnonzero(np.concatenate(([True], shift[1:] != shift[:-1])))
-        return cls(text, at.astype(np.int64), shift[at])
+    def from_runs(cls, text: str, at: np.ndarray, shift: np.ndarray) -> NormalizedText:
+        """The map from runs that may repeat a shift (consecutive equal shifts are merged)."""
+        keep = np.concatenate(([True], shift[1:] != shift[:-1]))
+        return cls(text, at[keep], shift[keep])
 
     @property
     def bounds(self) -> np.ndarray:
@@ -69,6 +68,16 @@ class NormalizedText:
         """``bounds[positions]`` (int64), without building ``bounds``."""
         run = np.searchsorted(self.at, positions, side="right") - 1
         return np.asarray(positions, dtype=np.int64) + self.shift[run]
+
+    def normalized(self, offsets: np.ndarray) -> np.ndarray:
+        """``searchsorted(bounds, offsets, side="left")``: for each original offset, the first
+        normalized position that maps to it or after it (int64), without building ``bounds``."""
+        offsets = np.asarray(offsets, dtype=np.int64)
+        ends = np.append(self.at[1:], len(self.text) + 1)  # each run's end, exclusive
+        run = np.searchsorted(self.at + self.shift, offsets, side="left") - 1  # starts before
+        prev = np.maximum(run, 0)
+        inside = offsets <= ends[prev] - 1 + self.shift[prev]
+        return np.where(run < 0, 0, np.where(inside, offsets - self.shift[prev], ends[prev]))
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Original ``(start, end)`` of the normalized span ``text[start:end]``."""
@@ -95,21 +104,30 @@ def normalize(raw: str) -> NormalizedText:
         ``text`` is what tokenizing and alignment see; ``bounds`` maps back.
     """
     pieces: list[str] = []
-    starts: list[np.ndarray] = []
-    pos = 0
+    at: list[int] = []  # runs of the offset map, see NormalizedText
+    shift: list[int] = []
+    pos = npos = 0  # original and normalized position
     for m in _special_runs(raw):
-        if m.start() > pos:
+        if m.start() > pos:  # plain text: lower-cased, one run
             pieces.append(raw[pos : m.start()].lower())
-            starts.append(np.arange(pos, m.start(), dtype=np.int64))
+            at.append(npos)
+            shift.append(pos - npos)
+            npos += m.start() - pos
         out, out_starts = _special_run(m.group(), m.start())
         pieces.append(out)
-        starts.append(np.asarray(out_starts, dtype=np.int64))
+        at.extend(range(npos, npos + len(out)))
+        shift.extend(start - npos - j for j, start in enumerate(out_starts))
+        npos += len(out)
         pos = m.end()
     if pos < len(raw):
         pieces.append(raw[pos:].lower())
-        starts.append(np.arange(pos, len(raw), dtype=np.int64))
-    starts.append(np.array([len(raw)], dtype=np.int64))
-    return NormalizedText.from_bounds("".join(pieces), np.concatenate(starts))
+        at.append(npos)
+        shift.append(pos - npos)
+        npos += len(raw) - pos
+    at.append(npos)
+    shift.append(len(raw) - npos)
+    return NormalizedText.from_runs("".join(pieces), np.array(at, dtype=np.int64),
+                                    np.array(shift, dtype=np.int64))  # fmt: skip
 
 
 def _special_runs(raw: str) -> Iterator[re.Match[str]]:
@@ -133,8 +151,13 @@ def _special_runs(raw: str) -> Iterator[re.Match[str]]:
         return
     # Back up over the spaces before each place, and one character more (a combining
     # mark's base letter); the search then starts no later than the run can.
-    last_other = np.maximum.accumulate(np.where(space, -1, np.arange(len(codes))))
-    before = np.concatenate(([-1], last_other))[places]
+    # The last non-space character before each place: before the run of spaces ending there.
+    space_runs = np.flatnonzero(space & ~np.concatenate(([False], space[:-1])))
+    space_runs = np.concatenate(([0], space_runs))  # a sorted floor for places after no run
+    prev = places - 1
+    in_run = (prev >= 0) & space[np.maximum(prev, 0)]
+    run_start = space_runs[np.maximum(np.searchsorted(space_runs, prev, side="right") - 1, 0)]
+    before = np.where(in_run, run_start - 1, prev)
     froms = np.maximum(before, 0).tolist()
     places_list = places.tolist()
     k, pos = 0, 0

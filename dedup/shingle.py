@@ -28,6 +28,7 @@ _Q = np.uint64(0x100000001B3)  # FNV-64 prime: odd, so invertible mod 2^64
 _Q_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
 _R = np.uint64(0x9E3779B97F4A7C15)
 STEM_CHARS = 6
+_BLOCK_CHARS = 1 << 20  # characters hashed at a time by tokenize
 
 
 def fmix64(h: np.ndarray) -> np.ndarray:
@@ -126,9 +127,19 @@ def tokenize(text: str) -> Tokens:
     """
     codes = _code_points(text)
     starts, ends = _token_spans(text, codes)
-    prefix, inv_powers = _prefix_tables(codes)
-    hashes = _span_hashes(prefix, inv_powers, starts, ends)
-    stems = _span_hashes(prefix, inv_powers, starts, np.minimum(ends, starts + STEM_CHARS))
+    hashes = np.empty(len(starts), dtype=np.uint64)
+    stems = np.empty(len(starts), dtype=np.uint64)
+    # Prefix tables take 32 bytes a character: build them a block of tokens at a time (a
+    # token's hash does not depend on where the block starts), so memory stays bounded.
+    cuts = np.searchsorted(starts, np.arange(0, max(len(codes), 1), _BLOCK_CHARS))
+    for lo, hi in zip(cuts.tolist(), [*cuts[1:].tolist(), len(starts)], strict=True):
+        if lo == hi:
+            continue
+        first = int(starts[lo])
+        prefix, inv_powers = _prefix_tables(codes[first : int(ends[hi - 1])])
+        s, e = starts[lo:hi] - first, ends[lo:hi] - first
+        hashes[lo:hi] = _span_hashes(prefix, inv_powers, s, e)
+        stems[lo:hi] = _span_hashes(prefix, inv_powers, s, np.minimum(e, s + STEM_CHARS))
     first = codes[starts]
     is_digit = (first >= 48) & (first <= 57)
     at = np.minimum(np.searchsorted(_STOP_HASHES, hashes), len(_STOP_HASHES) - 1)
