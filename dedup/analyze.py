@@ -87,9 +87,7 @@ def analyze(doc: Document) -> DocAnalysis:
     starts = np.array([s.start for s in segs], dtype=np.int64)
     ends = np.array([s.end for s in segs], dtype=np.int64)
     lines = np.array([s.line for s in segs], dtype=np.int64)
-    bounds = norm.bounds
-    norm_starts = np.searchsorted(bounds, starts, side="left")
-    norm_ends = np.searchsorted(bounds, ends, side="left")
+    norm_starts, norm_ends = norm.normalized(starts), norm.normalized(ends)
     tok_lo = np.searchsorted(tokens.starts, norm_starts, side="left")
     tok_hi = np.searchsorted(tokens.starts, norm_ends, side="left")
     n_lines = int(lines[-1]) + 1 if len(lines) else 0
