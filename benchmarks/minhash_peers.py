@@ -9,8 +9,9 @@ What each peer is timed on
 --------------------------
 - ``dedup``: :func:`dedup.minhash.signatures` over the prepared 64-bit shingle
   hashes of the whole batch (the output equals datasketch's MinHash, tested in
-  tests/test_minhash.py); and ``dedup (from text)``: normalize, tokenize,
-  shingle and sign, starting from the raw text.
+  tests/test_minhash.py); ``dedup (numpy path)``: the same without numba; and
+  ``dedup (from text)``: normalize, tokenize, shingle and sign, starting from the
+  raw text.
 - ``datasketch``: ``MinHash(128).update_batch`` per document on the shingles'
   UTF-8 bytes (its default sha1_hash32 and affine32 permutations).
 - ``rensa RMinHash``: ``RMinHash(128, seed).update`` per document on the shingle
@@ -38,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import read_jsonl, write
 
-from dedup.minhash import signatures
+from dedup.minhash import packed_signatures, signatures
 from dedup.normalize import normalize
 from dedup.shingle import shingles, tokenize
 
@@ -87,6 +88,12 @@ def main() -> None:
 
     timings: dict[str, float] = {}
     timings["dedup"] = _best_of(args.repeat, lambda: signatures(hashes, num_perm=NUM_PERM, seed=1))
+    flat_hashes = np.concatenate(hashes)
+    sizes = np.array([len(h) for h in hashes])
+    timings["dedup (numpy path)"] = _best_of(
+        args.repeat,
+        lambda: packed_signatures(flat_hashes, sizes, num_perm=NUM_PERM, seed=1, compiled=False),
+    )
     timings["dedup (from text)"] = _best_of(args.repeat, lambda: _dedup_from_text(texts))
 
     from datasketch import MinHash
@@ -110,12 +117,11 @@ def main() -> None:
                 m.update(doc)
                 m.digest()
 
-        flat = np.concatenate(hashes)
-        offsets = np.concatenate(([0], np.cumsum([len(h) for h in hashes]))).astype(np.uint64)
+        offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.uint64)
         timings["rensa RMinHash"] = _best_of(args.repeat, run_rensa)
+        rensa_batch = RMinHash.digest_matrix_from_flat_token_hashes
         timings["rensa batch"] = _best_of(
-            args.repeat,
-            lambda: RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets, NUM_PERM, 1),
+            args.repeat, lambda: rensa_batch(flat_hashes, offsets, NUM_PERM, 1)
         )
     try:
         from gaoya.minhash import MinHashStringIndex
