@@ -1,29 +1,52 @@
 """Verify a candidate document pair and align its reused passages into maximal spans.
 
-Stage: two analyses + passage weights -> reuse matches. Every passage of one
-document is compared with every passage of the other (the pair is already a
-candidate, so this is cheap and misses nothing LSH missed inside it):
+Stage: two analyses + passage weights -> reuse matches. Passages are sentences;
+content words are weighted by their IDF over the corpus, scaled to [0, 1].
 
-1. A passage pair is *evidence of reuse* when the content words the two share
-   are rare enough (summed weight >= ``match_min_weight``, weights being IDF
-   scaled to [0, 1]) and cover both passages (weighted Dice >= ``match_similarity``)
-   or the smaller one (weighted containment >= ``match_containment``, which
-   lets a sentence merged into a longer one match both of its parts).
-2. Of those, a pair is kept when each passage is the other's best counterpart,
-   or one of them is (a merged sentence is the best of both its parts).
-3. Kept pairs that follow each other on both sides (steps of 0 or 1 passage)
-   merge into one span; identical neighbouring passages (short sentences
-   such as ``No.`` that carry no evidence alone) extend a span.
-4. Each span gets a kind from its word sequences: ``verbatim`` when they are
-   identical, ``light`` when difflib's ratio >= ``light_similarity``, else
-   ``heavy``. When nearly all the words the two spans share form one run of
-   eight words or more, the match is that verbatim run, trimmed to it (a
-   copied clause inside otherwise different sentences).
+1. **Similarity, sparse.** Only passage pairs that share a content word are
+   scored (a join on sorted features, in bounded chunks): shared weight,
+   weighted Dice and weighted containment of the smaller passage.
+2. **Seeds.** A pair is *evidence of reuse* (:func:`is_evidence`) when its shared
+   words are rare enough (summed weight >= ``match_min_weight``) and cover both
+   passages (Dice >= ``match_similarity``) or the smaller one (containment >=
+   ``match_containment``: a sentence merged into, or split from, a longer one).
+   Every match holds at least one seed, so the pipeline's pre-test with the same
+   function drops no document pair alignment could use.
+3. **Support.** A weaker pair (Dice >= ``support_similarity``, or a containment
+   seed) may extend a chain but never start one. Of these, a pair is kept when
+   one passage is the other's best counterpart (a merged sentence is the best of
+   both of its parts).
+4. **Chains.** Kept pairs chain when each follows the previous one on both sides
+   with at most one passage skipped on each (an inserted or dropped sentence);
+   steps of 0 on one side are merges and splits. Reordered passages form separate
+   chains; overlapping chains keep the stronger.
+5. **Verification.** Topic-similar sentences share names, places and topic words,
+   so one such pair proves little; reuse shows as *several* similar passages in
+   the same order, or as one passage that is nearly the same. A chain is kept
+   when its score, the sum over its pairs of ``Dice - support_similarity``,
+   reaches ``chain_min_score``, or when its word sequences are alike (a ``light``
+   or ``verbatim`` match, below). Identical neighbouring passages (short
+   sentences such as ``No.`` that carry no evidence alone) extend a kept chain.
+6. **Kinds**, from the chain's word sequences (tokens after normalization):
+
+   - ``verbatim``: identical sequences; or one identical run of
+     ``verbatim_min_words`` words or more holding nearly all the shared words
+     (a copied clause inside otherwise different sentences): the match is
+     trimmed to that run;
+   - ``light``: difflib's ratio of the sequences >= ``light_similarity`` (a few
+     words, quotes, numbers or sentence breaks changed);
+   - ``heavy``: below that, kept by the chain score (reworded, reordered
+     clauses, synonyms).
+
+   ``boilerplate`` matches come from :mod:`dedup.boilerplate`, never from here.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 import numpy as np
@@ -33,43 +56,135 @@ from dedup.params import ScanParams
 from dedup.records import Match, ReuseKind
 
 Weights = Callable[[np.ndarray], np.ndarray]  # feature hashes -> weights in [0, 1]
-_TRIM_MIN_WORDS = 8  # a verbatim run this long is evidence on its own
+# Kept passage pairs (i, j) -> (is a seed, Dice, anchors (see _anchor_agreement), containment).
+_Pairs = dict[tuple[int, int], tuple[bool, float, int, float]]
 _EDGE_MIN_WORDS = 4  # fewer differing words at an end are an edit, not a boundary
 _OPENING = frozenset("\"'(\u201c\u2018\u00ab")
 _CLOSING = frozenset("\"').,;:!?\u201d\u2019\u00bb\u2026")
 _PARTIAL_SLACK = 0.1  # share of matched words that may lie outside the longest run
 _EVIDENCE_WORDS = 8
+_JOIN_CHUNK = 1 << 21  # (passage, passage, feature) triples joined at a time: bounds memory
+_MAX_SKIP = 1  # passages a chain may skip on each side between two of its pairs
+# A news dateline: capitalised place words, maybe ", Region" and "(Agency)", then a dash.
+_DATELINE = re.compile(
+    r"(?:[A-Z][A-Z.'\u2019]+ ?)+(?:, ?[A-Z][\w .]+?)? ?(?:\([^)\n]{1,40}\))? ?"
+    r"(?:[\u2013\u2014] ?|-+ )"  # spaced hyphen, or an en or em dash
+    r"|[A-Z]{5,}-(?=[A-Z][a-z])"  # BRUSSELS-Russia (not NATO-Russia)
+)
+_REPEAT_SHARE = 0.1  # a merged part adding less than this share of its word weight repeats
+# A figure as news writes it: 6256, 6,256, 6 256 (thin or non-breaking space), 28.5.
+_NUMBER = re.compile(r"\d+(?:[,\u00a0\u202f ]\d{3}(?!\d))*(?:\.\d+)?")
+_GROUPING = re.compile(r"[,\u00a0\u202f ]")
+_WORD = re.compile(r"[^\W\d_][\w\u2019'-]*")
+# A capital after one of these opens a clause (not a name).
+_AFTER_BREAK = frozenset(".!?:;\"'(\u201c\u2018\u00ab\u2014\u2013-")
+_HONORIFICS = frozenset(("mr", "ms", "mrs", "dr"))
+_POSSESSIVE = re.compile(r"['\u2019]s$")
+
+
+@dataclass(frozen=True, slots=True)
+class PairSimilarity:
+    """Passage pairs ``(p[k], q[k])`` of documents a and b that share content words.
+
+    Arrays of equal length, sorted by ``(p, q)``: ``shared`` is the summed weight
+    of the shared words, ``dice`` the weighted Dice coefficient and
+    ``containment`` the shared weight over the lighter passage's weight.
+    """
+
+    p: np.ndarray  # int64, passage of a
+    q: np.ndarray  # int64, passage of b
+    shared: np.ndarray  # float64
+    dice: np.ndarray  # float64 in [0, 1]
+    containment: np.ndarray  # float64 in [0, 1]
+
+    def __len__(self) -> int:
+        return len(self.p)
+
+    def subset(self, keep: np.ndarray) -> PairSimilarity:
+        """The pairs where ``keep`` (bool, one per pair) is True."""
+        return PairSimilarity(self.p[keep], self.q[keep], self.shared[keep], self.dice[keep],
+                              self.containment[keep])  # fmt: skip
 
 
 def passage_similarity(a: DocAnalysis, b: DocAnalysis, weights: Weights, *,
-                       usable_a: np.ndarray, usable_b: np.ndarray
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """Shared weight, weighted Dice and weighted containment for all passage pairs.
+                       usable_a: np.ndarray, usable_b: np.ndarray,
+                       keep: Callable[[PairSimilarity], np.ndarray]) -> PairSimilarity:  # fmt: skip
+    """Shared weight, weighted Dice and weighted containment of passage pairs, sparse.
+
+    Parameters
+    ----------
+    a, b : DocAnalysis
+    weights : callable
+        Weight in [0, 1] of content-word features.
+    usable_a, usable_b : ndarray of bool, shape (n_passages,)
+        Passages that take part (others share nothing).
+    keep : callable
+        Filter applied to each chunk of scored pairs (bool per pair), so that
+        only the pairs a caller can use are held in memory.
 
     Returns
     -------
-    shared, dice, containment : ndarray of float64, shape (a.n_passages, b.n_passages)
-        Zero for passages not ``usable``.
+    PairSimilarity
+        The kept pairs that share at least one content word. Memory is bounded
+        by ``_JOIN_CHUNK`` feature matches plus the kept pairs, whatever the
+        number of passages.
     """
-    feats_a = [a.passage_features(k) if usable_a[k] else np.zeros(0, np.uint64)
-               for k in range(a.n_passages)]  # fmt: skip
-    feats_b = [b.passage_features(k) if usable_b[k] else np.zeros(0, np.uint64)
-               for k in range(b.n_passages)]  # fmt: skip
-    vocab = np.unique(np.concatenate([*feats_a, *feats_b, np.zeros(0, np.uint64)]))
-    w = weights(vocab)
-    pa = _incidence(feats_a, vocab) * w
-    pb = _incidence(feats_b, vocab)
-    shared = pa @ pb.T
-    wa, wb = pa.sum(axis=1), pb @ w
+    pa, fa = a.feature_table(np.flatnonzero(usable_a))
+    pb, fb = b.feature_table(np.flatnonzero(usable_b))
+    wa, wb = weights(fa), weights(fb)
+    total_a = np.bincount(pa, weights=wa, minlength=a.n_passages)
+    total_b = np.bincount(pb, weights=wb, minlength=b.n_passages)
+    order = np.argsort(fb, kind="stable")
+    fb, pb = fb[order], pb[order]
+    lo = np.searchsorted(fb, fa, side="left")
+    hits = np.searchsorted(fb, fa, side="right") - lo
+    parts = [
+        _join_chunk(pa[r0:r1], wa[r0:r1], lo[r0:r1], hits[r0:r1], pb, total_a, total_b, keep)
+        for r0, r1 in _chunks(pa, hits)
+    ]
+    if not parts:
+        empty = np.zeros(0)
+        return PairSimilarity(empty.astype(np.int64), empty.astype(np.int64), empty, empty, empty)
+    return PairSimilarity(*(np.concatenate(cols) for cols in zip(*parts, strict=True)))
+
+
+def _chunks(passages: np.ndarray, hits: np.ndarray) -> list[tuple[int, int]]:
+    """Row ranges ``[r0, r1)`` of ``passages`` (sorted) with about ``_JOIN_CHUNK`` hits
+    each (more only when one passage alone has more), never cutting a passage."""
+    if not len(passages):
+        return []
+    firsts = np.flatnonzero(np.concatenate(([True], passages[1:] != passages[:-1])))
+    before = (np.cumsum(hits) - hits)[firsts]  # hits before each passage's first row
+    bucket = before // _JOIN_CHUNK
+    cuts = firsts[np.concatenate(([True], bucket[1:] != bucket[:-1]))]
+    ends = [*cuts[1:].tolist(), len(passages)]
+    return list(zip(cuts.tolist(), ends, strict=True))
+
+
+def _join_chunk(pa: np.ndarray, wa: np.ndarray, lo: np.ndarray, hits: np.ndarray,
+                pb: np.ndarray, total_a: np.ndarray, total_b: np.ndarray,
+                keep: Callable[[PairSimilarity], np.ndarray]
+                ) -> tuple[np.ndarray, ...]:  # fmt: skip
+    """Scored pairs of a's rows ``pa`` (whole passages) against all of b's rows."""
+    firsts = np.cumsum(hits) - hits
+    rows = np.repeat(np.arange(len(pa)), hits)
+    q = pb[np.repeat(lo, hits) + np.arange(int(hits.sum())) - np.repeat(firsts, hits)]
+    codes = pa[rows] * len(total_b) + q
+    pairs, inverse = np.unique(codes, return_inverse=True)
+    shared = np.bincount(inverse, weights=wa[rows], minlength=len(pairs))
+    p, q = pairs // len(total_b), pairs % len(total_b)
+    ta, tb = total_a[p], total_b[q]
     with np.errstate(invalid="ignore", divide="ignore"):
-        dice = np.nan_to_num(2 * shared / (wa[:, None] + wb[None, :]))
-        containment = np.nan_to_num(shared / np.minimum(wa[:, None], wb[None, :]))
-    return shared, dice, containment
+        dice = np.nan_to_num(np.minimum(2 * shared / (ta + tb), 1.0))
+        containment = np.nan_to_num(np.minimum(shared / np.minimum(ta, tb), 1.0))
+    sim = PairSimilarity(p, q, shared, dice, containment)
+    sim = sim.subset(keep(sim))
+    return sim.p, sim.q, sim.shared, sim.dice, sim.containment
 
 
 def is_evidence(shared: np.ndarray, dice: np.ndarray, containment: np.ndarray,
                 params: ScanParams, slack: float = 0.0) -> np.ndarray:  # fmt: skip
-    """Step 1's test, elementwise: is a passage pair evidence of reuse (bool array)?
+    """Step 2's seed test, elementwise: is a passage pair evidence of reuse (bool array)?
 
     ``slack`` lowers every threshold a hair, for a pre-test that must keep every
     pair the exact test would accept (the pipeline's, which sums weights in
@@ -81,11 +196,11 @@ def is_evidence(shared: np.ndarray, dice: np.ndarray, containment: np.ndarray,
     )
 
 
-def _incidence(feats: list[np.ndarray], vocab: np.ndarray) -> np.ndarray:
-    m = np.zeros((len(feats), len(vocab)))
-    for k, f in enumerate(feats):
-        m[k, np.searchsorted(vocab, f)] = 1.0
-    return m
+def _is_support(sim: PairSimilarity, params: ScanParams) -> np.ndarray:
+    """Step 3's test: may the pair extend a chain (bool per pair)? Every seed may."""
+    return (sim.dice >= params.support_similarity) | is_evidence(
+        sim.shared, sim.dice, sim.containment, params
+    )
 
 
 def align(a: DocAnalysis, b: DocAnalysis, weights: Weights, params: ScanParams, *,
@@ -107,35 +222,244 @@ def align(a: DocAnalysis, b: DocAnalysis, weights: Weights, params: ScanParams, 
         Non-overlapping spans, ordered by their start in ``a``; kinds are
         ``verbatim``, ``light`` or ``heavy``.
     """
-    shared, dice, containment = passage_similarity(
-        a, b, weights, usable_a=usable_a, usable_b=usable_b
-    )
-    evidence = is_evidence(shared, dice, containment, params)
-    if not evidence.any():
+    sim = passage_similarity(a, b, weights, usable_a=usable_a, usable_b=usable_b,
+                             keep=lambda s: _is_support(s, params))  # fmt: skip
+    seed = is_evidence(sim.shared, sim.dice, sim.containment, params)
+    if not seed.any():
         return []
-    strength = np.where(evidence, dice + containment, 0.0)
-    best_for_a = strength.argmax(axis=1)
-    best_for_b = strength.argmax(axis=0)
-    kept = [(i, j) for i, j in zip(*np.nonzero(evidence), strict=True)
-            if best_for_a[i] == j or best_for_b[j] == i]  # fmt: skip
-    matches = []
-    for run in _chain(sorted(kept)):
+    anchors = _anchor_agreement(a, b, sim)
+    agree = (anchors > -2) & (seed | (anchors > -1))
+    sim, seed, anchors = sim.subset(agree), seed[agree], anchors[agree]
+    if not seed.any():
+        return []
+    sim, seed, anchors = _best_counterparts(sim, seed, anchors)
+    ctx = _Context(a, b, weights, params, {
+        (int(p), int(q)): (bool(s), float(d), int(x), float(c))
+        for p, q, s, d, x, c in zip(sim.p, sim.q, seed, sim.dice, anchors, sim.containment,
+                                    strict=True)})  # fmt: skip
+    matches: list[Match] = []
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    for run in sorted(_chain(ctx.pairs, params), key=lambda r: -ctx.chain_score(r)):
+        run = [(i, j) for i, j in run if i not in used_a and j not in used_b]
+        run = _trim_weak_ends(ctx.without_repeats(run), ctx.pairs, params)
+        if not run:
+            continue
         run = _extend_identical(run, a, b, usable_a, usable_b)
-        score = float(np.mean([dice[i, j] if (i, j) in kept else 1.0 for i, j in run]))
-        matches.append(_span_match(a, b, run, score, weights, params))
+        found = [_span_match(a, b, piece, ctx.pairs, weights, params) for piece in _pieces(run)]
+        if (
+            ctx.chain_score(run) >= params.chain_min_score
+            or max(n for _, n in found) >= params.verbatim_min_words
+        ):
+            matches += [m for m, _ in found]
+            used_a.update(i for i, _ in run)
+            used_b.update(j for _, j in run)
     return sorted(matches, key=lambda m: (m.a_start, m.b_start))
 
 
-def _chain(pairs: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
-    """Group pairs into runs whose steps are 0 or 1 passage on both sides."""
-    runs: list[list[tuple[int, int]]] = []
-    for i, j in pairs:
-        fits = [r for r in runs if 0 <= i - r[-1][0] <= 1 and 0 <= j - r[-1][1] <= 1]
-        if fits:
-            min(fits, key=lambda r: j - r[-1][1]).append((i, j))
-        else:
-            runs.append([(i, j)])
-    return runs
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """One document pair under alignment and its kept passage pairs."""
+
+    a: DocAnalysis
+    b: DocAnalysis
+    weights: Weights
+    params: ScanParams
+    pairs: _Pairs
+
+    def chain_score(self, run: list[tuple[int, int]]) -> float:
+        """Evidence of a run (step 5): the gains of its blocks, summed.
+
+        A block is a sentence pair, or a merge: pairs that share a passage (one
+        sentence against the two parts it was split into). Its gain is the
+        weighted Dice of its passages' words taken together, minus
+        ``support_similarity``, plus ``anchor_bonus`` when a pair of it states a
+        figure in common, minus ``name_penalty`` when each side names someone the
+        other does not; never below 0. Counting a merge once keeps a headline that repeats
+        its lead from doubling the evidence of one sentence pair.
+        """
+        total = 0.0
+        for block in _blocks(run):
+            anchor = max(self.pairs[x][2] if x in self.pairs else 0 for x in block)
+            alike = max(self.group_dice(block), self.sequence_ratio(block))
+            total += max(alike - self.params.support_similarity + self.anchor_gain(anchor), 0.0)
+        return total
+
+    def anchor_gain(self, anchor: int) -> float:
+        """Chain score added by a block's anchors (see :func:`_anchor_agreement`)."""
+        if anchor > 0:
+            return self.params.anchor_bonus
+        return -self.params.name_penalty if anchor < 0 else 0.0
+
+    def sequence_ratio(self, block: list[tuple[int, int]]) -> float:
+        """difflib's ratio of the block's word sequences on the two sides."""
+        a, b = self.a, self.b
+        ia, jb = [i for i, _ in block], [j for _, j in block]
+        words_a = a.tokens.hashes[a.passage_tok_lo[min(ia)] : a.passage_tok_hi[max(ia)]]
+        words_b = b.tokens.hashes[b.passage_tok_lo[min(jb)] : b.passage_tok_hi[max(jb)]]
+        return SequenceMatcher(None, words_a.tolist(), words_b.tolist(), autojunk=False).ratio()
+
+    def without_repeats(self, run: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The run without pairs whose passage repeats a neighbour it is merged with
+        (a headline that repeats its lead: its words add nothing to the block's)."""
+        drop = set()
+        for block in _blocks(run):
+            for side, d in ((0, self.a), (1, self.b)):
+                parts = sorted({x[side] for x in block})
+                for k in parts if len(parts) > 1 else ():
+                    own = d.passage_features(k)
+                    rest = np.concatenate([d.passage_features(o) for o in parts if o != k])
+                    new = self.weights(own[~np.isin(own, rest)]).sum()
+                    if new <= _REPEAT_SHARE * self.weights(own).sum():
+                        drop |= {x for x in block if x[side] == k}
+        return [x for x in run if x not in drop]
+
+    def group_dice(self, block: list[tuple[int, int]]) -> float:
+        """Weighted Dice of the words of a block's passages of a and of b, each side pooled."""
+        if len(block) == 1:
+            return self.pairs[block[0]][1] if block[0] in self.pairs else 1.0
+        fa = np.unique(np.concatenate([self.a.passage_features(i) for i, _ in block]))
+        fb = np.unique(np.concatenate([self.b.passage_features(j) for _, j in block]))
+        wa, wb = self.weights(fa).sum(), self.weights(fb).sum()
+        shared = self.weights(np.intersect1d(fa, fb, assume_unique=True)).sum()
+        return float(2 * shared / (wa + wb)) if wa + wb > 0 else 0.0
+
+
+def _blocks(run: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """The run cut into blocks of consecutive pairs that share a passage on one side."""
+    if not run:
+        return []
+    out = [[run[0]]]
+    for prev, cur in itertools.pairwise(run):
+        if cur[0] != prev[0] and cur[1] != prev[1]:
+            out.append([])
+        out[-1].append(cur)
+    return out
+
+
+def _best_counterparts(sim: PairSimilarity, seed: np.ndarray, anchors: np.ndarray
+                       ) -> tuple[PairSimilarity, np.ndarray, np.ndarray]:  # fmt: skip
+    """Seeds, and support pairs where one passage is the other's strongest counterpart
+    (by the larger of Dice and containment: the part of a merged sentence is contained)."""
+    strength = np.maximum(sim.dice, sim.containment) + seed  # a seed outranks any support
+    best_a = np.full(int(sim.p.max(initial=-1)) + 1, -np.inf)
+    best_b = np.full(int(sim.q.max(initial=-1)) + 1, -np.inf)
+    np.maximum.at(best_a, sim.p, strength)
+    np.maximum.at(best_b, sim.q, strength)
+    keep = seed | (strength >= best_a[sim.p]) | (strength >= best_b[sim.q])
+    return sim.subset(keep), seed[keep], anchors[keep]
+
+
+def _anchors(d: DocAnalysis, k: int) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """What passage ``k`` states: its figures (thousands separators dropped: 6,256 ->
+    6256), its names (capitalised words inside a clause) and all its words, the last
+    two case folded, possessives dropped."""
+    text = d.doc.text[d.passage_starts[k] : d.passage_ends[k]]
+    figures = frozenset(_GROUPING.sub("", m) for m in _NUMBER.findall(text))
+    words, names = set(), set()
+    for m in _WORD.finditer(text):
+        word = _POSSESSIVE.sub("", m.group()).casefold()
+        words.add(word)
+        before = text[: m.start()].rstrip()
+        if m.group()[0].isupper() and before and before[-1] not in _AFTER_BREAK:
+            names.add(word)
+    return figures, frozenset(names - _HONORIFICS), frozenset(words)
+
+
+def _anchor_agreement(a: DocAnalysis, b: DocAnalysis, sim: PairSimilarity) -> np.ndarray:
+    """Per pair, what its anchors say (int8):
+
+    -2 both passages state figures but none in common (different facts: reused text
+    keeps its figures); +1 a figure in common; -1 each names someone or something
+    whose name the other does not contain at all (another person or place in the
+    same slot); else 0.
+    """
+    fa = {int(p): _anchors(a, int(p)) for p in np.unique(sim.p)}
+    fb = {int(q): _anchors(b, int(q)) for q in np.unique(sim.q)}
+    out = np.zeros(len(sim), dtype=np.int8)
+    for k, (p, q) in enumerate(zip(sim.p.tolist(), sim.q.tolist(), strict=True)):
+        (figs_a, names_a, words_a), (figs_b, names_b, words_b) = fa[p], fb[q]
+        if figs_a and figs_b:
+            out[k] = 1 if figs_a & figs_b else -2
+        elif names_a - words_b and names_b - words_a:
+            out[k] = -1
+    return out
+
+
+def _chain(pairs: _Pairs, params: ScanParams) -> list[list[tuple[int, int]]]:
+    """Chains of pairs whose steps are 0 to ``1 + _MAX_SKIP`` passages on both sides.
+
+    Classic chaining by dynamic programming: each pair, in ``(i, j)`` order, extends
+    the best-scoring chain ending at a pair it may follow (a pair's gain is the larger
+    of its Dice and containment minus ``support_similarity``, at least a hair); then
+    chains are read back from the best ends, each pair in one chain at most.
+    """
+    keys = sorted(pairs)
+    gain = [max(max(pairs[x][1], pairs[x][3]) - params.support_similarity, 1e-6) for x in keys]
+    total, before = list(gain), [-1] * len(keys)
+    step = 1 + _MAX_SKIP
+    for k, (i, j) in enumerate(keys):
+        for m in range(k - 1, -1, -1):
+            pi, pj = keys[m]
+            if i - pi > step:
+                break
+            if 0 <= j - pj <= step and total[m] + gain[k] > total[k]:
+                total[k], before[k] = total[m] + gain[k], m
+    taken = [False] * len(keys)
+    chains = []
+    for end in sorted(range(len(keys)), key=lambda k: (-total[k], keys[k])):
+        chain, k = [], end
+        while k >= 0 and not taken[k]:
+            taken[k] = True
+            chain.append(keys[k])
+            k = before[k]
+        if chain:
+            chains.append(chain[::-1])
+    return chains
+
+
+def _trim_weak_ends(run: list[tuple[int, int]], pairs: _Pairs, params: ScanParams
+                    ) -> list[tuple[int, int]]:  # fmt: skip
+    """The run without the support pairs at its ends that are weaker than ``end_ratio``
+    times the median Dice of its seeds (empty when it has no seed).
+
+    A topic neighbour next to a copied passage (same speaker, same story) is a weak
+    pair beside strong ones; a reworded neighbour in a reworded passage is as weak as
+    the rest. A pair stating a figure in common stays. A pair sharing a passage with
+    the next one inward (the part of a merged sentence) is judged by its containment,
+    as a part's Dice with the whole is low.
+    """
+    seeds = [pairs[x][1] for x in run if pairs[x][0]]
+    if not seeds:
+        return []
+    floor = params.end_ratio * float(np.median(seeds))
+
+    def strong(k: int, inward: int) -> bool:
+        seed, dice, anchor, containment = pairs[run[k]]
+        part = 0 <= inward < len(run) and (run[k][0] == run[inward][0]
+                                           or run[k][1] == run[inward][1])  # fmt: skip
+        return seed or anchor > 0 or (containment if part else dice) >= floor
+
+    first, last = 0, len(run)
+    while not strong(first, first + 1):
+        first += 1
+    while not strong(last - 1, last - 2):
+        last -= 1
+    return run[first:last]
+
+
+def _pieces(run: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """The run cut where it skips a passage on one side only: a sentence inserted in
+    one text is not reused. A step skipping one passage on both sides stays whole (the
+    two skipped sentences sit between counterparts, in order: a rewording too loose
+    to pair alone)."""
+    out = [[run[0]]]
+    for (i0, j0), (i1, j1) in itertools.pairwise(run):
+        di, dj = i1 - i0, j1 - j0
+        if (di > 1 or dj > 1) and di != dj:
+            out.append([])
+        out[-1].append((i1, j1))
+    return out
 
 
 def _same_words(a: DocAnalysis, i: int, b: DocAnalysis, j: int) -> bool:
@@ -145,7 +469,8 @@ def _same_words(a: DocAnalysis, i: int, b: DocAnalysis, j: int) -> bool:
 
 
 def _extend_identical(run: list[tuple[int, int]], a: DocAnalysis, b: DocAnalysis,
-                      usable_a: np.ndarray, usable_b: np.ndarray) -> list[tuple[int, int]]:  # fmt: skip
+                      usable_a: np.ndarray, usable_b: np.ndarray
+                      ) -> list[tuple[int, int]]:  # fmt: skip
     i, j = run[-1]
     while (
         i + 1 < a.n_passages
@@ -165,27 +490,36 @@ def _extend_identical(run: list[tuple[int, int]], a: DocAnalysis, b: DocAnalysis
     return run
 
 
-def _span_match(a: DocAnalysis, b: DocAnalysis, run: list[tuple[int, int]], score: float,
-                weights: Weights, params: ScanParams) -> Match:  # fmt: skip
+def _span_match(a: DocAnalysis, b: DocAnalysis, run: list[tuple[int, int]],
+                pairs: _Pairs, weights: Weights,
+                params: ScanParams) -> tuple[Match, int]:  # fmt: skip
+    """The contiguous run as a match with its kind (step 6), and the number of words
+    of the longest identical word run the two sides share."""
     ia = sorted({i for i, _ in run})
     jb = sorted({j for _, j in run})
     a_lo, a_hi = int(a.passage_tok_lo[ia[0]]), int(a.passage_tok_hi[ia[-1]])
     b_lo, b_hi = int(b.passage_tok_lo[jb[0]]), int(b.passage_tok_hi[jb[-1]])
     a_start, a_end = int(a.passage_starts[ia[0]]), int(a.passage_ends[ia[-1]])
     b_start, b_end = int(b.passage_starts[jb[0]]), int(b.passage_ends[jb[-1]])
+    line_a, line_b = _dateline(a, a_start, a_end), _dateline(b, b_start, b_end)
+    if line_a != line_b:  # each outlet writes its own dateline: not reused text
+        a_start, a_lo = _after(a, a_start, line_a, a_lo)
+        b_start, b_lo = _after(b, b_start, line_b, b_lo)
     words_a = a.tokens.hashes[a_lo:a_hi].tolist()
     words_b = b.tokens.hashes[b_lo:b_hi].tolist()
+    score = float(np.mean([pairs[x][1] if x in pairs else 1.0 for x in run]))
     kind: ReuseKind
     if words_a == words_b:
-        kind, score = "verbatim", 1.0
+        kind, score, identical = "verbatim", 1.0, len(words_a)
     else:
         matcher = SequenceMatcher(None, words_a, words_b, autojunk=False)
         kind = "light" if matcher.ratio() >= params.light_similarity else "heavy"
         blocks = [blk for blk in matcher.get_matching_blocks() if blk.size]
         longest = max(blocks, key=lambda blk: blk.size) if blocks else None
+        identical = longest.size if longest is not None else 0
         if (
             longest is not None
-            and longest.size >= _TRIM_MIN_WORDS
+            and longest.size >= params.verbatim_min_words
             and (longest.size >= (1 - _PARTIAL_SLACK) * sum(blk.size for blk in blocks))
         ):
             # One verbatim run inside longer passages: trim the ends that lie far outside it.
@@ -196,8 +530,24 @@ def _span_match(a: DocAnalysis, b: DocAnalysis, run: list[tuple[int, int]], scor
                                              [blk.b for blk in others])  # fmt: skip
             if a_cut and b_cut:
                 kind, score = "verbatim", 1.0
-    return Match(a.doc.id, b.doc.id, a_start, a_end, b_start, b_end, kind, round(score, 4),
-                 _shared_words(a, a_lo, a_hi, b, b_lo, b_hi, weights))  # fmt: skip
+    match = Match(a.doc.id, b.doc.id, a_start, a_end, b_start, b_end, kind, round(score, 4),
+                  _shared_words(a, a_lo, a_hi, b, b_lo, b_hi, weights))  # fmt: skip
+    return match, identical
+
+
+def _dateline(d: DocAnalysis, start: int, end: int) -> str:
+    """The dateline opening ``d.doc.text[start:end]`` (``LYON (Reuters) - ``), or ''."""
+    m = _DATELINE.match(d.doc.text, start, end)
+    return m.group() if m and m.end() < end else ""
+
+
+def _after(d: DocAnalysis, start: int, prefix: str, lo: int) -> tuple[int, int]:
+    """Span start and first token once ``prefix`` (text at ``start``) is skipped."""
+    if not prefix:
+        return start, lo
+    start += len(prefix)
+    norm_start = int(np.searchsorted(d.norm.bounds, start, side="left"))
+    return start, max(lo, int(np.searchsorted(d.tokens.starts, norm_start, side="left")))
 
 
 def _trimmed(d: DocAnalysis, lo: int, hi: int, first: int, size: int, start: int, end: int,

@@ -1,13 +1,20 @@
 """Site chrome and boilerplate: text a site repeats, or that many documents share.
 
 Stage: analyses -> chrome-line flags and boilerplate matches. A *chrome line*
-is a short line (at most ``chrome_max_words`` words) that either
+is either
 
-- stands in a document's footer, after its last longer line (``No comments``,
-  ``Post a Comment``, ``Subscribe To Our Weekly Newsletter``) -- that line is
-  then chrome wherever it stands, in any document --, or
-- appears in ``boilerplate_min_docs`` documents or more, or in two documents of
-  one named source (``Share this article`` wherever it stands).
+- a short line (at most ``chrome_max_words`` words) that stands in a document's
+  footer, after its last longer line (``No comments``, ``Post a Comment``,
+  ``Subscribe To Our Weekly Newsletter``) -- that line is then chrome wherever
+  it stands, in any document --, or that appears in ``boilerplate_min_docs``
+  documents or more, or in two documents of one named source (``Share this
+  article`` wherever it stands); or
+- a line of any length found in ``boilerplate_min_docs`` documents of one named
+  source (a site's disclaimer, ``The views and opinions expressed in this
+  article are those of the author ...``), or in as many documents of any
+  sources that share no other long line (text pasted into unrelated articles).
+  A long line in fewer documents, or shared by documents that also share other
+  long lines, is a copied story (an outlet may rerun its own paragraph), not chrome.
 
 Chrome lines take no part in reuse alignment or TF-IDF. When two documents
 share chrome lines, each run of consecutive shared lines is reported as a
@@ -16,7 +23,7 @@ share chrome lines, each run of consecutive shared lines is reported as a
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -58,15 +65,54 @@ def chrome_lines(analyses: Sequence[Lines], params: ScanParams) -> list[np.ndarr
         footer = np.arange(len(a.line_words)) > (long_lines[-1] if len(long_lines) else -1)
         footers.append(footer & short[d] & (a.line_words > 0))
     footer_hashes = np.unique(np.concatenate(
-        [a.line_hashes[f] for a, f in zip(analyses, footers, strict=True)] + [np.zeros(0, np.uint64)]
-    ))  # fmt: skip
+        [a.line_hashes[f] for a, f in zip(analyses, footers, strict=True)]
+        + [np.zeros(0, np.uint64)]))  # fmt: skip
+    template = _template_lines(analyses, short, params)
     flags = []
     for d, a in enumerate(analyses):
         repeated = np.array([_is_repeated(docs_with.get(int(h), set()), analyses, params)
                              for h in a.line_hashes], dtype=bool)  # fmt: skip
         elsewhere = np.isin(a.line_hashes, footer_hashes)
-        flags.append(short[d] & (a.line_words > 0) & (footers[d] | repeated | elsewhere))
+        chrome = short[d] & (a.line_words > 0) & (footers[d] | repeated | elsewhere)
+        flags.append(chrome | (~short[d] & np.isin(a.line_hashes, template)))
     return flags
+
+
+def _template_lines(analyses: Sequence[Lines], short: list[np.ndarray],
+                    params: ScanParams) -> np.ndarray:  # fmt: skip
+    """Hashes of long lines that are chrome: in ``boilerplate_min_docs`` documents of one
+    named source, or in as many that share no other long line (sorted uint64)."""
+    holders: dict[int, set[int]] = defaultdict(set)
+    for d, a in enumerate(analyses):
+        for h in np.unique(a.line_hashes[~short[d]]):
+            holders[int(h)].add(d)
+    repeated = {h: docs for h, docs in holders.items() if len(docs) > 1}
+    shared_long: dict[int, set[int]] = defaultdict(set)  # doc -> its repeated long lines
+    for h, docs in repeated.items():
+        for d in docs:
+            shared_long[d].add(h)
+    out = []
+    for h, docs in repeated.items():
+        if len(docs) < params.boilerplate_min_docs:
+            continue
+        named = Counter(analyses[d].doc.source for d in docs
+                        if analyses[d].doc.source != analyses[d].doc.id)  # fmt: skip
+        if max(named.values(), default=0) >= params.boilerplate_min_docs or not _share_more(
+            h, docs, shared_long
+        ):
+            out.append(h)
+    return np.array(sorted(out), dtype=np.uint64)
+
+
+def _share_more(h: int, docs: set[int], shared_long: dict[int, set[int]]) -> bool:
+    """Do two of ``docs`` share a repeated long line other than ``h``?"""
+    seen: set[int] = set()
+    for d in docs:
+        others = shared_long[d] - {h}
+        if others & seen:
+            return True
+        seen |= others
+    return False
 
 
 def _is_repeated(docs: set[int], analyses: Sequence[Lines], params: ScanParams) -> bool:
@@ -103,7 +149,8 @@ def boilerplate_matches(analyses: Sequence[Lines], chrome: list[np.ndarray],
         for run in _runs(sorted(set(lines))):
             (la0, lb0), (la1, lb1) = run[0], run[-1]
             match = Match(a.doc.id, b.doc.id, int(a.line_starts[la0]), int(a.line_ends[la1]),
-                          int(b.line_starts[lb0]), int(b.line_ends[lb1]), "boilerplate", 1.0)  # fmt: skip
+                          int(b.line_starts[lb0]), int(b.line_ends[lb1]),
+                          "boilerplate", 1.0)  # fmt: skip
             out.append(match if a.doc.id < b.doc.id else match.flipped())
     return out
 

@@ -30,6 +30,11 @@ def _check_unit_interval(name: str, value: object) -> None:
         )
 
 
+def _check_non_negative(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ParamError(f"The {name!r} parameter must be a float >= 0. Got {value!r} instead.")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScanParams:
     """Every knob of :func:`dedup.scan`.
@@ -57,9 +62,31 @@ class ScanParams:
     match_min_weight : float
         Summed IDF weight of shared words a passage pair needs at the least,
         so that two short sentences do not match on one name.
+    support_similarity : float
+        Weighted Dice a passage pair needs to extend a chain started by a seed
+        (a reworded neighbour of a reused sentence); each pair adds its Dice
+        minus this to the chain's score.
+    chain_min_score : float
+        Score (sum over its pairs of Dice - ``support_similarity``) a chain whose
+        words are not alike (a ``heavy`` match) needs to be reported: one
+        sentence pair on the topic scores too little, several in order enough.
+    end_ratio : float
+        A support pair at a chain's end is dropped when its Dice is below this
+        share of the median Dice of the chain's seeds (a topic neighbour beside
+        a copied passage).
+    anchor_bonus : float
+        Chain score a passage pair gains when both passages state a figure in
+        common (numbers are facts a rewrite keeps); pairs stating only
+        different figures are never matched.
+    name_penalty : float
+        Chain score a passage pair loses when each passage names someone or
+        something (a capitalised word) that the other does not contain.
     light_similarity : float
         Word-sequence similarity (difflib ratio) from which a match is ``light``
         rather than ``heavy``; ``verbatim`` needs identical word sequences.
+    verbatim_min_words : int
+        Words of an identical run that make a ``verbatim`` match on their own
+        (a copied clause inside otherwise different sentences).
     chrome_max_words : int
         Lines of at most this many words outside a document's body (or repeated
         across documents) are site chrome; matches made only of them are boilerplate.
@@ -83,7 +110,13 @@ class ScanParams:
     match_similarity: float = 0.5
     match_containment: float = 0.75
     match_min_weight: float = 2.0
+    support_similarity: float = 0.3
+    chain_min_score: float = 0.6
+    end_ratio: float = 0.6
+    anchor_bonus: float = 0.5
+    name_penalty: float = 0.5
     light_similarity: float = 0.6
+    verbatim_min_words: int = 14
     chrome_max_words: int = 8
     boilerplate_min_docs: int = 3
     max_bucket: int = 200
@@ -95,22 +128,16 @@ class ScanParams:
         _check_int("num_perm", self.num_perm, low=2, high=1024)
         _check_int("seed", self.seed, low=0, high=2**32 - 1)
         _check_int("passage_min_words", self.passage_min_words, low=1)
+        _check_int("verbatim_min_words", self.verbatim_min_words, low=1)
         _check_int("chrome_max_words", self.chrome_max_words, low=0)
         _check_int("boilerplate_min_docs", self.boilerplate_min_docs, low=2)
         _check_int("max_bucket", self.max_bucket, low=2)
         for name in ("doc_threshold", "passage_threshold", "match_similarity",
-                     "match_containment", "light_similarity", "tfidf_floor",
-                     "family_containment"):  # fmt: skip
+                     "match_containment", "support_similarity", "end_ratio", "light_similarity",
+                     "tfidf_floor", "family_containment"):  # fmt: skip
             _check_unit_interval(name, getattr(self, name))
-        if (
-            isinstance(self.match_min_weight, bool)
-            or not isinstance(self.match_min_weight, int | float)
-            or self.match_min_weight < 0
-        ):
-            raise ParamError(
-                "The 'match_min_weight' parameter must be a float >= 0. "
-                f"Got {self.match_min_weight!r} instead."
-            )
+        for name in ("match_min_weight", "chain_min_score", "anchor_bonus", "name_penalty"):
+            _check_non_negative(name, getattr(self, name))
 
     @classmethod
     def from_kwargs(cls, **kwargs: Any) -> ScanParams:
