@@ -511,16 +511,6 @@ def _capped_scan(paths: list[Path], out: Path) -> subprocess.CompletedProcess[st
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900)
 
 
-# Today align.passage_similarity builds dense (passages x vocabulary) float64 matrices for
-# each candidate pair: 2 MB of this text already takes 9.8 GB, and 50 MB would take terabytes
-# (the kernel's OOM killer, not an error message). With the cap the scan stops at once with
-# "error: out of memory ...", exit status 1, so the test fails fast and the machine is safe.
-_DENSE_ALIGN = pytest.mark.xfail(
-    strict=True, reason="align's dense passage x vocabulary matrices exceed the memory cap"
-)
-
-
-@_DENSE_ALIGN
 def test_a_10_mb_jsonl_line_is_scanned_in_bounded_memory(tmp_path: Path) -> None:
     rng = np.random.default_rng(8)
     donor, planted = _donor(rng)
@@ -536,7 +526,6 @@ def test_a_10_mb_jsonl_line_is_scanned_in_bounded_memory(tmp_path: Path) -> None
     assert_found(data, {"huge": huge, "donor": donor}, {"huge": planted, "donor": planted})
 
 
-@_DENSE_ALIGN
 def test_a_50_mb_document_is_scanned_in_bounded_memory(tmp_path: Path) -> None:
     rng = np.random.default_rng(9)
     donor, planted = _donor(rng)
