@@ -21,6 +21,8 @@ from scipy.integrate import quad
 
 from dedup.shingle import fmix64
 
+_BLOCK_ROWS = 1 << 16  # signatures banded at a time
+
 
 def _false_positive(threshold: float, b: int, r: int) -> float:
     return float(quad(lambda s: 1 - (1 - s ** float(r)) ** float(b), 0.0, threshold)[0])
@@ -43,14 +45,21 @@ def band_layout(threshold: float, num_perm: int) -> tuple[int, int]:
 
 
 def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """64-bit key of each band of each signature, shape (n, bands)."""
+    """64-bit key of each band of each signature, shape (n, bands).
+
+    Computed a block of signatures at a time, so the temporaries stay a few
+    tens of MB whatever ``n`` is.
+    """
     n = sigs.shape[0]
-    cols = sigs[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
-    acc = np.zeros((n, bands), dtype=np.uint64)
+    out = np.empty((n, bands), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for j in range(rows):
-            acc = fmix64(acc * np.uint64(0x9E3779B97F4A7C15) + cols[:, :, j])
-    return acc
+        for lo in range(0, n, _BLOCK_ROWS):
+            block = sigs[lo : lo + _BLOCK_ROWS, : bands * rows].reshape(-1, bands, rows)
+            acc = np.zeros((len(block), bands), dtype=np.uint64)
+            for j in range(rows):
+                acc = fmix64(acc * np.uint64(0x9E3779B97F4A7C15) + block[:, :, j].astype(np.uint64))
+            out[lo : lo + len(block)] = acc
+    return out
 
 
 def candidate_pairs(keys: np.ndarray, *, max_bucket: int,

@@ -6,8 +6,8 @@ and ``total`` count that stage's units (documents, or candidate pairs for
 ``align``); ``done == total`` closes a stage. The library never prints.
 
 :func:`cli_progress` gives the command line its callback: a rich progress bar
-per stage (counts, rate, ETA) on a terminal, plain log lines otherwise,
-nothing when quiet.
+per stage (counts, elapsed time, ETA) on a terminal, plain log lines for
+long stages otherwise (every :data:`LOG_EVERY_S` seconds), nothing when quiet.
 """
 
 from __future__ import annotations
@@ -32,25 +32,32 @@ def silent(stage: str, done: int, total: int) -> None:
     """The callback that does nothing (the default)."""
 
 
-class _LogLines:
-    """One log line when a stage starts and when it ends, and about every 10 s between."""
+LOG_EVERY_S = 10.0  # seconds between log lines; a stage done sooner logs nothing
 
-    def __init__(self, every_s: float = 10.0) -> None:
+
+class _LogLines:
+    """Plain log lines (logger ``dedup``, INFO) for stages that run long.
+
+    A stage logs its count, share and an estimate of the time left every
+    ``every_s`` seconds, and one closing line if it ran that long; quick stages
+    (a small corpus) print nothing, so short runs keep a clean stderr.
+    """
+
+    def __init__(self, every_s: float) -> None:
         self.every_s = every_s
         self.started: dict[str, float] = {}
-        self.last = 0.0
+        self.last: dict[str, float] = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         now = time.monotonic()
-        if stage not in self.started:
-            self.started[stage] = now
-            self.last = now
-            log.info("%s: %d items", stage, total)
+        start = self.started.setdefault(stage, now)
         if done >= total:
-            log.info("%s: done, %d items in %.1f s", stage, total, now - self.started[stage])
-        elif now - self.last >= self.every_s:
-            self.last = now
-            log.info("%s: %d / %d", stage, done, total)
+            if now - start >= self.every_s:
+                log.info("%s: done, %d items in %.1f s", stage, total, now - start)
+        elif now - self.last.get(stage, start) >= self.every_s:
+            self.last[stage] = now
+            eta = f", about {(now - start) * (total - done) / done:.0f} s left" if done else ""
+            log.info("%s: %d / %d (%.0f%%)%s", stage, done, total, 100 * done / total, eta)
 
 
 class _Bars:
@@ -102,4 +109,4 @@ def cli_progress(quiet: bool) -> Progress:
         return silent
     if sys.stderr.isatty():
         return _Bars()
-    return _LogLines()
+    return _LogLines(LOG_EVERY_S)
