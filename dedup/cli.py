@@ -25,6 +25,7 @@ from dedup.normalize import normalize
 from dedup.overlap import overlap
 from dedup.params import ScanParams
 from dedup.pipeline import scan
+from dedup.progress import cli_progress
 from dedup.records import Document, ScanResult
 from dedup.report.tables import write_atomic, write_csv, write_json
 from dedup.report.terminal import render_summary
@@ -80,6 +81,16 @@ def _parser() -> argparse.ArgumentParser:
                         "the tables to stdout)")  # fmt: skip
     s.add_argument("--workers", type=_int_at_least(1), default=None,
                    help="processes for the CPU-heavy stages (default: all cores)")  # fmt: skip
+    s.add_argument("--engine", choices=["local", "spark"], default="local",
+                   help="run here on a process pool (default) or as an Apache Spark job "
+                        "(needs pip install 'dedup[spark]' and Java 17)")  # fmt: skip
+    s.add_argument("--spark-master", default="local[*]", metavar="URL",
+                   help="Spark master for --engine spark (default local[*])")  # fmt: skip
+    s.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                   help="a Spark setting for --engine spark (repeatable)")  # fmt: skip
+    s.add_argument("--out", metavar="[jsonl:]DIR",
+                   help="with --engine spark: write pairs, matches and documents folders "
+                        "under DIR as Parquet (jsonl:DIR for JSON lines)")  # fmt: skip
     for name, default in ScanParams().as_dict().items():
         s.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default,
                        help=argparse.SUPPRESS)  # fmt: skip
@@ -115,10 +126,20 @@ def _scan(args: argparse.Namespace) -> int:
     report = LoadReport()
     written: list[str] = []
     try:
-        docs = load(args.paths or [seeds_dir()], source_rules=args.source_from,
-                    encoding=args.encoding, encoding_errors=args.encoding_errors,
-                    report=report)  # fmt: skip
-        result = scan(docs, params=_params(args), workers=args.workers)
+        if args.engine == "spark":
+            result = _scan_spark(args, report)
+        else:
+            if args.out is not None:
+                raise DedupError("--out writes Spark output folders: use it with --engine spark")
+            docs = load(args.paths or [seeds_dir()], source_rules=args.source_from,
+                        encoding=args.encoding, encoding_errors=args.encoding_errors,
+                        report=report)  # fmt: skip
+            progress = cli_progress(args.quiet)
+            try:
+                result = scan(docs, params=_params(args), workers=args.workers,
+                              progress=progress)  # fmt: skip
+            finally:
+                getattr(progress, "close", lambda: None)()  # the bars leave a clean terminal
         result = replace(result, stats=_run_stats(result, report))
         outputs = ((args.json, write_json), (args.csv, write_csv), (args.html, _write_html))
         for target, write in outputs:
@@ -142,6 +163,19 @@ def _scan(args: argparse.Namespace) -> int:
             err.print(line, markup=False)
         render_summary(result, Console(), top_pairs=args.top)
     return 0
+
+
+def _scan_spark(args: argparse.Namespace, report: LoadReport) -> ScanResult:
+    """``--engine spark``: the same scan as a Spark job (pyspark is imported only here)."""
+    try:
+        from dedup.spark import scan_paths
+    except ImportError as exc:
+        why = f"--engine spark needs pyspark: pip install 'dedup[spark]' ({exc})"
+        raise DedupError(why) from exc
+    return scan_paths(args.paths or [seeds_dir()], _params(args), master=args.spark_master,
+                      conf=args.spark_conf, out=args.out, source_rules=args.source_from,
+                      encoding=args.encoding, encoding_errors=args.encoding_errors,
+                      report=report)  # fmt: skip
 
 
 def _write_output(write: Callable[[ScanResult, Path], None], result: ScanResult,

@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -55,7 +56,7 @@ from dedup.shingle import shingles
 from dedup.workers import default_workers, ordered_map
 
 _EPS = 1e-9  # slack for the evidence pre-test: alignment sums the same weights in another order
-_PAIR_CHUNK = 1 << 18  # passage pairs scored at a time (bounds memory)
+_PAIR_CHUNK = 1 << 16  # passage pairs scored at a time (bounds memory)
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +89,13 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
     workers = default_workers() if workers is None else max(1, int(workers))
     report = progress or silent
     docs = list(documents)
-    _check_unique(docs)
+    check_unique(docs)
     docs.sort(key=lambda d: d.id)
     report("analyze", 0, len(docs))
     analyses = ordered_map(analyze, docs, workers=workers, chunk_size=64,
                            done=lambda n: report("analyze", n, len(docs)))  # fmt: skip
+    # A worker's analysis holds an unpickled copy of its text: point it back at ours.
+    analyses = [replace(a, doc=d) for a, d in zip(analyses, docs, strict=True)]
     report("candidates", 0, len(docs))
     chrome = chrome_lines(analyses, params)
     usable = [~c[a.passage_lines] if a.n_passages else np.zeros(0, bool)
@@ -127,7 +130,8 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
     return result
 
 
-def _check_unique(docs: list[Document]) -> None:
+def check_unique(docs: list[Document]) -> None:
+    """Raise a DedupError naming every duplicated id and where each copy came from."""
     dupes = sorted(d for d, n in Counter(d.id for d in docs).items() if n > 1)
     if dupes:
         where = {d: [x.origin or "?" for x in docs if x.id == d] for d in dupes}
@@ -207,17 +211,10 @@ def _candidate_documents(table: _FeatureTable, params: ScanParams
 
     A pair is aligned when one of its colliding passage pairs passes the evidence test.
     """
-    sizes = np.bincount(table.passage, minlength=table.n_passages)
-    eligible = sizes >= params.passage_min_words
-    # Stock words (in more than max_bucket passages) stay out of the LSH sets.
-    rare = table.counts[table.index] <= params.max_bucket
-    rows = rare & eligible[table.passage]
-    lsh_sizes = np.bincount(table.passage[rows], minlength=table.n_passages)
-    members = np.flatnonzero(eligible & (lsh_sizes > 0))
+    members, sigs = passage_signatures(table.passage, table.feature, table.counts[table.index],
+                                       table.n_passages, params)  # fmt: skip
     if not len(members):
         return set(), np.zeros(0, np.int64), 0
-    sigs = packed_signatures(table.feature[rows], lsh_sizes[members],
-                             num_perm=params.num_perm, seed=params.seed)  # fmt: skip
     bands, rows_per_band = band_layout(params.passage_threshold, params.num_perm)
     pairs, skipped = candidate_pairs(band_keys(sigs, bands, rows_per_band),
                                      max_bucket=params.max_bucket,
@@ -228,6 +225,37 @@ def _candidate_documents(table: _FeatureTable, params: ScanParams
             for k in range(0, len(pairs), _PAIR_CHUNK)]  # fmt: skip
     aligned = _owner_pairs(table, np.concatenate([*kept, np.zeros((0, 2), np.int64)]))
     return _decode(aligned, table.n_docs), colliding, skipped
+
+
+def passage_signatures(passage: np.ndarray, feature: np.ndarray, counts: np.ndarray,
+                       n_passages: int, params: ScanParams
+                       ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The passages LSH indexes and their MinHash over rare features.
+
+    Parameters
+    ----------
+    passage, feature : ndarray, shape (rows,)
+        Row ``r``: passage ``passage[r]`` (in ``[0, n_passages)``) holds ``feature[r]``;
+        rows sorted by passage, one per distinct feature of a passage.
+    counts : ndarray of int, shape (rows,)
+        Passages of the corpus that hold each row's feature.
+
+    Returns
+    -------
+    members : ndarray of int64
+        Passages with ``passage_min_words`` features or more, some of them rare (in at most
+        ``max_bucket`` passages; stock words stay out of the LSH sets).
+    sigs : ndarray of uint32, shape (len(members), num_perm)
+    """
+    eligible = np.bincount(passage, minlength=n_passages) >= params.passage_min_words
+    rows = (counts <= params.max_bucket) & eligible[passage]
+    lsh_sizes = np.bincount(passage[rows], minlength=n_passages)
+    members = np.flatnonzero(eligible & (lsh_sizes > 0))
+    if not len(members):
+        return members, np.zeros((0, params.num_perm), np.uint32)
+    sigs = packed_signatures(feature[rows], lsh_sizes[members],
+                             num_perm=params.num_perm, seed=params.seed)  # fmt: skip
+    return members, sigs
 
 
 def _owner_pairs(table: _FeatureTable, pairs: np.ndarray) -> np.ndarray:
@@ -308,10 +336,19 @@ def _result(docs: list[Document], analyses: list[DocAnalysis], usable: list[np.n
 
 def document_body(a: DocAnalysis, usable: np.ndarray) -> list[str]:
     """Content words of a document's ``usable`` passages, in text order (its TF-IDF input)."""
-    text, tokens, lo, hi = a.norm.text, a.tokens, a.passage_tok_lo, a.passage_tok_hi
-    return [text[tokens.starts[t] : tokens.ends[t]]
-            for k in np.flatnonzero(usable)
-            for t in range(lo[k], hi[k]) if tokens.content[t]]  # fmt: skip
+    ks = np.flatnonzero(usable)
+    tok = _ranges(a.passage_tok_lo[ks], a.passage_tok_hi[ks])
+    tok = tok[a.tokens.content[tok]]
+    text = a.norm.text
+    return [text[s:e] for s, e in zip(a.tokens.starts[tok].tolist(), a.tokens.ends[tok].tolist(),
+                                      strict=True)]  # fmt: skip
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``lo[0]..hi[0]-1, lo[1]..hi[1]-1, ...`` back to back (int64; empty ranges allowed)."""
+    lengths = np.maximum(hi - lo, 0).astype(np.int64)
+    firsts = np.cumsum(lengths) - lengths
+    return np.repeat(lo.astype(np.int64) - firsts, lengths) + np.arange(int(lengths.sum()))
 
 
 def assemble_result(docs: list[Document], body: list[list[str]], empty: int, matches: list[Match],

@@ -1,0 +1,497 @@
+"""The scan on Apache Spark: the same result as :func:`dedup.scan`, computed by a Spark job.
+
+Python API::
+
+    from dedup.spark import scan_spark, spark_session
+    from dedup.spark_io import read_documents
+
+    spark = spark_session("local[*]")
+    result = scan_spark(read_documents(spark, ["articles/", "wires.jsonl"]), spark=spark)
+
+``scan_spark`` also takes a DataFrame with ``id`` and ``text`` (optionally ``source``,
+``date``) columns, or any iterable of :class:`~dedup.records.Document`.
+
+Where each stage runs
+---------------------
+Executors, per document, with the local engine's own functions: :func:`dedup.analyze.analyze`
+(normalize, segment, tokenize; the analyses stay in the executors, persisted), feature
+tables, TF-IDF input words, word-shingle MinHash, and passage MinHash over rare features
+with their LSH band keys.
+
+LSH buckets: every ``(band, key, passage)`` row is shuffled, in numpy blocks, to the reducer
+that owns ``key``, so a bucket lands whole on one task, which groups its band with
+:func:`dedup.lsh.candidate_pairs` and runs the evidence pre-test
+(:func:`dedup.pipeline.passage_evidence`) on the pairs it finds. Skew is capped there: a
+bucket of more than ``max_bucket`` passages is counted (``stats["skipped_buckets"]``) and
+never expanded, so a stock phrase shared by millions of documents costs its reducer a
+count, not a quadratic number of pairs. Document near-duplicates go through the same
+reducers. Alignment (:func:`dedup.align.align`) runs per candidate document pair, in the
+task that receives the pair joined to its two analyses.
+
+Driver: the corpus-wide tables every task reads, built from what the executors send:
+chrome lines and boilerplate matches (line hashes of every document), the passage feature
+table and its IDF (broadcast to the reducers and aligners), and the final scores
+(:func:`dedup.pipeline.assemble_result`: TF-IDF fit, ranks, sources, families). These are
+linear in the corpus size, as in the local engine, and computed by the same functions, so
+the result is the local engine's to the last bit: same pairs, matches, offsets, scores and
+stats. The documents are gathered on the driver at the end, as :class:`ScanResult` holds
+them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dedup.align import align
+from dedup.analyze import DocAnalysis, analyze
+from dedup.boilerplate import boilerplate_matches, chrome_lines
+from dedup.errors import DedupError, ParamError
+from dedup.load import LoadReport
+from dedup.lsh import band_keys, band_layout, candidate_pairs
+from dedup.minhash import signatures
+from dedup.params import ScanParams
+from dedup.pipeline import (
+    assemble_result,
+    check_unique,
+    document_body,
+    feature_weights,
+    passage_evidence,
+    passage_signatures,
+    scaled_idf,
+)
+from dedup.records import Document, Match, ScanResult
+from dedup.shingle import shingles
+from dedup.spark_io import dataframe_documents, read_documents, split_out, write_results
+
+if TYPE_CHECKING:
+    from pyspark import RDD, SparkContext
+    from pyspark.sql import DataFrame, SparkSession
+
+log = logging.getLogger(__name__)
+
+_PAIR_CHUNK = 1 << 18  # passage pairs pre-tested at a time in a reducer (bounds memory)
+
+
+def spark_session(master: str = "local[*]", conf: Mapping[str, str] | None = None,
+                  app_name: str = "dedup") -> SparkSession:  # fmt: skip
+    """A SparkSession on ``master`` (``local[*]``, ``spark://host:7077``, ``yarn``, ...).
+
+    ``conf`` holds ordinary Spark settings (``spark.executor.memory`` and the like).
+    """
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.master(master).appName(app_name)
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+@dataclass(frozen=True, slots=True)
+class LineTable:
+    """A document's lines, as :mod:`dedup.boilerplate` reads them (its ``Lines`` protocol).
+
+    ``doc`` holds the id and source only (an empty text), so that the driver gets every
+    document's lines without its text.
+    """
+
+    doc: Document
+    line_starts: np.ndarray
+    line_ends: np.ndarray
+    line_words: np.ndarray
+    line_hashes: np.ndarray
+
+    @classmethod
+    def of(cls, a: DocAnalysis) -> LineTable:
+        return cls(Document(a.doc.id, "", a.doc.source), a.line_starts, a.line_ends,
+                   a.line_words, a.line_hashes)  # fmt: skip
+
+
+def usable_rows(a: DocAnalysis, chrome: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A document's usable passages (not site chrome) and their feature rows, as the local
+    engine's feature table holds them: passages renumbered ``0..`` over the usable ones.
+
+    Returns
+    -------
+    usable : ndarray of bool, shape (n_passages,)
+    passage, feature : ndarray of int64 and uint64, shape (rows,)
+    """
+    usable = ~chrome[a.passage_lines] if a.n_passages else np.zeros(0, bool)
+    ks = np.flatnonzero(usable)
+    k, feature = a.feature_table(ks)
+    return usable, np.searchsorted(ks, k), feature
+
+
+@dataclass(frozen=True, slots=True)
+class _Corpus:
+    """The corpus-wide tables the tasks read (broadcast).
+
+    ``keys``/``counts``/``idf``: distinct content-word features over usable passages, their
+    passage frequencies and scaled IDF. Global passage ``p`` (usable passages numbered in
+    document, then passage order) is rows ``[starts[p], starts[p+1])`` of ``key`` (feature
+    ranks, sorted within a passage) and belongs to document ``owner[p]``; ``base[d]`` is
+    document ``d``'s first global passage. ``chrome[d]`` flags document ``d``'s chrome lines.
+    """
+
+    keys: np.ndarray
+    counts: np.ndarray
+    idf: np.ndarray
+    key: np.ndarray
+    starts: np.ndarray
+    owner: np.ndarray
+    base: np.ndarray
+    chrome: list[np.ndarray]
+
+    @property
+    def n_passages(self) -> int:
+        return len(self.owner)
+
+    def evidence(self, pairs: np.ndarray, params: ScanParams) -> np.ndarray:
+        """:func:`dedup.pipeline.passage_evidence` of global passage pairs (bool per pair).
+
+        Only the rows of the passages in ``pairs`` are handed over, renumbered; the test is
+        elementwise, so it gives what the whole table gives.
+        """
+        used, local = np.unique(pairs, return_inverse=True)
+        lengths = self.starts[used + 1] - self.starts[used]
+        firsts = np.cumsum(lengths) - lengths
+        rows = (np.repeat(self.starts[used], lengths) + np.arange(int(lengths.sum()))
+                - np.repeat(firsts, lengths))  # fmt: skip
+        key = self.key[rows]
+        passage = np.repeat(np.arange(len(used)), lengths)
+        return passage_evidence(passage, key, self.idf[key], len(used),
+                                local.reshape(-1, 2), params)  # fmt: skip
+
+
+def scan_spark(documents: DataFrame | RDD[Document] | Iterable[Document],
+               params: ScanParams | None = None, *, spark: SparkSession | None = None,
+               partitions: int | None = None, **kwargs: Any) -> ScanResult:  # fmt: skip
+    """:func:`dedup.scan` as a Spark job: the same :class:`ScanResult`, to the last bit.
+
+    Parameters
+    ----------
+    documents : DataFrame, RDD of Document or iterable of Document
+        A DataFrame needs ``id`` and ``text`` columns (``source`` and ``date`` are used
+        when present). Ids must be unique.
+    params : ScanParams, optional
+        All tunables; keywords (``passage_threshold=0.4``) build one instead.
+    spark : SparkSession, optional
+        Default: the active session, or a new ``local[*]`` one.
+    partitions : int, optional
+        Tasks per stage (default: twice the context's default parallelism); the documents
+        are spread evenly over them.
+
+    Returns
+    -------
+    ScanResult
+        Equal to ``dedup.scan(documents, params)``; documents are gathered on the driver.
+    """
+    from pyspark import StorageLevel
+
+    params = ScanParams.from_kwargs(**{**(params.as_dict() if params else {}), **kwargs})
+    spark = spark or spark_session()
+    sc = spark.sparkContext
+    parts = max(1, partitions or 2 * sc.defaultParallelism)
+    docs = _document_rdd(spark, documents, parts).repartition(parts)
+    docs = docs.persist(StorageLevel.MEMORY_AND_DISK)
+    analyses = _indexed(docs).mapValues(analyze).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        lines = [t for _, t in sorted(analyses.mapValues(LineTable.of).collect(),
+                                      key=lambda x: x[0])]  # fmt: skip
+        docs.unpersist()
+        n_docs = len(lines)
+        chrome = chrome_lines(lines, params)
+        boiler = boilerplate_matches(lines, chrome, params)
+        chrome_b = sc.broadcast(chrome)
+        gathered = sorted(analyses.map(lambda x: _gather(x[0], x[1], chrome_b.value[x[0]],
+                                                         params)).collect(),
+                          key=lambda g: g.index)  # fmt: skip
+        corpus_b = sc.broadcast(_corpus(gathered, chrome))
+        doc_sigs = np.vstack([g.signature[None, :] for g in gathered] +
+                             [np.zeros((0, params.num_perm), np.uint32)])  # fmt: skip
+        near = _near_duplicates(sc, doc_sigs, params, parts)
+        colliding, aligned, skipped = _candidates(analyses, corpus_b, params, parts)
+        near_codes = np.array([i * n_docs + j for i, j in near], dtype=np.int64)
+        n_candidates = len(np.union1d(colliding, near_codes))
+        doc_pairs = _decode(aligned, n_docs) | near
+        matches = _align_pairs(analyses, sorted(doc_pairs), corpus_b, params, parts)
+        ordered = [d for _, d in sorted(analyses.mapValues(lambda a: a.doc).collect(),
+                                        key=lambda x: x[0])]  # fmt: skip
+    finally:
+        docs.unpersist()
+        analyses.unpersist()
+    matches += boiler
+    matches.sort(key=lambda m: (m.a, m.b, m.a_start, m.b_start, m.kind))
+    counts = {"candidate_pairs": n_candidates, "skipped_buckets": skipped}
+    return assemble_result(ordered, [g.body for g in gathered], sum(g.empty for g in gathered),
+                           matches, doc_pairs, doc_sigs, params, counts)  # fmt: skip
+
+
+def _document_rdd(spark: SparkSession, documents: Any, parts: int) -> RDD[Document]:
+    from pyspark import RDD
+    from pyspark.sql import DataFrame
+
+    if isinstance(documents, DataFrame):
+        return dataframe_documents(documents)
+    if isinstance(documents, RDD):
+        return documents
+    return spark.sparkContext.parallelize(list(documents), parts)
+
+
+def _indexed(docs: RDD[Document]) -> RDD[tuple[int, Document]]:
+    """Documents numbered by rank of id, as the local engine sorts them; ids must be unique.
+
+    The ids are ranked on the driver (one string a document), the texts stay in the executors.
+    """
+    ids = docs.map(lambda d: d.id).collect()
+    dupes = {d for d, n in Counter(ids).items() if n > 1}
+    if dupes:
+        check_unique(docs.filter(lambda d: d.id in dupes).collect())
+    rank = docs.context.broadcast({d: k for k, d in enumerate(sorted(ids))})
+    return docs.map(lambda d: (rank.value[d.id], d))
+
+
+@dataclass(frozen=True, slots=True)
+class _Gathered:
+    """What the driver gets of a document once chrome lines are known.
+
+    ``passage``/``feature``: feature rows of its ``usable`` passages (renumbered from 0);
+    ``body``: its TF-IDF input; ``signature``: MinHash of its word shingles.
+    """
+
+    index: int
+    usable: int
+    passage: np.ndarray
+    feature: np.ndarray
+    body: list[str]
+    signature: np.ndarray
+    empty: bool
+
+
+def _gather(index: int, a: DocAnalysis, chrome: np.ndarray, params: ScanParams) -> _Gathered:
+    usable, passage, feature = usable_rows(a, chrome)
+    sig = signatures([shingles(a.tokens.hashes, params.shingle_words)],
+                     num_perm=params.num_perm, seed=params.seed)[0]  # fmt: skip
+    return _Gathered(index, int(usable.sum()), passage, feature, document_body(a, usable), sig,
+                     len(a.tokens) == 0)  # fmt: skip
+
+
+def _corpus(docs: list[_Gathered], chrome: list[np.ndarray]) -> _Corpus:
+    """The corpus feature table from every document's usable rows, as the local engine's."""
+    sizes = [g.usable for g in docs]
+    base = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    feature = np.concatenate([g.feature for g in docs] + [np.zeros(0, np.uint64)])
+    passage = np.concatenate([g.passage + b for g, b in zip(docs, base, strict=False)]
+                             + [np.zeros(0, np.int64)])  # fmt: skip
+    keys, key, counts = np.unique(feature, return_inverse=True, return_counts=True)
+    n = int(base[-1])
+    starts = np.concatenate(([0], np.cumsum(np.bincount(passage, minlength=n)))).astype(np.int64)
+    owner = np.repeat(np.arange(len(docs)), sizes)
+    return _Corpus(keys, counts, scaled_idf(counts, n), key.astype(np.int64), starts, owner,
+                   base, chrome)  # fmt: skip
+
+
+def _decode(codes: np.ndarray, n: int) -> set[tuple[int, int]]:
+    return set(zip((codes // n).tolist(), (codes % n).tolist(), strict=True))
+
+
+# --- LSH: band rows shuffled by key in numpy blocks, buckets grouped on the reducers ---
+
+_Rows = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # band, key, item, group
+
+
+def _blocks(rows: Iterable[_Rows], parts: int) -> Iterator[tuple[int, _Rows]]:
+    """Split a partition's band rows by reducer (``key % parts``): one block per reducer."""
+    got = list(rows)
+    if not got:
+        return
+    band, key, item, group = (np.concatenate(c) for c in zip(*got, strict=True))
+    dest = (key % np.uint64(parts)).astype(np.int64)
+    order = np.argsort(dest, kind="stable")
+    cuts = np.searchsorted(dest[order], np.arange(parts + 1))
+    for r in range(parts):
+        sel = order[cuts[r] : cuts[r + 1]]
+        if len(sel):
+            yield r, (band[sel], key[sel], item[sel], group[sel])
+
+
+def _shuffled(rows: RDD[_Rows], parts: int) -> RDD[_Rows]:
+    """Band rows regrouped so that every ``(band, key)`` bucket is whole in one partition."""
+    return (rows.mapPartitions(lambda it: _blocks(it, parts))
+            .partitionBy(parts, lambda r: r).values())  # fmt: skip
+
+
+def bucket_pairs(blocks: Iterable[_Rows], max_bucket: int,
+                  grouped: bool) -> tuple[list[np.ndarray], int]:  # fmt: skip
+    """Pairs ``(item_i, item_j)``, ``item_i < item_j``, sharing a bucket, and buckets skipped.
+
+    Each band is grouped by :func:`dedup.lsh.candidate_pairs`, which skips and counts the
+    buckets over ``max_bucket``; with ``grouped``, pairs inside one group are dropped.
+    """
+    got = list(blocks)
+    if not got:
+        return [], 0
+    band, key, item, group = (np.concatenate(c) for c in zip(*got, strict=True))
+    found, skipped = [], 0
+    for b in np.unique(band):
+        sel = np.flatnonzero(band == b)
+        pairs, sk = candidate_pairs(key[sel][:, None], max_bucket=max_bucket,
+                                    groups=group[sel] if grouped else None)  # fmt: skip
+        skipped += sk
+        ends = item[sel][pairs]
+        found.append(np.sort(ends, axis=1))
+    return found, skipped
+
+
+def _doc_band_rows(blocks: Iterable[tuple[np.ndarray, np.ndarray]],
+                   params: ScanParams) -> Iterator[_Rows]:  # fmt: skip
+    """Band keys of blocks of document signatures ``(indices, signatures)``."""
+    bands, rows = band_layout(params.doc_threshold, params.num_perm)
+    for index, sigs in blocks:
+        keys = band_keys(sigs, bands, rows)
+        item = np.repeat(index, bands)
+        yield np.tile(np.arange(bands), len(index)), keys.ravel(), item, item
+
+
+def _near_duplicates(sc: SparkContext, sigs: np.ndarray, params: ScanParams,
+                     parts: int) -> set[tuple[int, int]]:  # fmt: skip
+    """Document pairs in one band bucket of word-shingle MinHash (the local engine's)."""
+    index = np.arange(len(sigs), dtype=np.int64)
+    blocks = sc.parallelize(list(zip(np.array_split(index, parts), np.array_split(sigs, parts),
+                                     strict=True)), parts)  # fmt: skip
+    rows = blocks.mapPartitions(lambda it: _doc_band_rows(it, params))
+
+    def reduce(blocks: Iterable[_Rows]) -> Iterator[np.ndarray]:
+        found, _ = bucket_pairs(blocks, params.max_bucket, grouped=False)
+        yield from found
+
+    pairs = _shuffled(rows, parts).mapPartitions(reduce).collect()
+    return {(int(i), int(j)) for block in pairs for i, j in block}
+
+
+def _passage_band_rows(analyses: Iterable[tuple[int, DocAnalysis]], corpus: _Corpus,
+                       params: ScanParams) -> Iterator[_Rows]:  # fmt: skip
+    """Band keys of each eligible passage's MinHash over its rare features."""
+    bands, rows = band_layout(params.passage_threshold, params.num_perm)
+    for index, a in analyses:
+        _, passage, feature = usable_rows(a, corpus.chrome[index])
+        n = int(corpus.base[index + 1] - corpus.base[index])
+        counts = corpus.counts[np.searchsorted(corpus.keys, feature)]
+        members, sigs = passage_signatures(passage, feature, counts, n, params)
+        if len(members):
+            keys = band_keys(sigs, bands, rows)
+            item = np.repeat(members + corpus.base[index], bands)
+            yield (np.tile(np.arange(bands), len(members)), keys.ravel(), item,
+                   np.full(len(item), index, dtype=np.int64))  # fmt: skip
+
+
+def _candidates(analyses: RDD[tuple[int, DocAnalysis]], corpus_b: Any, params: ScanParams,
+                parts: int) -> tuple[np.ndarray, np.ndarray, int]:  # fmt: skip
+    """Codes ``i * n + j`` of colliding and of pre-tested document pairs; buckets skipped."""
+    rows = analyses.mapPartitions(lambda it: _passage_band_rows(it, corpus_b.value, params))
+
+    def reduce(blocks: Iterable[_Rows]) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+        corpus: _Corpus = corpus_b.value
+        found, skipped = bucket_pairs(blocks, params.max_bucket, grouped=True)
+        n = max(corpus.n_passages, 1)
+        codes = np.unique(np.concatenate([p[:, 0] * n + p[:, 1] for p in found]
+                                         + [np.zeros(0, np.int64)]))  # fmt: skip
+        pairs = np.stack([codes // n, codes % n], axis=1)
+        kept = [pairs[k : k + _PAIR_CHUNK][corpus.evidence(pairs[k : k + _PAIR_CHUNK], params)]
+                for k in range(0, len(pairs), _PAIR_CHUNK)]  # fmt: skip
+        kept_pairs = np.concatenate([*kept, np.zeros((0, 2), np.int64)])
+        yield _owner_codes(corpus, pairs), _owner_codes(corpus, kept_pairs), skipped
+
+    out = _shuffled(rows, parts).mapPartitions(reduce).collect()
+    colliding = np.unique(np.concatenate([c for c, _, _ in out] + [np.zeros(0, np.int64)]))
+    aligned = np.unique(np.concatenate([a for _, a, _ in out] + [np.zeros(0, np.int64)]))
+    return colliding, aligned, sum(s for _, _, s in out)
+
+
+def _owner_codes(corpus: _Corpus, pairs: np.ndarray) -> np.ndarray:
+    """Distinct document pairs of passage pairs, as ``i * n + j`` codes (``i < j``)."""
+    n = len(corpus.chrome)
+    owners = np.sort(corpus.owner[pairs].reshape(-1, 2), axis=1)
+    return np.unique(owners[:, 0] * n + owners[:, 1])
+
+
+# --- alignment, distributed by document pair ---
+
+
+def _align_pairs(analyses: RDD[tuple[int, DocAnalysis]], pairs: list[tuple[int, int]],
+                 corpus_b: Any, params: ScanParams, parts: int) -> list[Match]:  # fmt: skip
+    """:func:`dedup.align.align` of every pair, each task with the pair's two analyses."""
+    if not pairs:
+        return []
+    sc = analyses.context
+    involved = sc.broadcast({d for pair in pairs for d in pair})
+    some = analyses.filter(lambda x: x[0] in involved.value)
+    with_a = sc.parallelize(pairs, parts).join(some, parts)
+    by_b = with_a.map(lambda x: (x[1][0], (x[0], x[1][1])))
+    both = by_b.join(some, parts).map(lambda x: (x[1][0][0], x[0], x[1][0][1], x[1][1]))
+    return both.mapPartitions(lambda it: _align_partition(it, corpus_b.value, params)).collect()
+
+
+def _align_partition(pairs: Iterable[tuple[int, int, DocAnalysis, DocAnalysis]],
+                     corpus: _Corpus, params: ScanParams) -> Iterator[Match]:  # fmt: skip
+    weights = feature_weights(corpus.keys, corpus.idf)
+    for i, j, a, b in pairs:
+        usable_a, _, _ = usable_rows(a, corpus.chrome[i])
+        usable_b, _, _ = usable_rows(b, corpus.chrome[j])
+        yield from align(a, b, weights, params, usable_a=usable_a, usable_b=usable_b)
+
+
+def scan_paths(paths: Sequence[str | os.PathLike[str]], params: ScanParams, *,
+               master: str = "local[*]", conf: Sequence[str] = (), out: str | None = None,
+               source_rules: Sequence[str] = (), encoding: str = "utf-8",
+               encoding_errors: str = "strict",
+               report: LoadReport | None = None) -> ScanResult:  # fmt: skip
+    """``dedup scan --engine spark``: read, scan and (``out``) write on a session of its own.
+
+    ``conf`` holds ``KEY=VALUE`` Spark settings; ``out`` is ``DIR`` (Parquet folders of
+    pairs, matches and document scores) or ``jsonl:DIR``. A session started here is stopped
+    at the end; an active one is used (``master`` and ``conf`` then do not apply) and kept.
+    """
+    from pyspark.errors import PythonException
+    from pyspark.sql import SparkSession
+
+    settings = dict(_setting(c) for c in conf)
+    fmt, folder = split_out(out) if out is not None else ("parquet", "")
+    own = SparkSession.getActiveSession() is None  # else the caller's session, left running
+    try:
+        spark = spark_session(master, {"spark.ui.showConsoleProgress": "false", **settings})
+    except Exception as exc:  # pyspark raises its own error types when the JVM cannot start
+        raise DedupError(f"cannot start Spark on {master!r} (it needs Java 17 or newer on PATH "
+                         f"or JAVA_HOME): {exc}") from exc  # fmt: skip
+    try:
+        docs = read_documents(spark, paths, source_rules=source_rules, encoding=encoding,
+                              encoding_errors=encoding_errors, report=report)  # fmt: skip
+        result = scan_spark(docs, params, spark=spark)
+        if out is not None:
+            write_results(spark, result, folder, fmt)
+        return result
+    except PythonException as exc:  # a task failed: an input error raised in an executor
+        raise DedupError(_task_error(str(exc))) from None
+    finally:
+        if own:
+            spark.stop()
+
+
+def _setting(text: str) -> tuple[str, str]:
+    key, eq, value = text.partition("=")
+    if not (eq and key.strip()):
+        raise ParamError(f"A Spark setting must be 'KEY=VALUE'. Got {text!r} instead.")
+    return key.strip(), value
+
+
+def _task_error(trace: str) -> str:
+    """The message of the dedup error a failed task raised, else the trace's last line."""
+    lines = [line for line in trace.splitlines() if line.strip()]
+    ours = [line for line in lines if line.startswith("dedup.errors.")]
+    return (ours[-1] if ours else lines[-1] if lines else "a Spark task failed").partition(": ")[2]

@@ -1,0 +1,202 @@
+"""Documents for the Spark engine: files read as DataFrames, rows turned into Documents.
+
+Stage: paths (or a DataFrame) -> ``RDD[Document]``, the same documents :func:`dedup.load`
+yields (ids, texts, sources, dates and extra fields; ``origin`` is the file, without line).
+
+- ``.jsonl`` / ``.jsonl.gz`` / ``.ndjson``: ``spark.read.text`` (split across tasks), one
+  object per line, each record checked by the local loader's own rules. Spark decodes
+  UTF-8 and turns undecodable bytes into U+FFFD.
+- ``.parquet``: ``spark.read.parquet``, the same columns as for the local loader.
+- ``.txt`` / ``.txt.gz``: ``binaryFile``, one document per file (id = file name without
+  ``.txt``), decoded as the local loader decodes (BOM, ``encoding``, ``encoding_errors``).
+- A local folder is walked as the local loader walks it (hidden entries and other file
+  types skipped and reported); a URI (``hdfs://``, ``s3a://``) names a file of one of the
+  types above, or a folder of ``.txt`` files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import astuple
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
+
+from dedup.errors import InputError, ParamError
+from dedup.load import LoadReport, _json_kind, _Options, _parse_rule, _record, _sniff, _source
+from dedup.records import Document, ScanResult
+
+if TYPE_CHECKING:
+    from pyspark import RDD
+    from pyspark.sql import DataFrame, SparkSession
+
+_JSONL = (".jsonl", ".jsonl.gz", ".ndjson")
+_TXT = (".txt", ".txt.gz")
+_PARQUET = (".parquet",)
+
+
+def read_documents(spark: SparkSession, paths: Sequence[str | os.PathLike[str]], *,
+                   source_rules: Sequence[str] = (), encoding: str = "utf-8",
+                   encoding_errors: str = "strict",
+                   report: LoadReport | None = None) -> RDD[Document]:  # fmt: skip
+    """The documents of files and folders, as an RDD (see the module docstring for types).
+
+    ``report`` is filled in with the files found and the folder entries skipped.
+    """
+    if not paths:
+        raise ParamError("The 'paths' parameter must name at least one file or folder. Got none.")
+    opts = _Options(tuple(map(_parse_rule, source_rules)), encoding, encoding_errors, "text", "id")
+    report = LoadReport() if report is None else report
+    files: dict[tuple[str, ...], list[str]] = {_JSONL: [], _TXT: [], _PARQUET: []}
+    for path in paths:
+        for uri, kind in _files(str(path), report):
+            files[kind].append(uri)
+    report.files += sum(len(v) for v in files.values())
+    parts = []
+    if files[_JSONL]:
+        parts.append(_jsonl(spark, files[_JSONL], opts))
+    if files[_PARQUET]:
+        rows = _with_path(spark.read.parquet(*files[_PARQUET]))
+        parts.append(rows.rdd.map(lambda r: _row_document(r.asDict(recursive=True), opts)))
+    if files[_TXT]:
+        binary = spark.read.format("binaryFile").load(files[_TXT]).select("path", "content")
+        parts.append(binary.rdd.map(lambda r: _txt_document(r.path, bytes(r.content), opts)))
+    if not parts:
+        raise InputError(Path(str(paths[0])), None, "no documents found")
+    return parts[0] if len(parts) == 1 else spark.sparkContext.union(parts)
+
+
+def dataframe_documents(df: DataFrame) -> RDD[Document]:
+    """Documents of a DataFrame with ``id`` and ``text`` columns (``source``, ``date`` and
+    other columns as for a Parquet file)."""
+    opts = _Options((), "utf-8", "strict", "text", "id")
+    return df.rdd.map(lambda r: _row_document({"_path": "dataframe", **r.asDict(True)}, opts))
+
+
+def _files(path: str, report: LoadReport) -> list[tuple[str, tuple[str, ...]]]:
+    """``(uri, kind)`` of every file a path names, as the local loader would read them."""
+    if "://" in path and not path.startswith("file:"):
+        return [(path, _kind(path) or _TXT)]
+    local = Path(unquote(urlparse(path).path)) if path.startswith("file:") else Path(path)
+    if not local.exists():
+        raise InputError(local, None, "no such file or folder")
+    if local.is_file():
+        kind = _kind(local.name)
+        if kind is None:
+            raise InputError(local, None, "the Spark engine reads .txt, JSONL and Parquet files")
+        return [(local.absolute().as_uri(), kind)]
+    found = []
+    for root, dirs, names in os.walk(local):
+        for name in sorted(d for d in dirs if d.startswith(".")):
+            dirs.remove(name)
+            report.skipped.append((str(Path(root, name)), "hidden folder"))
+        for name in sorted(names):
+            kind = None if name.startswith(".") else _kind(name)
+            if kind is None:
+                why = "hidden file" if name.startswith(".") else "not a supported file type"
+                report.skipped.append((str(Path(root, name)), why))
+            else:
+                found.append((Path(root, name).absolute().as_uri(), kind))
+    if not found:
+        raise InputError(local, None, "no .txt, JSONL or Parquet files found")
+    return sorted(found)
+
+
+def _kind(name: str) -> tuple[str, ...] | None:
+    low = name.lower()
+    return next((k for k in (_JSONL, _TXT, _PARQUET) if low.endswith(k)), None)
+
+
+def _with_path(df: DataFrame) -> DataFrame:
+    from pyspark.sql.functions import input_file_name
+
+    return df.withColumn("_path", input_file_name())
+
+
+def _local_path(uri: str) -> Path:
+    parsed = urlparse(uri)
+    return Path(unquote(parsed.path)) if parsed.scheme in ("", "file") else Path(uri)
+
+
+def _row_document(raw: dict[str, Any], opts: _Options) -> Document:
+    """A record (JSON object or table row) as the local loader makes it."""
+    uri = raw.pop("_path")
+    return _record(raw, _local_path(uri), 0, uri, opts)
+
+
+def _jsonl(spark: SparkSession, uris: list[str], opts: _Options) -> RDD[Document]:
+    lines = _with_path(spark.read.option("lineSep", "\n").text(uris))
+
+    def parse(uri: str, line: str) -> list[Document]:
+        line = line.lstrip("\ufeff")
+        if not line.strip():
+            return []
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(_local_path(uri), None, f"not valid JSON: {exc.msg}") from None
+        if not isinstance(raw, dict):
+            problem = f"expected a JSON object, got {_json_kind(raw)}"
+            raise InputError(_local_path(uri), None, problem)
+        return [_row_document({**raw, "_path": uri}, opts)]
+
+    return lines.rdd.flatMap(lambda r: parse(r._path, r.value))
+
+
+def _txt_document(uri: str, data: bytes, opts: _Options) -> Document:
+    """One ``.txt`` file as the local loader reads it: BOM, codec and error handling."""
+    path = _local_path(uri)
+    name = path.name
+    if name.lower().endswith(".txt.gz"):
+        data, doc_id = gzip.decompress(data), name[: -len(".txt.gz")]
+    else:
+        doc_id = Path(name).stem
+    codec, skip = _sniff(path, io.BytesIO(data), opts.encoding)
+    try:
+        text = data[skip:].decode(codec, opts.errors)
+    except UnicodeDecodeError as exc:
+        problem = f"not valid {codec}: byte offset {exc.start + skip} ({exc.reason})"
+        raise InputError(path, None, problem) from None
+    return Document(doc_id, text, _source(doc_id, path, opts), origin=str(path))
+
+
+_SCHEMAS = {
+    "pairs": "a string, b string, rank long, score double, tfidf_cosine double, jaccard double, "
+    "containment_ab double, containment_ba double, reused_chars long",
+    "matches": "a string, b string, a_start long, a_end long, b_start long, b_end long, "
+    "kind string, score double, shared_words array<string>",
+    "documents": "id string, source string, chars long, reused_share double, "
+    "boilerplate_share double, family long",
+}
+FORMATS = ("parquet", "jsonl")
+
+
+def split_out(target: str) -> tuple[str, str]:
+    """``(format, folder)`` of an ``--out`` value: ``DIR`` (Parquet) or ``jsonl:DIR``."""
+    head, sep, rest = target.partition(":")
+    return (head, rest) if sep and head in FORMATS else ("parquet", target)
+
+
+def write_results(spark: SparkSession, result: ScanResult, folder: str,
+                  fmt: str = "parquet") -> list[str]:  # fmt: skip
+    """Write ``pairs``, ``matches`` and ``documents`` (document scores) folders under ``folder``.
+
+    Each is a Spark output folder (part files) in ``fmt``, ``parquet`` or ``jsonl`` (one JSON
+    object a line); an existing one is replaced. Returns the folders written.
+    """
+    if fmt not in FORMATS:
+        raise ParamError(f"The output format must be one of {', '.join(FORMATS)}. Got {fmt!r}.")
+    tables = {"pairs": [astuple(p) for p in result.pairs],
+              "matches": [(*astuple(m)[:-1], list(m.shared_words)) for m in result.matches],
+              "documents": [astuple(d) for d in result.document_scores]}  # fmt: skip
+    written = []
+    for name, rows in tables.items():
+        target = f"{folder.rstrip('/')}/{name}"
+        writer = spark.createDataFrame(rows, _SCHEMAS[name]).coalesce(1).write.mode("overwrite")
+        (writer.parquet if fmt == "parquet" else writer.json)(target)
+        written.append(target)
+    return written

@@ -1,0 +1,130 @@
+"""The Spark engine gives the local engine's result: same pairs, matches, offsets, scores, stats.
+
+Every comparison is of the whole JSON result (``result_dict``): documents, pairs, matches,
+sources, families, corpus, params and stats. Nothing is left out: ``Document.origin``
+(``path:line`` locally, the file's URI in Spark) is the one field that differs, and the
+JSON result does not hold it. One local[2] session serves the module.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pyspark.sql import SparkSession
+
+import dedup
+from dedup.cli import main
+from dedup.errors import DedupError
+from dedup.load import load
+from dedup.records import Document
+from dedup.report.tables import result_dict
+from dedup.spark import bucket_pairs, scan_spark, spark_session
+from dedup.spark_io import read_documents
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+from corpus import write
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[SparkSession]:
+    session = spark_session("local[2]", {"spark.ui.enabled": "false",
+                                         "spark.ui.showConsoleProgress": "false",
+                                         "spark.sql.shuffle.partitions": "2"})  # fmt: skip
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _same(paths: list[Path], spark: SparkSession, **params: object) -> dict:
+    local = result_dict(dedup.scan(load(paths), workers=2, **params))
+    distributed = result_dict(scan_spark(read_documents(spark, paths), spark=spark, **params))
+    for field in local:
+        assert distributed[field] == local[field], field
+    return local
+
+
+def test_seeds_give_the_local_result(spark: SparkSession, seeds_dir: Path) -> None:
+    result = _same([seeds_dir], spark)
+    assert len(result["pairs"]) >= 3 and len(result["matches"]) >= 10
+    assert {m["kind"] for m in result["matches"]} >= {"verbatim", "light"}
+
+
+def test_a_bucket_over_max_bucket_is_counted_and_never_expanded() -> None:
+    big, small = np.uint64(7), np.uint64(9)
+    rows = (np.zeros(7, np.int64), np.array([big] * 5 + [small] * 2, np.uint64),
+            np.arange(10, 17, dtype=np.int64), np.arange(7, dtype=np.int64))  # fmt: skip
+    pairs, skipped = bucket_pairs([rows], max_bucket=4, grouped=True)
+    assert skipped == 1
+    assert np.concatenate(pairs).tolist() == [[15, 16]]
+
+
+def test_a_skewed_corpus_gives_the_local_result(spark: SparkSession, seeds_dir: Path) -> None:
+    seeds = list(load([seeds_dir]))
+    copies = [Document(f"copy{k:02d}", seeds[0].text, "mirror") for k in range(12)]
+    docs = seeds + copies
+    local = result_dict(dedup.scan(docs, workers=2, max_bucket=5))
+    assert result_dict(scan_spark(docs, spark=spark, max_bucket=5)) == local
+    assert local["pairs"]
+
+
+def test_10000_generated_documents_give_the_local_result(
+    spark: SparkSession, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    corpus, _ = write(10_000, tmp_path_factory.mktemp("corpus"), seed=5)
+    result = _same([corpus], spark)
+    assert result["stats"]["documents"] == 10_000
+    assert len(result["pairs"]) > 1000 and len(result["matches"]) > 5000
+
+
+def test_documents_and_dataframes_are_accepted(spark: SparkSession, seeds_dir: Path) -> None:
+    text = next(iter(load([seeds_dir]))).text
+    docs = [Document("b", text), Document("a", text[: len(text) // 2] + "\n\nA new ending."),
+            Document("c", "")]  # fmt: skip
+    local = result_dict(dedup.scan(docs, workers=1))
+    assert result_dict(scan_spark(docs, spark=spark)) == local
+    frame = spark.createDataFrame([(d.id, d.text) for d in docs], "id string, text string")
+    assert result_dict(scan_spark(frame, spark=spark)) == local
+    assert local["stats"]["empty_documents"] == 1 and local["matches"]
+
+
+def test_duplicate_ids_are_refused_as_locally(spark: SparkSession) -> None:
+    docs = [Document("a", "one text"), Document("a", "another text"), Document("b", "x")]
+    with pytest.raises(DedupError, match="duplicated: 'a'"):
+        scan_spark(docs, spark=spark)
+
+
+def test_cli_writes_spark_folders_and_the_usual_json(spark: SparkSession, seeds_dir: Path,
+                                                     tmp_path: Path) -> None:  # fmt: skip
+    out, local_json, spark_json = tmp_path / "out", tmp_path / "l.json", tmp_path / "s.json"
+    assert main(["scan", str(seeds_dir), "--quiet", "--json", str(local_json)]) == 0
+    assert main(["scan", str(seeds_dir), "--quiet", "--json", str(spark_json),
+                 "--engine", "spark", "--out", str(out)]) == 0  # fmt: skip
+    assert json.loads(spark_json.read_text()) == json.loads(local_json.read_text())
+    expected = json.loads(local_json.read_text())
+    pairs = spark.read.parquet(str(out / "pairs")).orderBy("rank").collect()
+    assert [p.asDict() for p in pairs] == expected["pairs"]
+    matches = spark.read.parquet(str(out / "matches")).collect()
+    assert len(matches) == len(expected["matches"])
+    assert main(["scan", str(seeds_dir), "--quiet", "--engine", "spark",
+                 "--out", f"jsonl:{tmp_path / 'lines'}"]) == 0  # fmt: skip
+    rows = [json.loads(line) for f in sorted((tmp_path / "lines" / "matches").glob("part-*"))
+            for line in f.read_text().splitlines()]  # fmt: skip
+    key = ("a", "b", "a_start", "b_start", "kind")
+    assert sorted(rows, key=lambda r: [r[k] for k in key]) == expected["matches"]
+
+
+def test_cli_refuses_out_without_spark_and_bad_settings(seeds_dir: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:  # fmt: skip
+    assert main(["scan", str(seeds_dir), "--out", str(tmp_path / "o")]) == 2
+    assert "--engine spark" in capsys.readouterr().err
+    assert main(["scan", str(seeds_dir), "--engine", "spark", "--spark-conf", "novalue"]) == 2
+    assert "KEY=VALUE" in capsys.readouterr().err
