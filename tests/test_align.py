@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import plant_copy, random_text
+from helpers import plant_copy, random_text, seed_documents
 
 import dedup
+from dedup.align import passage_similarity
+from dedup.analyze import analyze
 from dedup.records import Document
 
 
@@ -21,13 +23,16 @@ def test_planted_copy_is_found_at_its_offsets(seed: int) -> None:
 
 def test_copied_clause_inside_a_longer_sentence_is_trimmed_to_the_clause() -> None:
     rng = np.random.default_rng(7)
-    clause = "the harbour council said the railway budget would double before the summit in spring"  # noqa: E501
+    clause = "the harbour council said the railway budget would double before the summit in spring"
     a = Document(
         "a",
         random_text(rng, 5) + f"\n\nMeanwhile officials in three provinces agreed that {clause}.",
     )
-    b = Document("b", f"According to a statement released late on Friday, {clause}, as aides told reporters.\n\n"
-                 + random_text(rng, 5))  # fmt: skip
+    b = Document(
+        "b",
+        f"According to a statement released late on Friday, {clause}, as aides told reporters.\n\n"
+        + random_text(rng, 5),
+    )
     [m] = dedup.scan([a, b]).matches_between("a", "b")
     assert m.kind == "verbatim"
     assert a.text[m.a_start : m.a_end] == clause + "."
@@ -51,3 +56,107 @@ def test_lightly_edited_copy_is_light_and_covers_the_passage() -> None:
     [m] = dedup.scan([Document("host", edited), donor]).matches_between("host", "donor")
     assert m.kind == "light"
     assert (m.a_start, m.a_end) == (in_host.start, in_host.start + len(" ".join(words)))
+
+
+def _around(rng: np.random.Generator, middle: str) -> str:
+    """``middle`` as a paragraph between two paragraphs of unrelated random text."""
+    return f"{random_text(rng, 4)}\n\n{middle}\n\n{random_text(rng, 4)}"
+
+
+def test_sparse_similarity_equals_the_dense_computation() -> None:
+    docs = seed_documents()
+    a, b = analyze(docs[1]), analyze(docs[4])
+    ua, ub = np.ones(a.n_passages, bool), np.ones(b.n_passages, bool)
+    weights = lambda f: 1.0 / (1.0 + (f % np.uint64(7)).astype(float))  # noqa: E731
+    sim = passage_similarity(a, b, weights, usable_a=ua, usable_b=ub,
+                             keep=lambda s: np.ones(len(s), bool))  # fmt: skip
+    for p, q, shared, dice in zip(sim.p, sim.q, sim.shared, sim.dice, strict=True):
+        fa, fb = a.passage_features(p), b.passage_features(q)
+        common = np.intersect1d(fa, fb)
+        assert shared == pytest.approx(weights(common).sum())
+        assert dice == pytest.approx(2 * shared / (weights(fa).sum() + weights(fb).sum()))
+    dense = sum(len(np.intersect1d(a.passage_features(p), b.passage_features(q))) > 0
+                for p in range(a.n_passages) for q in range(b.n_passages))  # fmt: skip
+    assert len(sim) == dense  # every pair sharing a word, and no other
+
+
+def test_a_merged_sentence_aligns_with_both_of_its_parts() -> None:
+    rng = np.random.default_rng(3)
+    first = "Kolvaren dubisto merlakan fostiro galveni tursaka mendolar at the palvaro summit"
+    second = "Trovelik nassaru dembiro kaltenor vispari loranto sefkal before the dorvani vote"
+    a = Document("a", _around(rng, f"{first}. {second}."))
+    b = Document("b", _around(rng, f"{first}, and {second[0].lower()}{second[1:]}."))
+    [m] = dedup.scan([a, b]).matches_between("a", "b")
+    assert a.text[m.a_start : m.a_end] == f"{first}. {second}."
+    assert b.text[m.b_start : m.b_end] == f"{first}, and {second[0].lower()}{second[1:]}."
+    assert m.kind == "light"
+
+
+def test_one_sentence_on_the_same_topic_is_not_reuse() -> None:
+    rng = np.random.default_rng(4)
+    a = Document(
+        "a",
+        _around(
+            rng,
+            "Growers praised the reopening of the main road to Szeged, "
+            "Clara Horvath, the flood expert at the weather service, said.",
+        ),
+    )
+    b = Document("b", _around(rng, "Fire brigades criticised the reopening of the main road to "
+                                   "Szeged on Friday, Clara Horvath, the flood expert at the "
+                                   "weather service, said."))  # fmt: skip
+    assert dedup.scan([a, b]).matches_between("a", "b") == []
+
+
+def _figures_text(turnout: str, voters: str) -> str:
+    return (
+        f"Turnout reached {turnout} percent in Rotterdam on Sunday, the electoral board said. "
+        f"Some {voters} voters queued outside the polling stations of Rotterdam before dawn."
+    )
+
+
+def test_sentences_stating_other_figures_are_not_reuse_and_formats_of_one_figure_are() -> None:
+    rng = np.random.default_rng(5)
+    a = Document("a", _around(rng, _figures_text("31.2", "26445")))
+    b = Document("b", _around(rng, _figures_text("29.9", "18210")))
+    c = Document("c", _around(rng, _figures_text("31.2", "26,445")))
+    result = dedup.scan([a, b, c])
+    assert result.matches_between("a", "b") == []
+    [m] = result.matches_between("a", "c")
+    assert c.text[m.b_start : m.b_end] == _figures_text("31.2", "26,445")
+
+
+def test_each_outlets_dateline_is_left_out_of_the_match() -> None:
+    rng = np.random.default_rng(6)
+    lead = (
+        "Kolvaren dubisto merlakan fostiro galveni tursaka mendolar at the palvaro summit. "
+        "Trovelik nassaru dembiro kaltenor vispari loranto sefkal before the dorvani vote."
+    )
+    a = Document("a", _around(rng, "LYON (Danube Times) \u2013 " + lead))
+    b = Document("b", _around(rng, "BRUSSELS-" + lead))
+    [m] = dedup.scan([a, b]).matches_between("a", "b")
+    assert a.text[m.a_start : m.a_end] == lead == b.text[m.b_start : m.b_end]
+    assert m.kind == "verbatim"
+
+
+def test_a_disclaimer_one_source_repeats_is_boilerplate_not_reuse() -> None:
+    rng = np.random.default_rng(7)
+    disclaimer = (
+        "The views and opinions expressed in this article are those of the author and do "
+        "not necessarily reflect the views of the editorial board of this website"
+    )
+    docs = [Document(f"d{k}", f"{random_text(rng, 6)}\n\n{disclaimer}", source="Civic Desk")
+            for k in range(3)]  # fmt: skip
+    result = dedup.scan(docs)
+    assert [m for m in result.matches if m.kind != "boilerplate"] == []
+    boiler = result.matches_between("d0", "d1", include_boilerplate=True)
+    assert [docs[0].text[m.a_start : m.a_end] for m in boiler] == [disclaimer]
+
+
+def test_a_paragraph_two_outlets_copy_is_reuse_even_when_long() -> None:
+    rng = np.random.default_rng(8)
+    story = random_text(rng, 3).replace("\n\n", " ")
+    docs = [Document(f"d{k}", f"{random_text(rng, 6)}\n\n{story}\n\n{random_text(rng, 3)}",
+                     source=f"outlet {k}") for k in range(2)]  # fmt: skip
+    [m] = dedup.scan(docs).matches_between("d0", "d1")
+    assert (m.kind, docs[0].text[m.a_start : m.a_end]) == ("verbatim", story)

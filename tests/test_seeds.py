@@ -53,6 +53,7 @@ AFP_003_000 = [
     ("The allies have long insisted", "Western allies have long insisted"),
     ("But, speaking after Monday\u2019s talks", "But, speaking after Monday's talks"),
     ("He said Russia would demand", "But, speaking after Monday's talks"),
+    ("But, speaking after Monday\u2019s talks", '"Our expectations are entirely'),
     ("\u201cWe will push for a concrete", '"We will push for a concrete'),
     ("The new US ambassador to NATO", "Julianne Smith, the new US ambassador"),
     ("She described the broad themes", "She described the broad themes"),
@@ -127,6 +128,28 @@ def test_no_boilerplate_counts_toward_a_pair_score(result: ScanResult) -> None:
         assert p.containment_ab == pytest.approx(covered / len(result.document(p.a).text), abs=1e-6)
 
 
+# Labeled sentences the alignment leaves out, and why (README, "Accuracy"). Each is a
+# rewording verified by less evidence than the calibrated thresholds ask of a match.
+NOT_ALIGNED = {
+    # Machine translation moved a clause of the previous sentence into this one: its
+    # counterpart shares a quarter of its rare words (Dice 0.22), below any support pair.
+    "Moscow has dismissed fears",
+    # One reworded sentence with no reused neighbour on either side: a lone pair of
+    # Dice 0.59 scores like two sentences that merely share a topic.
+    "NATO allies say the talks",
+    # Kept half of a longer sentence (containment 0.73, Dice 0.36), at a chain's end:
+    # weaker than the chain's seeds, it is trimmed as a topic neighbour would be.
+    "On Tuesday, Russia was gloomy",
+    # 000 merged the AFP lead into a Reuters sentence and named other people (Kyiv
+    # against Brussels): with the next sentence pair, the chain scores below the bar.
+    "The United States and its European allies",
+    "Envoys from Washington and Moscow",
+    # 000 splits this sentence's quote off and merges its reported half into the
+    # sentence before; the two crossing merges leave it without a pair of its own.
+    "He said Russia would demand",
+}
+
+
 @pytest.mark.parametrize(
     ("a", "b", "labels"), [("001", "004", REUTERS_001_004), ("003", "000", AFP_003_000)]
 )
@@ -135,9 +158,61 @@ def test_reused_sentences_are_aligned_to_their_counterparts(
 ) -> None:
     ta, tb = result.document(a).text, result.document(b).text
     matches = result.matches_between(a, b)
-    found = [_covers(matches, _sentence(ta, x), _sentence(tb, y)) for x, y in labels]
-    missed = [x for (x, _), ok in zip(labels, found, strict=True) if not ok]
-    assert sum(found) / len(found) >= 0.8, f"missed: {missed}"
+    missed = {x for x, y in labels if not _covers(matches, _sentence(ta, x), _sentence(tb, y))}
+    assert missed <= NOT_ALIGNED
+    assert len(missed) <= len(labels) // 4
+
+
+def _aligned_text(result: ScanResult, a: str, b: str, prefix: str) -> tuple[str, str]:
+    """Both sides of the match whose a-side holds the sentence starting with ``prefix``."""
+    ta, tb = result.document(a).text, result.document(b).text
+    start, end = _sentence(ta, prefix)
+    [m] = [m for m in result.matches_between(a, b) if m.a_start <= start and end <= m.a_end]
+    return ta[m.a_start : m.a_end], tb[m.b_start : m.b_end]
+
+
+def test_a_machine_translated_lead_is_aligned_through_its_neighbour(result: ScanResult) -> None:
+    # Few words survive the back-translation; the Stoltenberg sentence that follows on
+    # both sides makes the chain.
+    a, b = _aligned_text(result, "001", "004", "Russia has called for security guarantees")
+    assert a.startswith("Russia has called for security guarantees in Europe for NATO's 30 allies")
+    assert b.startswith("Russia has begun to lay out its demands for security guarantees")
+    assert "Stoltenberg received Russian Deputy Foreign Minister" in a
+    assert "Stoltenberg received Russian Deputy Foreign Minister" in b
+
+
+def test_a_quote_split_in_two_sentences_aligns_with_the_quote_in_one(result: ScanResult) -> None:
+    a, b = _aligned_text(result, "001", "004", "\"Let's be clear")
+    assert a.startswith("\"Let's be clear: Russia's actions have accelerated this crisis.")
+    assert "US envoy to NATO Julian Smith told reporters Tuesday night." in a
+    assert b.startswith("\u201cLet\u2019s be clear: Russian actions have precipitated this crisis.")
+    assert "US envoy to NATO Julianne Smith told reporters on Tuesday evening." in b
+
+
+def test_an_abridged_sentence_is_aligned_with_its_source(result: ScanResult) -> None:
+    a, b = _aligned_text(result, "003", "000", "After more than seven hours")
+    assert a == (
+        "After more than seven hours of negotiations in Geneva on Monday, the Russian "
+        "and US officials both offered to keep talking, though there was no breakthrough."
+    )
+    assert b == ("After seven hours of talks on Monday, Russian and US officials both offered "
+                 "to keep talking, though there was no breakthrough.")  # fmt: skip
+
+
+def test_a_quote_under_another_speaker_keeps_only_the_quote(result: ScanResult) -> None:
+    a, b = _aligned_text(result, "003", "000", "US President Joe Biden's spokeswoman")
+    quote = ("\"NATO'S relationship with Ukraine is a matter only for Ukraine and the 30 NATO "
+             "allies, not for other countries to determine.\"")  # fmt: skip
+    assert quote in a and quote in b
+
+
+@pytest.mark.parametrize(("a", "b"), [("003", "004"), ("001", "003")])
+def test_the_afp_and_reuters_stories_share_topic_and_no_reuse(
+    result: ScanResult, a: str, b: str
+) -> None:
+    # Both tell of Grushko, Smith, Sherman, Ryabkov and Ukraine joining NATO, in
+    # sentences of their own.
+    assert result.matches_between(a, b) == []
 
 
 @pytest.mark.parametrize(
