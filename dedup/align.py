@@ -1,44 +1,59 @@
 """Verify a candidate document pair and align its reused passages into maximal spans.
 
 Stage: two analyses + passage weights -> reuse matches. Passages are sentences;
-content words are weighted by their IDF over the corpus, scaled to [0, 1].
+content words are weighted by their IDF over the corpus, scaled to [0, 1]. The
+approach is seed-and-extend over sentences, as in the PAN text-alignment systems
+and passim: rare-word seeds, chained into spans, verified as a whole.
 
 1. **Similarity, sparse.** Only passage pairs that share a content word are
-   scored (a join on sorted features, in bounded chunks): shared weight,
-   weighted Dice and weighted containment of the smaller passage.
+   scored, by a join on sorted features in chunks of bounded size: shared
+   weight, weighted Dice and weighted containment of the lighter passage.
 2. **Seeds.** A pair is *evidence of reuse* (:func:`is_evidence`) when its shared
    words are rare enough (summed weight >= ``match_min_weight``) and cover both
    passages (Dice >= ``match_similarity``) or the smaller one (containment >=
    ``match_containment``: a sentence merged into, or split from, a longer one).
-   Every match holds at least one seed, so the pipeline's pre-test with the same
-   function drops no document pair alignment could use.
-3. **Support.** A weaker pair (Dice >= ``support_similarity``, or a containment
-   seed) may extend a chain but never start one. Of these, a pair is kept when
-   one passage is the other's best counterpart (a merged sentence is the best of
+   Every match holds a seed, so the pipeline's pre-test with the same function
+   drops no document pair alignment could use.
+3. **Support and anchors.** A weaker pair (Dice >= ``support_similarity``) may
+   extend a chain, never start one. Figures and names anchor facts: a pair whose
+   passages state figures but none in common (``6,256`` and ``6256`` are one
+   figure) is dropped, seed or not; a support pair where each side names someone
+   the other does not is dropped. Support pairs are kept when one passage is the
+   other's best counterpart; seeds are all kept (a merged sentence pairs with
    both of its parts).
-4. **Chains.** Kept pairs chain when each follows the previous one on both sides
-   with at most one passage skipped on each (an inserted or dropped sentence);
-   steps of 0 on one side are merges and splits. Reordered passages form separate
-   chains; overlapping chains keep the stronger.
-5. **Verification.** Topic-similar sentences share names, places and topic words,
-   so one such pair proves little; reuse shows as *several* similar passages in
-   the same order, or as one passage that is nearly the same. A chain is kept
-   when its score, the sum over its pairs of ``Dice - support_similarity``,
-   reaches ``chain_min_score``, or when its word sequences are alike (a ``light``
-   or ``verbatim`` match, below). Identical neighbouring passages (short
-   sentences such as ``No.`` that carry no evidence alone) extend a kept chain.
-6. **Kinds**, from the chain's word sequences (tokens after normalization):
+4. **Chains.** Dynamic programming links pairs whose steps are 0 to 2 passages on
+   both sides: 0 on one side is a merge or split, 2 skips a sentence. Reordered
+   passages form separate chains. Chains are read from the best, each passage in
+   one match at most. A chain loses a headline that only repeats the lead it is
+   merged with, and support pairs at its ends much weaker than its seeds
+   (``end_ratio``: a topic neighbour beside a copied passage).
+5. **Verification.** Topic-similar sentences share names, places and topic
+   words, so one such pair proves little; reuse shows as several similar
+   passages in order, or one nearly identical. A chain is reported when its
+   score reaches ``chain_min_score``, or when it holds an identical run of
+   ``verbatim_min_words`` words. The score sums, over the chain's blocks (a pair,
+   or the pairs of one merge), the block's likeness (the larger of the weighted
+   Dice of its pooled words and difflib's ratio of its word sequences) minus
+   ``support_similarity``, plus ``anchor_bonus`` for a figure in common, minus
+   ``name_penalty`` for names on each side the other lacks.
+6. **Spans.** A reported chain is cut where it skips a sentence on one side only
+   (an inserted sentence is not reused); a skip on both sides stays inside. Each
+   piece is one :class:`~dedup.records.Match` over whole passages, less an
+   outlet's own dateline (``LYON (Reuters) -``); identical neighbouring passages
+   extend it.
+7. **Kinds**, from the piece's word sequences (tokens after normalization):
 
    - ``verbatim``: identical sequences; or one identical run of
      ``verbatim_min_words`` words or more holding nearly all the shared words
-     (a copied clause inside otherwise different sentences): the match is
-     trimmed to that run;
-   - ``light``: difflib's ratio of the sequences >= ``light_similarity`` (a few
-     words, quotes, numbers or sentence breaks changed);
-   - ``heavy``: below that, kept by the chain score (reworded, reordered
-     clauses, synonyms).
+     (a copied clause inside otherwise different sentences), trimmed to it;
+   - ``light``: difflib's ratio of the sequences >= ``light_similarity`` (some
+     words, quotes, figures' format or sentence breaks changed);
+   - ``heavy``: below that; reported only on the chain score (reworded, clauses
+     moved or dropped, synonyms).
 
    ``boilerplate`` matches come from :mod:`dedup.boilerplate`, never from here.
+   Each match carries its evidence: ``score`` (mean Dice of its passage pairs)
+   and ``shared_words`` (the rarest shared words, rarest first).
 """
 
 from __future__ import annotations

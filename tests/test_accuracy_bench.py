@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sys
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from accuracy import evaluate, targets
 from labeled import REUSE_KINDS, Planted, make_corpus
 
+import dedup
 from dedup.records import Document, Match
 
 SRC = Document("s", "x" * 50 + "y" * 100 + "x" * 50)
@@ -102,15 +102,8 @@ def test_footer_reported_as_boilerplate_and_not_as_reuse_is_correct() -> None:
 
 
 @pytest.fixture(scope="module")
-def corpus() -> tuple[list[Document], list[Planted], float]:
-    start = time.perf_counter()
-    documents, planted = make_corpus(60, seed=7)
-    return documents, planted, time.perf_counter() - start
-
-
-def test_small_corpus_is_quick_to_make(corpus) -> None:
-    # The brief's budget for a test corpus; a 60-document one takes about 0.5 s.
-    assert corpus[2] < 5.0
+def corpus() -> tuple[list[Document], list[Planted]]:
+    return make_corpus(60, seed=7)
 
 
 def test_corpus_is_deterministic(corpus) -> None:
@@ -120,7 +113,7 @@ def test_corpus_is_deterministic(corpus) -> None:
 
 
 def test_planted_offsets_are_in_range(corpus) -> None:
-    documents, planted, _ = corpus
+    documents, planted = corpus
     text = {d.id: d.text for d in documents}
     assert {p.kind for p in planted} == {*REUSE_KINDS, "boilerplate"}
     for p in planted:
@@ -135,7 +128,7 @@ def test_planted_offsets_are_in_range(corpus) -> None:
 
 
 def test_verbatim_and_boilerplate_cases_are_identical_text(corpus) -> None:
-    documents, planted, _ = corpus
+    documents, planted = corpus
     text = {d.id: d.text for d in documents}
     for p in planted:
         src, host = (
@@ -177,7 +170,7 @@ def test_heavy_cases_are_reworded_but_keep_their_words_and_anchors() -> None:
 
 
 def test_light_cases_change_a_few_words(corpus) -> None:
-    documents, planted, _ = corpus
+    documents, planted = corpus
     text = {d.id: d.text for d in documents}
     for p in planted:
         if p.kind == "light":
@@ -191,7 +184,7 @@ def test_light_cases_change_a_few_words(corpus) -> None:
 
 
 def test_shuffled_runs_are_source_sentences_out_of_order(corpus) -> None:
-    documents, planted, _ = corpus
+    documents, planted = corpus
     text = {d.id: d.text for d in documents}
     runs: dict[tuple[str, str], list[Planted]] = {}
     for p in planted:
@@ -207,7 +200,7 @@ def test_shuffled_runs_are_source_sentences_out_of_order(corpus) -> None:
 
 
 def test_distractors_share_no_sentence_with_other_documents(corpus) -> None:
-    documents, planted, _ = corpus
+    documents, planted = corpus
     in_cases = {p.src_id for p in planted if p.kind != "boilerplate"}
     in_cases |= {p.host_id for p in planted if p.kind != "boilerplate"}
     footer = {p.host_id: p.host_start for p in planted if p.kind == "boilerplate"}
@@ -224,7 +217,7 @@ def test_distractors_share_no_sentence_with_other_documents(corpus) -> None:
 
 
 def test_ground_truth_as_detections_scores_perfectly(corpus) -> None:
-    documents, planted, _ = corpus
+    documents, planted = corpus
     matches = tuple(
         Match(p.src_id, p.host_id, p.src_start, p.src_end, p.host_start, p.host_end,
               "boilerplate" if p.kind == "boilerplate" else "heavy", 1.0)
@@ -238,3 +231,17 @@ def test_ground_truth_as_detections_scores_perfectly(corpus) -> None:
     assert figures["boilerplate"]["accuracy"] == 1.0
     assert figures["pairs"]["precision"] == figures["pairs"]["recall"] == 1.0
     assert all(t["met"] for t in targets(figures).values())
+
+
+def test_a_scan_of_a_small_corpus_finds_the_copies_and_no_footer_as_reuse(corpus) -> None:
+    documents, planted = corpus
+    figures = evaluate(documents, planted, dedup.scan(documents))
+    assert figures["boilerplate"]["accuracy"] == 1.0
+    verbatim = figures["kinds"]["verbatim"]
+    assert verbatim["recall"] == verbatim["precision"] == 1.0
+    # About ten cases a kind in 60 documents: one missed sentence moves a figure by ~0.05,
+    # so the bounds sit below the 300-document targets that benchmarks/accuracy.py checks.
+    assert figures["kinds"]["light"]["recall"] >= 0.9
+    assert figures["kinds"]["heavy"]["plagdet"] >= 0.7
+    assert figures["distractor"]["share"] <= 0.05
+    assert figures["pairs"]["recall"] >= 0.9 and figures["pairs"]["precision"] >= 0.9
