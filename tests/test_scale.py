@@ -1,21 +1,28 @@
-"""Scale machinery: results identical for any worker count, progress reported, input order free."""
+"""Scale machinery: results identical for any worker count and for streamed input, progress."""
 
 from __future__ import annotations
 
+import csv
+import itertools
+import json
+import logging
 import sys
 from pathlib import Path
 
 import pytest
 
 import dedup
+from dedup import progress
+from dedup.cli import main
+from dedup.load import load
 from dedup.records import Document
 from dedup.report.tables import to_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-import itertools
-
 from corpus import generate
+
+SEEDS = Path(__file__).parent.parent / "seeds"
 
 
 @pytest.fixture(scope="module")
@@ -24,18 +31,46 @@ def corpus() -> tuple[list[Document], list[tuple[str, str]]]:
     return [Document(r["id"], r["text"], r["source"]) for r in rows], truth
 
 
-def test_one_and_two_workers_give_byte_identical_json(corpus) -> None:  # type: ignore[no-untyped-def]
-    docs, _ = corpus
-    one = to_json(dedup.scan(docs, workers=1))
-    two = to_json(dedup.scan(docs, workers=2))
-    assert one == two
+@pytest.fixture(scope="module")
+def in_memory(corpus) -> str:  # type: ignore[no-untyped-def]
+    """The JSON of a scan of the corpus given as a list, on one worker."""
+    return to_json(dedup.scan(corpus[0], workers=1))
 
 
-def test_streamed_input_in_any_order_gives_the_same_json(corpus) -> None:  # type: ignore[no-untyped-def]
+def test_one_and_two_workers_give_byte_identical_json(corpus, in_memory) -> None:  # type: ignore[no-untyped-def]
+    assert to_json(dedup.scan(corpus[0], workers=2)) == in_memory
+
+
+def test_streamed_input_in_any_order_gives_the_same_json(corpus, in_memory) -> None:  # type: ignore[no-untyped-def]
     docs, _ = corpus
-    listed = to_json(dedup.scan(docs, workers=1))
-    streamed = to_json(dedup.scan((d for d in reversed(docs)), workers=2))
-    assert listed == streamed
+    assert to_json(dedup.scan((d for d in reversed(docs)), workers=2)) == in_memory
+
+
+def _write(docs: list[Document], folder: Path) -> list[Path]:
+    """The documents as JSONL, CSV and Parquet files (a third of them each)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [{"id": d.id, "text": d.text, "source": d.source} for d in docs]
+    jsonl, table, parquet = folder / "a.jsonl", folder / "b.csv", folder / "c.parquet"
+    with jsonl.open("w", encoding="utf-8") as f:
+        f.writelines(json.dumps(r) + "\n" for r in rows[::3])
+    with table.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, ["id", "text", "source"])
+        writer.writeheader()
+        writer.writerows(rows[1::3])
+    pq.write_table(pa.Table.from_pylist(rows[2::3]), parquet, row_group_size=7)
+    return [jsonl, table, parquet]
+
+
+def test_documents_streamed_from_jsonl_csv_and_parquet_give_the_same_json(
+    corpus,
+    in_memory,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    paths = _write(corpus[0], tmp_path)
+    streamed = dedup.scan(load(paths), workers=2)
+    assert to_json(streamed) == in_memory
 
 
 def test_planted_syndication_is_found(corpus) -> None:  # type: ignore[no-untyped-def]
@@ -55,3 +90,49 @@ def test_progress_reports_every_stage_to_completion(corpus) -> None:  # type: ig
         seen = [(done, total) for s, done, total in calls if s == stage]
         assert seen[0][0] == 0 and seen[-1][0] == seen[-1][1]
         assert all(a[0] <= b[0] for a, b in itertools.pairwise(seen))
+
+
+def test_log_lines_count_each_long_stage_and_its_end(corpus, caplog) -> None:  # type: ignore[no-untyped-def]
+    lines = progress._LogLines(every_s=0.0)  # every stage counts as long
+    with caplog.at_level(logging.INFO, logger="dedup"):
+        dedup.scan(corpus[0][:40], workers=2, progress=lines)
+    messages = [r.getMessage() for r in caplog.records if r.name == "dedup"]
+    for stage in progress.STAGES:
+        assert any(m.startswith(f"{stage}: done, ") for m in messages), messages
+    assert "analyze: done, 40 items in " in " ".join(messages)
+    assert any(m.startswith("analyze: ") and "%" in m for m in messages)
+
+
+def test_quick_stages_log_nothing() -> None:
+    lines = progress._LogLines(every_s=3600.0)
+    logger = logging.getLogger("dedup")
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger.addHandler(handler)
+    try:
+        for stage in progress.STAGES:
+            lines(stage, 0, 10)
+            lines(stage, 10, 10)
+    finally:
+        logger.removeHandler(handler)
+    assert records == []
+
+
+def test_cli_logs_progress_when_not_a_tty_and_nothing_with_quiet(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(progress, "LOG_EVERY_S", 0.0)
+    with caplog.at_level(logging.INFO, logger="dedup"):
+        assert main(["scan", str(SEEDS), "--workers", "1"]) == 0
+    logged = [r.getMessage() for r in caplog.records if r.name == "dedup"]
+    assert [m.split(":")[0] for m in logged if ": done, " in m] == list(progress.STAGES)
+    capsys.readouterr()
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="dedup"):
+        assert main(["scan", str(SEEDS), "--workers", "1", "--quiet"]) == 0
+    assert [r for r in caplog.records if r.name == "dedup"] == []
+    assert capsys.readouterr() == ("", "")
