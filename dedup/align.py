@@ -402,7 +402,8 @@ def _anchor_agreement(a: DocAnalysis, b: DocAnalysis, sim: PairSimilarity) -> np
 
 
 def _chain(pairs: _Pairs, params: ScanParams) -> list[list[tuple[int, int]]]:
-    """Chains of pairs whose steps are 0 to ``1 + _MAX_SKIP`` passages on both sides.
+    """Chains of pairs whose steps are 0 to ``1 + _MAX_SKIP`` passages on both sides
+    (a step of 0 on one side, a merge or split, is 1 on the other).
 
     Classic chaining by dynamic programming: each pair, in ``(i, j)`` order, extends
     the best-scoring chain ending at a pair it may follow (a pair's gain is the larger
@@ -418,7 +419,9 @@ def _chain(pairs: _Pairs, params: ScanParams) -> list[list[tuple[int, int]]]:
             pi, pj = keys[m]
             if i - pi > step:
                 break
-            if 0 <= j - pj <= step and total[m] + gain[k] > total[k]:
+            di, dj = i - pi, j - pj
+            merge = di == 0 or dj == 0  # parts of one sentence stand side by side
+            if 0 <= dj <= step and (di + dj == 1 or not merge) and total[m] + gain[k] > total[k]:
                 total[k], before[k] = total[m] + gain[k], m
     taken = [False] * len(keys)
     chains = []

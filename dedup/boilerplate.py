@@ -4,9 +4,10 @@ Stage: analyses -> chrome-line flags and boilerplate matches. A *chrome line*
 is either
 
 - a short line (at most ``chrome_max_words`` words) that stands in a document's
-  footer, after its last longer line (``No comments``, ``Post a Comment``,
-  ``Subscribe To Our Weekly Newsletter``) -- that line is then chrome wherever
-  it stands, in any document --, or that appears in ``boilerplate_min_docs``
+  footer, after its last longer line, and does not end as a sentence does
+  (``No comments:``, ``Post a Comment``, ``Subscribe To Our Weekly Newsletter``;
+  not a short closing sentence such as ``Inflation rose to 4.2%.``) -- that line
+  is then chrome wherever it stands, in any document --, or that appears in ``boilerplate_min_docs``
   documents or more, or in two documents of one named source (``Share this
   article`` wherever it stands); or
 - a line of any length found in ``boilerplate_min_docs`` documents of one named
@@ -31,6 +32,8 @@ import numpy as np
 
 from dedup.params import ScanParams
 from dedup.records import Document, Match
+
+_SENTENCE_END = frozenset(".!?\"'\u201d\u2019\u00bb")
 
 
 class Lines(Protocol):
@@ -63,7 +66,7 @@ def chrome_lines(analyses: Sequence[Lines], params: ScanParams) -> list[np.ndarr
     for d, a in enumerate(analyses):
         long_lines = np.flatnonzero(~short[d])
         footer = np.arange(len(a.line_words)) > (long_lines[-1] if len(long_lines) else -1)
-        footers.append(footer & short[d] & (a.line_words > 0))
+        footers.append(footer & short[d] & (a.line_words > 0) & ~_sentence_ends(a))
     footer_hashes = np.unique(np.concatenate(
         [a.line_hashes[f] for a, f in zip(analyses, footers, strict=True)]
         + [np.zeros(0, np.uint64)]))  # fmt: skip
@@ -76,6 +79,13 @@ def chrome_lines(analyses: Sequence[Lines], params: ScanParams) -> list[np.ndarr
         chrome = short[d] & (a.line_words > 0) & (footers[d] | repeated | elsewhere)
         flags.append(chrome | (~short[d] & np.isin(a.line_hashes, template)))
     return flags
+
+
+def _sentence_ends(a: Lines) -> np.ndarray:
+    """Per line: does it end as a sentence does (``.``, ``!``, ``?``, a closing quote)?"""
+    text = a.doc.text
+    return np.array([end > 0 and text[end - 1] in _SENTENCE_END for end in a.line_ends.tolist()],
+                    dtype=bool)  # fmt: skip
 
 
 def _template_lines(analyses: Sequence[Lines], short: list[np.ndarray],
