@@ -95,11 +95,8 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] | None = Non
 
 @dataclass(frozen=True, slots=True)
 class LineTable:
-    """A document's lines, as :mod:`dedup.boilerplate` reads them (its ``Lines`` protocol).
-
-    ``doc`` holds the id and source only (an empty text), so that the driver gets every
-    document's lines without its text.
-    """
+    """A document and its lines, as :mod:`dedup.boilerplate` reads them (its ``Lines``
+    protocol): what the driver gets of each document, without the rest of its analysis."""
 
     doc: Document
     line_starts: np.ndarray
@@ -109,8 +106,7 @@ class LineTable:
 
     @classmethod
     def of(cls, a: DocAnalysis) -> LineTable:
-        return cls(Document(a.doc.id, "", a.doc.source), a.line_starts, a.line_ends,
-                   a.line_words, a.line_hashes)  # fmt: skip
+        return cls(a.doc, a.line_starts, a.line_ends, a.line_words, a.line_hashes)
 
 
 def usable_rows(a: DocAnalysis, chrome: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -221,15 +217,14 @@ def scan_spark(documents: DataFrame | RDD[Document] | Iterable[Document],
         n_candidates = len(np.union1d(colliding, near_codes))
         doc_pairs = _decode(aligned, n_docs) | near
         matches = _align_pairs(analyses, sorted(doc_pairs), corpus_b, params, parts)
-        ordered = [d for _, d in sorted(analyses.mapValues(lambda a: a.doc).collect(),
-                                        key=lambda x: x[0])]  # fmt: skip
     finally:
         docs.unpersist()
         analyses.unpersist()
     matches += boiler
     matches.sort(key=lambda m: (m.a, m.b, m.a_start, m.b_start, m.kind))
     counts = {"candidate_pairs": n_candidates, "skipped_buckets": skipped}
-    return assemble_result(ordered, [g.body for g in gathered], sum(g.empty for g in gathered),
+    docs_sorted = [t.doc for t in lines]
+    return assemble_result(docs_sorted, [g.body for g in gathered], sum(g.empty for g in gathered),
                            matches, doc_pairs, doc_sigs, params, counts)  # fmt: skip
 
 

@@ -24,7 +24,7 @@ from dedup.load import load
 from dedup.records import Document
 from dedup.report.tables import result_dict
 from dedup.spark import bucket_pairs, scan_spark, spark_session
-from dedup.spark_io import read_documents
+from dedup.spark_io import read_documents, split_out, write_results
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
@@ -111,14 +111,22 @@ def test_cli_writes_spark_folders_and_the_usual_json(spark: SparkSession, seeds_
     expected = json.loads(local_json.read_text())
     pairs = spark.read.parquet(str(out / "pairs")).orderBy("rank").collect()
     assert [p.asDict() for p in pairs] == expected["pairs"]
-    matches = spark.read.parquet(str(out / "matches")).collect()
-    assert len(matches) == len(expected["matches"])
-    assert main(["scan", str(seeds_dir), "--quiet", "--engine", "spark",
-                 "--out", f"jsonl:{tmp_path / 'lines'}"]) == 0  # fmt: skip
+    matches = [m.asDict() for m in spark.read.parquet(str(out / "matches")).collect()]
+    assert sorted(matches, key=_match_order) == expected["matches"]
+
+
+def test_jsonl_folders_hold_the_matches(spark: SparkSession, seeds_dir: Path,
+                                        tmp_path: Path) -> None:  # fmt: skip
+    result = dedup.scan(load([seeds_dir]), workers=1)
+    fmt, folder = split_out(f"jsonl:{tmp_path / 'lines'}")
+    write_results(spark, result, folder, fmt)
     rows = [json.loads(line) for f in sorted((tmp_path / "lines" / "matches").glob("part-*"))
             for line in f.read_text().splitlines()]  # fmt: skip
-    key = ("a", "b", "a_start", "b_start", "kind")
-    assert sorted(rows, key=lambda r: [r[k] for k in key]) == expected["matches"]
+    assert sorted(rows, key=_match_order) == result_dict(result)["matches"]
+
+
+def _match_order(m: dict) -> tuple:
+    return m["a"], m["b"], m["a_start"], m["b_start"], m["kind"]
 
 
 def test_cli_refuses_out_without_spark_and_bad_settings(seeds_dir: Path, tmp_path: Path,
