@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/calibrate.py [--docs 300] [--calibrate-seed 0] [--validate-seed 1]
+    python benchmarks/calibrate.py [--docs 300] [--calibrate-seed 0] [--validate-seed 2]
 
 Grid search over the verification thresholds of :class:`dedup.ScanParams` (the
 seed test, chain support and score, end trimming, the verbatim run length) on
@@ -11,8 +11,11 @@ the number of issue 4's targets it meets (:data:`accuracy.TARGETS`), then by
 plagdet over all kinds with every false positive counted (``kinds.all``), then
 by distractor share (lower first). The best setting is then scanned on a corpus
 of another seed, never seen during the search, and both tables are printed:
-the validation figures are the honest ones. The chosen values are the
-defaults in ``dedup/params.py``; rerun this after changing alignment.
+the validation figures are the honest ones (seed 2 by default: seed 1 served
+to study failures while alignment was written). The chosen values are the
+defaults in ``dedup/params.py``; rerun this after changing alignment. Settings
+with ``chain_min_score`` 0.4 or ``verbatim_min_words`` 12 were tried in a wider
+first pass and left out: distractors then make 8-15% of matched characters.
 """
 
 from __future__ import annotations
@@ -36,10 +39,10 @@ import dedup  # noqa: E402
 # Values tried for each parameter; every combination is scanned.
 GRID: dict[str, tuple[Any, ...]] = {
     "match_similarity": (0.45, 0.5),
-    "support_similarity": (0.25, 0.3, 0.35),
-    "chain_min_score": (0.5, 0.6, 0.7, 0.8),
-    "end_ratio": (0.5, 0.6, 0.7),
-    "verbatim_min_words": (12, 14),
+    "support_similarity": (0.3, 0.35),
+    "chain_min_score": (0.5, 0.6, 0.7),
+    "end_ratio": (0.5, 0.6),
+    "verbatim_min_words": (14,),
 }
 
 
@@ -91,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=300, help="documents per corpus")
     parser.add_argument("--calibrate-seed", type=int, default=0, help="corpus searched")
-    parser.add_argument("--validate-seed", type=int, default=1, help="corpus held out")
+    parser.add_argument("--validate-seed", type=int, default=2, help="corpus held out")
     parser.add_argument("--top", type=int, default=5, help="settings listed")
     args = parser.parse_args(argv)
     ranked = search(args.docs, args.calibrate_seed, GRID)
