@@ -443,7 +443,8 @@ def _render_query(r: QueryResult, text: str, indexed: dict[str, Document], out: 
         out.print(f"    new: {_excerpt(text, m.a_start, m.a_end)}", markup=False)
         out.print(f"    old: {_excerpt(old, m.b_start, m.b_end)}", markup=False)
     if len(best.matches) > 3:
-        out.print(f"  … and {len(best.matches) - 3} more passages (--json for all)", markup=False)
+        out.print(f"  … and {_count(len(best.matches) - 3, 'more passage')} (--json for all)",
+                  markup=False)
 
 
 def _overlap(args: argparse.Namespace, out: Console) -> int:
