@@ -213,9 +213,8 @@ def is_evidence(shared: np.ndarray, dice: np.ndarray, containment: np.ndarray,
 
 def _is_support(sim: PairSimilarity, params: ScanParams) -> np.ndarray:
     """Step 3's test: may the pair extend a chain (bool per pair)? Every seed may."""
-    return (sim.dice >= params.support_similarity) | is_evidence(
-        sim.shared, sim.dice, sim.containment, params
-    )
+    weak = sim.dice >= params.support_similarity
+    return np.asarray(weak | is_evidence(sim.shared, sim.dice, sim.containment, params))
 
 
 def align(a: DocAnalysis, b: DocAnalysis, weights: Weights, params: ScanParams, *,

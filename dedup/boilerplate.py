@@ -151,12 +151,12 @@ def boilerplate_matches(analyses: Sequence[Lines], chrome: list[np.ndarray],
             for y in range(x + 1, len(places)):
                 (da, la), (db, lb) = places[x], places[y]
                 if da != db:
-                    key, lines = ((da, db), (la, lb)) if da < db else ((db, da), (lb, la))
-                    shared[key].append(lines)
+                    key, line_pair = ((da, db), (la, lb)) if da < db else ((db, da), (lb, la))
+                    shared[key].append(line_pair)
     out = []
-    for (da, db), lines in sorted(shared.items()):
+    for (da, db), line_pairs in sorted(shared.items()):
         a, b = analyses[da], analyses[db]
-        for run in _runs(sorted(set(lines))):
+        for run in _runs(sorted(set(line_pairs))):
             (la0, lb0), (la1, lb1) = run[0], run[-1]
             match = Match(a.doc.id, b.doc.id, int(a.line_starts[la0]), int(a.line_ends[la1]),
                           int(b.line_starts[lb0]), int(b.line_ends[lb1]),

@@ -49,7 +49,7 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     h = h * np.uint32(0x85EBCA6B)
     h = h ^ (h >> np.uint32(13))
     h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
+    return np.asarray(h ^ (h >> np.uint32(16)))
 
 
 def signatures(shingles: Sequence[np.ndarray], *, num_perm: int, seed: int) -> np.ndarray:

@@ -67,7 +67,7 @@ class NormalizedText:
     def original(self, positions: np.ndarray) -> np.ndarray:
         """``bounds[positions]`` (int64), without building ``bounds``."""
         run = np.searchsorted(self.at, positions, side="right") - 1
-        return np.asarray(positions, dtype=np.int64) + self.shift[run]
+        return np.asarray(np.asarray(positions, dtype=np.int64) + self.shift[run])
 
     def normalized(self, offsets: np.ndarray) -> np.ndarray:
         """``searchsorted(bounds, offsets, side="left")``: for each original offset, the first

@@ -414,5 +414,5 @@ def _covered_by_kind(
         spans.setdefault((m.a, boiler), []).append((m.a_start, m.a_end))
         spans.setdefault((m.b, boiler), []).append((m.b_start, m.b_end))
     reused = {d.id: covered_chars(spans.get((d.id, False), [])) for d in docs}
-    boiler = {d.id: covered_chars(spans.get((d.id, True), [])) for d in docs}
-    return reused, boiler
+    boilerplate = {d.id: covered_chars(spans.get((d.id, True), [])) for d in docs}
+    return reused, boilerplate

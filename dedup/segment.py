@@ -9,7 +9,7 @@ Stage: original text -> list of :class:`Segment`. Works on the original text
   quotes or brackets) followed by space and a letter that is not lower-case, a digit or an
   opening quote -- unless the word before is a known abbreviation or an initial;
 - ``。``, ``！`` and ``？`` end a sentence with or without a following space.
-"""  # noqa: RUF002 (the fullwidth marks are the point)
+"""
 
 from __future__ import annotations
 

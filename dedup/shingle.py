@@ -37,7 +37,7 @@ def fmix64(h: np.ndarray) -> np.ndarray:
     h = h * np.uint64(0xFF51AFD7ED558CCD)
     h = h ^ (h >> np.uint64(33))
     h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
+    return np.asarray(h ^ (h >> np.uint64(33)))
 
 
 @dataclass(frozen=True, slots=True)

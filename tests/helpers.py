@@ -16,7 +16,8 @@ _SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in ("a", "e", "i", "o", "u",
 _WORDS = sorted({a + b + c for a in _SYLLABLES[:40] for b in _SYLLABLES[40:90] for c in ("", "n")})[
     :2000
 ]
-_GLUE = "the a of to in and on for with from by at said would could after before".split()
+_GLUE = ["the", "a", "of", "to", "in", "and", "on", "for", "with", "from", "by", "at", "said",
+         "would", "could", "after", "before"]  # fmt: skip
 
 
 def seed_documents() -> list[Document]:

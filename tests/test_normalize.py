@@ -38,7 +38,8 @@ def test_length_changing_forms_map_to_whole_original_characters() -> None:
     raw = "e\ufb01t caf\u0065\u0301 \uff21\uff22 Stra\u00dfe &amp; \U0001f44d\U0001f3fd ok"
     norm = normalize(raw)
     assert norm.text == "efit caf\u00e9 ab strasse & \U0001f44d\U0001f3fd ok"
-    for word, original in [("efit", "e\ufb01t"), ("caf\u00e9", "cafe\u0301"), ("ab", "\uff21\uff22"),
+    for word, original in [("efit", "e\ufb01t"), ("caf\u00e9", "cafe\u0301"),
+                           ("ab", "\uff21\uff22"),
                            ("strasse", "Stra\u00dfe"), ("&", "&amp;")]:  # fmt: skip
         i = norm.text.index(word)
         start, end = norm.to_original(i, i + len(word))

@@ -52,13 +52,13 @@ def test_json_is_byte_identical_between_runs() -> None:
 
 
 def test_chinese_text_without_spaces_is_matched_by_characters() -> None:
-    a = ("北约秘书长斯托尔滕贝格周三在布鲁塞尔会见了俄罗斯副外长格鲁什科。双方讨论了乌克兰边境局势。"
+    a = ("北约秘书长斯托尔滕贝格周三在布鲁塞尔会见了俄罗斯副外长格鲁什科。双方讨论了乌克兰边境局势。"  # noqa: E501 (CJK characters count double)
          "\n\n今天天气很好，我们去公园散步。孩子们在草地上玩耍。")  # fmt: skip
-    b = ("据报道，北约秘书长斯托尔滕贝格周三在布鲁塞尔会见了俄罗斯副外长格鲁什科。双方讨论了乌克兰边境局势。"
+    b = ("据报道，北约秘书长斯托尔滕贝格周三在布鲁塞尔会见了俄罗斯副外长格鲁什科。双方讨论了乌克兰边境局势。"  # noqa: E501 (CJK characters count double)
          "\n\n股市今天上涨了百分之二。投资者对前景感到乐观。")  # fmt: skip
     [m] = dedup.scan([Document("a", a), Document("b", b)]).matches_between("a", "b")
     assert (
         a[m.a_start : m.a_end]
-        == "北约秘书长斯托尔滕贝格周三在布鲁塞尔会见了俄罗斯副外长格鲁什科。双方讨论了乌克兰边境局势。"
+        == "北约秘书长斯托尔滕贝格周三在布鲁塞尔会见了俄罗斯副外长格鲁什科。双方讨论了乌克兰边境局势。"  # noqa: E501 (CJK characters count double)
     )
     assert b[m.b_start : m.b_end].endswith(a[m.a_start : m.a_end])

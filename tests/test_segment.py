@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 from helpers import seed_documents
 
 from dedup.segment import segment
@@ -51,6 +53,6 @@ def test_single_newline_texts_make_each_line_a_paragraph() -> None:
 def test_seed_sentences_are_ordered_trimmed_and_cover_the_words() -> None:
     for doc in seed_documents():
         segs = segment(doc.text)
-        assert all(a.end <= b.start for a, b in zip(segs, segs[1:], strict=False))
+        assert all(a.end <= b.start for a, b in itertools.pairwise(segs))
         covered = "".join(doc.text[s.start : s.end] for s in segs)
         assert "".join(covered.split()) == "".join(doc.text.split())
