@@ -28,7 +28,7 @@ from dedup.pipeline import scan
 from dedup.progress import cli_progress
 from dedup.records import Document, ScanResult
 from dedup.report.tables import write_atomic, write_csv, write_json
-from dedup.report.terminal import render_summary
+from dedup.report.terminal import count, render_summary
 from dedup.shingle import tokenize
 
 
@@ -154,7 +154,7 @@ def _scan(args: argparse.Namespace) -> int:
         err.print(f"[red]interrupted[/red]: {escape(done)}; nothing else was changed")
         return 130
     except MemoryError:
-        read = f"{_count(report.read, 'document')} from {_count(report.files, 'file')}"
+        read = f"{count(report.read, 'document')} from {count(report.files, 'file')}"
         err.print(f"[red]error:[/red] out of memory after reading {read}; "
                   "scan fewer or smaller documents")  # fmt: skip
         return 1
@@ -210,10 +210,6 @@ def _run_stats(result: ScanResult, report: LoadReport) -> dict[str, int]:
     return stats
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
 def _listing(items: Sequence[str], most: int = 10) -> str:
     more = f" and {len(items) - most:,} more" if len(items) > most else ""
     return ", ".join(items[:most]) + more
@@ -223,7 +219,7 @@ def _run_summary(result: ScanResult, report: LoadReport) -> list[str]:
     """One or two plain lines: documents read, scanned, not scanned and why; files skipped."""
     stats = result.stats
     line = (
-        f"Read {_count(stats['documents'], 'document')} from {_count(report.files, 'file')}; "
+        f"Read {count(stats['documents'], 'document')} from {count(report.files, 'file')}; "
         f"scanned {stats['scanned_documents']:,}"
     )
     if stats["empty_documents"]:
@@ -234,7 +230,7 @@ def _run_summary(result: ScanResult, report: LoadReport) -> list[str]:
     lines = [line + "."]
     if report.skipped:
         skipped = _listing([f"{path} ({why})" for path, why in report.skipped])
-        lines.append(f"Skipped {_count(len(report.skipped), 'file')} in folders: {skipped}.")
+        lines.append(f"Skipped {count(len(report.skipped), 'file')} in folders: {skipped}.")
     return lines
 
 
@@ -366,8 +362,8 @@ def _index_add(args: argparse.Namespace, out: Console) -> int:
     if read > added:
         notes.append(f"{read - added:,} already indexed with the same text")
     note = f" ({'; '.join(notes)})" if notes else ""
-    size = f"{_count(stats.documents, 'document')} from {_count(stats.sources, 'source')}"
-    out.print(f"Added {added:,} of {_count(read, 'document')} read{note} to "
+    size = f"{count(stats.documents, 'document')} from {count(stats.sources, 'source')}"
+    out.print(f"Added {added:,} of {count(read, 'document')} read{note} to "
               f"{escape(args.index)}: {size}.")  # fmt: skip
     return 0
 
@@ -390,7 +386,7 @@ def _index_remove(args: argparse.Namespace, out: Console) -> int:
         removed = index.remove(args.ids)
     missing = [i for i in dict.fromkeys(args.ids) if i not in present]
     note = f"; not indexed: {escape(_listing(missing))}" if missing else ""
-    out.print(f"Removed {_count(removed, 'document')} from {escape(args.index)}{note}.")
+    out.print(f"Removed {count(removed, 'document')} from {escape(args.index)}{note}.")
     return 0
 
 
@@ -417,7 +413,7 @@ def _excerpt(text: str, start: int, end: int, width: int = 70) -> str:
 def _render_query(r: QueryResult, text: str, indexed: dict[str, Document], out: Console,
                   top: int) -> None:  # fmt: skip
     head = f"[bold]{escape(r.id)}[/bold]: {r.reused_share:.1%} reused ({r.reused_chars:,} of "
-    out.print(head + f"{r.chars:,} chars) from {_count(len(r.hits), 'indexed document')}")
+    out.print(head + f"{r.chars:,} chars) from {count(len(r.hits), 'indexed document')}")
     if not r.hits:
         return
     hits = r.hits[:top]
@@ -443,7 +439,7 @@ def _render_query(r: QueryResult, text: str, indexed: dict[str, Document], out: 
         out.print(f"    new: {_excerpt(text, m.a_start, m.a_end)}", markup=False)
         out.print(f"    old: {_excerpt(old, m.b_start, m.b_end)}", markup=False)
     if len(best.matches) > 3:
-        out.print(f"  … and {_count(len(best.matches) - 3, 'more passage')} (--json for all)",
+        out.print(f"  … and {count(len(best.matches) - 3, 'more passage')} (--json for all)",
                   markup=False)
 
 
@@ -453,7 +449,7 @@ def _overlap(args: argparse.Namespace, out: Console) -> int:
     if args.json:
         _write_json_file(args.json, asdict(result))
     t = result.total
-    out.print(f"[bold]{t.documents_with_reuse:,} of {_count(t.documents, 'document')}[/bold] "
+    out.print(f"[bold]{t.documents_with_reuse:,} of {count(t.documents, 'document')}[/bold] "
               f"of A ({t.documents_share:.1%}) reuse B; {t.reused_chars:,} of {t.chars:,} "
               f"characters ({t.reused_share:.1%}).")  # fmt: skip
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
@@ -493,7 +489,7 @@ def _dedupe(args: argparse.Namespace, out: Console) -> int:
                     params=_given_params(args))  # fmt: skip
     gone = len(result.dropped)
     rule = f"Jaccard >= {result.threshold:g} or containment >= {result.containment:g}"
-    out.print(f"{_count(result.documents, 'document')}: {_count(len(result.clusters), 'cluster')} "
+    out.print(f"{count(result.documents, 'document')}: {count(len(result.clusters), 'cluster')} "
               f"of near-duplicates ({rule}); keeping {len(result.kept):,}, "
               f"dropping {gone:,}.")  # fmt: skip
     shown = result.dropped[: args.top]
@@ -519,7 +515,7 @@ def _dedupe(args: argparse.Namespace, out: Console) -> int:
     except OSError as exc:
         raise DedupError(f"{args.out}: cannot write: {exc.strerror or exc}") from exc
     _write_json_file(report, asdict(result))
-    out.print(f"Wrote {_count(len(files), 'file')} to {escape(str(args.out))}; "
+    out.print(f"Wrote {count(len(files), 'file')} to {escape(str(args.out))}; "
               f"report: {escape(str(report))}.")  # fmt: skip
     return 0
 

@@ -11,7 +11,8 @@ from dedup.records import ScanResult
 _KIND_STYLE = {"verbatim": "bold red", "light": "yellow", "heavy": "cyan", "boilerplate": "dim"}
 
 
-def _count(n: int, noun: str) -> str:
+def count(n: int, noun: str) -> str:
+    """``n`` with thousands separators and ``noun``, plural unless ``n`` is 1."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
@@ -20,10 +21,10 @@ def render_summary(result: ScanResult, console: Console, *, top_pairs: int = 10,
     """Print the corpus line, the ranked pair table and the top passages side by side."""
     c = result.corpus
     console.print(
-        f"[bold]{_count(c.documents, 'document')}[/bold], {_count(c.chars, 'character')}; "
+        f"[bold]{count(c.documents, 'document')}[/bold], {count(c.chars, 'character')}; "
         f"[bold]{c.reused_share:.1%}[/bold] of all text is reused "
-        f"({_count(c.documents_with_reuse, 'document')} with reuse); "
-        f"{_count(c.boilerplate_chars, 'character')} of boilerplate set apart."
+        f"({count(c.documents_with_reuse, 'document')} with reuse); "
+        f"{count(c.boilerplate_chars, 'character')} of boilerplate set apart."
     )
     table = Table(title="Closest document pairs", header_style="bold")
     for col in ("rank", "a", "b", "score", "tf-idf", "jaccard", "a in b", "b in a", "reused"):
