@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer
 
 from dedup.records import CorpusScore, Match, PairScore, SourceScore
 
@@ -38,14 +38,27 @@ def covered_chars(spans: Iterable[tuple[int, int]]) -> int:
     return total
 
 
-def tfidf_matrix(texts: Sequence[list[str]]) -> sparse.csr_matrix:
-    """L2-normalized TF-IDF rows (sublinear tf) of pre-tokenized documents."""
-    vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True)
-    return vectorizer.fit_transform(texts).tocsr()
+def tfidf_matrix(terms: Sequence[np.ndarray]) -> sparse.csr_matrix:
+    """L2-normalized TF-IDF rows (sublinear tf, smoothed IDF) of documents' term hashes.
 
+    Parameters
+    ----------
+    terms : sequence of ndarray of uint64
+        Per document, the hash of each of its words (repeats count).
 
-def _identity(tokens: list[str]) -> list[str]:
-    return tokens
+    Returns
+    -------
+    csr_matrix, shape (len(terms), distinct terms)
+        What scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` gives for the words.
+    """
+    sizes = np.array([len(t) for t in terms], dtype=np.int64)
+    vocabulary, column = np.unique(np.concatenate([*terms, np.zeros(0, np.uint64)]),
+                                   return_inverse=True)  # fmt: skip
+    row = np.repeat(np.arange(len(terms)), sizes)
+    counts = sparse.csr_matrix((np.ones(len(column)), (row, column)),
+                               shape=(len(terms), len(vocabulary)))  # fmt: skip
+    counts.sum_duplicates()
+    return TfidfTransformer(sublinear_tf=True).fit_transform(counts).tocsr()
 
 
 def cosine_pairs(x: sparse.csr_matrix, candidates: set[tuple[int, int]],

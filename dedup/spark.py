@@ -52,22 +52,24 @@ import numpy as np
 from dedup.align import align
 from dedup.analyze import DocAnalysis, analyze
 from dedup.boilerplate import boilerplate_matches, chrome_lines
-from dedup.errors import DedupError, ParamError
-from dedup.load import LoadReport
-from dedup.lsh import band_keys, band_layout, candidate_pairs
-from dedup.minhash import signatures
-from dedup.params import ScanParams
-from dedup.pipeline import (
-    assemble_result,
-    check_unique,
-    document_body,
+from dedup.candidates import (
+    MIN_STEMS,
+    FeatureTable,
+    decode,
+    eligible_passages,
     feature_weights,
+    owner_codes,
     passage_evidence,
     passage_signatures,
-    scaled_idf,
+    unique_pairs,
 )
+from dedup.errors import DedupError, ParamError
+from dedup.features import DocFeatures, features_of, usable_rows
+from dedup.load import LoadReport
+from dedup.lsh import band_keys, band_layout, candidate_pairs
+from dedup.params import ScanParams
+from dedup.pipeline import assemble_result, check_unique, corpus_tables
 from dedup.records import Document, Match, ScanResult
-from dedup.shingle import shingles
 from dedup.spark_io import dataframe_documents, read_documents, split_out, write_results
 
 if TYPE_CHECKING:
@@ -94,45 +96,16 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] | None = Non
 
 
 @dataclass(frozen=True, slots=True)
-class LineTable:
-    """A document and its lines, as :mod:`dedup.boilerplate` reads them (its ``Lines``
-    protocol): what the driver gets of each document, without the rest of its analysis."""
-
-    doc: Document
-    line_starts: np.ndarray
-    line_ends: np.ndarray
-    line_words: np.ndarray
-    line_hashes: np.ndarray
-
-    @classmethod
-    def of(cls, a: DocAnalysis) -> LineTable:
-        return cls(a.doc, a.line_starts, a.line_ends, a.line_words, a.line_hashes)
-
-
-def usable_rows(a: DocAnalysis, chrome: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A document's usable passages (not site chrome) and their feature rows, as the local
-    engine's feature table holds them: passages renumbered ``0..`` over the usable ones.
-
-    Returns
-    -------
-    usable : ndarray of bool, shape (n_passages,)
-    passage, feature : ndarray of int64 and uint64, shape (rows,)
-    """
-    usable = ~chrome[a.passage_lines] if a.n_passages else np.zeros(0, bool)
-    ks = np.flatnonzero(usable)
-    k, feature = a.feature_table(ks)
-    return usable, np.searchsorted(ks, k), feature
-
-
-@dataclass(frozen=True, slots=True)
 class _Corpus:
     """The corpus-wide tables the tasks read (broadcast).
 
-    ``keys``/``counts``/``idf``: distinct content-word features over usable passages, their
+    ``keys``/``counts``/``idf``: distinct content-word stems over usable passages, their
     passage frequencies and scaled IDF. Global passage ``p`` (usable passages numbered in
-    document, then passage order) is rows ``[starts[p], starts[p+1])`` of ``key`` (feature
-    ranks, sorted within a passage) and belongs to document ``owner[p]``; ``base[d]`` is
-    document ``d``'s first global passage. ``chrome[d]`` flags document ``d``'s chrome lines.
+    document, then passage order) is rows ``[starts[p], starts[p+1])`` of ``key`` (stem
+    ranks, sorted within a passage), belongs to document ``owner[p]`` and may be indexed
+    when ``eligible[p]``; ``base[d]`` is document ``d``'s first global passage.
+    ``chrome[d]`` flags document ``d``'s chrome lines. ``common_bigrams``: the sorted stem
+    bigrams found in more than ``max_bucket`` passages (left out of the LSH sets).
     """
 
     keys: np.ndarray
@@ -141,8 +114,10 @@ class _Corpus:
     key: np.ndarray
     starts: np.ndarray
     owner: np.ndarray
+    eligible: np.ndarray
     base: np.ndarray
     chrome: list[np.ndarray]
+    common_bigrams: np.ndarray
 
     @property
     def n_passages(self) -> int:
@@ -197,35 +172,38 @@ def scan_spark(documents: DataFrame | RDD[Document] | Iterable[Document],
     docs = _document_rdd(spark, documents, parts).repartition(parts)
     docs = docs.persist(StorageLevel.MEMORY_AND_DISK)
     analyses = _indexed(docs).mapValues(analyze).persist(StorageLevel.MEMORY_AND_DISK)
+    feats_rdd = analyses.mapValues(lambda a: features_of(a, params))
+    feats_rdd = feats_rdd.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        lines = [t for _, t in sorted(analyses.mapValues(LineTable.of).collect(),
-                                      key=lambda x: x[0])]  # fmt: skip
+        feats = [f for _, f in sorted(feats_rdd.collect(), key=lambda x: x[0])]
         docs.unpersist()
-        n_docs = len(lines)
-        chrome = chrome_lines(lines, params)
-        boiler = boilerplate_matches(lines, chrome, params)
-        chrome_b = sc.broadcast(chrome)
-        gathered = sorted(analyses.map(lambda x: _gather(x[0], x[1], chrome_b.value[x[0]],
-                                                         params)).collect(),
-                          key=lambda g: g.index)  # fmt: skip
-        corpus_b = sc.broadcast(_corpus(gathered, chrome))
-        doc_sigs = np.vstack([g.signature[None, :] for g in gathered] +
+        n_docs = len(feats)
+        chrome = chrome_lines(feats, params)
+        boiler = boilerplate_matches(feats, chrome, params)
+        usable = [f.usable(c) for f, c in zip(feats, chrome, strict=True)]
+        corpus_b = sc.broadcast(_corpus(*corpus_tables(feats, usable), chrome, params))
+        doc_sigs = np.vstack([f.signature[None, :] for f in feats] +
                              [np.zeros((0, params.num_perm), np.uint32)])  # fmt: skip
+        terms = [usable_rows(f.term_passage, f.terms, u)[1]
+                 for f, u in zip(feats, usable, strict=True)]  # fmt: skip
+        empty = sum(1 for f in feats if f.n_tokens == 0)
+        docs_sorted = [f.doc for f in feats]
+        del feats
         near = _near_duplicates(sc, doc_sigs, params, parts)
-        colliding, aligned, skipped = _candidates(analyses, corpus_b, params, parts)
+        colliding, aligned, skipped = _candidates(feats_rdd, corpus_b, params, parts)
+        feats_rdd.unpersist()
         near_codes = np.array([i * n_docs + j for i, j in near], dtype=np.int64)
         n_candidates = len(np.union1d(colliding, near_codes))
-        doc_pairs = _decode(aligned, n_docs) | near
+        doc_pairs = decode(aligned, n_docs) | near
         matches = _align_pairs(analyses, sorted(doc_pairs), corpus_b, params, parts)
     finally:
         docs.unpersist()
+        feats_rdd.unpersist()
         analyses.unpersist()
     matches += boiler
     matches.sort(key=lambda m: (m.a, m.b, m.a_start, m.b_start, m.kind))
     counts = {"candidate_pairs": n_candidates, "skipped_buckets": skipped}
-    docs_sorted = [t.doc for t in lines]
-    return assemble_result(docs_sorted, [g.body for g in gathered], sum(g.empty for g in gathered),
-                           matches, doc_pairs, doc_sigs, params, counts)  # fmt: skip
+    return assemble_result(docs_sorted, terms, empty, matches, doc_pairs, doc_sigs, params, counts)
 
 
 def _document_rdd(spark: SparkSession, documents: Any, parts: int) -> RDD[Document]:
@@ -252,48 +230,16 @@ def _indexed(docs: RDD[Document]) -> RDD[tuple[int, Document]]:
     return docs.map(lambda d: (rank.value[d.id], d))
 
 
-@dataclass(frozen=True, slots=True)
-class _Gathered:
-    """What the driver gets of a document once chrome lines are known.
-
-    ``passage``/``feature``: feature rows of its ``usable`` passages (renumbered from 0);
-    ``body``: its TF-IDF input; ``signature``: MinHash of its word shingles.
-    """
-
-    index: int
-    usable: int
-    passage: np.ndarray
-    feature: np.ndarray
-    body: list[str]
-    signature: np.ndarray
-    empty: bool
-
-
-def _gather(index: int, a: DocAnalysis, chrome: np.ndarray, params: ScanParams) -> _Gathered:
-    usable, passage, feature = usable_rows(a, chrome)
-    sig = signatures([shingles(a.tokens.hashes, params.shingle_words)],
-                     num_perm=params.num_perm, seed=params.seed)[0]  # fmt: skip
-    return _Gathered(index, int(usable.sum()), passage, feature, document_body(a, usable), sig,
-                     len(a.tokens) == 0)  # fmt: skip
-
-
-def _corpus(docs: list[_Gathered], chrome: list[np.ndarray]) -> _Corpus:
-    """The corpus feature table from every document's usable rows, as the local engine's."""
-    sizes = [g.usable for g in docs]
-    base = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
-    feature = np.concatenate([g.feature for g in docs] + [np.zeros(0, np.uint64)])
-    passage = np.concatenate([g.passage + b for g, b in zip(docs, base, strict=False)]
-                             + [np.zeros(0, np.int64)])  # fmt: skip
-    keys, key, counts = np.unique(feature, return_inverse=True, return_counts=True)
-    n = int(base[-1])
-    starts = np.concatenate(([0], np.cumsum(np.bincount(passage, minlength=n)))).astype(np.int64)
-    owner = np.repeat(np.arange(len(docs)), sizes)
-    return _Corpus(keys, counts, scaled_idf(counts, n), key.astype(np.int64), starts, owner,
-                   base, chrome)  # fmt: skip
-
-
-def _decode(codes: np.ndarray, n: int) -> set[tuple[int, int]]:
-    return set(zip((codes // n).tolist(), (codes % n).tolist(), strict=True))
+def _corpus(stems: FeatureTable, bigrams: FeatureTable, chrome: list[np.ndarray],
+            params: ScanParams) -> _Corpus:  # fmt: skip
+    """The broadcast tables, from the local engine's corpus tables."""
+    n = stems.n_passages
+    starts = np.concatenate(([0], np.cumsum(np.bincount(stems.passage, minlength=n))))
+    base = np.searchsorted(stems.owner, np.arange(stems.n_docs + 1))
+    return _Corpus(stems.keys, stems.counts, stems.idf(), stems.index.astype(np.int64),
+                   starts.astype(np.int64), stems.owner, eligible_passages(stems, params),
+                   base.astype(np.int64), chrome,
+                   bigrams.keys[bigrams.counts > params.max_bucket])  # fmt: skip
 
 
 # --- LSH: band rows shuffled by key in numpy blocks, buckets grouped on the reducers ---
@@ -370,50 +316,50 @@ def _near_duplicates(sc: SparkContext, sigs: np.ndarray, params: ScanParams,
     return {(int(i), int(j)) for block in pairs for i, j in block}
 
 
-def _passage_band_rows(analyses: Iterable[tuple[int, DocAnalysis]], corpus: _Corpus,
+def _passage_band_rows(feats: Iterable[tuple[int, DocFeatures]], corpus: _Corpus,
                        params: ScanParams) -> Iterator[_Rows]:  # fmt: skip
-    """Band keys of each eligible passage's MinHash over its rare features."""
+    """Band keys of each indexed passage, in both LSH indexes of :mod:`dedup.candidates`:
+    bands ``[0, b)`` hash rare stems, bands ``[b, 2b)`` rare stem bigrams."""
     bands, rows = band_layout(params.passage_threshold, params.num_perm)
-    for index, a in analyses:
-        _, passage, feature = usable_rows(a, corpus.chrome[index])
-        n = int(corpus.base[index + 1] - corpus.base[index])
-        counts = corpus.counts[np.searchsorted(corpus.keys, feature)]
-        members, sigs = passage_signatures(passage, feature, counts, n, params)
-        if len(members):
-            keys = band_keys(sigs, bands, rows)
-            item = np.repeat(members + corpus.base[index], bands)
-            yield (np.tile(np.arange(bands), len(members)), keys.ravel(), item,
-                   np.full(len(item), index, dtype=np.int64))  # fmt: skip
+    for index, f in feats:
+        usable = f.usable(corpus.chrome[index])
+        lo, hi = int(corpus.base[index]), int(corpus.base[index + 1])
+        passage, stems = usable_rows(f.stem_passage, f.stems, usable)
+        stem_rare = corpus.counts[np.searchsorted(corpus.keys, stems)] <= params.max_bucket
+        bigram_passage, bigrams = usable_rows(f.bigram_passage, f.bigrams, usable)
+        bigram_rare = ~np.isin(bigrams, corpus.common_bigrams)
+        indexes = ((passage, stems, stem_rare, MIN_STEMS),
+                   (bigram_passage, bigrams, bigram_rare, 1))
+        for first, (p, v, rare, min_size) in enumerate(indexes):
+            members, sigs = passage_signatures(p, v, rare, hi - lo, params, min_size=min_size,
+                                               eligible=corpus.eligible[lo:hi])  # fmt: skip
+            if len(members):
+                keys = band_keys(sigs, bands, rows)
+                item = np.repeat(members + lo, bands)
+                yield (np.tile(np.arange(bands) + first * bands, len(members)), keys.ravel(), item,
+                       np.full(len(item), index, dtype=np.int64))  # fmt: skip
 
 
-def _candidates(analyses: RDD[tuple[int, DocAnalysis]], corpus_b: Any, params: ScanParams,
+def _candidates(feats: RDD[tuple[int, DocFeatures]], corpus_b: Any, params: ScanParams,
                 parts: int) -> tuple[np.ndarray, np.ndarray, int]:  # fmt: skip
     """Codes ``i * n + j`` of colliding and of pre-tested document pairs; buckets skipped."""
-    rows = analyses.mapPartitions(lambda it: _passage_band_rows(it, corpus_b.value, params))
+    rows = feats.mapPartitions(lambda it: _passage_band_rows(it, corpus_b.value, params))
 
     def reduce(blocks: Iterable[_Rows]) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
         corpus: _Corpus = corpus_b.value
         found, skipped = bucket_pairs(blocks, params.max_bucket, grouped=True)
-        n = max(corpus.n_passages, 1)
-        codes = np.unique(np.concatenate([p[:, 0] * n + p[:, 1] for p in found]
-                                         + [np.zeros(0, np.int64)]))  # fmt: skip
-        pairs = np.stack([codes // n, codes % n], axis=1)
+        pairs = unique_pairs(found, corpus.n_passages)
         kept = [pairs[k : k + _PAIR_CHUNK][corpus.evidence(pairs[k : k + _PAIR_CHUNK], params)]
                 for k in range(0, len(pairs), _PAIR_CHUNK)]  # fmt: skip
         kept_pairs = np.concatenate([*kept, np.zeros((0, 2), np.int64)])
-        yield _owner_codes(corpus, pairs), _owner_codes(corpus, kept_pairs), skipped
+        n_docs = len(corpus.chrome)
+        yield (owner_codes(corpus.owner, pairs, n_docs),
+               owner_codes(corpus.owner, kept_pairs, n_docs), skipped)
 
     out = _shuffled(rows, parts).mapPartitions(reduce).collect()
     colliding = np.unique(np.concatenate([c for c, _, _ in out] + [np.zeros(0, np.int64)]))
     aligned = np.unique(np.concatenate([a for _, a, _ in out] + [np.zeros(0, np.int64)]))
     return colliding, aligned, sum(s for _, _, s in out)
-
-
-def _owner_codes(corpus: _Corpus, pairs: np.ndarray) -> np.ndarray:
-    """Distinct document pairs of passage pairs, as ``i * n + j`` codes (``i < j``)."""
-    n = len(corpus.chrome)
-    owners = np.sort(corpus.owner[pairs].reshape(-1, 2), axis=1)
-    return np.unique(owners[:, 0] * n + owners[:, 1])
 
 
 # --- alignment, distributed by document pair ---
@@ -437,8 +383,8 @@ def _align_partition(pairs: Iterable[tuple[int, int, DocAnalysis, DocAnalysis]],
                      corpus: _Corpus, params: ScanParams) -> Iterator[Match]:  # fmt: skip
     weights = feature_weights(corpus.keys, corpus.idf)
     for i, j, a, b in pairs:
-        usable_a, _, _ = usable_rows(a, corpus.chrome[i])
-        usable_b, _, _ = usable_rows(b, corpus.chrome[j])
+        usable_a = ~corpus.chrome[i][a.passage_lines] if a.n_passages else np.zeros(0, bool)
+        usable_b = ~corpus.chrome[j][b.passage_lines] if b.n_passages else np.zeros(0, bool)
         yield from align(a, b, weights, params, usable_a=usable_a, usable_b=usable_b)
 
 

@@ -1,0 +1,306 @@
+"""Candidate document pairs: LSH over passages' rare features, then the evidence pre-test.
+
+Stage: the corpus's passage features -> document pairs worth aligning. Pure
+numpy over flat tables, so the local engine runs it whole and the Spark engine
+runs the same functions per LSH bucket.
+
+Two LSH indexes over passages
+-----------------------------
+A passage is indexed by MinHash (threshold ``passage_threshold``) of two sets:
+
+- its *rare stems*: content-word stems found in at most ``max_bucket``
+  passages of the corpus. These survive rewording and reordering, so heavy
+  rewrites meet their source. A passage needs two rare stems to be indexed
+  here: sets of one stem are equal for every passage that holds it, and
+  collide in every band.
+- its *rare stem bigrams*: pairs of adjacent content-word stems found in at
+  most ``max_bucket`` passages. Topic words are shared by thousands of
+  passages once a corpus is large (their stems stop being rare), but two
+  passages rarely put the same two of them side by side unless one copies the
+  other, so lightly edited copies keep meeting in corpora of any size.
+
+Two passages are a candidate pair when they collide in a band of either index.
+
+How candidate generation is bounded
+-----------------------------------
+1. A feature found in more than ``max_bucket`` passages (a stock word or
+   phrase of the corpus) is left out of the LSH sets. A band collision means
+   the two sets share an element, so the passage pairs LSH can produce are at
+   most ``max_bucket / 2`` times the feature occurrences: linear. Corpora with
+   no feature that common (the seeds) are unaffected.
+2. LSH buckets holding more than ``max_bucket`` passages are skipped (counted
+   in ``stats["skipped_buckets"]``).
+3. A colliding passage pair makes its documents a candidate only when it passes
+   alignment's evidence test (rare shared words: weighted overlap >=
+   ``match_min_weight`` and Dice >= ``match_similarity`` or containment >=
+   ``match_containment``), computed for all pairs at once; pairs that collided
+   on common words alone are never aligned.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dedup.align import Weights, is_evidence
+from dedup.analyze import DocAnalysis
+from dedup.lsh import band_keys, band_layout, candidate_pairs
+from dedup.minhash import packed_signatures
+from dedup.params import ScanParams
+from dedup.shingle import fmix64
+from dedup.workers import ordered_map
+
+_EPS = 1e-9  # slack for the evidence pre-test: alignment sums the same weights in another order
+_PAIR_CHUNK = 1 << 16  # passage pairs scored at a time (bounds memory)
+_R = np.uint64(0x9E3779B97F4A7C15)
+MIN_STEMS = 2  # rare stems a passage needs in the stem index
+
+
+def bigram_rows(a: DocAnalysis, passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of adjacent content-word stem pairs inside each passage of ``passages``.
+
+    Returns
+    -------
+    passage, bigrams : ndarray of int64 and ndarray of uint64, shape (m,)
+        Rows sorted by passage (numbered as in ``passages``) then bigram, one per
+        distinct bigram of a passage.
+    """
+    lo, hi = a.passage_tok_lo[passages], a.passage_tok_hi[passages]
+    content = np.flatnonzero(a.tokens.content)
+    first, last = np.searchsorted(content, lo), np.searchsorted(content, hi)
+    # Content tokens k and k+1 of passage p are both in [first[p], last[p]).
+    pairs = np.maximum(last - first - 1, 0)
+    starts = np.cumsum(pairs) - pairs
+    at = np.repeat(first, pairs) + np.arange(int(pairs.sum())) - np.repeat(starts, pairs)
+    stems = a.tokens.stems[content]
+    with np.errstate(over="ignore"):
+        grams = fmix64(stems[at] * _R + stems[at + 1])
+    owner = np.repeat(np.arange(len(passages), dtype=np.int64), pairs)
+    order = np.lexsort((grams, owner))
+    owner, grams = owner[order], grams[order]
+    new = np.ones(len(grams), dtype=bool)
+    new[1:] = (owner[1:] != owner[:-1]) | (grams[1:] != grams[:-1])
+    return owner[new], grams[new]
+
+
+class FeatureTable:
+    """Features of every usable passage of the corpus, as flat rows.
+
+    Row ``r`` says passage ``passage[r]`` (numbered over the corpus) holds feature
+    ``feature[r]``; rows are sorted by passage, then feature. ``owner[p]`` is
+    passage ``p``'s document. ``keys`` and ``counts`` are the distinct features and
+    their passage frequencies; ``index[r]`` is row ``r``'s position in ``keys``.
+    """
+
+    def __init__(self, passage: np.ndarray, feature: np.ndarray, owner: np.ndarray,
+                 n_docs: int) -> None:  # fmt: skip
+        self.passage, self.feature, self.owner, self.n_docs = passage, feature, owner, n_docs
+        self.keys, self.index, self.counts = np.unique(feature, return_inverse=True,
+                                                       return_counts=True)  # fmt: skip
+
+    @classmethod
+    def concat(cls, passages: list[np.ndarray], features: list[np.ndarray],
+               sizes: list[int]) -> FeatureTable:  # fmt: skip
+        """Table of documents' rows: document ``d`` has ``sizes[d]`` passages and the rows
+        ``(passages[d], features[d])``, its passages numbered from 0."""
+        base = np.concatenate(([0], np.cumsum(sizes, dtype=np.int64)))
+        passage = _cat([p + b for p, b in zip(passages, base.tolist(), strict=False)], np.int64)
+        owner = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+        return cls(passage, _cat(features, np.uint64), owner, len(sizes))
+
+    @property
+    def n_passages(self) -> int:
+        return len(self.owner)
+
+    def idf(self) -> np.ndarray:
+        """IDF of each of ``keys`` over all usable passages, scaled to [0, 1]."""
+        return scaled_idf(self.counts, self.n_passages)
+
+    def weights(self) -> Weights:
+        """Alignment's weights: scaled IDF of each feature, 1.0 for features not seen."""
+        return feature_weights(self.keys, self.idf())
+
+
+def scaled_idf(counts: np.ndarray, n_passages: int) -> np.ndarray:
+    """IDF scaled to [0, 1] of features found in ``counts`` of ``n_passages`` passages."""
+    n = max(n_passages, 1)
+    return np.asarray(np.log((n + 1) / (counts + 1)) / np.log(n + 1), dtype=np.float64)
+
+
+def feature_weights(keys: np.ndarray, idf: np.ndarray) -> Weights:
+    """Alignment's weights: ``idf[k]`` for feature ``keys[k]`` (sorted uint64), 1.0 if unseen."""
+
+    def weights(features: np.ndarray) -> np.ndarray:
+        pos = np.clip(np.searchsorted(keys, features), 0, max(len(keys) - 1, 0))
+        found = (
+            (pos < len(keys)) & (keys[pos] == features)
+            if len(keys)
+            else np.zeros(len(features), bool)
+        )
+        return np.where(found, idf[pos] if len(keys) else 0.0, 1.0)
+
+    return weights
+
+
+def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: ScanParams, *,
+                        workers: int = 1
+                        ) -> tuple[set[tuple[int, int]], np.ndarray, int]:  # fmt: skip
+    """Document pairs to align, codes ``i * n + j`` of all colliding document pairs, and
+    LSH buckets skipped.
+
+    ``stems`` and ``bigrams`` number the same passages. A document pair is aligned when
+    one of its colliding passage pairs passes the evidence test (on ``stems``). Bands and
+    evidence chunks are spread over ``workers`` processes; the result does not depend on it.
+    """
+    eligible = eligible_passages(stems, params)
+    bands, rows = band_layout(params.passage_threshold, params.num_perm)
+    indexes = []
+    for table, min_size in ((stems, MIN_STEMS), (bigrams, 1)):
+        rare = table.counts[table.index] <= params.max_bucket
+        members, sigs = passage_signatures(table.passage, table.feature, rare,
+                                           stems.n_passages, params, min_size=min_size,
+                                           eligible=eligible)  # fmt: skip
+        indexes.append((members, band_keys(sigs, bands, rows)))
+
+    def band_pairs(job: tuple[int, int]) -> tuple[np.ndarray, int]:
+        members, keys = indexes[job[0]]
+        pairs, skipped = candidate_pairs(keys[:, job[1] : job[1] + 1],
+                                         max_bucket=params.max_bucket,
+                                         groups=stems.owner[members])  # fmt: skip
+        return members[pairs], skipped
+
+    jobs = [(t, band) for t, (members, _) in enumerate(indexes) if len(members)
+            for band in range(bands)]  # fmt: skip
+    found = ordered_map(band_pairs, jobs, workers=workers, chunk_size=1)
+    pairs = unique_pairs([p for p, _ in found], stems.n_passages)
+    skipped = sum(s for _, s in found)
+    indexes.clear()  # the band keys: the largest arrays of the stage
+    colliding = owner_codes(stems.owner, pairs, stems.n_docs)
+    row_weights = stems.idf()[stems.index]
+
+    def passing(k: int) -> np.ndarray:
+        chunk = pairs[k : k + _PAIR_CHUNK]
+        ok = passage_evidence(stems.passage, stems.index, row_weights, stems.n_passages, chunk,
+                              params)  # fmt: skip
+        return np.asarray(chunk[ok])
+
+    kept = ordered_map(passing, range(0, len(pairs), _PAIR_CHUNK), workers=workers,
+                       chunk_size=1)  # fmt: skip
+    aligned = owner_codes(stems.owner, np.concatenate([*kept, np.zeros((0, 2), np.int64)]),
+                          stems.n_docs)  # fmt: skip
+    return decode(aligned, stems.n_docs), colliding, skipped
+
+
+def eligible_passages(stems: FeatureTable, params: ScanParams) -> np.ndarray:
+    """Bool per passage: it has ``passage_min_words`` distinct stems, enough to match alone."""
+    return np.bincount(stems.passage, minlength=stems.n_passages) >= params.passage_min_words
+
+
+def passage_signatures(passage: np.ndarray, feature: np.ndarray, rare: np.ndarray,
+                       n_passages: int, params: ScanParams, *, min_size: int,
+                       eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The passages an LSH index holds and their MinHash over rare features.
+
+    Parameters
+    ----------
+    passage, feature : ndarray, shape (rows,)
+        Row ``r``: passage ``passage[r]`` (in ``[0, n_passages)``) holds ``feature[r]``;
+        rows sorted by passage, one per distinct feature of a passage.
+    rare : ndarray of bool, shape (rows,)
+        Whether each row's feature is in at most ``max_bucket`` passages of the corpus.
+    min_size : int
+        Rare features a passage needs to be indexed.
+    eligible : ndarray of bool, shape (n_passages,)
+        Passages allowed in the index (:func:`eligible_passages`).
+
+    Returns
+    -------
+    members : ndarray of int64
+        Eligible passages with ``min_size`` rare features or more (features in at most
+        ``max_bucket`` passages; stock words stay out of the LSH sets).
+    sigs : ndarray of uint32, shape (len(members), num_perm)
+    """
+    rows = rare & eligible[passage]
+    lsh_sizes = np.bincount(passage[rows], minlength=n_passages)
+    indexed = eligible & (lsh_sizes >= min_size)
+    members = np.flatnonzero(indexed)
+    rows &= indexed[passage]
+    if not len(members):
+        return members, np.zeros((0, params.num_perm), np.uint32)
+    sigs = packed_signatures(feature[rows], lsh_sizes[members],
+                             num_perm=params.num_perm, seed=params.seed)  # fmt: skip
+    return members, sigs
+
+
+def unique_pairs(found: list[np.ndarray], n: int) -> np.ndarray:
+    """Distinct rows of the ``(k, 2)`` int64 arrays ``found`` (entries below ``n``), sorted."""
+    codes = np.unique(np.concatenate([p[:, 0] * n + p[:, 1] for p in found]
+                                     + [np.zeros(0, np.int64)]))  # fmt: skip
+    return np.stack([codes // max(n, 1), codes % max(n, 1)], axis=1)
+
+
+def owner_codes(owner: np.ndarray, pairs: np.ndarray, n_docs: int) -> np.ndarray:
+    """Distinct document pairs ``(i, j)``, ``i < j``, of passage pairs, as ``i * n + j`` codes."""
+    owners = np.sort(owner[pairs].reshape(-1, 2), axis=1)
+    return np.unique(owners[:, 0] * n_docs + owners[:, 1])
+
+
+def decode(codes: np.ndarray, n: int) -> set[tuple[int, int]]:
+    """Pairs ``(i, j)`` of codes ``i * n + j``."""
+    return set(zip((codes // n).tolist(), (codes % n).tolist(), strict=True))
+
+
+def passage_evidence(passage: np.ndarray, key: np.ndarray, w: np.ndarray, n_passages: int,
+                     pairs: np.ndarray, params: ScanParams) -> np.ndarray:  # fmt: skip
+    """Alignment's evidence test for passage pairs ``(p, q)``, all at once (bool per pair).
+
+    Shared weight, weighted Dice and weighted containment as in
+    :func:`dedup.align.passage_similarity`, with a hair of slack so that no pair
+    alignment would accept is dropped for a rounding difference.
+
+    Parameters
+    ----------
+    passage, key, w : ndarray, shape (rows,)
+        Row ``r``: passage ``passage[r]`` (in ``[0, n_passages)``) holds the feature
+        ranked ``key[r]``, of weight ``w[r]``; rows sorted by passage, then key.
+    pairs : ndarray of int64, shape (k, 2)
+    """
+    total = np.bincount(passage, weights=w, minlength=n_passages)
+    starts = np.concatenate(([0], np.cumsum(np.bincount(passage, minlength=n_passages))))
+    # Rows of p's stems, tagged with their pair; then look each up among q's stems.
+    p, q = pairs[:, 0], pairs[:, 1]
+    lengths = starts[p + 1] - starts[p]
+    firsts = np.cumsum(lengths) - lengths
+    rows = (
+        np.repeat(starts[p], lengths) + np.arange(int(lengths.sum())) - np.repeat(firsts, lengths)
+    )
+    pair_of = np.repeat(np.arange(len(pairs)), lengths)
+    qs = q[pair_of]
+    # q's stems are sorted inside q's rows: binary search of each of p's stems there.
+    lo, hi = starts[qs], starts[qs + 1]
+    target = key[rows]
+    while True:  # vectorized binary search over each row range [lo, hi)
+        open_ = lo < hi
+        if not open_.any():
+            break
+        mid = (lo + hi) // 2
+        go_right = open_ & (key[np.minimum(mid, len(key) - 1)] < target)
+        lo = np.where(go_right, mid + 1, lo)
+        hi = np.where(open_ & ~go_right, mid, hi)
+    hit = (lo < starts[qs + 1]) & (key[np.minimum(lo, len(key) - 1)] == target)
+    shared = np.bincount(pair_of[hit], weights=w[rows[hit]], minlength=len(pairs))
+    wa, wb = total[p], total[q]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dice = np.nan_to_num(2 * shared / (wa + wb))
+        containment = np.nan_to_num(shared / np.minimum(wa, wb))
+    return is_evidence(shared, dice, containment, params, slack=_EPS)
+
+
+def near_duplicate_documents(sigs: np.ndarray, params: ScanParams) -> set[tuple[int, int]]:
+    """Document pairs whose word-shingle MinHash collide in a band at ``doc_threshold``."""
+    bands, rows = band_layout(params.doc_threshold, params.num_perm)
+    pairs, _ = candidate_pairs(band_keys(sigs, bands, rows), max_bucket=params.max_bucket)
+    return {(int(i), int(j)) for i, j in pairs}
+
+
+def _cat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate([*arrays, np.zeros(0, dtype)]).astype(dtype, copy=False)

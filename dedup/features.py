@@ -1,0 +1,108 @@
+"""What the corpus-wide stages read of one document, small enough to hold for every document.
+
+Stage: :class:`~dedup.records.Document` -> :class:`DocFeatures`, per document (a
+worker or a Spark executor runs it). A scan keeps these for the whole corpus and
+drops the analysis they come from; alignment analyzes again only the documents
+of candidate pairs. Per document of ~600 words they hold some 25 KB of arrays,
+about a tenth of its :class:`~dedup.analyze.DocAnalysis`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dedup.analyze import DocAnalysis, analyze
+from dedup.candidates import bigram_rows
+from dedup.minhash import signatures
+from dedup.params import ScanParams
+from dedup.records import Document
+from dedup.shingle import shingles
+
+
+@dataclass(frozen=True, slots=True)
+class DocFeatures:
+    """A document's lines, passage features, TF-IDF terms and MinHash.
+
+    Line ``l`` is original span ``[line_starts[l], line_ends[l])`` with ``line_words[l]``
+    tokens and ``line_hashes[l]`` the hash of its token sequence (the
+    :class:`~dedup.boilerplate.Lines` protocol). Passage ``k`` lies on line
+    ``passage_lines[k]``. Rows ``(stem_passage, stems)``: distinct content-word stems
+    of each passage; ``(bigram_passage, bigrams)``: distinct adjacent stem pairs of each
+    passage; ``(term_passage, terms)``: hash of every content word, in text order
+    (TF-IDF input). ``signature``: MinHash of the document's word shingles.
+    """
+
+    doc: Document
+    line_starts: np.ndarray
+    line_ends: np.ndarray
+    line_words: np.ndarray
+    line_hashes: np.ndarray
+    passage_lines: np.ndarray
+    stem_passage: np.ndarray
+    stems: np.ndarray
+    bigram_passage: np.ndarray
+    bigrams: np.ndarray
+    term_passage: np.ndarray
+    terms: np.ndarray
+    signature: np.ndarray
+    n_tokens: int
+
+    @property
+    def n_passages(self) -> int:
+        return len(self.passage_lines)
+
+    def usable(self, chrome: np.ndarray) -> np.ndarray:
+        """Bool per passage: not on a chrome line (``chrome`` is a bool per line)."""
+        return ~chrome[self.passage_lines] if self.n_passages else np.zeros(0, bool)
+
+
+def doc_features(doc: Document, params: ScanParams) -> DocFeatures:
+    """Analyze ``doc`` and keep what the corpus-wide stages read."""
+    return features_of(analyze(doc), params)
+
+
+def features_of(a: DocAnalysis, params: ScanParams) -> DocFeatures:
+    """:class:`DocFeatures` of an analysis."""
+    every = np.arange(a.n_passages)
+    stem_passage, stems = a.feature_table(every)
+    bigram_passage, bigrams = bigram_rows(a, every)
+    term_passage, terms = _term_rows(a)
+    signature = signatures([shingles(a.tokens.hashes, params.shingle_words)],
+                           num_perm=params.num_perm, seed=params.seed)[0]  # fmt: skip
+    return DocFeatures(
+        doc=a.doc,
+        line_starts=a.line_starts,
+        line_ends=a.line_ends,
+        line_words=a.line_words,
+        line_hashes=a.line_hashes,
+        passage_lines=a.passage_lines.astype(np.int32),
+        stem_passage=stem_passage.astype(np.int32),
+        stems=stems,
+        bigram_passage=bigram_passage.astype(np.int32),
+        bigrams=bigrams,
+        term_passage=term_passage,
+        terms=terms,
+        signature=signature,
+        n_tokens=len(a.tokens),
+    )
+
+
+def _term_rows(a: DocAnalysis) -> tuple[np.ndarray, np.ndarray]:
+    """Passage and word hash of every content word that lies in a passage, in text order."""
+    lengths = np.maximum(a.passage_tok_hi - a.passage_tok_lo, 0)
+    firsts = np.cumsum(lengths) - lengths
+    tok = (np.repeat(a.passage_tok_lo, lengths) + np.arange(int(lengths.sum()))
+           - np.repeat(firsts, lengths))  # fmt: skip
+    passage = np.repeat(np.arange(a.n_passages, dtype=np.int32), lengths)
+    keep = a.tokens.content[tok]
+    return passage[keep], a.tokens.hashes[tok[keep]]
+
+
+def usable_rows(passage: np.ndarray, values: np.ndarray,
+                usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Rows ``(passage, values)`` of ``usable`` passages, passages renumbered ``0..`` over them."""
+    keep = usable[passage]
+    renumber = np.cumsum(usable) - 1
+    return renumber[passage[keep]].astype(np.int64), values[keep]
