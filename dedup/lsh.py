@@ -86,12 +86,15 @@ def candidate_pairs(keys: np.ndarray, *, max_bucket: int,
     found: list[np.ndarray] = []  # per band: unique pair codes i * n + j (sorts as (i, j))
     skipped = 0
     for band in range(bands):
-        order = np.argsort(keys[:, band], kind="stable")
-        sorted_keys = keys[order, band]
+        column = keys[:, band]
+        order = _shared_rows(column)
+        order = order[np.argsort(column[order], kind="stable")]
+        sorted_keys = column[order]
         cut = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
         starts = np.concatenate(([0], cut))
-        sizes = np.diff(np.concatenate((starts, [n])))
+        sizes = np.diff(np.concatenate((starts, [len(order)])))
         skipped += int(np.sum(sizes > max_bucket))
+        band_codes = []
         for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_bucket)]):
             first = starts[sizes == size]
             i, j = np.triu_indices(int(size), 1)
@@ -100,6 +103,28 @@ def candidate_pairs(keys: np.ndarray, *, max_bucket: int,
             if groups is not None:
                 keep = groups[lo] != groups[hi]
                 lo, hi = lo[keep], hi[keep]
-            found.append(np.unique(lo * n + hi))
+            band_codes.append(lo * n + hi)
+        if band_codes:
+            found.append(np.unique(np.concatenate(band_codes)))
     codes = np.unique(np.concatenate([*found, np.zeros(0, np.int64)]))
     return np.stack([codes // n, codes % n], axis=1), skipped
+
+
+def _shared_rows(column: np.ndarray) -> np.ndarray:
+    """Rows whose key may be shared with another row: a superset of them (int64, ascending).
+
+    Most keys of a band are unique. Each key's high bits and its row number are packed
+    into one uint64 and sorted by value (several times faster than an argsort of the
+    band); rows whose high bits are shared come out. Equal keys have equal high bits,
+    so no shared row is missed; the caller groups the rows by their full key.
+    """
+    n = len(column)
+    bits = np.uint64(max(n.bit_length(), 1))
+    packed = ((column >> bits) << bits) | np.arange(n, dtype=np.uint64)
+    packed.sort()
+    high = packed >> bits
+    same = high[1:] == high[:-1]
+    shared = np.zeros(n, dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    return np.sort((packed[shared] & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64))

@@ -74,3 +74,26 @@ def test_buckets_above_max_bucket_are_skipped_and_counted() -> None:
     pairs, skipped = candidate_pairs(band_keys(sigs, bands, rows), max_bucket=4)
     assert len(pairs) == 0
     assert skipped == bands
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_candidate_pairs_equal_brute_force_with_near_equal_keys(seed: int) -> None:
+    # Keys that differ only in their low bits share the high bits the band grouping
+    # packs with the row number: they must still land in different buckets.
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 2**63, 50, dtype=np.uint64)
+    keys = (base[rng.integers(0, 50, (400, 3))] ^ rng.integers(0, 4, (400, 3)).astype(np.uint64))
+    groups = rng.integers(0, 40, 400)
+    pairs, skipped = candidate_pairs(keys, max_bucket=12, groups=groups)
+    expected, expected_skipped = set(), 0
+    for band in range(3):
+        for key in np.unique(keys[:, band]):
+            rows = np.flatnonzero(keys[:, band] == key)
+            if len(rows) > 12:
+                expected_skipped += 1
+                continue
+            expected |= {(int(i), int(j)) for i in rows for j in rows
+                         if i < j and groups[i] != groups[j]}  # fmt: skip
+    assert {(int(i), int(j)) for i, j in pairs} == expected
+    assert skipped == expected_skipped
+    assert expected  # the corpus has shared buckets under the cap
