@@ -27,6 +27,13 @@ and passim: rare-word seeds, chained into spans, verified as a whole.
    one match at most. A chain loses a headline that only repeats the lead it is
    merged with, and support pairs at its ends much weaker than its seeds
    (``end_ratio``: a topic neighbour beside a copied passage).
+   **Merges at the ends.** A sentence merged from two (or split in two) is judged
+   by what is left of it: at a chain's end, a part stays, or the neighbouring
+   sentence joins as a part, only when it explains the words of the merged
+   sentence that its other parts leave unexplained (weighted Dice of the rest and
+   the part >= ``support_similarity``) and its joining does not lower the pooled
+   Dice of the merged sentence and its parts. A topic neighbour beside a sentence
+   pair finds only the words an edit changed left to explain.
 5. **Verification.** Topic-similar sentences share names, places and topic
    words, so one such pair proves little; reuse shows as several similar
    passages in order, or one nearly identical. A chain is reported when its
@@ -35,7 +42,10 @@ and passim: rare-word seeds, chained into spans, verified as a whole.
    or the pairs of one merge), the block's likeness (the larger of the weighted
    Dice of its pooled words and difflib's ratio of its word sequences) minus
    ``support_similarity``, plus ``anchor_bonus`` for a figure in common, minus
-   ``name_penalty`` for names on each side the other lacks.
+   ``name_penalty`` for names on each side the other lacks. A merge whose word
+   sequences are alike (ratio >= ``light_similarity``: the parts' words in their
+   order) counts once per sentence of its longer side, as the sentences would
+   had they not been merged; a merge of words in another order counts once.
 6. **Spans.** A reported chain is cut where it skips a sentence on one side only
    (an inserted sentence is not reused); a skip on both sides stays inside. Each
    piece is one :class:`~dedup.records.Match` over whole passages, less an
@@ -256,9 +266,11 @@ def align(a: DocAnalysis, b: DocAnalysis, weights: Weights, params: ScanParams, 
     used_b: set[int] = set()
     for run in sorted(_chain(ctx.pairs, params), key=lambda r: -ctx.chain_score(r)):
         run = [(i, j) for i, j in run if i not in used_a and j not in used_b]
-        run = _trim_weak_ends(ctx.without_repeats(run), ctx.pairs, params)
+        run = _trim_weak_ends(ctx.without_repeats(run), ctx)
         if not run:
             continue
+        run = ctx.extend_merges(run, usable_a & ~_mask(used_a, a.n_passages),
+                                usable_b & ~_mask(used_b, b.n_passages))  # fmt: skip
         run = _extend_identical(run, a, b, usable_a, usable_b)
         found = [_span_match(a, b, piece, ctx.pairs, weights, params) for piece in _pieces(run)]
         if (
@@ -295,9 +307,67 @@ class _Context:
         total = 0.0
         for block in _blocks(run):
             anchor = max(self.pairs[x][2] if x in self.pairs else 0 for x in block)
-            alike = max(self.group_dice(block), self.sequence_ratio(block))
-            total += max(alike - self.params.support_similarity + self.anchor_gain(anchor), 0.0)
+            ratio = self.sequence_ratio(block)
+            alike = max(self.group_dice(block), ratio)
+            gain = max(alike - self.params.support_similarity + self.anchor_gain(anchor), 0.0)
+            if ratio >= self.params.light_similarity:  # the parts' words, in their order
+                gain *= max(len({i for i, _ in block}), len({j for _, j in block}))
+            total += gain
         return total
+
+    def part_evidence(self, run: list[tuple[int, int]], part: tuple[int, int], side: int) -> bool:
+        """Is ``part`` one part of a merged sentence? Its passage on the side other than
+        ``side`` must explain what its partners in ``run`` (the pairs sharing its passage
+        on ``side``, the merged one) leave unexplained of the merged sentence, and add
+        no more than it explains.
+
+        The merged sentence's words less its partners' are scored against the part
+        (weighted Dice >= ``support_similarity``), and the pooled Dice of the merged
+        sentence with the parts must not fall when the part joins. A topic neighbour
+        beside a sentence pair finds only the few words an edit changed left to
+        explain, and brings words of its own.
+        """
+        whole_doc, part_doc = (self.a, self.b) if side == 0 else (self.b, self.a)
+        whole, own = part[side], part[1 - side]
+        partners = [x[1 - side] for x in run if x[side] == whole and x[1 - side] != own]
+        words = whole_doc.passage_features(whole)
+        mine = part_doc.passage_features(own)
+        if not partners:
+            return self.dice(words, mine) >= self.params.support_similarity
+        theirs = np.unique(np.concatenate([part_doc.passage_features(k) for k in partners]))
+        rest = np.setdiff1d(words, theirs, assume_unique=True)
+        explains = self.dice(rest, mine) >= self.params.support_similarity
+        return explains and self.dice(words, np.union1d(theirs, mine)) >= self.dice(words, theirs)
+
+    def dice(self, x: np.ndarray, y: np.ndarray) -> float:
+        """Weighted Dice of two sets of features (unique)."""
+        total = self.weights(x).sum() + self.weights(y).sum()
+        shared = self.weights(np.intersect1d(x, y, assume_unique=True)).sum()
+        return float(2 * shared / total) if total > 0 else 0.0
+
+    def extend_merges(self, run: list[tuple[int, int]], free_a: np.ndarray, free_b: np.ndarray
+                      ) -> list[tuple[int, int]]:  # fmt: skip
+        """The run with the parts of merged sentences at its ends that it lacks: the
+        sentence before (after) its first (last) pair on one side, when it explains
+        the rest of that pair's sentence on the other side (:meth:`part_evidence`).
+        ``free_a``, ``free_b``: passages no match holds yet."""
+        grown = True
+        while grown:
+            grown = False
+            (i0, j0), (i1, j1) = run[0], run[-1]
+            ends = [((i0 - 1, j0), 1, True), ((i0, j0 - 1), 0, True)]
+            ends += [((i1 + 1, j1), 1, False), ((i1, j1 + 1), 0, False)]
+            for x, side, at_start in ends:
+                i, j = x
+                if not (0 <= i < len(free_a) and 0 <= j < len(free_b) and free_a[i] and free_b[j]):
+                    continue
+                if any(y[0] == i for y in run) and any(y[1] == j for y in run):
+                    continue
+                if (i, j) not in run and self.part_evidence(run, x, side):
+                    run = [x, *run] if at_start else [*run, x]
+                    grown = True
+                    break
+        return run
 
     def anchor_gain(self, anchor: int) -> float:
         """Chain score added by a block's anchors (see :func:`_anchor_agreement`)."""
@@ -311,7 +381,7 @@ class _Context:
         ia, jb = [i for i, _ in block], [j for _, j in block]
         words_a = a.tokens.hashes[a.passage_tok_lo[min(ia)] : a.passage_tok_hi[max(ia)]]
         words_b = b.tokens.hashes[b.passage_tok_lo[min(jb)] : b.passage_tok_hi[max(jb)]]
-        return SequenceMatcher(None, words_a.tolist(), words_b.tolist(), autojunk=False).ratio()
+        return _ratio(words_a.tolist(), words_b.tolist())
 
     def without_repeats(self, run: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """The run without pairs whose passage repeats a neighbour it is merged with
@@ -435,34 +505,45 @@ def _chain(pairs: _Pairs, params: ScanParams) -> list[list[tuple[int, int]]]:
     return chains
 
 
-def _trim_weak_ends(run: list[tuple[int, int]], pairs: _Pairs, params: ScanParams
-                    ) -> list[tuple[int, int]]:  # fmt: skip
+def _trim_weak_ends(run: list[tuple[int, int]], ctx: _Context) -> list[tuple[int, int]]:
     """The run without the support pairs at its ends that are weaker than ``end_ratio``
     times the median Dice of its seeds (empty when it has no seed).
 
     A topic neighbour next to a copied passage (same speaker, same story) is a weak
     pair beside strong ones; a reworded neighbour in a reworded passage is as weak as
     the rest. A pair stating a figure in common stays. A pair sharing a passage with
-    the next one inward (the part of a merged sentence) is judged by its containment,
-    as a part's Dice with the whole is low.
+    the next one inward (the part of a merged sentence) stays when it explains the rest
+    of the merged sentence (:meth:`_Context.part_evidence`), seed or not: a part's Dice
+    with the whole is low, and its containment in it is high for a neighbour too.
     """
+    pairs = ctx.pairs
     seeds = [pairs[x][1] for x in run if pairs[x][0]]
     if not seeds:
         return []
-    floor = params.end_ratio * float(np.median(seeds))
+    floor = ctx.params.end_ratio * float(np.median(seeds))
 
     def strong(k: int, inward: int) -> bool:
-        seed, dice, anchor, containment = pairs[run[k]]
-        part = 0 <= inward < len(run) and (run[k][0] == run[inward][0]
-                                           or run[k][1] == run[inward][1])  # fmt: skip
-        return seed or anchor > 0 or (containment if part else dice) >= floor
+        if not 0 <= k < len(run):
+            return True
+        seed, dice, anchor, _ = pairs[run[k]]
+        if 0 <= inward < len(run):
+            for side in (0, 1):
+                if run[k][side] == run[inward][side]:
+                    return ctx.part_evidence(run, run[k], side)
+        return seed or anchor > 0 or dice >= floor
 
     first, last = 0, len(run)
-    while not strong(first, first + 1):
+    while first < last and not strong(first, first + 1):
         first += 1
-    while not strong(last - 1, last - 2):
+    while last > first and not strong(last - 1, last - 2):
         last -= 1
     return run[first:last]
+
+
+def _mask(taken: set[int], n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[list(taken)] = True
+    return out
 
 
 def _pieces(run: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
@@ -530,7 +611,7 @@ def _span_match(a: DocAnalysis, b: DocAnalysis, run: list[tuple[int, int]],
         kind, score, identical = "verbatim", 1.0, len(words_a)
     else:
         matcher = SequenceMatcher(None, words_a, words_b, autojunk=False)
-        kind = "light" if matcher.ratio() >= params.light_similarity else "heavy"
+        kind = "light" if _ratio(words_a, words_b) >= params.light_similarity else "heavy"
         blocks = [blk for blk in matcher.get_matching_blocks() if blk.size]
         longest = max(blocks, key=lambda blk: blk.size) if blocks else None
         identical = longest.size if longest is not None else 0
@@ -550,6 +631,13 @@ def _span_match(a: DocAnalysis, b: DocAnalysis, run: list[tuple[int, int]],
     match = Match(a.doc.id, b.doc.id, a_start, a_end, b_start, b_end, kind, round(score, 4),
                   _shared_words(a, a_lo, a_hi, b, b_lo, b_hi, weights))  # fmt: skip
     return match, identical
+
+
+def _ratio(x: list[int], y: list[int]) -> float:
+    """difflib's ratio of two word sequences, the same whichever comes first (difflib's
+    is not: its longest-match ties break by position in the second sequence)."""
+    first, second = (x, y) if x <= y else (y, x)
+    return SequenceMatcher(None, first, second, autojunk=False).ratio()
 
 
 def _dateline(d: DocAnalysis, start: int, end: int) -> str:

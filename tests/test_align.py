@@ -92,6 +92,53 @@ def test_a_merged_sentence_aligns_with_both_of_its_parts() -> None:
     assert m.kind == "light"
 
 
+def _the_match(rng: np.random.Generator, src: str, host: str) -> tuple[str, str, str]:
+    """Both sides and the kind of the one match between ``src`` and ``host``, each set
+    between paragraphs of unrelated text."""
+    a, b = Document("a", _around(rng, src)), Document("b", _around(rng, host))
+    [m] = dedup.scan([a, b]).matches_between("a", "b")
+    return a.text[m.a_start : m.a_end], b.text[m.b_start : m.b_end], m.kind
+
+
+# (source, host): two sentences merged into one, in order, a few words changed; and a
+# clause split off the last sentence of a passage. Each source sentence is reused whole.
+_MERGED = (
+    "The finance ministry backed the budget plan for next year in Szeged on Tuesday. At the "
+    "weekend, Rui Nielsen travelled to Szeged to put off the privatisation of the national "
+    "carrier based in Szeged.",
+    "The finance ministry endorsed the draft budget for next year in Szeged on Tuesday, and at "
+    "the weekend, Rui Nielsen flew to Szeged to put off the sell-off of the national carrier "
+    "based in Szeged.",
+)
+_SPLIT = (
+    "The weather service demanded a top-level alert for torrential rain on Tuesday. Emergency "
+    "crews studied a highest-level warning for heavy rain, as water levels rose further.",
+    "The weather service demanded a red warning for torrential rain on Tuesday. Emergency "
+    "crews studied a highest-level alert for heavy rain. This happened as water levels rose "
+    "further.",
+)
+
+
+@pytest.mark.parametrize(("src", "host"), [_MERGED, _SPLIT], ids=["merged", "split"])
+def test_every_part_of_a_merged_or_split_sentence_is_aligned(src: str, host: str) -> None:
+    assert _the_match(np.random.default_rng(9), src, host) == (src, host, "light")
+
+
+def test_a_topic_neighbour_is_not_taken_for_part_of_a_merged_sentence() -> None:
+    # The host merged the quote and the next sentence; the sentence before the quote in
+    # the source names the same authority and speaker but is not reused.
+    rng = np.random.default_rng(12)
+    src = ("On Saturday, the monetary authority stood by the sell-off of the national carrier "
+           "based in Ghent, Marek Dvorak said. \u201cNobody expected that the monetary "
+           "authority would stop new levies on lenders,\u201d Marek Dvorak has said. The "
+           "national bank defended a halt on hiring in the public sector. The shortfall came "
+           "to 659 million euros on Wednesday.")  # fmt: skip
+    host = ("\"Nobody expected that the monetary authority would halt fresh taxes on lenders,\" "
+            "Marek Dvorak has said, and the national bank defended a moratorium on hiring in "
+            "the public sector. The shortfall came to 659 million euros on Wednesday.")  # fmt: skip
+    assert _the_match(rng, src, host)[:2] == (src[src.index("\u201cNobody") :], host)
+
+
 def test_one_sentence_on_the_same_topic_is_not_reuse() -> None:
     rng = np.random.default_rng(4)
     a = Document(
