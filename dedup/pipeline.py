@@ -21,6 +21,8 @@ from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from dedup.align import align
 from dedup.analyze import DocAnalysis, analyze
@@ -100,7 +102,7 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
     empty = sum(1 for f in feats if f.n_tokens == 0)
     del feats
     report("candidates", len(docs), len(docs))
-    pairs = sorted(doc_pairs)
+    pairs = by_component(doc_pairs, len(docs))
     weights = stems.weights()
     del stems
 
@@ -133,6 +135,21 @@ def check_unique(docs: list[Document]) -> None:
         where = {d: [x.origin or "?" for x in docs if x.id == d] for d in dupes}
         listing = "; ".join(f"{d!r} ({', '.join(where[d])})" for d in dupes)
         raise DedupError(f"document ids must be unique; duplicated: {listing}")
+
+
+def by_component(pairs: set[tuple[int, int]], n_docs: int) -> list[tuple[int, int]]:
+    """``pairs`` grouped by connected component of the documents they link, then sorted.
+
+    Alignment analyzes documents again, with a cache per worker: pairs of one story
+    side by side make each document's analysis serve all its pairs.
+    """
+    if not pairs:
+        return []
+    ij = np.array(sorted(pairs), dtype=np.int64)
+    graph = sparse.coo_matrix((np.ones(len(ij)), (ij[:, 0], ij[:, 1])), shape=(n_docs, n_docs))
+    _, label = connected_components(graph, directed=False)
+    order = np.lexsort((ij[:, 1], ij[:, 0], label[ij[:, 0]]))
+    return [(int(i), int(j)) for i, j in ij[order]]
 
 
 def corpus_tables(feats: list[DocFeatures],
