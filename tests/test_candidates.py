@@ -1,0 +1,68 @@
+"""The candidate stage: copies still meet when no single word is rare, stock words stay out."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import dedup
+from dedup.candidates import passage_signatures
+from dedup.params import ScanParams
+from dedup.records import Document
+
+# A vocabulary small enough that, in the corpus below, every content word is in more
+# passages than max_bucket (no stem is "rare", as at 100,000 news articles on few
+# topics), yet each is in few enough for its IDF to weigh as evidence.
+_WORDS = [f"{a}{b}{c}" for a in ("ba", "ko", "mi", "te", "su") for b in ("ran", "los", "vet",
+          "dim", "pok", "zul") for c in ("ta", "mo", "ri", "ne", "ku", "sa", "lo", "fe",
+          "gi", "po")]  # fmt: skip
+
+
+def _sentence(rng: np.random.Generator) -> str:
+    words = [str(w) for w in rng.choice(_WORDS, int(rng.integers(10, 16)))]
+    return " ".join(words).capitalize() + "."
+
+
+def _text(rng: np.random.Generator, sentences: int) -> str:
+    return " ".join(_sentence(rng) for _ in range(sentences))
+
+
+def test_a_light_copy_is_found_when_no_stem_is_rare() -> None:
+    rng = np.random.default_rng(5)
+    docs = [Document(f"d{k:02}", _text(rng, 8)) for k in range(60)]
+    source = _text(rng, 4)
+    words = source.split()
+    words[7] = "reporters"  # a light edit: one word of the copy replaced
+    # Each side has text of its own, so the documents are not near-duplicates as a whole.
+    docs += [Document("origin", _text(rng, 6) + "\n\n" + source),
+             Document("copy", " ".join(words) + "\n\n" + _text(rng, 6))]  # fmt: skip
+    result = dedup.scan(docs, workers=1, max_bucket=5)
+    reused = {(m.a, m.b) for m in result.matches if m.kind != "boilerplate"}
+    assert ("copy", "origin") in reused
+    match = next(m for m in result.matches if {m.a, m.b} == {"copy", "origin"})
+    start = match.a_start if match.a == "copy" else match.b_start
+    end = match.a_end if match.a == "copy" else match.b_end
+    assert docs[-1].text[start:end].split()[-3:] == words[-3:]
+    # No stem is rare here: the pair met through stem bigrams only.
+    counts: dict[str, int] = {}
+    for d in docs:
+        for w in set(d.text.lower().replace(".", "").split()):
+            counts[w] = counts.get(w, 0) + 1
+    assert min(counts[w] for w in _WORDS) > 5
+
+
+def test_passages_with_one_rare_feature_stay_out_of_an_index_needing_two() -> None:
+    params = ScanParams()
+    passage = np.array([0, 0, 1, 1, 1, 2, 2], dtype=np.int64)
+    feature = np.arange(1, 8, dtype=np.uint64)
+    rare = np.array([True, False, True, True, False, True, True])
+    eligible = np.ones(3, dtype=bool)
+    members, sigs = passage_signatures(passage, feature, rare, 3, params, min_size=2,
+                                       eligible=eligible)  # fmt: skip
+    assert members.tolist() == [1, 2]
+    alone, _ = passage_signatures(passage, feature, rare, 3, params, min_size=1,
+                                  eligible=eligible)  # fmt: skip
+    assert alone.tolist() == [0, 1, 2]
+    # Passage 1's signature is the MinHash of its rare features only (1 and 3 of rows 2-4).
+    expected = dedup.minhash.signatures([feature[2:4]], num_perm=params.num_perm,
+                                        seed=params.seed)  # fmt: skip
+    np.testing.assert_array_equal(sigs[0], expected[0])
