@@ -25,8 +25,9 @@ and passim: rare-word seeds, chained into spans, verified as a whole.
    both sides: 0 on one side is a merge or split, 2 skips a sentence. Reordered
    passages form separate chains. Chains are read from the best, each passage in
    one match at most. A chain loses a headline that only repeats the lead it is
-   merged with, and support pairs at its ends much weaker than its seeds
-   (``end_ratio``: a topic neighbour beside a copied passage).
+   merged with, and support pairs at its ends much less alike than its seeds
+   (``end_ratio``: a topic neighbour beside a copied passage), alike in word order
+   in a chain of edited copies, in rare words in a chain of rewordings.
    **Merges at the ends.** A sentence merged from two (or split in two) is judged
    by what is left of it: at a chain's end, a part stays, or the neighbouring
    sentence joins as a part, only when it explains the words of the merged
@@ -506,21 +507,29 @@ def _chain(pairs: _Pairs, params: ScanParams) -> list[list[tuple[int, int]]]:
 
 
 def _trim_weak_ends(run: list[tuple[int, int]], ctx: _Context) -> list[tuple[int, int]]:
-    """The run without the support pairs at its ends that are weaker than ``end_ratio``
-    times the median Dice of its seeds (empty when it has no seed).
+    """The run without the support pairs at its ends that are less alike than
+    ``end_ratio`` times the median likeness of its seeds (empty when it has no seed).
 
     A topic neighbour next to a copied passage (same speaker, same story) is a weak
     pair beside strong ones; a reworded neighbour in a reworded passage is as weak as
-    the rest. A pair stating a figure in common stays. A pair sharing a passage with
+    the rest. Likeness is measured as the seeds are alike: by word order (difflib's
+    ratio) when their median ratio reaches ``light_similarity`` (edited copies: a
+    topic neighbour shares words, not their order), else by weighted Dice (rewordings
+    keep the rare words). A pair stating a figure in common stays. A pair sharing a passage with
     the next one inward (the part of a merged sentence) stays when it explains the rest
     of the merged sentence (:meth:`_Context.part_evidence`), seed or not: a part's Dice
     with the whole is low, and its containment in it is high for a neighbour too.
     """
     pairs = ctx.pairs
-    seeds = [pairs[x][1] for x in run if pairs[x][0]]
+    seeds = [x for x in run if pairs[x][0]]
     if not seeds:
         return []
-    floor = ctx.params.end_ratio * float(np.median(seeds))
+    ratios = [ctx.sequence_ratio([x]) for x in seeds]
+    in_order = float(np.median(ratios)) >= ctx.params.light_similarity
+    if in_order:
+        floor = ctx.params.end_ratio * float(np.median(ratios))
+    else:
+        floor = ctx.params.end_ratio * float(np.median([pairs[x][1] for x in seeds]))
 
     def strong(k: int, inward: int) -> bool:
         if not 0 <= k < len(run):
@@ -530,7 +539,8 @@ def _trim_weak_ends(run: list[tuple[int, int]], ctx: _Context) -> list[tuple[int
             for side in (0, 1):
                 if run[k][side] == run[inward][side]:
                     return ctx.part_evidence(run, run[k], side)
-        return seed or anchor > 0 or dice >= floor
+        alike = ctx.sequence_ratio([run[k]]) if in_order else dice
+        return seed or anchor > 0 or alike >= floor
 
     first, last = 0, len(run)
     while first < last and not strong(first, first + 1):

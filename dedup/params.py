@@ -74,9 +74,10 @@ class ScanParams:
         words are not alike (a ``heavy`` match) needs to be reported: one
         sentence pair on the topic scores too little, several in order enough.
     end_ratio : float
-        A support pair at a chain's end is dropped when its Dice is below this
-        share of the median Dice of the chain's seeds (a topic neighbour beside
-        a copied passage).
+        A support pair at a chain's end is dropped when it is less alike than
+        this share of the median likeness of the chain's seeds (a topic neighbour
+        beside a copied passage); likeness is word order (difflib's ratio) in a
+        chain of edited copies, weighted Dice in a chain of rewordings.
     anchor_bonus : float
         Chain score a passage pair gains when both passages state a figure in
         common (numbers are facts a rewrite keeps); pairs stating only
