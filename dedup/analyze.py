@@ -10,12 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedup.normalize import NormalizedText, normalize
+from dedup.normalize import NormalizedText, compiled, normalize
 from dedup.records import Document
-from dedup.segment import segment
-from dedup.shingle import Tokens, fmix64, tokenize
-
-_R = np.uint64(0x9E3779B97F4A7C15)
+from dedup.segment import sentences
+from dedup.shingle import Tokens, sequence_hashes, tokenize
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,52 +81,45 @@ def analyze(doc: Document) -> DocAnalysis:
     """Normalize, segment and tokenize one document."""
     norm = normalize(doc.text)
     tokens = tokenize(norm.text)
-    segs = segment(doc.text)
-    starts = np.array([s.start for s in segs], dtype=np.int64)
-    ends = np.array([s.end for s in segs], dtype=np.int64)
-    lines = np.array([s.line for s in segs], dtype=np.int64)
-    norm_starts, norm_ends = norm.normalized(starts), norm.normalized(ends)
-    tok_lo = np.searchsorted(tokens.starts, norm_starts, side="left")
-    tok_hi = np.searchsorted(tokens.starts, norm_ends, side="left")
-    n_lines = int(lines[-1]) + 1 if len(lines) else 0
-    first = np.searchsorted(lines, np.arange(n_lines), side="left")
-    last = np.searchsorted(lines, np.arange(n_lines), side="right") - 1
-    line_lo, line_hi = tok_lo[first], tok_hi[last]
+    segs = sentences(doc.text)
+    tok_lo = np.searchsorted(tokens.starts, norm.normalized(segs.starts), side="left")
+    tok_hi = np.searchsorted(tokens.starts, norm.normalized(segs.ends), side="left")
+    line_starts, line_ends, line_lo, line_hi = _lines(
+        segs.lines, segs.starts, segs.ends, tok_lo, tok_hi
+    )
     return DocAnalysis(
         doc=doc,
         norm=norm,
         tokens=tokens,
-        passage_starts=starts,
-        passage_ends=ends,
+        passage_starts=segs.starts,
+        passage_ends=segs.ends,
         passage_tok_lo=tok_lo,
         passage_tok_hi=tok_hi,
-        passage_lines=lines,
-        passage_paragraphs=np.array([s.paragraph for s in segs], dtype=np.int64),
-        line_starts=starts[first],
-        line_ends=ends[last],
+        passage_lines=segs.lines,
+        passage_paragraphs=segs.paragraphs,
+        line_starts=line_starts,
+        line_ends=line_ends,
         line_words=line_hi - line_lo,
-        line_hashes=_sequence_hashes(tokens.hashes, line_lo, line_hi),
+        line_hashes=sequence_hashes(tokens.hashes, line_lo, line_hi),
     )
 
 
-def _sequence_hashes(hashes: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Order-sensitive hash of each token-hash sequence ``hashes[lo[k]:hi[k]]``.
+@compiled
+def _lines(
+    lines: np.ndarray, starts: np.ndarray, ends: np.ndarray, tok_lo: np.ndarray, tok_hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Original span and token range of each line, from its first passage to its last.
 
-    ``fmix64(sum_t hashes[lo + t] * R^(t+1) + (hi - lo))`` mod 2^64, for all
-    sequences at once (sequences may be empty, must not overlap).
+    ``lines`` numbers the passages' lines in order, each line from 0 to
+    ``lines[-1]`` holding one or more. Returns ``(line_starts, line_ends,
+    line_lo, line_hi)``, int64 arrays of ``lines[-1] + 1`` entries.
     """
-    lengths = (hi - lo).astype(np.int64)
-    if not len(lengths):
-        return np.zeros(0, dtype=np.uint64)
-    total = int(lengths.sum())
-    with np.errstate(over="ignore"):
-        powers = np.cumprod(np.full(int(lengths.max(initial=0)), _R, dtype=np.uint64),
-                            dtype=np.uint64)  # fmt: skip
-        firsts = np.cumsum(lengths) - lengths
-        pos = np.arange(total) - np.repeat(firsts, lengths)
-        terms = hashes[np.repeat(lo, lengths) + pos] * powers[pos]
-        sums = np.zeros(len(lengths), dtype=np.uint64)
-        nonempty = lengths > 0
-        if total:
-            sums[nonempty] = np.add.reduceat(terms, firsts[nonempty], dtype=np.uint64)
-        return fmix64(sums + lengths.astype(np.uint64))
+    n_lines = lines[-1] + 1 if len(lines) else 0
+    line_starts, line_ends = np.empty(n_lines, np.int64), np.empty(n_lines, np.int64)
+    line_lo, line_hi = np.empty(n_lines, np.int64), np.empty(n_lines, np.int64)
+    for k in range(len(lines)):
+        line = lines[k]
+        if k == 0 or lines[k - 1] != line:
+            line_starts[line], line_lo[line] = starts[k], tok_lo[k]
+        line_ends[line], line_hi[line] = ends[k], tok_hi[k]
+    return line_starts, line_ends, line_lo, line_hi

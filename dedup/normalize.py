@@ -16,11 +16,18 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 import numpy as np
+
+try:
+    import numba
+except ImportError:  # a platform without numba: the same loops run as Python, slower
+    numba = None  # type: ignore[assignment]
+
+F = TypeVar("F", bound=Callable[..., object])
 
 _QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u2035\u0060\u00b4"), "'")
 _QUOTES |= dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb"), '"')
@@ -53,12 +60,6 @@ class NormalizedText:
     at: np.ndarray  # int64, increasing, at[0] == 0: where a run of equal shift starts
     shift: np.ndarray  # int64, original minus normalized position in each run
 
-    @classmethod
-    def from_runs(cls, text: str, at: np.ndarray, shift: np.ndarray) -> NormalizedText:
-        """The map from runs that may repeat a shift (consecutive equal shifts are merged)."""
-        keep = np.concatenate(([True], shift[1:] != shift[:-1]))
-        return cls(text, at[keep], shift[keep])
-
     @property
     def bounds(self) -> np.ndarray:
         """The full map, int64 of shape ``(len(text) + 1,)`` (built on each call)."""
@@ -72,12 +73,7 @@ class NormalizedText:
     def normalized(self, offsets: np.ndarray) -> np.ndarray:
         """``searchsorted(bounds, offsets, side="left")``: for each original offset, the first
         normalized position that maps to it or after it (int64), without building ``bounds``."""
-        offsets = np.asarray(offsets, dtype=np.int64)
-        ends = np.append(self.at[1:], len(self.text) + 1)  # each run's end, exclusive
-        run = np.searchsorted(self.at + self.shift, offsets, side="left") - 1  # starts before
-        prev = np.maximum(run, 0)
-        inside = offsets <= ends[prev] - 1 + self.shift[prev]
-        return np.where(run < 0, 0, np.where(inside, offsets - self.shift[prev], ends[prev]))
+        return _normalized(self.at, self.shift, len(self.text), np.asarray(offsets, dtype=np.int64))
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Original ``(start, end)`` of the normalized span ``text[start:end]``."""
@@ -88,6 +84,38 @@ class NormalizedText:
 def fold(text: str) -> str:
     """The normalized form of a short string (no offset map); for queries and tests."""
     return normalize(text).text
+
+
+def compiled(func: F) -> F:
+    """``func`` compiled by numba (cached on disk), or ``func`` itself where numba is missing.
+
+    For the loops over code points of this stage and the next ones: documents
+    are small, and numpy would spend more time in its calls than on the data.
+    The loops touch only integers, so both ways give the same arrays.
+    """
+    return func if numba is None else cast(F, numba.njit(cache=True, nogil=True)(func))
+
+
+def code_points(text: str) -> np.ndarray:
+    """Code points of ``text``, one per ``str`` index (uint32; a lone surrogate is itself)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+SPACE, LINE_BREAK = 1, 2  # flags in space_table()
+
+
+def space_table() -> np.ndarray:
+    """Flags of the BMP code points (uint8, shape (65536,)): ``SPACE`` where ``str.isspace``,
+    plus ``LINE_BREAK`` where a line ends. No white space lies beyond the BMP."""
+    table = np.zeros(0x10000, dtype=np.uint8)
+    table[[c for c in range(0x10000) if chr(c).isspace()]] = SPACE
+    table[[ord(c) for c in _LINE_BREAKS]] |= LINE_BREAK
+    return table
+
+
+_SPACES = space_table()
+_WHITE = (" ", "\n")  # a run of white space becomes one space, or a newline if it breaks a line
+_OTHER = 2  # kind of a run that is not all white space (kinds 0 and 1 index _WHITE)
 
 
 def normalize(raw: str) -> NormalizedText:
@@ -103,71 +131,150 @@ def normalize(raw: str) -> NormalizedText:
     NormalizedText
         ``text`` is what tokenizing and alignment see; ``bounds`` maps back.
     """
-    pieces: list[str] = []
-    at: list[int] = []  # runs of the offset map, see NormalizedText
-    shift: list[int] = []
-    pos = npos = 0  # original and normalized position
-    for m in _special_runs(raw):
-        if m.start() > pos:  # plain text: lower-cased, one run
-            pieces.append(raw[pos : m.start()].lower())
-            at.append(npos)
-            shift.append(pos - npos)
-            npos += m.start() - pos
-        out, out_starts = _special_run(m.group(), m.start())
-        pieces.append(out)
-        at.extend(range(npos, npos + len(out)))
-        shift.extend(start - npos - j for j, start in enumerate(out_starts))
-        npos += len(out)
-        pos = m.end()
-    if pos < len(raw):
-        pieces.append(raw[pos:].lower())
-        at.append(npos)
-        shift.append(pos - npos)
-        npos += len(raw) - pos
-    at.append(npos)
-    shift.append(len(raw) - npos)
-    return NormalizedText.from_runs("".join(pieces), np.array(at, dtype=np.int64),
-                                    np.array(shift, dtype=np.int64))  # fmt: skip
-
-
-def _special_runs(raw: str) -> Iterator[re.Match[str]]:
-    """The matches of ``_SPECIAL.finditer(raw)``, searched for only where one can start.
-
-    A run starts at a character outside printable ASCII, at ``&``, at two
-    spaces, at the spaces before such a character, or at the letter before a
-    combining mark (itself outside ASCII). numpy finds those places; the
-    expression is searched from each, never across plain text, which is what
-    makes normalizing fast.
-    """
-    if raw.isascii():
-        codes = np.frombuffer(raw.encode("ascii"), dtype=np.uint8)
+    starts, ends, kinds = _runs(code_points(raw), _SPACES)
+    if "&" in raw or (kinds == _OTHER).any():
+        starts, ends, outs, out_starts = _special_runs(raw, starts, ends, kinds)
     else:
-        codes = np.frombuffer(raw.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    space = codes == 0x20
-    at = (codes < 0x20) | (codes > 0x7E) | (codes == 0x26)
-    at[:-1] |= space[:-1] & space[1:]
-    places = np.flatnonzero(at)
-    if not len(places):
-        return
-    # Back up over the spaces before each place, and one character more (a combining
-    # mark's base letter); the search then starts no later than the run can.
-    # The last non-space character before each place: before the run of spaces ending there.
-    space_runs = np.flatnonzero(space & ~np.concatenate(([False], space[:-1])))
-    space_runs = np.concatenate(([0], space_runs))  # a sorted floor for places after no run
-    prev = places - 1
-    in_run = (prev >= 0) & space[np.maximum(prev, 0)]
-    run_start = space_runs[np.maximum(np.searchsorted(space_runs, prev, side="right") - 1, 0)]
-    before = np.where(in_run, run_start - 1, prev)
-    froms = np.maximum(before, 0).tolist()
-    places_list = places.tolist()
-    k, pos = 0, 0
-    while k < len(places_list):
-        m = _SPECIAL.search(raw, max(froms[k], pos))
-        if m is None:
-            return
-        yield m
-        pos = m.end()
-        k = bisect_left(places_list, pos, k)
+        outs, out_starts = [_WHITE[k] for k in kinds.tolist()], starts
+    plain = zip([0, *ends.tolist()], [*starts.tolist(), len(raw)], strict=True)
+    parts = [""] * (2 * len(outs) + 1)
+    parts[0::2] = [raw[a:b].lower() for a, b in plain]  # printable ASCII and lone spaces
+    parts[1::2] = outs
+    text = "".join(parts)
+    out_lens = np.array([len(out) for out in outs], dtype=np.int64)
+    return NormalizedText(text, *_offset_map(starts, ends, out_lens, out_starts, len(raw)))
+
+
+@compiled
+def _runs(codes: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Maximal runs of characters outside printable ASCII, lone spaces left out.
+
+    Returns ``(starts, ends, kinds)``, int64, int64 and uint8 arrays: kind 0 for
+    a run of white space, 1 for one that breaks a line, ``_OTHER`` for the rest.
+    """
+    n = len(codes)
+    count = 0
+    for i in range(n):
+        if not 0x20 < codes[i] < 0x7F and (i == 0 or 0x20 < codes[i - 1] < 0x7F):
+            count += 1
+    starts, ends = np.empty(count, np.int64), np.empty(count, np.int64)
+    kinds = np.empty(count, np.uint8)
+    m = i = 0
+    while i < n:
+        if 0x20 < codes[i] < 0x7F:
+            i += 1
+            continue
+        j, kind = i, 0
+        while j < n and not 0x20 < codes[j] < 0x7F:
+            flags = table[codes[j]] if codes[j] < len(table) else 0
+            if not flags & SPACE:
+                kind = _OTHER
+            elif flags & LINE_BREAK and kind == 0:
+                kind = 1
+            j += 1
+        if j - i > 1 or codes[i] != 0x20:
+            starts[m], ends[m], kinds[m] = i, j, kind
+            m += 1
+        i = j
+    return starts[:m], ends[:m], kinds[:m]
+
+
+@compiled
+def _offset_map(starts: np.ndarray, ends: np.ndarray, out_lens: np.ndarray,
+                out_starts: np.ndarray, n_raw: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """``(at, shift)`` of :class:`NormalizedText` when the original spans ``[starts, ends)``
+    become ``out_lens`` characters each, from original offsets ``out_starts`` (back to
+    back), and the text between them is kept."""
+    size = 2 * len(starts) + len(out_starts) + 2
+    at, shift = np.empty(size, np.int64), np.empty(size, np.int64)
+    m = pos = npos = k = 0
+    for r in range(len(starts) + 1):
+        start = starts[r] if r < len(starts) else n_raw
+        if start > pos:  # kept text: one run
+            m = _push(at, shift, m, npos, pos - npos)
+            npos += start - pos
+        if r == len(starts):
+            break
+        for _ in range(out_lens[r]):
+            m = _push(at, shift, m, npos, out_starts[k] - npos)
+            npos, k = npos + 1, k + 1
+        pos = ends[r]
+    m = _push(at, shift, m, npos, n_raw - npos)
+    return at[:m], shift[:m]
+
+
+@compiled
+def _push(at: np.ndarray, shift: np.ndarray, m: int, position: int, offset: int) -> int:
+    """Append a run to the first ``m`` of the map unless it continues the last; the new ``m``."""
+    if m > 0 and shift[m - 1] == offset:
+        return m
+    at[m], shift[m] = position, offset
+    return m + 1
+
+
+@compiled
+def _normalized(at: np.ndarray, shift: np.ndarray, n_text: int,
+                offsets: np.ndarray) -> np.ndarray:  # fmt: skip
+    """:meth:`NormalizedText.normalized`, by binary search over the runs' original starts."""
+    out = np.empty(len(offsets), np.int64)
+    for i in range(len(offsets)):
+        lo, hi = 0, len(at)
+        while lo < hi:  # lo: how many runs start before offsets[i] in the original
+            mid = (lo + hi) // 2
+            if at[mid] + shift[mid] < offsets[i]:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == 0:
+            out[i] = 0
+            continue
+        run = lo - 1
+        end = at[run + 1] if run + 1 < len(at) else n_text + 1  # the run's end, exclusive
+        out[i] = offsets[i] - shift[run] if offsets[i] <= end - 1 + shift[run] else end
+    return out
+
+
+def _special_runs(raw: str, starts: np.ndarray, ends: np.ndarray, kinds: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:  # fmt: skip
+    """All matches of ``_SPECIAL.finditer(raw)``, normalized, from the runs ``_runs`` found.
+
+    Returns ``(starts, ends, outs, out_starts)``: each match's original span and
+    normalized text, and the original offset of every output character, back to back.
+
+    A match is one of the runs, with the letter before it when a combining mark
+    opens it, or an entity. Runs of white space only are normalized as they are;
+    the expression is matched only at the other runs and at ``&``, never
+    searched across plain text.
+    """
+    other = kinds == _OTHER
+    white = zip(starts[~other].tolist(), ends[~other].tolist(), kinds[~other].tolist(), strict=True)
+    runs = [(s, e, _WHITE[k], [s]) for s, e, k in white]
+    places = [(p, True) for p in starts[other].tolist()]
+    amp = raw.find("&")
+    while amp >= 0:
+        places.append((amp, False))
+        amp = raw.find("&", amp + 1)
+    runs += _matches(raw, sorted(places))
+    runs.sort()
+    return (np.array([run[0] for run in runs], dtype=np.int64),
+            np.array([run[1] for run in runs], dtype=np.int64), [run[2] for run in runs],
+            np.array([p for run in runs for p in run[3]], dtype=np.int64))  # fmt: skip
+
+
+def _matches(raw: str, places: list[tuple[int, bool]]) -> list[tuple[int, int, str, list[int]]]:
+    """``_SPECIAL`` matches at ``places`` (position, whether a run starts there), left to
+    right as ``finditer`` finds them; a run takes the letter before it if it matches there."""
+    runs = []
+    pos = 0  # end of the last match
+    for p, run in places:
+        if p < pos:
+            continue
+        m = _SPECIAL.match(raw, p - 1) if run and p > pos else None
+        m = m or _SPECIAL.match(raw, p)
+        if m is not None:
+            runs.append((m.start(), m.end(), *_special_run(m.group(), m.start())))
+            pos = m.end()
+    return runs
 
 
 def _special_run(run: str, offset: int) -> tuple[str, list[int]]:

@@ -1,7 +1,8 @@
 """Split a document into lines, paragraphs and sentences, with original offsets.
 
-Stage: original text -> list of :class:`Segment`. Works on the original text
-(letter case is a sentence cue that normalization folds away). Rules:
+Stage: original text -> :class:`Sentences` (arrays) or a list of :class:`Segment`.
+Works on the original text (letter case is a sentence cue that normalization
+folds away). Rules:
 
 - a line break always ends a sentence; a blank line ends a paragraph, and in a
   text with no blank line every line is a paragraph;
@@ -9,23 +10,46 @@ Stage: original text -> list of :class:`Segment`. Works on the original text
   quotes or brackets) followed by space and a letter that is not lower-case, a digit or an
   opening quote -- unless the word before is a known abbreviation or an initial;
 - ``。``, ``！`` and ``？`` end a sentence with or without a following space.
+
+Two loops over the code points, compiled by numba when it is there, do the
+scanning: one finds the candidate ends and what surrounds them, the other cuts
+lines into stripped sentences. Python only judges the letter after each
+candidate and the word before it (Unicode letter case, abbreviations).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-_LINE_BREAK = re.compile(r"\r\n|[\n\r\u2028\u2029\x0b\x0c\x85]")
-_CANDIDATE_END = re.compile(
-    r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s)|[\u3002\uff01\uff1f]+[\u300d\u300f\u201d\u2019)]*"
-)
+import numpy as np
+
+from dedup.normalize import LINE_BREAK, SPACE, code_points, compiled, space_table
+
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st gen lt col sgt capt cmdr adm gov sen rep rev hon pres
     vs etc no nos inc ltd co corp jan feb mar apr jun jul aug sep sept oct nov dec
     u.s u.k u.n e.u a.m p.m i.e e.g mt ft approx dept est fig vol op cf al""".split()  # noqa: SIM905
 )
 _OPENERS = "\"'\u201c\u2018\u00ab([\u2014\u2013-"
+# Character classes beside SPACE and LINE_BREAK (all in the BMP).
+_END, _CJK_END, _CLOSER, _CJK_CLOSER, _OPENER = 4, 8, 16, 32, 64
+
+
+def _class_table() -> np.ndarray:
+    table = space_table()
+    members = {
+        _END: ".!?\u2026",
+        _CJK_END: "\u3002\uff01\uff1f",
+        _CLOSER: "\"'\u201d\u2019\u00bb)]",
+        _CJK_CLOSER: "\u300d\u300f\u201d\u2019)",
+        _OPENER: _OPENERS,
+    }
+    for flag, chars in members.items():
+        table[[ord(c) for c in chars]] |= flag
+    return table
+
+
+_CLASSES = _class_table()
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +60,16 @@ class Segment:
     end: int
     line: int
     paragraph: int
+
+
+@dataclass(frozen=True, slots=True)
+class Sentences:
+    """The sentences of a text as int64 arrays of equal length, one entry a sentence."""
+
+    starts: np.ndarray  # original offsets, half-open
+    ends: np.ndarray
+    lines: np.ndarray  # 0-based line, counting non-blank lines only
+    paragraphs: np.ndarray  # 0-based paragraph
 
 
 def segment(text: str) -> list[Segment]:
@@ -51,73 +85,151 @@ def segment(text: str) -> list[Segment]:
     list of Segment
         Non-empty, non-overlapping, increasing half-open spans of ``text``.
     """
-    lines = _lines(text)
-    blank_lines_split = any(text[s:e].strip() == "" for s, e in lines[1:-1])
-    segments: list[Segment] = []
-    paragraph, line_no, in_blank = 0, 0, False
-    for start, end in lines:
-        if text[start:end].strip() == "":
-            in_blank = True
-            continue
-        if segments and (in_blank or not blank_lines_split):
-            paragraph += 1
-        in_blank = False
-        for s, e in _sentences(text, start, end):
-            segments.append(Segment(s, e, line_no, paragraph))
-        line_no += 1
-    return segments
+    s = sentences(text)
+    rows = zip(s.starts.tolist(), s.ends.tolist(), s.lines.tolist(), s.paragraphs.tolist(),
+               strict=True)  # fmt: skip
+    return [Segment(*row) for row in rows]
 
 
-def _lines(text: str) -> list[tuple[int, int]]:
-    spans, pos = [], 0
-    for m in _LINE_BREAK.finditer(text):
-        spans.append((pos, m.start()))
-        pos = m.end()
-    spans.append((pos, len(text)))
-    return spans
+def sentences(text: str) -> Sentences:
+    """The sentences :func:`segment` returns, as arrays."""
+    codes = code_points(text)
+    classes, starts, ends, nexts, words = _candidates(codes, _CLASSES)
+    candidates = zip(starts.tolist(), ends.tolist(), nexts.tolist(), words.tolist(), strict=True)
+    cuts = [end for start, end, nxt, word in candidates if _is_boundary(text, start, nxt, word)]
+    return Sentences(*_sentence_spans(codes, classes, np.array(cuts, dtype=np.int64)))
 
 
-def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    line = text[start:end]
-    spans, begin = [], 0
-    for m in _CANDIDATE_END.finditer(line):
-        if _is_boundary(line, m):
-            spans.append((begin, m.end()))
-            begin = m.end()
-    spans.append((begin, len(line)))
-    out = []
-    for s, e in spans:
-        chunk = line[s:e]
-        stripped = chunk.strip()
-        if stripped:
-            lead = len(chunk) - len(chunk.lstrip())
-            out.append((start + s + lead, start + s + lead + len(stripped)))
-    return out
-
-
-def _is_boundary(line: str, m: re.Match[str]) -> bool:
-    """Whether candidate end ``m`` ends a sentence; reads only the characters around it."""
-    if m.group()[0] in "\u3002\uff01\uff1f":
+def _is_boundary(text: str, start: int, nxt: int, word: int) -> bool:
+    """Whether the candidate end at ``start`` ends a sentence (``nxt`` and ``word`` as
+    ``_candidates`` returns them)."""
+    if nxt >= 0 and not ((text[nxt].isalpha() and not text[nxt].islower())
+                         or text[nxt].isdigit()):  # fmt: skip
+        return False
+    if word == start:
         return True
-    n, j = len(line), m.end()
-    while j < n and line[j].isspace():
+    token = text[word:start].lstrip(_OPENERS).lower()
+    return token not in _ABBREVIATIONS and not (len(token) == 1 and token.isalpha())
+
+
+@compiled
+def _candidates(codes: np.ndarray, table: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Character classes of ``codes`` and the candidate sentence ends among them.
+
+    Candidates are the matches of ``[.!?…]+`` and closing quotes followed by
+    space on the same line, or of ``[。！？]+`` and closing quotes, left to right
+    as ``re.finditer`` finds them; kept when a sentence may start after them:
+    the next character on the line after space and opening quotes is a digit
+    or an ASCII capital, or an opening quote came first (``nexts`` -1), or it
+    is outside ASCII (``nexts`` is its position: its letter case decides).
+    ``words`` is where the word before a ``.`` starts, else the candidate's start.
+    Returns ``(classes, starts, ends, nexts, words)``: uint8, then int64 arrays.
+    """
+    n = len(codes)
+    classes = np.zeros(n, np.uint8)
+    count = 0
+    for i in range(n):
+        if codes[i] < len(table):
+            classes[i] = table[codes[i]]
+            if classes[i] & (_END | _CJK_END):
+                count += 1
+    starts, ends = np.empty(count, np.int64), np.empty(count, np.int64)
+    nexts, words = np.empty(count, np.int64), np.empty(count, np.int64)
+    m = i = 0
+    while i < n:
+        end = classes[i] & (_END | _CJK_END)
+        if end == 0:
+            i += 1
+            continue
+        closer = _CLOSER if end == _END else _CJK_CLOSER
+        j = i
+        while j < n and classes[j] & end:
+            j += 1
+        while j < n and classes[j] & closer:
+            j += 1
+        nxt = _next_start(codes, classes, j) if end == _END else -1
+        if nxt != -2:
+            word = i
+            while codes[i] == 0x2E and word > 0 and not classes[word - 1] & SPACE:  # "."
+                word -= 1
+            starts[m], ends[m], nexts[m], words[m] = i, j, nxt, word
+            m += 1
+        i = j  # no candidate starts inside a run that did not match
+    return classes, starts[:m], ends[:m], nexts[:m], words[:m]
+
+
+@compiled
+def _next_start(codes: np.ndarray, classes: np.ndarray, j: int) -> int:
+    """After a candidate end at ``j``: -2 if no sentence can start there, -1 if one does,
+    else the position of the non-ASCII character that decides."""
+    n = len(codes)
+    if j == n or not classes[j] & SPACE or classes[j] & LINE_BREAK:
+        return -2  # the end must be followed by space on its line
+    while j < n and classes[j] & SPACE and not classes[j] & LINE_BREAK:
         j += 1
     k = j
-    while k < n and line[k] in _OPENERS:
+    while k < n and classes[k] & _OPENER:
         k += 1
-    nxt = line[k] if k < n else ""
-    if not nxt or not (
-        (nxt.isalpha() and not nxt.islower()) or nxt.isdigit() or line[j] in _OPENERS
-    ):
-        return False
-    if m.group()[0] != ".":
-        return True
-    start = m.start()
-    first = start
-    while first > 0 and not line[first - 1].isspace():
-        first -= 1
-    if first == start:
-        return True
-    token = line[first:start].lstrip(_OPENERS).lower()
-    is_initial = len(token) == 1 and token.isalpha()
-    return token not in _ABBREVIATIONS and not is_initial
+    if k == n or classes[k] & LINE_BREAK:
+        return -2
+    if k > j or 0x41 <= codes[k] <= 0x5A or 0x30 <= codes[k] <= 0x39:  # opener, A-Z, 0-9
+        return -1
+    return k if codes[k] > 0x7F else -2
+
+
+@compiled
+def _sentence_spans(codes: np.ndarray, classes: np.ndarray, cuts: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Sentences from code points, their classes and the sentence ends ``cuts`` (increasing).
+
+    Lines end at line breaks (``\\r\\n`` is one); each non-blank line is cut at
+    the cuts inside it, and every piece stripped of white space, or dropped if
+    nothing is left. Returns ``(starts, ends, lines, paragraphs)``, int64 arrays.
+    """
+    n = len(codes)
+    n_lines = 1
+    for i in range(n):
+        if classes[i] & LINE_BREAK and not (i > 0 and codes[i - 1] == 13 and codes[i] == 10):
+            n_lines += 1
+    lo, hi = np.zeros(n_lines, np.int64), np.full(n_lines, n, np.int64)
+    blank = np.ones(n_lines, np.bool_)
+    line = 0
+    for i in range(n):
+        if i > 0 and codes[i - 1] == 13 and codes[i] == 10:
+            lo[line] = i + 1
+        elif classes[i] & LINE_BREAK:
+            hi[line], lo[line + 1] = i, i + 1
+            line += 1
+        elif not classes[i] & SPACE:
+            blank[line] = False
+    split = blank[1:-1].any()  # blank lines end paragraphs; else every line is one
+    starts, ends = np.empty(len(cuts) + n_lines, np.int64), np.empty(len(cuts) + n_lines, np.int64)
+    lines, paragraphs = np.empty_like(starts), np.empty_like(starts)
+    m = c = line_no = paragraph = 0
+    gap = False
+    for line in range(n_lines):
+        if blank[line]:
+            gap = True
+            continue
+        if line_no > 0 and (gap or not split):
+            paragraph += 1
+        gap = False
+        begin, last = lo[line], False
+        while not last:
+            end = hi[line]
+            if c < len(cuts) and cuts[c] <= end:
+                end, c = cuts[c], c + 1
+            else:
+                last = True
+            while begin < end and classes[begin] & SPACE:
+                begin += 1
+            stop = end
+            while stop > begin and classes[stop - 1] & SPACE:
+                stop -= 1
+            if begin < stop:
+                starts[m], ends[m], lines[m], paragraphs[m] = begin, stop, line_no, paragraph
+                m += 1
+            begin = end
+        line_no += 1
+    return starts[:m], ends[:m], lines[:m], paragraphs[:m]

@@ -3,10 +3,12 @@
 Stage: normalized text -> :class:`Tokens` (spans and 64-bit hashes) -> word
 n-gram shingle hashes and content-word feature hashes.
 
-Hashing is vectorized: a token's hash is a polynomial over its code points,
-read from prefix sums (``G[i] = sum_{j<i} c_j Q^j`` mod 2^64), so there is no
-Python work per shingle. Chinese and Japanese characters are tokens of their
-own, so word shingles over them are character shingles.
+A token's hash is a polynomial over its code points (``sum_j c_j Q^j`` mod
+2^64, then mixed), so the same string hashes the same anywhere. With numba a
+compiled loop sums it token by token; without, numpy reads it from prefix
+sums (``G[i] = sum_{j<i} c_j Q^j``); both give the same values, and there is
+no Python work per token or shingle. Chinese and Japanese characters are
+tokens of their own, so word shingles over them are character shingles.
 
 A content word is a token that is not an English stopword and is longer than
 one character (digits always count). Its feature is its first six characters:
@@ -21,6 +23,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from dedup.normalize import code_points, compiled
+
+try:
+    import numba
+except ImportError:  # a platform without numba: the numpy path gives the same hashes
+    numba = None  # type: ignore[assignment]
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
@@ -89,32 +98,42 @@ def _char_classes() -> np.ndarray:
 _CLASSES = _char_classes()
 
 
-def _token_spans(text: str, codes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Half-open spans of the ``_TOKEN`` matches of ``text``, from array operations.
+def _token_spans(text: str, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Half-open spans of the ``_TOKEN`` matches of ``text``, int64 arrays.
 
-    ``codes`` are the text's code points when the caller has them. Texts with
-    characters beyond the BMP take the regular expression itself.
+    ``codes`` are the text's code points. Texts with characters beyond the BMP
+    take the regular expression itself.
     """
-    if codes is None:
-        codes = _code_points(text)
     if len(codes) and int(codes.max()) > 0xFFFF:
         spans = np.array([m.span() for m in _TOKEN.finditer(text)], dtype=np.int64)
         spans = spans.reshape(-1, 2)
         return spans[:, 0], spans[:, 1]
-    cls = _CLASSES[codes]
-    word = cls == 1
-    cjk = cls == 2
-    before = np.concatenate(([False], word[:-1]))
-    after = np.concatenate((word[1:], [False]))
-    starts = np.flatnonzero((word & ~before) | cjk)
-    ends = np.flatnonzero((word & ~after) | cjk) + 1
-    return starts.astype(np.int64), ends.astype(np.int64)
+    return _bmp_token_spans(codes, _CLASSES)
 
 
-def _code_points(text: str) -> np.ndarray:
-    if text.isascii():
-        return np.frombuffer(text.encode("ascii"), dtype=np.uint8).astype(np.uint32)
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+@compiled
+def _bmp_token_spans(codes: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Token spans from the classes of BMP ``codes``: runs of word characters, and each
+    CJK character alone. Returns ``(starts, ends)``, int64 arrays."""
+    n = len(codes)
+    count = 0
+    for i in range(n):
+        c = classes[codes[i]]
+        if c == 2 or (c == 1 and (i == 0 or classes[codes[i - 1]] != 1)):
+            count += 1
+    starts, ends = np.empty(count, np.int64), np.empty(count, np.int64)
+    m = i = 0
+    while i < n:
+        c = classes[codes[i]]
+        j = i + 1
+        if c == 1:
+            while j < n and classes[codes[j]] == 1:
+                j += 1
+        if c != 0:
+            starts[m], ends[m] = i, j
+            m += 1
+        i = j
+    return starts, ends
 
 
 def tokenize(text: str) -> Tokens:
@@ -125,8 +144,10 @@ def tokenize(text: str) -> Tokens:
     Tokens
         One entry per token, in text order.
     """
-    codes = _code_points(text)
+    codes = code_points(text)
     starts, ends = _token_spans(text, codes)
+    if numba is not None:
+        return Tokens(starts, ends, *_hash_tokens(codes, starts, ends, _STOP_HASHES))
     hashes = np.empty(len(starts), dtype=np.uint64)
     stems = np.empty(len(starts), dtype=np.uint64)
     # Prefix tables take 32 bytes a character: build them a block of tokens at a time (a
@@ -171,9 +192,86 @@ def shingles(token_hashes: np.ndarray, n: int) -> np.ndarray:
     return fmix64(acc)
 
 
+def sequence_hashes(hashes: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Order-sensitive hash of each token-hash sequence ``hashes[lo[k]:hi[k]]``.
+
+    ``fmix64(sum_t hashes[lo + t] * R^(t+1) + (hi - lo))`` mod 2^64, for all
+    sequences at once (sequences may be empty, must not overlap).
+
+    Returns
+    -------
+    ndarray of uint64, shape (len(lo),)
+    """
+    if numba is not None:
+        return _sequence_hashes(hashes, lo, hi)  # type: ignore[no-any-return]
+    lengths = (hi - lo).astype(np.int64)
+    if not len(lengths):
+        return np.zeros(0, dtype=np.uint64)
+    total = int(lengths.sum())
+    with np.errstate(over="ignore"):
+        powers = np.cumprod(np.full(int(lengths.max(initial=0)), _R, dtype=np.uint64),
+                            dtype=np.uint64)  # fmt: skip
+        firsts = np.cumsum(lengths) - lengths
+        pos = np.arange(total) - np.repeat(firsts, lengths)
+        terms = hashes[np.repeat(lo, lengths) + pos] * powers[pos]
+        sums = np.zeros(len(lengths), dtype=np.uint64)
+        nonempty = lengths > 0
+        if total:
+            sums[nonempty] = np.add.reduceat(terms, firsts[nonempty], dtype=np.uint64)
+        return fmix64(sums + lengths.astype(np.uint64))
+
+
+if numba is not None:  # the same values as the numpy paths above, without their passes
+
+    @numba.njit(cache=True, nogil=True)
+    def _hash_tokens(codes, starts, ends, stop_hashes):  # type: ignore[no-untyped-def]
+        """``(hashes, stems, content)`` of the tokens, as :func:`tokenize` computes them with
+        numpy: the polynomial it reads from prefix sums, summed one token at a time."""
+        hashes = np.empty(len(starts), np.uint64)
+        stems = np.empty(len(starts), np.uint64)
+        content = np.empty(len(starts), np.bool_)
+        for t in range(len(starts)):
+            s, e = starts[t], ends[t]
+            h, power = np.uint64(0), np.uint64(1)
+            for j in range(s, e):
+                h += np.uint64(codes[j]) * power
+                power *= _Q
+                if j == s + STEM_CHARS - 1:
+                    stems[t] = _fmix64(h ^ np.uint64(STEM_CHARS))
+            if e - s < STEM_CHARS:
+                stems[t] = _fmix64(h ^ np.uint64(e - s))
+            hashes[t] = _fmix64(h ^ np.uint64(e - s))
+            at = min(np.searchsorted(stop_hashes, hashes[t]), len(stop_hashes) - 1)
+            first = codes[s]
+            long_or_digit = e - s > 1 or 48 <= first <= 57 or first >= 0x3040
+            content[t] = long_or_digit and stop_hashes[at] != hashes[t]
+        return hashes, stems, content
+
+    @numba.njit(cache=True, nogil=True)
+    def _sequence_hashes(hashes, lo, hi):  # type: ignore[no-untyped-def]
+        """:func:`sequence_hashes`, one sequence at a time."""
+        out = np.empty(len(lo), np.uint64)
+        for k in range(len(lo)):
+            h, power = np.uint64(0), np.uint64(1)
+            for t in range(lo[k], hi[k]):
+                power *= _R
+                h += hashes[t] * power
+            out[k] = _fmix64(h + np.uint64(hi[k] - lo[k]))
+        return out
+
+    @numba.njit(cache=True, nogil=True)
+    def _fmix64(h):  # type: ignore[no-untyped-def]
+        """:func:`fmix64` of one uint64."""
+        h ^= h >> np.uint64(33)
+        h *= np.uint64(0xFF51AFD7ED558CCD)
+        h ^= h >> np.uint64(33)
+        h *= np.uint64(0xC4CEB9FE1A85EC53)
+        return h ^ (h >> np.uint64(33))
+
+
 def _stop_hashes() -> np.ndarray:
     text = " ".join(sorted(ENGLISH_STOP_WORDS))
-    codes = _code_points(text)
+    codes = code_points(text)
     starts, ends = _token_spans(text, codes)
     prefix, inv_powers = _prefix_tables(codes)
     return np.unique(_span_hashes(prefix, inv_powers, starts, ends))

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from helpers import seed_documents
 from hypothesis import given
 from hypothesis import strategies as st
 
+import dedup.normalize as normalize_module
 from dedup.normalize import fold, normalize
 
 
@@ -56,3 +58,35 @@ def test_bounds_are_monotone_and_in_range(raw: str) -> None:
     assert len(norm.bounds) == len(norm.text) + 1
     assert (np.diff(norm.bounds) >= 0).all() and norm.bounds[-1] == len(raw)
     assert norm.bounds[0] >= 0
+
+
+def test_entities_and_combining_marks_are_runs_of_their_own() -> None:
+    raw = "AT&T &amp;\u0301 x&#8220;a\u0301  b\r\n\r\nc"
+    norm = normalize(raw)
+    assert norm.text == 'at&t &\u0301 x"\u00e1 b\nc'
+    i = norm.text.index('"')
+    assert raw[slice(*norm.to_original(i, i + 1))] == "&#8220;"
+    i = norm.text.index("\u00e1")
+    assert raw[slice(*norm.to_original(i, i + 1))] == "a\u0301"
+
+
+def test_normalized_inverts_the_map() -> None:
+    raw = "Caf\u00e9 &amp;  Stra\u00dfe\n\n\ufb01n"
+    norm = normalize(raw)
+    offsets = np.arange(len(raw) + 1)
+    assert norm.normalized(offsets).tolist() == np.searchsorted(norm.bounds, offsets).tolist()
+
+
+@pytest.mark.skipif(not hasattr(normalize_module._runs, "py_func"), reason="numba is not installed")
+def test_compiled_loops_equal_their_python_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [d.text for d in seed_documents()]
+    texts += ["", " ", "\ud800", "a\u0301\u3000&nbsp;\x01 \r\n\u2028x", "\U0001f600 &amp"]
+    expected = [normalize(t) for t in texts]
+    for name in ("_runs", "_offset_map", "_push", "_normalized"):
+        monkeypatch.setattr(normalize_module, name, getattr(normalize_module, name).py_func)
+    for raw, want in zip(texts, expected, strict=True):
+        got = normalize(raw)
+        assert got.text == want.text
+        assert got.at.tolist() == want.at.tolist() and got.shift.tolist() == want.shift.tolist()
+        offsets = np.arange(len(raw) + 1)
+        assert got.normalized(offsets).tolist() == want.normalized(offsets).tolist()

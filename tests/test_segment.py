@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
+import pytest
 from helpers import seed_documents
 
-from dedup.segment import segment
+import dedup.segment as segment_module
+from dedup.segment import segment, sentences
 
 
 def _sentences(text: str) -> list[str]:
@@ -56,3 +59,36 @@ def test_seed_sentences_are_ordered_trimmed_and_cover_the_words() -> None:
         assert all(a.end <= b.start for a, b in itertools.pairwise(segs))
         covered = "".join(doc.text[s.start : s.end] for s in segs)
         assert "".join(covered.split()) == "".join(doc.text.split())
+
+
+def test_crlf_cr_and_cjk_ends_at_line_ends() -> None:
+    text = "One. Two!\r\n\r\nThree\u3002\rFour? \u00c9t\u00e9 five."
+    found = [(text[s.start : s.end], s.line, s.paragraph) for s in segment(text)]
+    expected = [("One.", 0, 0), ("Two!", 0, 0), ("Three\u3002", 1, 1), ("Four?", 2, 1)]
+    assert found == [*expected, ("\u00c9t\u00e9 five.", 2, 1)]
+
+
+def test_non_ascii_next_letter_decides_by_its_case() -> None:
+    assert _sentences("Done. \u00c9t\u00e9 came. \u00e9t\u00e9 not. \u0394 yes.") == [
+        "Done.", "\u00c9t\u00e9 came. \u00e9t\u00e9 not.", "\u0394 yes.",
+    ]  # fmt: skip
+
+
+def test_sentences_arrays_equal_segments() -> None:
+    text = seed_documents()[0].text
+    a = sentences(text)
+    columns = (a.starts, a.ends, a.lines, a.paragraphs)
+    rows = [tuple(row) for row in np.stack(columns, axis=1).tolist()]
+    assert [(s.start, s.end, s.line, s.paragraph) for s in segment(text)] == rows
+
+
+@pytest.mark.skipif(
+    not hasattr(segment_module._candidates, "py_func"), reason="numba is not installed"
+)
+def test_compiled_loops_equal_their_python_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [d.text for d in seed_documents()]
+    texts += ["", "\n\n", "Mr. A. B. went. \u201cNo.\u201d 3 a.\r\n\r\n\u4ed6\u3002\u3002x! \u00c9"]
+    expected = [segment(t) for t in texts]
+    for name in ("_candidates", "_next_start", "_sentence_spans"):
+        monkeypatch.setattr(segment_module, name, getattr(segment_module, name).py_func)
+    assert [segment(t) for t in texts] == expected
