@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import dedup
-from dedup.candidates import passage_signatures
+from dedup.candidates import passage_signatures, unique_inverse
 from dedup.params import ScanParams
 from dedup.records import Document
 
@@ -66,3 +66,15 @@ def test_passages_with_one_rare_feature_stay_out_of_an_index_needing_two() -> No
     expected = dedup.minhash.signatures([feature[2:4]], num_perm=params.num_perm,
                                         seed=params.seed)  # fmt: skip
     np.testing.assert_array_equal(sigs[0], expected[0])
+
+
+def test_unique_inverse_equals_numpy_unique() -> None:
+    rng = np.random.default_rng(3)
+    for n in (0, 10, 200_000):  # 200,000 rows take the hash-table path
+        distinct = rng.integers(0, 2**64 - 1, max(n // 20, 1), dtype=np.uint64)
+        values = distinct[rng.zipf(1.5, n) % len(distinct)]
+        values[: min(n, 3)] = 0  # zero is a key like any other
+        got = unique_inverse(values)
+        expected = np.unique(values, return_inverse=True, return_counts=True)
+        for g, e in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(g, e)
