@@ -1,0 +1,354 @@
+"""Chain the verified passage pairs of a document pair, in order, and score the chains.
+
+Stage: kept passage pairs of :func:`dedup.align.align` (seeds and support, with
+Dice, containment and anchors) -> runs of pairs, each a candidate match; steps 3
+to 5 of :mod:`dedup.align`, which reports the runs as spans.
+
+- **Anchors.** Figures and names anchor facts (:func:`anchor_agreement`): a
+  figure in common (``6,256`` and ``6256`` are one figure) adds to a chain's
+  score; passages stating only different figures are not reuse; each side naming
+  someone the other lacks costs score.
+- **Chains** (:func:`chains`). Dynamic programming links pairs whose steps are 0
+  to 2 passages on both sides: 0 on one side is a merge or split, 2 skips a
+  sentence. Reordered passages form separate chains.
+- **Ends** (:func:`trim_weak_ends`, :meth:`ChainContext.extend_merges`). A chain
+  loses support pairs at its ends much less alike than its seeds (a topic
+  neighbour beside a copied passage). A sentence merged from two is judged by
+  what is left of it: at an end, a part stays, or the neighbouring sentence joins
+  as a part, only when it explains what the other parts leave unexplained.
+- **Score** (:meth:`ChainContext.chain_score`): what a run is worth as evidence
+  of reuse, against ``chain_min_score``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+import numpy as np
+
+from dedup.analyze import DocAnalysis
+from dedup.params import ScanParams
+
+__all__ = ["ChainContext", "Pairs", "Weights", "anchor_agreement", "chains", "extend_identical",
+           "pieces", "trim_weak_ends", "word_ratio"]  # fmt: skip
+
+Weights = Callable[[np.ndarray], np.ndarray]  # feature hashes -> weights in [0, 1]
+# Kept passage pairs (i, j) -> (is a seed, Dice, anchors (see anchor_agreement), containment).
+Pairs = dict[tuple[int, int], tuple[bool, float, int, float]]
+_MAX_SKIP = 1  # passages a chain may skip on each side between two of its pairs
+_REPEAT_SHARE = 0.1  # a merged part adding less than this share of its word weight repeats
+# A figure as news writes it: 6256, 6,256, 6 256 (thin or non-breaking space), 28.5.
+_NUMBER = re.compile(r"\d+(?:[,\u00a0\u202f ]\d{3}(?!\d))*(?:\.\d+)?")
+_GROUPING = re.compile(r"[,\u00a0\u202f ]")
+_WORD = re.compile(r"[^\W\d_][\w\u2019'-]*")
+# A capital after one of these opens a clause (not a name).
+_AFTER_BREAK = frozenset(".!?:;\"'(\u201c\u2018\u00ab\u2014\u2013-")
+_HONORIFICS = frozenset(("mr", "ms", "mrs", "dr"))
+_POSSESSIVE = re.compile(r"['\u2019]s$")
+
+
+@dataclass(frozen=True, slots=True)
+class ChainContext:
+    """One document pair under alignment and its kept passage pairs."""
+
+    a: DocAnalysis
+    b: DocAnalysis
+    weights: Weights
+    params: ScanParams
+    pairs: Pairs
+
+    def chain_score(self, run: list[tuple[int, int]]) -> float:
+        """Evidence of a run (step 5): the gains of its blocks, summed.
+
+        A block is a sentence pair, or a merge: pairs that share a passage (one
+        sentence against the two parts it was split into). Its gain is the
+        weighted Dice of its passages' words taken together, minus
+        ``support_similarity``, plus ``anchor_bonus`` when a pair of it states a
+        figure in common, minus ``name_penalty`` when each side names someone the
+        other does not; never below 0. Counting a merge once keeps a headline that repeats
+        its lead from doubling the evidence of one sentence pair.
+        """
+        total = 0.0
+        for block in _blocks(run):
+            anchor = max(self.pairs[x][2] if x in self.pairs else 0 for x in block)
+            ratio = self.sequence_ratio(block)
+            alike = max(self.group_dice(block), ratio)
+            gain = max(alike - self.params.support_similarity + self.anchor_gain(anchor), 0.0)
+            if ratio >= self.params.light_similarity:  # the parts' words, in their order
+                gain *= max(len({i for i, _ in block}), len({j for _, j in block}))
+            total += gain
+        return total
+
+    def part_evidence(self, run: list[tuple[int, int]], part: tuple[int, int], side: int) -> bool:
+        """Is ``part`` one part of a merged sentence? Its passage on the side other than
+        ``side`` must explain what its partners in ``run`` (the pairs sharing its passage
+        on ``side``, the merged one) leave unexplained of the merged sentence, and add
+        no more than it explains.
+
+        The merged sentence's words less its partners' are scored against the part
+        (weighted Dice >= ``support_similarity``), and the pooled Dice of the merged
+        sentence with the parts must not fall when the part joins. A topic neighbour
+        beside a sentence pair finds only the few words an edit changed left to
+        explain, and brings words of its own.
+        """
+        whole_doc, part_doc = (self.a, self.b) if side == 0 else (self.b, self.a)
+        whole, own = part[side], part[1 - side]
+        partners = [x[1 - side] for x in run if x[side] == whole and x[1 - side] != own]
+        words = whole_doc.passage_features(whole)
+        mine = part_doc.passage_features(own)
+        if not partners:
+            return self.dice(words, mine) >= self.params.support_similarity
+        theirs = np.unique(np.concatenate([part_doc.passage_features(k) for k in partners]))
+        rest = np.setdiff1d(words, theirs, assume_unique=True)
+        explains = self.dice(rest, mine) >= self.params.support_similarity
+        return explains and self.dice(words, np.union1d(theirs, mine)) >= self.dice(words, theirs)
+
+    def dice(self, x: np.ndarray, y: np.ndarray) -> float:
+        """Weighted Dice of two sets of features (unique)."""
+        total = self.weights(x).sum() + self.weights(y).sum()
+        shared = self.weights(np.intersect1d(x, y, assume_unique=True)).sum()
+        return float(2 * shared / total) if total > 0 else 0.0
+
+    def extend_merges(self, run: list[tuple[int, int]], free_a: np.ndarray, free_b: np.ndarray
+                      ) -> list[tuple[int, int]]:  # fmt: skip
+        """The run with the parts of merged sentences at its ends that it lacks: the
+        sentence before (after) its first (last) pair on one side, when it explains
+        the rest of that pair's sentence on the other side (:meth:`part_evidence`).
+        ``free_a``, ``free_b``: passages no match holds yet."""
+        grown = True
+        while grown:
+            grown = False
+            (i0, j0), (i1, j1) = run[0], run[-1]
+            ends = [((i0 - 1, j0), 1, True), ((i0, j0 - 1), 0, True)]
+            ends += [((i1 + 1, j1), 1, False), ((i1, j1 + 1), 0, False)]
+            for x, side, at_start in ends:
+                i, j = x
+                if not (0 <= i < len(free_a) and 0 <= j < len(free_b) and free_a[i] and free_b[j]):
+                    continue
+                if any(y[0] == i for y in run) and any(y[1] == j for y in run):
+                    continue
+                if (i, j) not in run and self.part_evidence(run, x, side):
+                    run = [x, *run] if at_start else [*run, x]
+                    grown = True
+                    break
+        return run
+
+    def anchor_gain(self, anchor: int) -> float:
+        """Chain score added by a block's anchors (see :func:`anchor_agreement`)."""
+        if anchor > 0:
+            return self.params.anchor_bonus
+        return -self.params.name_penalty if anchor < 0 else 0.0
+
+    def sequence_ratio(self, block: list[tuple[int, int]]) -> float:
+        """difflib's ratio of the block's word sequences on the two sides."""
+        a, b = self.a, self.b
+        ia, jb = [i for i, _ in block], [j for _, j in block]
+        words_a = a.tokens.hashes[a.passage_tok_lo[min(ia)] : a.passage_tok_hi[max(ia)]]
+        words_b = b.tokens.hashes[b.passage_tok_lo[min(jb)] : b.passage_tok_hi[max(jb)]]
+        return word_ratio(words_a.tolist(), words_b.tolist())
+
+    def without_repeats(self, run: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The run without pairs whose passage repeats a neighbour it is merged with
+        (a headline that repeats its lead: its words add nothing to the block's)."""
+        drop = set()
+        for block in _blocks(run):
+            for side, d in ((0, self.a), (1, self.b)):
+                parts = sorted({x[side] for x in block})
+                for k in parts if len(parts) > 1 else ():
+                    own = d.passage_features(k)
+                    rest = np.concatenate([d.passage_features(o) for o in parts if o != k])
+                    new = self.weights(own[~np.isin(own, rest)]).sum()
+                    if new <= _REPEAT_SHARE * self.weights(own).sum():
+                        drop |= {x for x in block if x[side] == k}
+        return [x for x in run if x not in drop]
+
+    def group_dice(self, block: list[tuple[int, int]]) -> float:
+        """Weighted Dice of the words of a block's passages of a and of b, each side pooled."""
+        if len(block) == 1:
+            return self.pairs[block[0]][1] if block[0] in self.pairs else 1.0
+        fa = np.unique(np.concatenate([self.a.passage_features(i) for i, _ in block]))
+        fb = np.unique(np.concatenate([self.b.passage_features(j) for _, j in block]))
+        wa, wb = self.weights(fa).sum(), self.weights(fb).sum()
+        shared = self.weights(np.intersect1d(fa, fb, assume_unique=True)).sum()
+        return float(2 * shared / (wa + wb)) if wa + wb > 0 else 0.0
+
+
+def _blocks(run: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """The run cut into blocks of consecutive pairs that share a passage on one side."""
+    if not run:
+        return []
+    out = [[run[0]]]
+    for prev, cur in itertools.pairwise(run):
+        if cur[0] != prev[0] and cur[1] != prev[1]:
+            out.append([])
+        out[-1].append(cur)
+    return out
+
+
+def _anchors(d: DocAnalysis, k: int) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """What passage ``k`` states: its figures (thousands separators dropped: 6,256 ->
+    6256), its names (capitalised words inside a clause) and all its words, the last
+    two case folded, possessives dropped."""
+    text = d.doc.text[d.passage_starts[k] : d.passage_ends[k]]
+    figures = frozenset(_GROUPING.sub("", m) for m in _NUMBER.findall(text))
+    words, names = set(), set()
+    for m in _WORD.finditer(text):
+        word = _POSSESSIVE.sub("", m.group()).casefold()
+        words.add(word)
+        before = text[: m.start()].rstrip()
+        if m.group()[0].isupper() and before and before[-1] not in _AFTER_BREAK:
+            names.add(word)
+    return figures, frozenset(names - _HONORIFICS), frozenset(words)
+
+
+def anchor_agreement(a: DocAnalysis, b: DocAnalysis, p: np.ndarray, q: np.ndarray
+                     ) -> np.ndarray:  # fmt: skip
+    """Per passage pair ``(p[k], q[k])``, what its anchors say (int8):
+
+    -2 both passages state figures but none in common (different facts: reused text
+    keeps its figures); +1 a figure in common; -1 each names someone or something
+    whose name the other does not contain at all (another person or place in the
+    same slot); else 0.
+    """
+    fa = {int(i): _anchors(a, int(i)) for i in np.unique(p)}
+    fb = {int(j): _anchors(b, int(j)) for j in np.unique(q)}
+    out = np.zeros(len(p), dtype=np.int8)
+    for k, (i, j) in enumerate(zip(p.tolist(), q.tolist(), strict=True)):
+        (figs_a, names_a, words_a), (figs_b, names_b, words_b) = fa[i], fb[j]
+        if figs_a and figs_b:
+            out[k] = 1 if figs_a & figs_b else -2
+        elif names_a - words_b and names_b - words_a:
+            out[k] = -1
+    return out
+
+
+def chains(pairs: Pairs, params: ScanParams) -> list[list[tuple[int, int]]]:
+    """Chains of pairs whose steps are 0 to ``1 + _MAX_SKIP`` passages on both sides
+    (a step of 0 on one side, a merge or split, is 1 on the other).
+
+    Classic chaining by dynamic programming: each pair, in ``(i, j)`` order, extends
+    the best-scoring chain ending at a pair it may follow (a pair's gain is the larger
+    of its Dice and containment minus ``support_similarity``, at least a hair); then
+    chains are read back from the best ends, each pair in one chain at most.
+    """
+    keys = sorted(pairs)
+    gain = [max(max(pairs[x][1], pairs[x][3]) - params.support_similarity, 1e-6) for x in keys]
+    total, before = list(gain), [-1] * len(keys)
+    step = 1 + _MAX_SKIP
+    for k, (i, j) in enumerate(keys):
+        for m in range(k - 1, -1, -1):
+            pi, pj = keys[m]
+            if i - pi > step:
+                break
+            di, dj = i - pi, j - pj
+            merge = di == 0 or dj == 0  # parts of one sentence stand side by side
+            if 0 <= dj <= step and (di + dj == 1 or not merge) and total[m] + gain[k] > total[k]:
+                total[k], before[k] = total[m] + gain[k], m
+    taken = [False] * len(keys)
+    chains = []
+    for end in sorted(range(len(keys)), key=lambda k: (-total[k], keys[k])):
+        chain, k = [], end
+        while k >= 0 and not taken[k]:
+            taken[k] = True
+            chain.append(keys[k])
+            k = before[k]
+        if chain:
+            chains.append(chain[::-1])
+    return chains
+
+
+def trim_weak_ends(run: list[tuple[int, int]], ctx: ChainContext) -> list[tuple[int, int]]:
+    """The run without the support pairs at its ends that are less alike than
+    ``end_ratio`` times the median likeness of its seeds (empty when it has no seed).
+
+    A topic neighbour next to a copied passage (same speaker, same story) is a weak
+    pair beside strong ones; a reworded neighbour in a reworded passage is as weak as
+    the rest. Likeness is measured as the seeds are alike: by word order (difflib's
+    ratio) when their median ratio reaches ``light_similarity`` (edited copies: a
+    topic neighbour shares words, not their order), else by weighted Dice (rewordings
+    keep the rare words). A pair stating a figure in common stays. A pair sharing a passage with
+    the next one inward (the part of a merged sentence) stays when it explains the rest
+    of the merged sentence (:meth:`ChainContext.part_evidence`), seed or not: a part's Dice
+    with the whole is low, and its containment in it is high for a neighbour too.
+    """
+    pairs = ctx.pairs
+    seeds = [x for x in run if pairs[x][0]]
+    if not seeds:
+        return []
+    ratios = [ctx.sequence_ratio([x]) for x in seeds]
+    in_order = float(np.median(ratios)) >= ctx.params.light_similarity
+    if in_order:
+        floor = ctx.params.end_ratio * float(np.median(ratios))
+    else:
+        floor = ctx.params.end_ratio * float(np.median([pairs[x][1] for x in seeds]))
+
+    def strong(k: int, inward: int) -> bool:
+        if not 0 <= k < len(run):
+            return True
+        seed, dice, anchor, _ = pairs[run[k]]
+        if 0 <= inward < len(run):
+            for side in (0, 1):
+                if run[k][side] == run[inward][side]:
+                    return ctx.part_evidence(run, run[k], side)
+        alike = ctx.sequence_ratio([run[k]]) if in_order else dice
+        return seed or anchor > 0 or alike >= floor
+
+    first, last = 0, len(run)
+    while first < last and not strong(first, first + 1):
+        first += 1
+    while last > first and not strong(last - 1, last - 2):
+        last -= 1
+    return run[first:last]
+
+
+def pieces(run: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """The run cut where it skips a passage on one side only: a sentence inserted in
+    one text is not reused. A step skipping one passage on both sides stays whole (the
+    two skipped sentences sit between counterparts, in order: a rewording too loose
+    to pair alone)."""
+    out = [[run[0]]]
+    for (i0, j0), (i1, j1) in itertools.pairwise(run):
+        di, dj = i1 - i0, j1 - j0
+        if (di > 1 or dj > 1) and di != dj:
+            out.append([])
+        out[-1].append((i1, j1))
+    return out
+
+
+def extend_identical(run: list[tuple[int, int]], a: DocAnalysis, b: DocAnalysis,
+                      usable_a: np.ndarray, usable_b: np.ndarray
+                      ) -> list[tuple[int, int]]:  # fmt: skip
+    i, j = run[-1]
+    while (
+        i + 1 < a.n_passages
+        and j + 1 < b.n_passages
+        and usable_a[i + 1]
+        and usable_b[j + 1]
+        and _same_words(a, i + 1, b, j + 1)
+    ):
+        i, j = i + 1, j + 1
+        run = [*run, (i, j)]
+    i, j = run[0]
+    while (
+        i > 0 and j > 0 and usable_a[i - 1] and usable_b[j - 1] and _same_words(a, i - 1, b, j - 1)
+    ):
+        i, j = i - 1, j - 1
+        run = [(i, j), *run]
+    return run
+
+
+def _same_words(a: DocAnalysis, i: int, b: DocAnalysis, j: int) -> bool:
+    ta = a.tokens.hashes[a.passage_tok_lo[i] : a.passage_tok_hi[i]]
+    tb = b.tokens.hashes[b.passage_tok_lo[j] : b.passage_tok_hi[j]]
+    return len(ta) > 0 and np.array_equal(ta, tb)
+
+
+def word_ratio(x: list[int], y: list[int]) -> float:
+    """difflib's ratio of two word sequences, the same whichever comes first (difflib's
+    is not: its longest-match ties break by position in the second sequence)."""
+    first, second = (x, y) if x <= y else (y, x)
+    return SequenceMatcher(None, first, second, autojunk=False).ratio()
