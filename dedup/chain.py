@@ -65,12 +65,16 @@ class ChainContext:
         """Evidence of a run (step 5): the gains of its blocks, summed.
 
         A block is a sentence pair, or a merge: pairs that share a passage (one
-        sentence against the two parts it was split into). Its gain is the
-        weighted Dice of its passages' words taken together, minus
+        sentence against the two parts it was split into). Its gain is its
+        likeness (the larger of the weighted Dice of its passages' words taken
+        together and difflib's ratio of its word sequences), minus
         ``support_similarity``, plus ``anchor_bonus`` when a pair of it states a
         figure in common, minus ``name_penalty`` when each side names someone the
-        other does not; never below 0. Counting a merge once keeps a headline that repeats
-        its lead from doubling the evidence of one sentence pair.
+        other does not; never below 0. A merge whose word sequences are alike
+        (ratio >= ``light_similarity``: the parts' words, in their order) counts
+        once per sentence of its longer side, as the sentences would had they not
+        been merged; a merge of words in another order counts once. (A headline
+        that repeats its lead is no part: :meth:`without_repeats` drops it first.)
         """
         total = 0.0
         for block in _blocks(run):
@@ -118,7 +122,8 @@ class ChainContext:
         """The run with the parts of merged sentences at its ends that it lacks: the
         sentence before (after) its first (last) pair on one side, when it explains
         the rest of that pair's sentence on the other side (:meth:`part_evidence`).
-        ``free_a``, ``free_b``: passages no match holds yet."""
+        ``free_a``, ``free_b``: passages no match holds yet. A part added is entered
+        in :attr:`pairs` (a support pair, with its Dice and containment)."""
         grown = True
         while grown:
             grown = False
@@ -133,9 +138,18 @@ class ChainContext:
                     continue
                 if (i, j) not in run and self.part_evidence(run, x, side):
                     run = [x, *run] if at_start else [*run, x]
+                    self.pairs.setdefault(x, self._support(i, j))
                     grown = True
                     break
         return run
+
+    def _support(self, i: int, j: int) -> tuple[bool, float, int, float]:
+        """Passage pair ``(i, j)`` as an entry of :attr:`pairs`: a support pair (no
+        anchor counted) with its weighted Dice and containment."""
+        fa, fb = self.a.passage_features(i), self.b.passage_features(j)
+        lighter = min(self.weights(fa).sum(), self.weights(fb).sum())
+        shared = self.weights(np.intersect1d(fa, fb, assume_unique=True)).sum()
+        return False, self.dice(fa, fb), 0, float(shared / lighter) if lighter > 0 else 0.0
 
     def anchor_gain(self, anchor: int) -> float:
         """Chain score added by a block's anchors (see :func:`anchor_agreement`)."""
@@ -172,9 +186,7 @@ class ChainContext:
             return self.pairs[block[0]][1] if block[0] in self.pairs else 1.0
         fa = np.unique(np.concatenate([self.a.passage_features(i) for i, _ in block]))
         fb = np.unique(np.concatenate([self.b.passage_features(j) for _, j in block]))
-        wa, wb = self.weights(fa).sum(), self.weights(fb).sum()
-        shared = self.weights(np.intersect1d(fa, fb, assume_unique=True)).sum()
-        return float(2 * shared / (wa + wb)) if wa + wb > 0 else 0.0
+        return self.dice(fa, fb)
 
 
 def _blocks(run: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
