@@ -30,6 +30,7 @@ from typing import Protocol
 
 import numpy as np
 
+from dedup.arrays import runs, unique_sorted
 from dedup.params import ScanParams
 from dedup.records import Document, Match
 
@@ -110,13 +111,13 @@ def _repeated(hashes: np.ndarray, doc: np.ndarray, source: np.ndarray,
               min_docs: int) -> np.ndarray:  # fmt: skip
     """Hashes found in ``min_docs`` documents or more, or in two documents of one named source."""
     h, d = _distinct(hashes, doc)
-    keys, counts = np.unique(h, return_counts=True)
+    keys, counts = runs(h)
     named = source[d] >= 0
     hs, src = h[named], source[d][named]
     order = np.lexsort((src, hs))
     hs, src = hs[order], src[order]
     twice = (hs[1:] == hs[:-1]) & (src[1:] == src[:-1])
-    return np.union1d(keys[counts >= min_docs], hs[1:][twice])
+    return unique_sorted(np.concatenate((keys[counts >= min_docs], hs[1:][twice])))
 
 
 def _template_lines(analyses: Sequence[Lines], hashes: np.ndarray, doc: np.ndarray,
@@ -127,7 +128,8 @@ def _template_lines(analyses: Sequence[Lines], hashes: np.ndarray, doc: np.ndarr
     ``hashes`` and ``doc``: every long line of the corpus and its document.
     """
     h, d = _distinct(hashes, doc)
-    keys, first, counts = np.unique(h, return_index=True, return_counts=True)
+    keys, counts = runs(h)
+    first = np.cumsum(counts) - counts
     groups = [(int(keys[k]), d[first[k] : first[k] + counts[k]])
               for k in np.flatnonzero(counts > 1).tolist()]  # fmt: skip
     shared_long: dict[int, set[int]] = defaultdict(set)  # doc -> its repeated long lines

@@ -41,13 +41,9 @@ from __future__ import annotations
 
 import numpy as np
 
-try:
-    import numba
-except ImportError:  # a platform without numba: np.searchsorted gives the same index
-    numba = None  # type: ignore[assignment]
-
 from dedup.align import Weights, is_evidence
 from dedup.analyze import DocAnalysis
+from dedup.arrays import unique_inverse, unique_sorted
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import packed_signatures
 from dedup.params import ScanParams
@@ -58,7 +54,6 @@ _EPS = 1e-9  # slack for the evidence pre-test: alignment sums the same weights 
 _PAIR_CHUNK = 1 << 16  # passage pairs scored at a time (bounds memory)
 _R = np.uint64(0x9E3779B97F4A7C15)
 MIN_STEMS = 2  # rare stems a passage needs in the stem index
-_HASHED_LOOKUP_ROWS = 1 << 16  # below this, np.searchsorted is as fast
 
 
 def bigram_rows(a: DocAnalysis, passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -123,47 +118,6 @@ class FeatureTable:
     def weights(self) -> Weights:
         """Alignment's weights: scaled IDF of each feature, 1.0 for features not seen."""
         return feature_weights(self.keys, self.idf())
-
-
-def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``np.unique(values, return_inverse=True, return_counts=True)`` for uint64 hashes.
-
-    Tens of millions of rows: a plain sort finds the keys and counts, and each row's
-    key is looked up in a hash table (numba) instead of arg-sorting the rows, which
-    numpy does an order of magnitude slower than it sorts.
-    """
-    ordered = np.sort(values)
-    new = np.ones(len(ordered), dtype=bool)
-    new[1:] = ordered[1:] != ordered[:-1]
-    keys = ordered[new]
-    counts = np.diff(np.append(np.flatnonzero(new), len(ordered)))
-    if numba is None or len(values) < _HASHED_LOOKUP_ROWS:
-        return keys, np.searchsorted(keys, values), counts
-    bits = max(int(2 * len(keys) - 1).bit_length(), 1)  # load factor at most 1/2
-    slots = np.full(1 << bits, -1, dtype=np.int64)
-    index = np.empty(len(values), dtype=np.int64)
-    _hash_lookup(keys, values, slots, np.uint64(64 - bits), index)
-    return keys, index, counts
-
-
-if numba is not None:
-
-    @numba.njit(cache=True, nogil=True)
-    def _hash_lookup(keys, values, slots, shift, index):  # type: ignore[no-untyped-def]
-        """``index[r]`` = position of ``values[r]`` in ``keys`` (all present), by open
-        addressing over ``slots`` (Fibonacci hashing, linear probing)."""
-        mask = len(slots) - 1
-        for k in range(len(keys)):
-            s = np.int64((keys[k] * np.uint64(0x9E3779B97F4A7C15)) >> shift)
-            while slots[s] >= 0:
-                s = (s + 1) & mask
-            slots[s] = k
-        for r in range(len(values)):
-            v = values[r]
-            s = np.int64((v * np.uint64(0x9E3779B97F4A7C15)) >> shift)
-            while keys[slots[s]] != v:
-                s = (s + 1) & mask
-            index[r] = slots[s]
 
 
 def scaled_idf(counts: np.ndarray, n_passages: int) -> np.ndarray:
@@ -279,15 +233,15 @@ def passage_signatures(passage: np.ndarray, feature: np.ndarray, rare: np.ndarra
 
 def unique_pairs(found: list[np.ndarray], n: int) -> np.ndarray:
     """Distinct rows of the ``(k, 2)`` int64 arrays ``found`` (entries below ``n``), sorted."""
-    codes = np.unique(np.concatenate([p[:, 0] * n + p[:, 1] for p in found]
-                                     + [np.zeros(0, np.int64)]))  # fmt: skip
+    codes = unique_sorted(np.concatenate([p[:, 0] * n + p[:, 1] for p in found]
+                                         + [np.zeros(0, np.int64)]))  # fmt: skip
     return np.stack([codes // max(n, 1), codes % max(n, 1)], axis=1)
 
 
 def owner_codes(owner: np.ndarray, pairs: np.ndarray, n_docs: int) -> np.ndarray:
     """Distinct document pairs ``(i, j)``, ``i < j``, of passage pairs, as ``i * n + j`` codes."""
     owners = np.sort(owner[pairs].reshape(-1, 2), axis=1)
-    return np.unique(owners[:, 0] * n_docs + owners[:, 1])
+    return unique_sorted(owners[:, 0] * n_docs + owners[:, 1])
 
 
 def decode(codes: np.ndarray, n: int) -> set[tuple[int, int]]:

@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.integrate import quad
 
+from dedup.arrays import unique_sorted
 from dedup.shingle import fmix64
 
 _BLOCK_ROWS = 1 << 16  # signatures banded at a time
@@ -105,8 +106,8 @@ def candidate_pairs(keys: np.ndarray, *, max_bucket: int,
                 lo, hi = lo[keep], hi[keep]
             band_codes.append(lo * n + hi)
         if band_codes:
-            found.append(np.unique(np.concatenate(band_codes)))
-    codes = np.unique(np.concatenate([*found, np.zeros(0, np.int64)]))
+            found.append(unique_sorted(np.concatenate(band_codes)))
+    codes = unique_sorted(np.concatenate([*found, np.zeros(0, np.int64)]))
     return np.stack([codes // n, codes % n], axis=1), skipped
 
 

@@ -26,6 +26,7 @@ from scipy.sparse.csgraph import connected_components
 
 from dedup.align import align
 from dedup.analyze import DocAnalysis, analyze
+from dedup.arrays import unique_sorted
 from dedup.boilerplate import boilerplate_matches, chrome_lines
 from dedup.candidates import FeatureTable, candidate_documents, near_duplicate_documents
 from dedup.cluster import families
@@ -96,7 +97,7 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
     near = near_duplicate_documents(doc_sigs, params)
     doc_pairs |= near
     near_codes = np.array([i * len(docs) + j for i, j in near], dtype=np.int64)
-    n_candidates = len(np.union1d(colliding, near_codes))
+    n_candidates = len(unique_sorted(np.concatenate((colliding, near_codes))))
     boiler = boilerplate_matches(feats, chrome, params)
     terms = [usable_rows(f.term_passage, f.terms, u)[1] for f, u in zip(feats, usable, strict=True)]
     empty = sum(1 for f in feats if f.n_tokens == 0)

@@ -22,6 +22,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfTransformer
 
+from dedup.arrays import unique_inverse
 from dedup.records import CorpusScore, Match, PairScore, SourceScore
 
 CONTAINMENT_WEIGHT = 0.7
@@ -52,8 +53,7 @@ def tfidf_matrix(terms: Sequence[np.ndarray]) -> sparse.csr_matrix:
         What scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` gives for the words.
     """
     sizes = np.array([len(t) for t in terms], dtype=np.int64)
-    vocabulary, column = np.unique(np.concatenate([*terms, np.zeros(0, np.uint64)]),
-                                   return_inverse=True)  # fmt: skip
+    vocabulary, column, _ = unique_inverse(np.concatenate([*terms, np.zeros(0, np.uint64)]))
     row = np.repeat(np.arange(len(terms)), sizes)
     counts = sparse.csr_matrix((np.ones(len(column)), (row, column)),
                                shape=(len(terms), len(vocabulary)))  # fmt: skip

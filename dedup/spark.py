@@ -51,6 +51,7 @@ import numpy as np
 
 from dedup.align import align
 from dedup.analyze import DocAnalysis, analyze
+from dedup.arrays import unique_sorted
 from dedup.boilerplate import boilerplate_matches, chrome_lines
 from dedup.candidates import (
     MIN_STEMS,
@@ -193,7 +194,7 @@ def scan_spark(documents: DataFrame | RDD[Document] | Iterable[Document],
         colliding, aligned, skipped = _candidates(feats_rdd, corpus_b, params, parts)
         feats_rdd.unpersist()
         near_codes = np.array([i * n_docs + j for i, j in near], dtype=np.int64)
-        n_candidates = len(np.union1d(colliding, near_codes))
+        n_candidates = len(unique_sorted(np.concatenate((colliding, near_codes))))
         doc_pairs = decode(aligned, n_docs) | near
         matches = _align_pairs(analyses, sorted(doc_pairs), corpus_b, params, parts)
     finally:
@@ -357,8 +358,8 @@ def _candidates(feats: RDD[tuple[int, DocFeatures]], corpus_b: Any, params: Scan
                owner_codes(corpus.owner, kept_pairs, n_docs), skipped)
 
     out = _shuffled(rows, parts).mapPartitions(reduce).collect()
-    colliding = np.unique(np.concatenate([c for c, _, _ in out] + [np.zeros(0, np.int64)]))
-    aligned = np.unique(np.concatenate([a for _, a, _ in out] + [np.zeros(0, np.int64)]))
+    colliding = unique_sorted(np.concatenate([c for c, _, _ in out] + [np.zeros(0, np.int64)]))
+    aligned = unique_sorted(np.concatenate([a for _, a, _ in out] + [np.zeros(0, np.int64)]))
     return colliding, aligned, sum(s for _, _, s in out)
 
 

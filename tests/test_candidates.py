@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 import dedup
-from dedup.candidates import passage_signatures, unique_inverse
+from dedup.arrays import unique_inverse
+from dedup.candidates import passage_signatures
 from dedup.params import ScanParams
 from dedup.records import Document
 
@@ -78,3 +79,25 @@ def test_unique_inverse_equals_numpy_unique() -> None:
         expected = np.unique(values, return_inverse=True, return_counts=True)
         for g, e in zip(got, expected, strict=True):
             np.testing.assert_array_equal(g, e)
+
+
+def test_tfidf_of_term_hashes_equals_scikit_learn_on_the_words() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from dedup.analyze import analyze
+    from dedup.features import features_of
+    from dedup.score import tfidf_matrix
+
+    from helpers import seed_documents
+
+    docs = seed_documents()
+    feats = [features_of(analyze(d), ScanParams()) for d in docs]
+    analyses = [analyze(d) for d in docs]
+    words = [[a.norm.text[s:e] for s, e, c in zip(a.tokens.starts.tolist(), a.tokens.ends.tolist(),
+                                                    a.tokens.content.tolist(), strict=True)
+              if c] for a in analyses]  # fmt: skip
+    ours = tfidf_matrix([f.terms for f in feats])
+    theirs = TfidfVectorizer(analyzer=lambda w: w, sublinear_tf=True).fit_transform(words)
+    np.testing.assert_allclose((ours @ ours.T).toarray(), (theirs @ theirs.T).toarray(),
+                               atol=1e-12)  # fmt: skip
+    assert ours.shape == theirs.shape
