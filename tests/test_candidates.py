@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+from helpers import seed_documents
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 import dedup
+from dedup.analyze import analyze
 from dedup.arrays import unique_inverse
 from dedup.candidates import passage_signatures
+from dedup.features import features_of
 from dedup.params import ScanParams
 from dedup.records import Document
+from dedup.score import tfidf_matrix
 
 # A vocabulary small enough that, in the corpus below, every content word is in more
 # passages than max_bucket (no stem is "rare", as at 100,000 news articles on few
@@ -82,14 +87,6 @@ def test_unique_inverse_equals_numpy_unique() -> None:
 
 
 def test_tfidf_of_term_hashes_equals_scikit_learn_on_the_words() -> None:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from dedup.analyze import analyze
-    from dedup.features import features_of
-    from dedup.score import tfidf_matrix
-
-    from helpers import seed_documents
-
     docs = seed_documents()
     feats = [features_of(analyze(d), ScanParams()) for d in docs]
     analyses = [analyze(d) for d in docs]
