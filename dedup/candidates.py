@@ -97,16 +97,6 @@ class FeatureTable:
         self.passage, self.feature, self.owner, self.n_docs = passage, feature, owner, n_docs
         self.keys, self.index, self.counts = unique_inverse(feature)
 
-    @classmethod
-    def concat(cls, passages: list[np.ndarray], features: list[np.ndarray],
-               sizes: list[int]) -> FeatureTable:  # fmt: skip
-        """Table of documents' rows: document ``d`` has ``sizes[d]`` passages and the rows
-        ``(passages[d], features[d])``, its passages numbered from 0."""
-        base = np.concatenate(([0], np.cumsum(sizes, dtype=np.int64)))
-        passage = _cat([p + b for p, b in zip(passages, base.tolist(), strict=False)], np.int64)
-        owner = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
-        return cls(passage, _cat(features, np.uint64), owner, len(sizes))
-
     @property
     def n_passages(self) -> int:
         return len(self.owner)
@@ -300,7 +290,3 @@ def near_duplicate_documents(sigs: np.ndarray, params: ScanParams) -> set[tuple[
     bands, rows = band_layout(params.doc_threshold, params.num_perm)
     pairs, _ = candidate_pairs(band_keys(sigs, bands, rows), max_bucket=params.max_bucket)
     return {(int(i), int(j)) for i, j in pairs}
-
-
-def _cat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
-    return np.concatenate([*arrays, np.zeros(0, dtype)]).astype(dtype, copy=False)

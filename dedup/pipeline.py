@@ -31,7 +31,7 @@ from dedup.boilerplate import boilerplate_matches, chrome_lines
 from dedup.candidates import FeatureTable, candidate_documents, near_duplicate_documents
 from dedup.cluster import families
 from dedup.errors import DedupError
-from dedup.features import DocFeatures, doc_features, usable_rows
+from dedup.features import DocFeatures, doc_features
 from dedup.minhash import jaccard
 from dedup.params import ScanParams
 from dedup.progress import Progress, silent
@@ -89,19 +89,18 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
     report("candidates", 0, len(docs))
     chrome = chrome_lines(feats, params)
     usable = [f.usable(c) for f, c in zip(feats, chrome, strict=True)]
-    stems, bigrams = corpus_tables(feats, usable)
-    doc_pairs, colliding, skipped = candidate_documents(stems, bigrams, params,
-                                                        workers=workers)
-    del bigrams
+    boiler = boilerplate_matches(feats, chrome, params)
     doc_sigs = np.vstack([f.signature for f in feats] + [np.zeros((0, params.num_perm), np.uint32)])
+    empty = sum(1 for f in feats if f.n_tokens == 0)
+    stems, bigrams, terms = corpus_tables(list[DocFeatures | None](feats), usable)
+    del feats
+    doc_pairs, colliding, skipped = candidate_documents(stems, bigrams, params,
+                                                        workers=workers)  # fmt: skip
+    del bigrams
     near = near_duplicate_documents(doc_sigs, params)
     doc_pairs |= near
     near_codes = np.array([i * len(docs) + j for i, j in near], dtype=np.int64)
     n_candidates = len(unique_sorted(np.concatenate((colliding, near_codes))))
-    boiler = boilerplate_matches(feats, chrome, params)
-    terms = [usable_rows(f.term_passage, f.terms, u)[1] for f, u in zip(feats, usable, strict=True)]
-    empty = sum(1 for f in feats if f.n_tokens == 0)
-    del feats
     report("candidates", len(docs), len(docs))
     pairs = by_component(doc_pairs, len(docs))
     weights = stems.weights()
@@ -153,16 +152,43 @@ def by_component(pairs: set[tuple[int, int]], n_docs: int) -> list[tuple[int, in
     return [(int(i), int(j)) for i, j in ij[order]]
 
 
-def corpus_tables(feats: list[DocFeatures],
-                  usable: list[np.ndarray]) -> tuple[FeatureTable, FeatureTable]:  # fmt: skip
-    """Stem and bigram tables of the corpus's usable passages (numbered in document, then
-    passage order)."""
+def corpus_tables(feats: list[DocFeatures | None], usable: list[np.ndarray]
+                  ) -> tuple[FeatureTable, FeatureTable, list[np.ndarray]]:  # fmt: skip
+    """Stem and bigram tables of the corpus's usable passages, and each document's terms.
+
+    Passages are numbered over the corpus in document, then passage order; terms are
+    the TF-IDF input of each document's usable passages. The rows are copied into
+    arrays of their final size, and ``feats`` is emptied as it goes (every entry set
+    to None): at 100,000 documents these rows are the largest arrays of a scan.
+    """
+    stem_keep = [u[f.stem_passage] for f, u in zip(feats, usable, strict=True) if f is not None]
+    bigram_keep = [u[f.bigram_passage] for f, u in zip(feats, usable, strict=True) if f is not None]
+    term_keep = [u[f.term_passage] for f, u in zip(feats, usable, strict=True) if f is not None]
+    stem_at, bigram_at, term_at = (np.concatenate(([0], np.cumsum([int(k.sum()) for k in keep])))
+                                   for keep in (stem_keep, bigram_keep, term_keep))  # fmt: skip
+    stem_passage = np.empty(int(stem_at[-1]), np.int32)
+    stems = np.empty(int(stem_at[-1]), np.uint64)
+    bigram_passage = np.empty(int(bigram_at[-1]), np.int32)
+    bigrams = np.empty(int(bigram_at[-1]), np.uint64)
+    terms = np.empty(int(term_at[-1]), np.uint64)
     sizes = [int(u.sum()) for u in usable]
-    both = list(zip(feats, usable, strict=True))
-    stem_rows = [usable_rows(f.stem_passage, f.stems, u) for f, u in both]
-    bigram_rows = [usable_rows(f.bigram_passage, f.bigrams, u) for f, u in both]
-    return (FeatureTable.concat([p for p, _ in stem_rows], [v for _, v in stem_rows], sizes),
-            FeatureTable.concat([p for p, _ in bigram_rows], [v for _, v in bigram_rows], sizes))
+    base = np.concatenate(([0], np.cumsum(sizes))).tolist()
+    for d, u in enumerate(usable):
+        f = feats[d]
+        assert f is not None
+        number = np.cumsum(u, dtype=np.int64) - 1 + base[d]  # passage -> corpus number
+        k = stem_keep[d]
+        stem_passage[stem_at[d] : stem_at[d + 1]] = number[f.stem_passage[k]]
+        stems[stem_at[d] : stem_at[d + 1]] = f.stems[k]
+        k = bigram_keep[d]
+        bigram_passage[bigram_at[d] : bigram_at[d + 1]] = number[f.bigram_passage[k]]
+        bigrams[bigram_at[d] : bigram_at[d + 1]] = f.bigrams[k]
+        terms[term_at[d] : term_at[d + 1]] = f.terms[term_keep[d]]
+        feats[d] = None
+    owner = np.repeat(np.arange(len(usable), dtype=np.int64), sizes)
+    return (FeatureTable(stem_passage, stems, owner, len(usable)),
+            FeatureTable(bigram_passage, bigrams, owner, len(usable)),
+            np.split(terms, term_at[1:-1]) if len(usable) else [])  # fmt: skip
 
 
 def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, matches: list[Match],

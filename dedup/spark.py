@@ -182,14 +182,14 @@ def scan_spark(documents: DataFrame | RDD[Document] | Iterable[Document],
         chrome = chrome_lines(feats, params)
         boiler = boilerplate_matches(feats, chrome, params)
         usable = [f.usable(c) for f, c in zip(feats, chrome, strict=True)]
-        corpus_b = sc.broadcast(_corpus(*corpus_tables(feats, usable), chrome, params))
         doc_sigs = np.vstack([f.signature[None, :] for f in feats] +
                              [np.zeros((0, params.num_perm), np.uint32)])  # fmt: skip
-        terms = [usable_rows(f.term_passage, f.terms, u)[1]
-                 for f, u in zip(feats, usable, strict=True)]  # fmt: skip
         empty = sum(1 for f in feats if f.n_tokens == 0)
         docs_sorted = [f.doc for f in feats]
+        stems, bigrams, terms = corpus_tables(list[DocFeatures | None](feats), usable)
         del feats
+        corpus_b = sc.broadcast(_corpus(stems, bigrams, chrome, params))
+        del stems, bigrams
         near = _near_duplicates(sc, doc_sigs, params, parts)
         colliding, aligned, skipped = _candidates(feats_rdd, corpus_b, params, parts)
         feats_rdd.unpersist()
