@@ -9,6 +9,11 @@ invisible format characters dropped, and case folded.
 Normalization changes lengths (``ﬁ`` becomes ``fi``, ``ß`` becomes ``ss``,
 ``&amp;`` becomes ``&``); ``bounds`` maps every normalized position back, so a
 span found in the normalized text is reported exactly in the original.
+
+One compiled loop over the code points finds the runs outside printable ASCII;
+runs of white space only, the usual ones, are folded in bulk, and Python
+normalizes the rest one run at a time. The later stages share this module's
+code-point helpers: :func:`code_points`, :func:`space_table`, :func:`compiled`.
 """
 
 from __future__ import annotations
