@@ -22,7 +22,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfTransformer
 
-from dedup.arrays import unique_inverse
+from dedup.arrays import runs, unique_inverse
 from dedup.records import CorpusScore, Match, PairScore, SourceScore
 
 CONTAINMENT_WEIGHT = 0.7
@@ -54,11 +54,11 @@ def tfidf_matrix(terms: Sequence[np.ndarray]) -> sparse.csr_matrix:
     """
     sizes = np.array([len(t) for t in terms], dtype=np.int64)
     vocabulary, column, _ = unique_inverse(np.concatenate([*terms, np.zeros(0, np.uint64)]))
-    row = np.repeat(np.arange(len(terms)), sizes)
-    counts = sparse.csr_matrix((np.ones(len(column)), (row, column)),
-                               shape=(len(terms), len(vocabulary)))  # fmt: skip
-    counts.sum_duplicates()
-    return TfidfTransformer(sublinear_tf=True).fit_transform(counts).tocsr()
+    width = max(len(vocabulary), 1)
+    cells, counts = runs(np.sort(np.repeat(np.arange(len(terms)), sizes) * width + column))
+    tf = sparse.csr_matrix((counts.astype(np.float64), (cells // width, cells % width)),
+                           shape=(len(terms), len(vocabulary)))  # fmt: skip
+    return TfidfTransformer(sublinear_tf=True).fit_transform(tf).tocsr()
 
 
 def cosine_pairs(x: sparse.csr_matrix, candidates: set[tuple[int, int]],
@@ -75,8 +75,10 @@ def cosine_pairs(x: sparse.csr_matrix, candidates: set[tuple[int, int]],
         for i, j, v in zip(sims.row, sims.col, sims.data, strict=True):
             if i < j and (v >= floor or (i, j) in candidates):
                 out[(int(i), int(j))] = float(v)
-    for i, j in candidates:
-        out.setdefault((i, j), float(x[i].multiply(x[j]).sum()))
+    missing = np.array(sorted(set(candidates) - set(out)), dtype=np.int64).reshape(-1, 2)
+    dots = np.asarray(x[missing[:, 0]].multiply(x[missing[:, 1]]).sum(axis=1)).ravel()
+    for (i, j), v in zip(missing.tolist(), dots.tolist(), strict=True):
+        out[(i, j)] = float(v)
     return out
 
 

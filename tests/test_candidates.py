@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from helpers import seed_documents
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 import dedup
@@ -13,7 +15,7 @@ from dedup.candidates import passage_signatures
 from dedup.features import features_of
 from dedup.params import ScanParams
 from dedup.records import Document
-from dedup.score import tfidf_matrix
+from dedup.score import cosine_pairs, tfidf_matrix
 
 # A vocabulary small enough that, in the corpus below, every content word is in more
 # passages than max_bucket (no stem is "rare", as at 100,000 news articles on few
@@ -98,3 +100,14 @@ def test_tfidf_of_term_hashes_equals_scikit_learn_on_the_words() -> None:
     np.testing.assert_allclose((ours @ ours.T).toarray(), (theirs @ theirs.T).toarray(),
                                atol=1e-12)  # fmt: skip
     assert ours.shape == theirs.shape
+
+
+def test_cosine_of_candidates_above_the_all_pairs_size_equals_row_products() -> None:
+    x = sparse.random(6000, 300, density=0.02, format="csr", random_state=1)
+    rng = np.random.default_rng(1)
+    pairs = {(int(i), int(j)) for i, j in rng.integers(0, 6000, (500, 2)) if i < j}
+    got = cosine_pairs(x, pairs, floor=0.3)
+    dense = x.toarray()
+    assert set(got) == pairs  # above 5,000 documents: the candidates only
+    for (i, j), v in got.items():
+        assert v == pytest.approx(float(dense[i] @ dense[j]), abs=1e-12)
