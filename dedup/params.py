@@ -115,7 +115,7 @@ class ScanParams:
     match_containment: float = 0.75
     match_min_weight: float = 2.0
     support_similarity: float = 0.3
-    chain_min_score: float = 0.6
+    chain_min_score: float = 0.7
     end_ratio: float = 0.6
     anchor_bonus: float = 0.5
     name_penalty: float = 0.5
