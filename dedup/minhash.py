@@ -19,6 +19,7 @@ imported.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -31,11 +32,14 @@ _MAX32 = np.uint32(0xFFFFFFFF)
 _CHUNK_VALUES = 1 << 20  # shingles x permutations per broadcast: 4 MB, near the cache
 
 
+@lru_cache(maxsize=16)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``(a, b)`` uint32 parameters of datasketch's ``affine32`` permutations."""
+    """The ``(a, b)`` uint32 parameters of datasketch's ``affine32`` permutations (read-only:
+    cached, since a scan asks for them once a document)."""
     gen = np.random.RandomState(seed)
     a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    a.flags.writeable = b.flags.writeable = False
     return a, b
 
 
