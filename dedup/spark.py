@@ -86,12 +86,14 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] | None = Non
                   app_name: str = "dedup") -> SparkSession:  # fmt: skip
     """A SparkSession on ``master`` (``local[*]``, ``spark://host:7077``, ``yarn``, ...).
 
-    ``conf`` holds ordinary Spark settings (``spark.executor.memory`` and the like).
+    ``conf`` holds ordinary Spark settings (``spark.executor.memory`` and the like). The
+    driver gathers every document's features (about 17 KB of arrays a document), so
+    ``spark.driver.maxResultSize`` is unlimited unless ``conf`` sets it.
     """
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.master(master).appName(app_name)
-    for key, value in (conf or {}).items():
+    for key, value in {"spark.driver.maxResultSize": "0", **(conf or {})}.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
 
