@@ -118,15 +118,13 @@ def scaled_idf(counts: np.ndarray, n_passages: int) -> np.ndarray:
 
 def feature_weights(keys: np.ndarray, idf: np.ndarray) -> Weights:
     """Alignment's weights: ``idf[k]`` for feature ``keys[k]`` (sorted uint64), 1.0 if unseen."""
+    if not len(keys):
+        return lambda features: np.ones(len(features))
+    last = len(keys) - 1
 
     def weights(features: np.ndarray) -> np.ndarray:
-        pos = np.clip(np.searchsorted(keys, features), 0, max(len(keys) - 1, 0))
-        found = (
-            (pos < len(keys)) & (keys[pos] == features)
-            if len(keys)
-            else np.zeros(len(features), bool)
-        )
-        return np.where(found, idf[pos] if len(keys) else 0.0, 1.0)
+        pos = np.minimum(np.searchsorted(keys, features), last)
+        return np.where(keys[pos] == features, idf[pos], 1.0)
 
     return weights
 
