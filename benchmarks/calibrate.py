@@ -40,7 +40,7 @@ import dedup  # noqa: E402
 GRID: dict[str, tuple[Any, ...]] = {
     "match_similarity": (0.45, 0.5),
     "support_similarity": (0.3, 0.35),
-    "chain_min_score": (0.5, 0.6, 0.7),
+    "chain_min_score": (0.5, 0.6, 0.7, 0.8),
     "end_ratio": (0.5, 0.6),
     "verbatim_min_words": (14,),
 }
