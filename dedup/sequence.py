@@ -1,0 +1,90 @@
+"""difflib's ``SequenceMatcher.ratio`` over integer sequences, compiled.
+
+Stage helper for alignment, which asks for the ratio of two passages' word hashes
+tens of times a document pair: in Python it was 40% of alignment's time.
+:func:`ratio` gives exactly ``SequenceMatcher(None, a, b, autojunk=False).ratio()``:
+the same recursive longest-match decomposition (Ratcliff/Obershelp), the same tie
+rule (the longest match that ends first in ``a``, then first in ``b``), over a
+sorted index of ``b`` instead of a dict. Without numba it calls difflib.
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+
+import numpy as np
+
+try:
+    import numba
+except ImportError:  # a platform without numba: difflib itself
+    numba = None  # type: ignore[assignment]
+
+
+def ratio(a: np.ndarray, b: np.ndarray) -> float:
+    """``2 * matches / (len(a) + len(b))`` as difflib counts matches (1.0 if both are empty).
+
+    Parameters
+    ----------
+    a, b : ndarray of uint64 or int64
+        Word hashes (any integers compared for equality).
+    """
+    total = len(a) + len(b)
+    if total == 0:
+        return 1.0
+    if numba is None:
+        return SequenceMatcher(None, a.tolist(), b.tolist(), autojunk=False).ratio()
+    x = np.ascontiguousarray(a).view(np.int64) if a.dtype == np.uint64 else a.astype(np.int64)
+    y = np.ascontiguousarray(b).view(np.int64) if b.dtype == np.uint64 else b.astype(np.int64)
+    return 2.0 * int(_matches(x, y)) / total
+
+
+if numba is not None:
+
+    @numba.njit(cache=True, nogil=True)
+    def _matches(a, b):  # type: ignore[no-untyped-def]
+        """Sum of the sizes of difflib's matching blocks of ``a`` and ``b`` (int64 arrays)."""
+        la, lb = len(a), len(b)
+        order = np.argsort(b, kind="mergesort")  # positions of equal values stay ascending
+        values = b[order]
+        first = np.searchsorted(values, a, side="left")
+        last = np.searchsorted(values, a, side="right")
+        # Length of the match ending at (i - 1, j): row i - 1 in ``before``, row i in ``now``;
+        # only the cells a row wrote are reset, so a row costs its matches, as difflib's dict.
+        before = np.zeros(lb, np.int64)
+        now = np.zeros(lb, np.int64)
+        wrote_before = np.empty(lb, np.int64)
+        wrote_now = np.empty(lb, np.int64)
+        stack = [(0, la, 0, lb)]
+        total = 0
+        while len(stack):
+            alo, ahi, blo, bhi = stack.pop()
+            best_i, best_j, best = alo, blo, 0
+            n_before = 0
+            for i in range(alo, ahi):
+                n_now = 0
+                for t in range(first[i], last[i]):
+                    j = order[t]
+                    if j < blo:
+                        continue
+                    if j >= bhi:
+                        break
+                    k = (before[j - 1] if j > blo else 0) + 1
+                    now[j] = k
+                    wrote_now[n_now] = j
+                    n_now += 1
+                    if k > best:
+                        best_i, best_j, best = i - k + 1, j - k + 1, k
+                for t in range(n_before):
+                    before[wrote_before[t]] = 0
+                before, now = now, before
+                wrote_before, wrote_now = wrote_now, wrote_before
+                n_before = n_now
+            for t in range(n_before):
+                before[wrote_before[t]] = 0
+            if best:
+                total += best
+                if alo < best_i and blo < best_j:
+                    stack.append((alo, best_i, blo, best_j))
+                if best_i + best < ahi and best_j + best < bhi:
+                    stack.append((best_i + best, ahi, best_j + best, bhi))
+        return total
