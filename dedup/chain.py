@@ -104,7 +104,7 @@ class ChainContext:
         partners = [x[1 - side] for x in run if x[side] == whole and x[1 - side] != own]
         words = whole_doc.passage_features(whole)
         mine = part_doc.passage_features(own)
-        if not partners:
+        if not partners:  # no merge: the pair stands as any support pair
             return self.dice(words, mine) >= self.params.support_similarity
         theirs = np.unique(np.concatenate([part_doc.passage_features(k) for k in partners]))
         rest = np.setdiff1d(words, theirs, assume_unique=True)
@@ -282,10 +282,11 @@ def trim_weak_ends(run: list[tuple[int, int]], ctx: ChainContext) -> list[tuple[
     the rest. Likeness is measured as the seeds are alike: by word order (difflib's
     ratio) when their median ratio reaches ``light_similarity`` (edited copies: a
     topic neighbour shares words, not their order), else by weighted Dice (rewordings
-    keep the rare words). A pair stating a figure in common stays. A pair sharing a passage with
-    the next one inward (the part of a merged sentence) stays when it explains the rest
-    of the merged sentence (:meth:`ChainContext.part_evidence`), seed or not: a part's Dice
-    with the whole is low, and its containment in it is high for a neighbour too.
+    keep the rare words). A pair stating a figure in common stays. A pair sharing a
+    passage with the next one inward (the part of a merged sentence) stays when it
+    explains the rest of the merged sentence (:meth:`ChainContext.part_evidence`),
+    seed or not: a part's Dice with the whole is low, and its containment in it is
+    high for a neighbour too.
     """
     pairs = ctx.pairs
     seeds = [x for x in run if pairs[x][0]]
@@ -299,13 +300,11 @@ def trim_weak_ends(run: list[tuple[int, int]], ctx: ChainContext) -> list[tuple[
         floor = ctx.params.end_ratio * float(np.median([pairs[x][1] for x in seeds]))
 
     def strong(k: int, inward: int) -> bool:
-        if not 0 <= k < len(run):
-            return True
         seed, dice, anchor, _ = pairs[run[k]]
-        if 0 <= inward < len(run):
+        if first <= inward < last:
             for side in (0, 1):
-                if run[k][side] == run[inward][side]:
-                    return ctx.part_evidence(run, run[k], side)
+                if run[k][side] == run[inward][side]:  # judged against the pairs kept
+                    return ctx.part_evidence(run[first:last], run[k], side)
         alike = ctx.sequence_ratio([run[k]]) if in_order else dice
         return seed or anchor > 0 or alike >= floor
 
