@@ -54,6 +54,7 @@ _EPS = 1e-9  # slack for the evidence pre-test: alignment sums the same weights 
 _PAIR_CHUNK = 1 << 16  # passage pairs scored at a time (bounds memory)
 _R = np.uint64(0x9E3779B97F4A7C15)
 MIN_STEMS = 2  # rare stems a passage needs in the stem index
+_SIGNATURE_BLOCK = 1 << 16  # passages signed at a time (32 MB of signatures)
 
 
 def bigram_rows(a: DocAnalysis, passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -140,28 +141,13 @@ def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: Scan
     evidence chunks are spread over ``workers`` processes; the result does not depend on it.
     """
     eligible = eligible_passages(stems, params)
-    bands, rows = band_layout(params.passage_threshold, params.num_perm)
-    indexes = []
+    found, skipped = [], 0
     for table, min_size in ((stems, MIN_STEMS), (bigrams, 1)):
-        rare = table.counts[table.index] <= params.max_bucket
-        members, sigs = passage_signatures(table.passage, table.feature, rare,
-                                           stems.n_passages, params, min_size=min_size,
-                                           eligible=eligible)  # fmt: skip
-        indexes.append((members, band_keys(sigs, bands, rows)))
-
-    def band_pairs(job: tuple[int, int]) -> tuple[np.ndarray, int]:
-        members, keys = indexes[job[0]]
-        pairs, skipped = candidate_pairs(keys[:, job[1] : job[1] + 1],
-                                         max_bucket=params.max_bucket,
-                                         groups=stems.owner[members])  # fmt: skip
-        return members[pairs], skipped
-
-    jobs = [(t, band) for t, (members, _) in enumerate(indexes) if len(members)
-            for band in range(bands)]  # fmt: skip
-    found = ordered_map(band_pairs, jobs, workers=workers, chunk_size=1)
-    pairs = unique_pairs([p for p, _ in found], stems.n_passages)
-    skipped = sum(s for _, s in found)
-    indexes.clear()  # the band keys: the largest arrays of the stage
+        pairs, sk = _index_pairs(table, min_size, eligible, stems.owner, params, workers)
+        found.append(pairs)
+        skipped += sk
+    pairs = unique_pairs(found, stems.n_passages)
+    found.clear()
     colliding = owner_codes(stems.owner, pairs, stems.n_docs)
     row_weights = stems.idf()[stems.index]
 
@@ -178,15 +164,36 @@ def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: Scan
     return decode(aligned, stems.n_docs), colliding, skipped
 
 
+def _index_pairs(table: FeatureTable, min_size: int, eligible: np.ndarray, owner: np.ndarray,
+                 params: ScanParams, workers: int) -> tuple[np.ndarray, int]:  # fmt: skip
+    """Passage pairs colliding in a band of one LSH index, and buckets skipped.
+
+    One index at a time, bands spread over ``workers``: its band keys (8 bytes a passage
+    and band, 0.9 GB at 3M passages) are the largest arrays of the stage.
+    """
+    rare = table.counts[table.index] <= params.max_bucket
+    members, keys = passage_band_keys(table.passage, table.feature, rare, len(owner), params,
+                                      min_size=min_size, eligible=eligible)  # fmt: skip
+    groups = owner[members]
+
+    def band_pairs(band: int) -> tuple[np.ndarray, int]:
+        pairs, skipped = candidate_pairs(keys[:, band : band + 1], max_bucket=params.max_bucket,
+                                         groups=groups)  # fmt: skip
+        return members[pairs], skipped
+
+    found = ordered_map(band_pairs, range(keys.shape[1]), workers=workers, chunk_size=1)
+    return unique_pairs([p for p, _ in found], len(owner)), sum(s for _, s in found)
+
+
 def eligible_passages(stems: FeatureTable, params: ScanParams) -> np.ndarray:
     """Bool per passage: it has ``passage_min_words`` distinct stems, enough to match alone."""
     return np.bincount(stems.passage, minlength=stems.n_passages) >= params.passage_min_words
 
 
-def passage_signatures(passage: np.ndarray, feature: np.ndarray, rare: np.ndarray,
-                       n_passages: int, params: ScanParams, *, min_size: int,
-                       eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """The passages an LSH index holds and their MinHash over rare features.
+def passage_band_keys(passage: np.ndarray, feature: np.ndarray, rare: np.ndarray,
+                      n_passages: int, params: ScanParams, *, min_size: int,
+                      eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The passages an LSH index holds and the band keys of their MinHash over rare features.
 
     Parameters
     ----------
@@ -205,18 +212,26 @@ def passage_signatures(passage: np.ndarray, feature: np.ndarray, rare: np.ndarra
     members : ndarray of int64
         Eligible passages with ``min_size`` rare features or more (features in at most
         ``max_bucket`` passages; stock words stay out of the LSH sets).
-    sigs : ndarray of uint32, shape (len(members), num_perm)
+    keys : ndarray of uint64, shape (len(members), bands)
+        :func:`dedup.lsh.band_keys` of their signatures at ``passage_threshold``; the
+        signatures are made a block of passages at a time (all of them would take
+        ``num_perm * 4`` bytes a passage: 1.5 GB at 3M passages).
     """
+    bands, rows_per_band = band_layout(params.passage_threshold, params.num_perm)
     rows = rare & eligible[passage]
     lsh_sizes = np.bincount(passage[rows], minlength=n_passages)
     indexed = eligible & (lsh_sizes >= min_size)
     members = np.flatnonzero(indexed)
     rows &= indexed[passage]
-    if not len(members):
-        return members, np.zeros((0, params.num_perm), np.uint32)
-    sigs = packed_signatures(feature[rows], lsh_sizes[members],
-                             num_perm=params.num_perm, seed=params.seed)  # fmt: skip
-    return members, sigs
+    values, sizes = feature[rows], lsh_sizes[members]
+    offsets = np.concatenate(([0], np.cumsum(sizes)))
+    keys = np.empty((len(members), bands), np.uint64)
+    for lo in range(0, len(members), _SIGNATURE_BLOCK):
+        hi = min(lo + _SIGNATURE_BLOCK, len(members))
+        sigs = packed_signatures(values[offsets[lo] : offsets[hi]], sizes[lo:hi],
+                                 num_perm=params.num_perm, seed=params.seed)  # fmt: skip
+        keys[lo:hi] = band_keys(sigs, bands, rows_per_band)
+    return members, keys
 
 
 def unique_pairs(found: list[np.ndarray], n: int) -> np.ndarray:

@@ -60,8 +60,8 @@ from dedup.candidates import (
     eligible_passages,
     feature_weights,
     owner_codes,
+    passage_band_keys,
     passage_evidence,
-    passage_signatures,
     unique_pairs,
 )
 from dedup.errors import DedupError, ParamError
@@ -323,7 +323,7 @@ def _passage_band_rows(feats: Iterable[tuple[int, DocFeatures]], corpus: _Corpus
                        params: ScanParams) -> Iterator[_Rows]:  # fmt: skip
     """Band keys of each indexed passage, in both LSH indexes of :mod:`dedup.candidates`:
     bands ``[0, b)`` hash rare stems, bands ``[b, 2b)`` rare stem bigrams."""
-    bands, rows = band_layout(params.passage_threshold, params.num_perm)
+    bands, _ = band_layout(params.passage_threshold, params.num_perm)
     for index, f in feats:
         usable = f.usable(corpus.chrome[index])
         lo, hi = int(corpus.base[index]), int(corpus.base[index + 1])
@@ -334,10 +334,9 @@ def _passage_band_rows(feats: Iterable[tuple[int, DocFeatures]], corpus: _Corpus
         indexes = ((passage, stems, stem_rare, MIN_STEMS),
                    (bigram_passage, bigrams, bigram_rare, 1))
         for first, (p, v, rare, min_size) in enumerate(indexes):
-            members, sigs = passage_signatures(p, v, rare, hi - lo, params, min_size=min_size,
-                                               eligible=corpus.eligible[lo:hi])  # fmt: skip
+            members, keys = passage_band_keys(p, v, rare, hi - lo, params, min_size=min_size,
+                                              eligible=corpus.eligible[lo:hi])  # fmt: skip
             if len(members):
-                keys = band_keys(sigs, bands, rows)
                 item = np.repeat(members + lo, bands)
                 yield (np.tile(np.arange(bands) + first * bands, len(members)), keys.ravel(), item,
                        np.full(len(item), index, dtype=np.int64))  # fmt: skip

@@ -11,8 +11,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 import dedup
 from dedup.analyze import analyze
 from dedup.arrays import unique_inverse
-from dedup.candidates import passage_signatures
+from dedup.candidates import passage_band_keys
 from dedup.features import features_of
+from dedup.lsh import band_keys, band_layout
 from dedup.params import ScanParams
 from dedup.records import Document
 from dedup.score import cosine_pairs, tfidf_matrix
@@ -64,16 +65,15 @@ def test_passages_with_one_rare_feature_stay_out_of_an_index_needing_two() -> No
     feature = np.arange(1, 8, dtype=np.uint64)
     rare = np.array([True, False, True, True, False, True, True])
     eligible = np.ones(3, dtype=bool)
-    members, sigs = passage_signatures(passage, feature, rare, 3, params, min_size=2,
-                                       eligible=eligible)  # fmt: skip
+    members, keys = passage_band_keys(passage, feature, rare, 3, params, min_size=2,
+                                      eligible=eligible)  # fmt: skip
     assert members.tolist() == [1, 2]
-    alone, _ = passage_signatures(passage, feature, rare, 3, params, min_size=1,
-                                  eligible=eligible)  # fmt: skip
+    alone, _ = passage_band_keys(passage, feature, rare, 3, params, min_size=1,
+                                 eligible=eligible)  # fmt: skip
     assert alone.tolist() == [0, 1, 2]
-    # Passage 1's signature is the MinHash of its rare features only (1 and 3 of rows 2-4).
-    expected = dedup.minhash.signatures([feature[2:4]], num_perm=params.num_perm,
-                                        seed=params.seed)  # fmt: skip
-    np.testing.assert_array_equal(sigs[0], expected[0])
+    # Passage 1's keys are those of the MinHash of its rare features only (rows 2 and 3).
+    sig = dedup.minhash.signatures([feature[2:4]], num_perm=params.num_perm, seed=params.seed)
+    np.testing.assert_array_equal(keys[0], band_keys(sig, *band_layout(0.3, params.num_perm))[0])
 
 
 def test_unique_inverse_equals_numpy_unique() -> None:
