@@ -326,7 +326,8 @@ def _span_match(a: DocAnalysis, b: DocAnalysis, run: list[tuple[int, int]],
         kind, score, identical = "verbatim", 1.0, len(words_a)
     else:
         matcher = SequenceMatcher(None, words_a, words_b, autojunk=False)
-        kind = "light" if word_ratio(words_a, words_b) >= params.light_similarity else "heavy"
+        alike = word_ratio(a.tokens.hashes[a_lo:a_hi], b.tokens.hashes[b_lo:b_hi])
+        kind = "light" if alike >= params.light_similarity else "heavy"
         blocks = [blk for blk in matcher.get_matching_blocks() if blk.size]
         longest = max(blocks, key=lambda blk: blk.size) if blocks else None
         identical = longest.size if longest is not None else 0

@@ -26,12 +26,12 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 
 import numpy as np
 
 from dedup.analyze import DocAnalysis
 from dedup.params import ScanParams
+from dedup.sequence import ratio
 
 __all__ = ["ChainContext", "Pairs", "Weights", "anchor_agreement", "chains", "extend_identical",
            "pieces", "trim_weak_ends", "word_ratio"]  # fmt: skip
@@ -163,7 +163,7 @@ class ChainContext:
         ia, jb = [i for i, _ in block], [j for _, j in block]
         words_a = a.tokens.hashes[a.passage_tok_lo[min(ia)] : a.passage_tok_hi[max(ia)]]
         words_b = b.tokens.hashes[b.passage_tok_lo[min(jb)] : b.passage_tok_hi[max(jb)]]
-        return word_ratio(words_a.tolist(), words_b.tolist())
+        return word_ratio(words_a, words_b)
 
     def without_repeats(self, run: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """The run without pairs whose passage repeats a neighbour it is merged with
@@ -358,8 +358,11 @@ def _same_words(a: DocAnalysis, i: int, b: DocAnalysis, j: int) -> bool:
     return len(ta) > 0 and np.array_equal(ta, tb)
 
 
-def word_ratio(x: list[int], y: list[int]) -> float:
-    """difflib's ratio of two word sequences, the same whichever comes first (difflib's
-    is not: its longest-match ties break by position in the second sequence)."""
-    first, second = (x, y) if x <= y else (y, x)
-    return SequenceMatcher(None, first, second, autojunk=False).ratio()
+def word_ratio(x: np.ndarray, y: np.ndarray) -> float:
+    """difflib's ratio of two word-hash sequences (:func:`dedup.sequence.ratio`), the
+    same whichever comes first: difflib's is not (its longest-match ties break by
+    position in the second sequence), so the lexicographically smaller goes first."""
+    n = min(len(x), len(y))
+    differ = np.flatnonzero(x[:n] != y[:n])
+    swap = bool(x[differ[0]] > y[differ[0]]) if len(differ) else len(x) > len(y)
+    return ratio(y, x) if swap else ratio(x, y)
