@@ -73,7 +73,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 
 import numpy as np
 
@@ -91,6 +90,7 @@ from dedup.chain import (
 )
 from dedup.params import ScanParams
 from dedup.records import Match, ReuseKind
+from dedup.sequence import matching_blocks
 
 __all__ = ["PairSimilarity", "Weights", "align", "is_evidence", "passage_similarity"]
 
@@ -325,10 +325,9 @@ def _span_match(a: DocAnalysis, b: DocAnalysis, run: list[tuple[int, int]],
     if words_a == words_b:
         kind, score, identical = "verbatim", 1.0, len(words_a)
     else:
-        matcher = SequenceMatcher(None, words_a, words_b, autojunk=False)
         alike = word_ratio(a.tokens.hashes[a_lo:a_hi], b.tokens.hashes[b_lo:b_hi])
         kind = "light" if alike >= params.light_similarity else "heavy"
-        blocks = [blk for blk in matcher.get_matching_blocks() if blk.size]
+        blocks = matching_blocks(a.tokens.hashes[a_lo:a_hi], b.tokens.hashes[b_lo:b_hi])
         longest = max(blocks, key=lambda blk: blk.size) if blocks else None
         identical = longest.size if longest is not None else 0
         if (

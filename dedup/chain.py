@@ -26,6 +26,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -205,15 +206,23 @@ def _anchors(d: DocAnalysis, k: int) -> tuple[frozenset[str], frozenset[str], fr
     """What passage ``k`` states: its figures (thousands separators dropped: 6,256 ->
     6256), its names (capitalised words inside a clause) and all its words, the last
     two case folded, possessives dropped."""
-    text = d.doc.text[d.passage_starts[k] : d.passage_ends[k]]
+    return _text_anchors(d.doc.text[d.passage_starts[k] : d.passage_ends[k]])
+
+
+@lru_cache(maxsize=1 << 16)
+def _text_anchors(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    # Cached by the passage's text: a document's passages meet each of its pairs.
     figures = frozenset(_GROUPING.sub("", m) for m in _NUMBER.findall(text))
     words, names = set(), set()
     for m in _WORD.finditer(text):
         word = _POSSESSIVE.sub("", m.group()).casefold()
         words.add(word)
-        before = text[: m.start()].rstrip()
-        if m.group()[0].isupper() and before and before[-1] not in _AFTER_BREAK:
-            names.add(word)
+        if m.group()[0].isupper():
+            at = m.start() - 1
+            while at >= 0 and text[at].isspace():
+                at -= 1
+            if at >= 0 and text[at] not in _AFTER_BREAK:
+                names.add(word)
     return figures, frozenset(names - _HONORIFICS), frozenset(words)
 
 

@@ -1,16 +1,17 @@
-"""difflib's ``SequenceMatcher.ratio`` over integer sequences, compiled.
+"""difflib's ``SequenceMatcher`` ratio and matching blocks over integer sequences, compiled.
 
 Stage helper for alignment, which asks for the ratio of two passages' word hashes
 tens of times a document pair: in Python it was 40% of alignment's time.
-:func:`ratio` gives exactly ``SequenceMatcher(None, a, b, autojunk=False).ratio()``:
-the same recursive longest-match decomposition (Ratcliff/Obershelp), the same tie
-rule (the longest match that ends first in ``a``, then first in ``b``), over a
-sorted index of ``b`` instead of a dict. Without numba it calls difflib.
+:func:`ratio` and :func:`matching_blocks` give exactly what
+``SequenceMatcher(None, a, b, autojunk=False)`` gives: the same recursive
+longest-match decomposition (Ratcliff/Obershelp), the same tie rule (the longest
+match that ends first in ``a``, then first in ``b``), over a sorted index of ``b``
+instead of a dict. Without numba they call difflib.
 """
 
 from __future__ import annotations
 
-from difflib import SequenceMatcher
+from difflib import Match, SequenceMatcher
 
 import numpy as np
 
@@ -33,16 +34,36 @@ def ratio(a: np.ndarray, b: np.ndarray) -> float:
         return 1.0
     if numba is None:
         return SequenceMatcher(None, a.tolist(), b.tolist(), autojunk=False).ratio()
-    x = np.ascontiguousarray(a).view(np.int64) if a.dtype == np.uint64 else a.astype(np.int64)
-    y = np.ascontiguousarray(b).view(np.int64) if b.dtype == np.uint64 else b.astype(np.int64)
-    return 2.0 * int(_matches(x, y)) / total
+    return 2.0 * int(_blocks(_int64(a), _int64(b))[:, 2].sum()) / total
+
+
+def matching_blocks(a: np.ndarray, b: np.ndarray) -> list[Match]:
+    """``SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()`` without its
+    closing empty block: ``Match(i, j, size)`` with ``a[i:i+size] == b[j:j+size]``,
+    ascending, adjacent blocks joined."""
+    if numba is None:
+        matcher = SequenceMatcher(None, a.tolist(), b.tolist(), autojunk=False)
+        return matcher.get_matching_blocks()[:-1]
+    found = sorted(map(tuple, _blocks(_int64(a), _int64(b)).tolist()))
+    joined: list[list[int]] = []
+    for i, j, size in found:
+        if joined and joined[-1][0] + joined[-1][2] == i and joined[-1][1] + joined[-1][2] == j:
+            joined[-1][2] += size
+        else:
+            joined.append([i, j, size])
+    return [Match(i, j, size) for i, j, size in joined]
+
+
+def _int64(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(x).view(np.int64) if x.dtype == np.uint64 else x.astype(np.int64)
 
 
 if numba is not None:
 
     @numba.njit(cache=True, nogil=True)
-    def _matches(a, b):  # type: ignore[no-untyped-def]
-        """Sum of the sizes of difflib's matching blocks of ``a`` and ``b`` (int64 arrays)."""
+    def _blocks(a, b):  # type: ignore[no-untyped-def]
+        """difflib's matching blocks of ``a`` and ``b`` (int64 arrays), as rows
+        ``(i, j, size)`` in the order the decomposition finds them."""
         la, lb = len(a), len(b)
         order = np.argsort(b, kind="mergesort")  # positions of equal values stay ascending
         values = b[order]
@@ -55,7 +76,8 @@ if numba is not None:
         wrote_before = np.empty(lb, np.int64)
         wrote_now = np.empty(lb, np.int64)
         stack = [(0, la, 0, lb)]
-        total = 0
+        out = np.empty((min(la, lb), 3), np.int64)  # blocks are disjoint: at most min(la, lb)
+        n_out = 0
         while len(stack):
             alo, ahi, blo, bhi = stack.pop()
             best_i, best_j, best = alo, blo, 0
@@ -82,9 +104,10 @@ if numba is not None:
             for t in range(n_before):
                 before[wrote_before[t]] = 0
             if best:
-                total += best
+                out[n_out, 0], out[n_out, 1], out[n_out, 2] = best_i, best_j, best
+                n_out += 1
                 if alo < best_i and blo < best_j:
                     stack.append((alo, best_i, blo, best_j))
                 if best_i + best < ahi and best_j + best < bhi:
                     stack.append((best_i + best, ahi, best_j + best, bhi))
-        return total
+        return out[:n_out]

@@ -7,7 +7,7 @@ from difflib import SequenceMatcher
 import numpy as np
 import pytest
 
-from dedup.sequence import ratio
+from dedup.sequence import matching_blocks, ratio
 
 
 @pytest.mark.parametrize("alphabet", [2, 5, 40, 10**6])
@@ -22,8 +22,9 @@ def test_ratio_equals_difflib_on_random_sequences(alphabet: int) -> None:
             b[rng.integers(0, len(b), max(1, len(b) // 8))] = alphabet + 1
             cut = int(rng.integers(0, len(b) + 1))
             b = np.concatenate((b[cut:], b[:cut]))
-        expected = SequenceMatcher(None, a.tolist(), b.tolist(), autojunk=False).ratio()
-        assert ratio(a.astype(np.uint64), b.astype(np.uint64)) == expected
+        matcher = SequenceMatcher(None, a.tolist(), b.tolist(), autojunk=False)
+        assert ratio(a.astype(np.uint64), b.astype(np.uint64)) == matcher.ratio()
+        assert matching_blocks(a, b) == matcher.get_matching_blocks()[:-1]
 
 
 def test_ratio_of_empty_and_large_hash_values() -> None:
