@@ -176,7 +176,9 @@ def scan_spark(documents: DataFrame | RDD[Document] | Iterable[Document],
     docs = docs.persist(StorageLevel.MEMORY_AND_DISK)
     analyses = _indexed(docs).mapValues(analyze).persist(StorageLevel.MEMORY_AND_DISK)
     feats_rdd = analyses.mapValues(lambda a: features_of(a, params))
-    feats_rdd = feats_rdd.persist(StorageLevel.MEMORY_AND_DISK)
+    # On disk: the analyses already fill the executors' memory store, and a task result
+    # evicted from it before the driver fetches it fails the job (TaskResultLost).
+    feats_rdd = feats_rdd.persist(StorageLevel.DISK_ONLY)
     try:
         feats = [f for _, f in sorted(feats_rdd.collect(), key=lambda x: x[0])]
         docs.unpersist()
