@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -54,13 +54,15 @@ _POSSESSIVE = re.compile(r"['\u2019]s$")
 
 @dataclass(frozen=True, slots=True)
 class ChainContext:
-    """One document pair under alignment and its kept passage pairs."""
+    """One document pair under alignment and its kept passage pairs (``ratios``: the
+    word-order ratios computed so far, by passage span, as chaining asks again)."""
 
     a: DocAnalysis
     b: DocAnalysis
     weights: Weights
     params: ScanParams
     pairs: Pairs
+    ratios: dict[tuple[int, int, int, int], float] = field(default_factory=dict)
 
     def chain_score(self, run: list[tuple[int, int]]) -> float:
         """Evidence of a run (step 5): the gains of its blocks, summed.
@@ -162,9 +164,12 @@ class ChainContext:
         """difflib's ratio of the block's word sequences on the two sides."""
         a, b = self.a, self.b
         ia, jb = [i for i, _ in block], [j for _, j in block]
-        words_a = a.tokens.hashes[a.passage_tok_lo[min(ia)] : a.passage_tok_hi[max(ia)]]
-        words_b = b.tokens.hashes[b.passage_tok_lo[min(jb)] : b.passage_tok_hi[max(jb)]]
-        return word_ratio(words_a, words_b)
+        span = (min(ia), max(ia), min(jb), max(jb))
+        if span not in self.ratios:
+            words_a = a.tokens.hashes[a.passage_tok_lo[span[0]] : a.passage_tok_hi[span[1]]]
+            words_b = b.tokens.hashes[b.passage_tok_lo[span[2]] : b.passage_tok_hi[span[3]]]
+            self.ratios[span] = word_ratio(words_a, words_b)
+        return self.ratios[span]
 
     def without_repeats(self, run: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """The run without pairs whose passage repeats a neighbour it is merged with
