@@ -38,18 +38,20 @@ def _firsts(ordered: np.ndarray) -> np.ndarray:
 
 
 def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``np.unique(values, return_inverse=True, return_counts=True)`` for uint64 hashes.
+    """``np.unique(values, return_inverse=True, return_counts=True)`` for uint64 hashes
+    (the inverse as int32 when the keys allow it).
 
     Tens of millions of rows: a plain sort finds the keys and counts, and each row's
     key is looked up in a hash table (numba) instead of arg-sorting the rows, which
     numpy does an order of magnitude slower than it sorts.
     """
     keys, counts = runs(np.sort(values))
+    small = np.int32 if len(keys) < 2**31 else np.int64  # 4 bytes a row saved at scale
     if numba is None or len(values) < _HASHED_LOOKUP_ROWS:
-        return keys, np.searchsorted(keys, values), counts
+        return keys, np.searchsorted(keys, values).astype(small), counts
     bits = max(int(2 * len(keys) - 1).bit_length(), 1)  # load factor at most 1/2
     slots = np.full(1 << bits, -1, dtype=np.int64)
-    index = np.empty(len(values), dtype=np.int64)
+    index = np.empty(len(values), dtype=small)
     _hash_lookup(keys, values, slots, np.uint64(64 - bits), index)
     return keys, index, counts
 

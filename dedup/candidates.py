@@ -223,12 +223,14 @@ def passage_band_keys(passage: np.ndarray, feature: np.ndarray, rare: np.ndarray
     indexed = eligible & (lsh_sizes >= min_size)
     members = np.flatnonzero(indexed)
     rows &= indexed[passage]
-    values, sizes = feature[rows], lsh_sizes[members]
-    offsets = np.concatenate(([0], np.cumsum(sizes)))
+    sizes = lsh_sizes[members]
+    # Rows of passage p are [first[p], first[p + 1]): a block's values are sliced from there.
+    first = np.searchsorted(passage, np.arange(n_passages + 1))
     keys = np.empty((len(members), bands), np.uint64)
     for lo in range(0, len(members), _SIGNATURE_BLOCK):
         hi = min(lo + _SIGNATURE_BLOCK, len(members))
-        sigs = packed_signatures(values[offsets[lo] : offsets[hi]], sizes[lo:hi],
+        span = slice(first[members[lo]], first[members[hi - 1] + 1])
+        sigs = packed_signatures(feature[span][rows[span]], sizes[lo:hi],
                                  num_perm=params.num_perm, seed=params.seed)  # fmt: skip
         keys[lo:hi] = band_keys(sigs, bands, rows_per_band)
     return members, keys
