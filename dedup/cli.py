@@ -149,7 +149,9 @@ def _scan(args: argparse.Namespace) -> int:
     except DedupError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         return 2
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not interrupted(exc):
+            raise
         done = f"only {', '.join(written)} written" if written else "no output file written"
         err.print(f"[red]interrupted[/red]: {escape(done)}; nothing else was changed")
         return 130
@@ -318,7 +320,7 @@ def _load_args(args: argparse.Namespace, paths: Sequence[Path]) -> Iterator[Docu
 
 
 def _guarded(command: Callable[[argparse.Namespace, Console], int],
-             interrupted: str = "nothing was changed") -> Callable[..., int]:  # fmt: skip
+             message: str = "nothing was changed") -> Callable[..., int]:  # fmt: skip
     """Run a command: a DedupError is one red line and exit status 2, Ctrl-C is 130."""
 
     def run(args: argparse.Namespace) -> int:
@@ -328,11 +330,24 @@ def _guarded(command: Callable[[argparse.Namespace, Console], int],
         except DedupError as exc:
             err.print(f"[red]error:[/red] {escape(str(exc))}")
             return 2
-        except KeyboardInterrupt:
-            err.print(f"[red]interrupted[/red]: {interrupted}")
+        except (KeyboardInterrupt, SystemError) as exc:
+            if not interrupted(exc):
+                raise
+            err.print(f"[red]interrupted[/red]: {message}")
             return 130
 
     return run
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Is ``exc`` Ctrl-C, or an error Ctrl-C caused? (numba raises SystemError when the
+    interrupt lands while it loads a compiled function.)"""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _write_json_file(target: Path, data: object) -> None:

@@ -211,3 +211,18 @@ def test_running_out_of_memory_is_one_line_and_exit_1(
         "error: out of memory after reading 0 documents from 0 files; "
         "scan fewer or smaller documents\n"
     )
+
+
+def test_an_error_caused_by_ctrl_c_counts_as_ctrl_c() -> None:
+    # numba raises SystemError, chained to the KeyboardInterrupt, when Ctrl-C lands
+    # while it loads a compiled function: the CLI must still exit with status 130.
+    from dedup.cli import interrupted
+
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as inner:
+            raise SystemError("returned a result with an exception set") from inner
+    except SystemError as exc:
+        assert interrupted(exc)
+    assert not interrupted(SystemError("unrelated"))
