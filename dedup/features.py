@@ -55,7 +55,12 @@ class DocFeatures:
 
     def usable(self, chrome: np.ndarray) -> np.ndarray:
         """Bool per passage: not on a chrome line (``chrome`` is a bool per line)."""
-        return ~chrome[self.passage_lines] if self.n_passages else np.zeros(0, bool)
+        return usable_passages(self.passage_lines, chrome)
+
+
+def usable_passages(passage_lines: np.ndarray, chrome: np.ndarray) -> np.ndarray:
+    """Bool per passage: its line (``passage_lines``) is not a chrome line."""
+    return ~chrome[passage_lines] if len(passage_lines) else np.zeros(0, bool)
 
 
 def doc_features(doc: Document, params: ScanParams) -> DocFeatures:

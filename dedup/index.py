@@ -46,6 +46,7 @@ import numpy as np
 from dedup.align import Weights, align
 from dedup.analyze import DocAnalysis, analyze
 from dedup.errors import DedupError, ParamError
+from dedup.features import usable_passages
 from dedup.lsh import band_keys, band_layout
 from dedup.minhash import jaccard, signatures
 from dedup.params import ScanParams
@@ -426,7 +427,7 @@ class Index:
             repeated = np.array([_is_repeated(holders.get(int(h), {}), self.params)
                                  for h in x.line_hashes], dtype=bool)  # fmt: skip
             chrome = _short_lines(x, self.params) & (_footer_lines(x, self.params) | repeated)
-            return ~chrome[x.passage_lines] if x.n_passages else np.zeros(0, bool)
+            return usable_passages(x.passage_lines, chrome)
 
         return usable(a), {d: usable(x) for d, x in analyses.items()}
 

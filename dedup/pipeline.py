@@ -7,7 +7,7 @@ alignment run on a process pool (:mod:`dedup.workers`); the result is the same
 whatever the number of workers.
 
 Memory: a scan holds the documents and their :class:`~dedup.features.DocFeatures`
-(about a tenth of an analysis), never every analysis at once. Alignment analyzes
+(about half the size of an analysis), never every analysis at once. Alignment analyzes
 the documents of candidate pairs again, in the workers, a few hundred at a time.
 """
 
@@ -31,7 +31,7 @@ from dedup.boilerplate import boilerplate_matches, chrome_lines
 from dedup.candidates import FeatureTable, candidate_documents, near_duplicate_documents
 from dedup.cluster import families
 from dedup.errors import DedupError
-from dedup.features import DocFeatures, doc_features
+from dedup.features import DocFeatures, doc_features, usable_rows
 from dedup.minhash import jaccard
 from dedup.params import ScanParams
 from dedup.progress import Progress, silent
@@ -46,7 +46,7 @@ from dedup.score import (
 )
 from dedup.workers import default_workers, ordered_map
 
-_ANALYSES_CACHED = 512  # analyses an alignment worker keeps (pairs come sorted by document)
+_ANALYSES_CACHED = 512  # analyses an alignment worker keeps (pairs come story by story)
 
 log = logging.getLogger(__name__)
 
@@ -161,11 +161,12 @@ def corpus_tables(feats: list[DocFeatures | None], usable: list[np.ndarray]
     arrays of their final size, and ``feats`` is emptied as it goes (every entry set
     to None): at 100,000 documents these rows are the largest arrays of a scan.
     """
-    stem_keep = [u[f.stem_passage] for f, u in zip(feats, usable, strict=True) if f is not None]
-    bigram_keep = [u[f.bigram_passage] for f, u in zip(feats, usable, strict=True) if f is not None]
-    term_keep = [u[f.term_passage] for f, u in zip(feats, usable, strict=True) if f is not None]
-    stem_at, bigram_at, term_at = (np.concatenate(([0], np.cumsum([int(k.sum()) for k in keep])))
-                                   for keep in (stem_keep, bigram_keep, term_keep))  # fmt: skip
+    kept = np.array([(int(u[f.stem_passage].sum()), int(u[f.bigram_passage].sum()),
+                      int(u[f.term_passage].sum()))
+                     for f, u in zip(feats, usable, strict=True) if f is not None],
+                    dtype=np.int64).reshape(-1, 3)  # rows each document keeps, per table
+    stem_at, bigram_at, term_at = np.concatenate((np.zeros((1, 3), np.int64),
+                                                  np.cumsum(kept, axis=0))).T  # fmt: skip
     stem_passage = np.empty(int(stem_at[-1]), np.int32)
     stems = np.empty(int(stem_at[-1]), np.uint64)
     bigram_passage = np.empty(int(bigram_at[-1]), np.int32)
@@ -176,14 +177,13 @@ def corpus_tables(feats: list[DocFeatures | None], usable: list[np.ndarray]
     for d, u in enumerate(usable):
         f = feats[d]
         assert f is not None
-        number = np.cumsum(u, dtype=np.int64) - 1 + base[d]  # passage -> corpus number
-        k = stem_keep[d]
-        stem_passage[stem_at[d] : stem_at[d + 1]] = number[f.stem_passage[k]]
-        stems[stem_at[d] : stem_at[d + 1]] = f.stems[k]
-        k = bigram_keep[d]
-        bigram_passage[bigram_at[d] : bigram_at[d + 1]] = number[f.bigram_passage[k]]
-        bigrams[bigram_at[d] : bigram_at[d + 1]] = f.bigrams[k]
-        terms[term_at[d] : term_at[d + 1]] = f.terms[term_keep[d]]
+        at, to = stem_at[d], stem_at[d + 1]
+        p, stems[at:to] = usable_rows(f.stem_passage, f.stems, u)
+        stem_passage[at:to] = p + base[d]
+        at, to = bigram_at[d], bigram_at[d + 1]
+        p, bigrams[at:to] = usable_rows(f.bigram_passage, f.bigrams, u)
+        bigram_passage[at:to] = p + base[d]
+        terms[term_at[d] : term_at[d + 1]] = usable_rows(f.term_passage, f.terms, u)[1]
         feats[d] = None
     owner = np.repeat(np.arange(len(usable), dtype=np.int64), sizes)
     return (FeatureTable(stem_passage, stems, owner, len(usable)),

@@ -65,7 +65,7 @@ from dedup.candidates import (
     unique_pairs,
 )
 from dedup.errors import DedupError, ParamError
-from dedup.features import DocFeatures, features_of, usable_rows
+from dedup.features import DocFeatures, features_of, usable_passages, usable_rows
 from dedup.load import LoadReport
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.params import ScanParams
@@ -387,9 +387,9 @@ def _align_partition(pairs: Iterable[tuple[int, int, DocAnalysis, DocAnalysis]],
                      corpus: _Corpus, params: ScanParams) -> Iterator[Match]:  # fmt: skip
     weights = feature_weights(corpus.keys, corpus.idf)
     for i, j, a, b in pairs:
-        usable_a = ~corpus.chrome[i][a.passage_lines] if a.n_passages else np.zeros(0, bool)
-        usable_b = ~corpus.chrome[j][b.passage_lines] if b.n_passages else np.zeros(0, bool)
-        yield from align(a, b, weights, params, usable_a=usable_a, usable_b=usable_b)
+        yield from align(a, b, weights, params,
+                         usable_a=usable_passages(a.passage_lines, corpus.chrome[i]),
+                         usable_b=usable_passages(b.passage_lines, corpus.chrome[j]))
 
 
 def scan_paths(paths: Sequence[str | os.PathLike[str]], params: ScanParams, *,
