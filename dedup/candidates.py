@@ -46,6 +46,7 @@ from dedup.analyze import DocAnalysis
 from dedup.arrays import unique_inverse, unique_sorted
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import packed_signatures
+from dedup.normalize import compiled
 from dedup.params import ScanParams
 from dedup.shingle import fmix64
 from dedup.workers import ordered_map
@@ -149,13 +150,12 @@ def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: Scan
     pairs = unique_pairs(found, stems.n_passages)
     found.clear()
     colliding = owner_codes(stems.owner, pairs, stems.n_docs)
-    row_weights = stems.idf()[stems.index]
+    starts = np.searchsorted(stems.passage, np.arange(stems.n_passages + 1))
+    idf = stems.idf()
 
     def passing(k: int) -> np.ndarray:
         chunk = pairs[k : k + _PAIR_CHUNK]
-        ok = passage_evidence(stems.passage, stems.index, row_weights, stems.n_passages, chunk,
-                              params)  # fmt: skip
-        return np.asarray(chunk[ok])
+        return np.asarray(chunk[passage_evidence(starts, stems.index, idf, chunk, params)])
 
     kept = ordered_map(passing, range(0, len(pairs), _PAIR_CHUNK), workers=workers,
                        chunk_size=1)  # fmt: skip
@@ -254,8 +254,8 @@ def decode(codes: np.ndarray, n: int) -> set[tuple[int, int]]:
     return set(zip((codes // n).tolist(), (codes % n).tolist(), strict=True))
 
 
-def passage_evidence(passage: np.ndarray, key: np.ndarray, w: np.ndarray, n_passages: int,
-                     pairs: np.ndarray, params: ScanParams) -> np.ndarray:  # fmt: skip
+def passage_evidence(starts: np.ndarray, key: np.ndarray, idf: np.ndarray, pairs: np.ndarray,
+                     params: ScanParams) -> np.ndarray:  # fmt: skip
     """Alignment's evidence test for passage pairs ``(p, q)``, all at once (bool per pair).
 
     Shared weight, weighted Dice and weighted containment as in
@@ -264,40 +264,48 @@ def passage_evidence(passage: np.ndarray, key: np.ndarray, w: np.ndarray, n_pass
 
     Parameters
     ----------
-    passage, key, w : ndarray, shape (rows,)
-        Row ``r``: passage ``passage[r]`` (in ``[0, n_passages)``) holds the feature
-        ranked ``key[r]``, of weight ``w[r]``; rows sorted by passage, then key.
+    starts : ndarray of int, shape (n_passages + 1,)
+        Passage ``p`` holds rows ``[starts[p], starts[p + 1])`` of ``key``.
+    key : ndarray of int
+        Rank of each row's feature, sorted and distinct within a passage.
+    idf : ndarray of float64
+        Weight of each feature rank.
     pairs : ndarray of int64, shape (k, 2)
     """
-    total = np.bincount(passage, weights=w, minlength=n_passages)
-    starts = np.concatenate(([0], np.cumsum(np.bincount(passage, minlength=n_passages))))
-    # Rows of p's stems, tagged with their pair; then look each up among q's stems.
-    p, q = pairs[:, 0], pairs[:, 1]
-    lengths = starts[p + 1] - starts[p]
-    firsts = np.cumsum(lengths) - lengths
-    rows = (
-        np.repeat(starts[p], lengths) + np.arange(int(lengths.sum())) - np.repeat(firsts, lengths)
-    )
-    pair_of = np.repeat(np.arange(len(pairs)), lengths)
-    qs = q[pair_of]
-    # q's stems are sorted inside q's rows: binary search of each of p's stems there.
-    lo, hi = starts[qs], starts[qs + 1]
-    target = key[rows]
-    while True:  # vectorized binary search over each row range [lo, hi)
-        open_ = lo < hi
-        if not open_.any():
-            break
-        mid = (lo + hi) // 2
-        go_right = open_ & (key[np.minimum(mid, len(key) - 1)] < target)
-        lo = np.where(go_right, mid + 1, lo)
-        hi = np.where(open_ & ~go_right, mid, hi)
-    hit = (lo < starts[qs + 1]) & (key[np.minimum(lo, len(key) - 1)] == target)
-    shared = np.bincount(pair_of[hit], weights=w[rows[hit]], minlength=len(pairs))
-    wa, wb = total[p], total[q]
+    shared, wa, wb = _pair_weights(starts, key, idf, pairs)
     with np.errstate(invalid="ignore", divide="ignore"):
         dice = np.nan_to_num(2 * shared / (wa + wb))
         containment = np.nan_to_num(shared / np.minimum(wa, wb))
     return is_evidence(shared, dice, containment, params, slack=_EPS)
+
+
+@compiled
+def _pair_weights(starts: np.ndarray, key: np.ndarray, idf: np.ndarray,
+                  pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Per pair ``(p, q)``: weight of the features both hold, of p's and of q's (float64).
+
+    A merge of the two sorted row ranges; every sum runs in row order.
+    """
+    shared = np.zeros(len(pairs))
+    total_p = np.zeros(len(pairs))
+    total_q = np.zeros(len(pairs))
+    for k in range(len(pairs)):
+        i, i_end = starts[pairs[k, 0]], starts[pairs[k, 0] + 1]
+        j, j_end = starts[pairs[k, 1]], starts[pairs[k, 1] + 1]
+        for r in range(i, i_end):
+            total_p[k] += idf[key[r]]
+        for r in range(j, j_end):
+            total_q[k] += idf[key[r]]
+        while i < i_end and j < j_end:
+            if key[i] < key[j]:
+                i += 1
+            elif key[i] > key[j]:
+                j += 1
+            else:
+                shared[k] += idf[key[i]]
+                i += 1
+                j += 1
+    return shared, total_p, total_q
 
 
 def near_duplicate_documents(sigs: np.ndarray, params: ScanParams) -> set[tuple[int, int]]:

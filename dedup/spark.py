@@ -21,7 +21,7 @@ with their LSH band keys.
 LSH buckets: every ``(band, key, passage)`` row is shuffled, in numpy blocks, to the reducer
 that owns ``key``, so a bucket lands whole on one task, which groups its band with
 :func:`dedup.lsh.candidate_pairs` and runs the evidence pre-test
-(:func:`dedup.pipeline.passage_evidence`) on the pairs it finds. Skew is capped there: a
+(:func:`dedup.candidates.passage_evidence`) on the pairs it finds. Skew is capped there: a
 bucket of more than ``max_bucket`` passages is counted (``stats["skipped_buckets"]``) and
 never expanded, so a stock phrase shared by millions of documents costs its reducer a
 count, not a quadratic number of pairs. Document near-duplicates go through the same
@@ -127,20 +127,8 @@ class _Corpus:
         return len(self.owner)
 
     def evidence(self, pairs: np.ndarray, params: ScanParams) -> np.ndarray:
-        """:func:`dedup.pipeline.passage_evidence` of global passage pairs (bool per pair).
-
-        Only the rows of the passages in ``pairs`` are handed over, renumbered; the test is
-        elementwise, so it gives what the whole table gives.
-        """
-        used, local = np.unique(pairs, return_inverse=True)
-        lengths = self.starts[used + 1] - self.starts[used]
-        firsts = np.cumsum(lengths) - lengths
-        rows = (np.repeat(self.starts[used], lengths) + np.arange(int(lengths.sum()))
-                - np.repeat(firsts, lengths))  # fmt: skip
-        key = self.key[rows]
-        passage = np.repeat(np.arange(len(used)), lengths)
-        return passage_evidence(passage, key, self.idf[key], len(used),
-                                local.reshape(-1, 2), params)  # fmt: skip
+        """:func:`dedup.candidates.passage_evidence` of global passage pairs (bool per pair)."""
+        return passage_evidence(self.starts, self.key, self.idf, pairs, params)
 
 
 def scan_spark(documents: DataFrame | RDD[Document] | Iterable[Document],

@@ -9,12 +9,14 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 import dedup
+from dedup.align import is_evidence, passage_similarity
 from dedup.analyze import analyze
 from dedup.arrays import unique_inverse
-from dedup.candidates import passage_band_keys
-from dedup.features import features_of
+from dedup.candidates import _pair_weights, passage_band_keys, passage_evidence
+from dedup.features import DocFeatures, features_of
 from dedup.lsh import band_keys, band_layout
 from dedup.params import ScanParams
+from dedup.pipeline import corpus_tables
 from dedup.records import Document
 from dedup.score import cosine_pairs, tfidf_matrix
 
@@ -111,3 +113,41 @@ def test_cosine_of_candidates_above_the_all_pairs_size_equals_row_products() -> 
     assert set(got) == pairs  # above 5,000 documents: the candidates only
     for (i, j), v in got.items():
         assert v == pytest.approx(float(dense[i] @ dense[j]), abs=1e-12)
+
+
+def test_pair_weights_equal_set_sums_in_row_order() -> None:
+    rng = np.random.default_rng(3)
+    sizes = rng.integers(0, 12, 300)
+    key = np.concatenate([np.sort(rng.choice(40, int(n), replace=False)) for n in sizes])
+    starts = np.concatenate(([0], np.cumsum(sizes)))
+    idf = rng.random(40)
+    pairs = rng.integers(0, len(sizes), (2000, 2))
+    shared, total_p, total_q = _pair_weights(starts, key, idf, pairs)
+    for k, (p, q) in enumerate(pairs.tolist()):
+        rows_p, rows_q = key[starts[p] : starts[p + 1]], key[starts[q] : starts[q + 1]]
+        assert shared[k] == sum((idf[x] for x in rows_p if x in set(rows_q.tolist())), 0.0)
+        assert total_p[k] == sum((idf[x] for x in rows_p), 0.0)
+        assert total_q[k] == sum((idf[x] for x in rows_q), 0.0)
+
+
+def test_evidence_pretest_keeps_every_passage_pair_alignment_accepts() -> None:
+    docs = sorted(seed_documents(), key=lambda d: d.id)
+    params = ScanParams()
+    feats = [features_of(analyze(d), params) for d in docs]
+    usable = [np.ones(f.n_passages, bool) for f in feats]
+    stems = corpus_tables(list[DocFeatures | None](feats), usable)[0]
+    starts = np.concatenate(([0], np.cumsum([f.n_passages for f in feats])))
+    weights = stems.weights()
+    accepted = 0
+    for i, j in [(0, 1), (0, 4), (2, 3), (1, 4)]:
+        a, b = analyze(docs[i]), analyze(docs[j])
+        sim = passage_similarity(a, b, weights, usable_a=usable[i], usable_b=usable[j],
+                                 keep=lambda s: np.ones(len(s.p), bool))  # fmt: skip
+        exact = is_evidence(sim.shared, sim.dice, sim.containment, params)
+        pairs = np.stack([sim.p + starts[i], sim.q + starts[j]], axis=1)
+        pretest = passage_evidence(np.searchsorted(stems.passage, np.arange(stems.n_passages + 1)),
+                                   stems.index, stems.idf(), pairs, params)  # fmt: skip
+        assert not (exact & ~pretest).any()
+        assert (pretest & ~exact).sum() <= 1  # only the rounding slack may differ
+        accepted += int(exact.sum())
+    assert accepted > 5  # the seeds share several sentences: the check is not vacuous
