@@ -16,8 +16,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import replace
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -31,7 +30,8 @@ from dedup.boilerplate import boilerplate_matches, chrome_lines
 from dedup.candidates import FeatureTable, candidate_documents, near_duplicate_documents
 from dedup.cluster import families
 from dedup.errors import DedupError
-from dedup.features import DocFeatures, doc_features, usable_rows
+from dedup.features import DocFeatures, feature_batch, usable_rows
+from dedup.memory import release_freed_memory
 from dedup.minhash import jaccard
 from dedup.params import ScanParams
 from dedup.progress import Progress, silent
@@ -46,6 +46,8 @@ from dedup.score import (
 )
 from dedup.workers import default_workers, ordered_map
 
+_BATCH = 64  # documents a worker analyzes and sends back at a time
+_TRIM_EVERY = 8192  # documents copied between two returns of freed features to the OS
 _ANALYSES_CACHED = 512  # analyses an alignment worker keeps (pairs come story by story)
 
 log = logging.getLogger(__name__)
@@ -82,18 +84,22 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
     check_unique(docs)
     docs.sort(key=lambda d: d.id)
     report("analyze", 0, len(docs))
-    feats = ordered_map(partial(doc_features, params=params), docs, workers=workers,
-                        chunk_size=64, done=lambda n: report("analyze", n, len(docs)))  # fmt: skip
-    # A worker's features hold an unpickled copy of the text: point them back at ours.
-    feats = [replace(f, doc=d) for f, d in zip(feats, docs, strict=True)]
+    # Workers are forked: they read the documents of batch k from here, not from a pipe.
+    firsts = range(0, len(docs), _BATCH)
+    packed = ordered_map(lambda k: feature_batch(docs[k : k + _BATCH], params), firsts,
+                         workers=workers, chunk_size=1,
+                         done=lambda n: report("analyze", min(n * _BATCH, len(docs)), len(docs)))
+    feats = [f for k, p in zip(firsts, packed, strict=True) for f in p.unpack(docs[k : k + _BATCH])]
+    del packed
     report("candidates", 0, len(docs))
     chrome = chrome_lines(feats, params)
     usable = [f.usable(c) for f, c in zip(feats, chrome, strict=True)]
     boiler = boilerplate_matches(feats, chrome, params)
     doc_sigs = np.vstack([f.signature for f in feats] + [np.zeros((0, params.num_perm), np.uint32)])
     empty = sum(1 for f in feats if f.n_tokens == 0)
-    stems, bigrams, terms = corpus_tables(list[DocFeatures | None](feats), usable)
-    del feats
+    handed_over: list[DocFeatures | None] = list(feats)
+    del feats  # corpus_tables frees each document's features once copied
+    stems, bigrams, terms = corpus_tables(handed_over, usable)
     doc_pairs, colliding, skipped = candidate_documents(stems, bigrams, params,
                                                         workers=workers)  # fmt: skip
     del bigrams
@@ -161,9 +167,7 @@ def corpus_tables(feats: list[DocFeatures | None], usable: list[np.ndarray]
     arrays of their final size, and ``feats`` is emptied as it goes (every entry set
     to None): at 100,000 documents these rows are the largest arrays of a scan.
     """
-    kept = np.array([(int(u[f.stem_passage].sum()), int(u[f.bigram_passage].sum()),
-                      int(u[f.term_passage].sum()))
-                     for f, u in zip(feats, usable, strict=True) if f is not None],
+    kept = np.array([_kept_rows(f, u) for f, u in zip(feats, usable, strict=True) if f is not None],
                     dtype=np.int64).reshape(-1, 3)  # rows each document keeps, per table
     stem_at, bigram_at, term_at = np.concatenate((np.zeros((1, 3), np.int64),
                                                   np.cumsum(kept, axis=0))).T  # fmt: skip
@@ -185,10 +189,21 @@ def corpus_tables(feats: list[DocFeatures | None], usable: list[np.ndarray]
         bigram_passage[at:to] = p + base[d]
         terms[term_at[d] : term_at[d + 1]] = usable_rows(f.term_passage, f.terms, u)[1]
         feats[d] = None
+        if (d + 1) % _TRIM_EVERY == 0:
+            release_freed_memory()
+    release_freed_memory()
     owner = np.repeat(np.arange(len(usable), dtype=np.int64), sizes)
     return (FeatureTable(stem_passage, stems, owner, len(usable)),
             FeatureTable(bigram_passage, bigrams, owner, len(usable)),
             np.split(terms, term_at[1:-1]) if len(usable) else [])  # fmt: skip
+
+
+def _kept_rows(f: DocFeatures, usable: np.ndarray) -> tuple[int, int, int]:
+    """Stem, bigram and term rows of ``f`` on ``usable`` passages."""
+    if usable.all():
+        return len(f.stems), len(f.bigrams), len(f.terms)
+    return (int(usable[f.stem_passage].sum()), int(usable[f.bigram_passage].sum()),
+            int(usable[f.term_passage].sum()))  # fmt: skip
 
 
 def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, matches: list[Match],

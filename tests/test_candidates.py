@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from helpers import seed_documents
@@ -13,7 +15,7 @@ from dedup.align import is_evidence, passage_similarity
 from dedup.analyze import analyze
 from dedup.arrays import unique_inverse
 from dedup.candidates import _pair_weights, passage_band_keys, passage_evidence
-from dedup.features import DocFeatures, features_of
+from dedup.features import DocFeatures, doc_features, feature_batch, features_of
 from dedup.lsh import band_keys, band_layout
 from dedup.params import ScanParams
 from dedup.pipeline import corpus_tables
@@ -151,3 +153,17 @@ def test_evidence_pretest_keeps_every_passage_pair_alignment_accepts() -> None:
         assert (pretest & ~exact).sum() <= 1  # only the rounding slack may differ
         accepted += int(exact.sum())
     assert accepted > 5  # the seeds share several sentences: the check is not vacuous
+
+
+def test_a_feature_batch_unpacks_to_each_documents_own_features() -> None:
+    params = ScanParams()
+    docs = [*seed_documents(), Document("empty", ""), Document("one", "Word."),
+            Document("spaces", " \n\u00a0 ")]  # fmt: skip
+    unpacked = feature_batch(docs, params).unpack(docs)
+    for doc, got in zip(docs, unpacked, strict=True):
+        want = doc_features(doc, params)
+        assert got.doc is doc and got.n_tokens == want.n_tokens
+        for field in dataclasses.fields(DocFeatures):
+            if field.name not in ("doc", "n_tokens"):
+                a, b = getattr(got, field.name), getattr(want, field.name)
+                assert a.dtype == b.dtype and np.array_equal(a, b), (doc.id, field.name)
