@@ -56,6 +56,7 @@ _PAIR_CHUNK = 1 << 16  # passage pairs scored at a time (bounds memory)
 _R = np.uint64(0x9E3779B97F4A7C15)
 MIN_STEMS = 2  # rare stems a passage needs in the stem index
 _SIGNATURE_BLOCK = 1 << 16  # passages signed at a time (32 MB of signatures)
+_BANDS_AT_ONCE = 13  # LSH bands keyed at a time: 0.3 GB of keys at 3M passages
 
 
 def bigram_rows(a: DocAnalysis, passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -168,21 +169,39 @@ def _index_pairs(table: FeatureTable, min_size: int, eligible: np.ndarray, owner
                  params: ScanParams, workers: int) -> tuple[np.ndarray, int]:  # fmt: skip
     """Passage pairs colliding in a band of one LSH index, and buckets skipped.
 
-    One index at a time, bands spread over ``workers``: its band keys (8 bytes a passage
-    and band, 0.9 GB at 3M passages) are the largest arrays of the stage.
+    One index at a time, ``_BANDS_AT_ONCE`` bands at a time, bands spread over
+    ``workers``: band keys take 8 bytes a passage and band (0.9 GB for the 37 bands
+    of 3M passages), the largest arrays of the stage. Signatures are made again
+    for each group of bands, which costs less than a second at that size.
     """
     rare = table.counts[table.index] <= params.max_bucket
-    members, keys = passage_band_keys(table.passage, table.feature, rare, len(owner), params,
-                                      min_size=min_size, eligible=eligible)  # fmt: skip
-    groups = owner[members]
+    n_bands = band_layout(params.passage_threshold, params.num_perm)[0]
+    found: list[np.ndarray] = []
+    skipped = 0
+    for first in range(0, n_bands, _BANDS_AT_ONCE):
+        bands = range(first, min(first + _BANDS_AT_ONCE, n_bands))
+        members, keys = passage_band_keys(table.passage, table.feature, rare, len(owner),
+                                          params, min_size=min_size, eligible=eligible,
+                                          bands=bands)  # fmt: skip
+        for pairs, sk in _band_pairs(keys, members, owner[members], params, workers):
+            found.append(pairs)
+            skipped += sk
+        del keys
+        found = [unique_pairs(found, len(owner))]  # pairs met in several bands, once
+    return unique_pairs(found, len(owner)), skipped
+
+
+def _band_pairs(keys: np.ndarray, members: np.ndarray, groups: np.ndarray, params: ScanParams,
+                workers: int) -> list[tuple[np.ndarray, int]]:  # fmt: skip
+    """Per band (column of ``keys``): colliding pairs of ``members`` from different groups,
+    and buckets skipped."""
 
     def band_pairs(band: int) -> tuple[np.ndarray, int]:
         pairs, skipped = candidate_pairs(keys[:, band : band + 1], max_bucket=params.max_bucket,
                                          groups=groups)  # fmt: skip
         return members[pairs], skipped
 
-    found = ordered_map(band_pairs, range(keys.shape[1]), workers=workers, chunk_size=1)
-    return unique_pairs([p for p, _ in found], len(owner)), sum(s for _, s in found)
+    return ordered_map(band_pairs, range(keys.shape[1]), workers=workers, chunk_size=1)
 
 
 def eligible_passages(stems: FeatureTable, params: ScanParams) -> np.ndarray:
@@ -191,8 +210,8 @@ def eligible_passages(stems: FeatureTable, params: ScanParams) -> np.ndarray:
 
 
 def passage_band_keys(passage: np.ndarray, feature: np.ndarray, rare: np.ndarray,
-                      n_passages: int, params: ScanParams, *, min_size: int,
-                      eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+                      n_passages: int, params: ScanParams, *, min_size: int, eligible: np.ndarray,
+                      bands: range | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """The passages an LSH index holds and the band keys of their MinHash over rare features.
 
     Parameters
@@ -206,18 +225,22 @@ def passage_band_keys(passage: np.ndarray, feature: np.ndarray, rare: np.ndarray
         Rare features a passage needs to be indexed.
     eligible : ndarray of bool, shape (n_passages,)
         Passages allowed in the index (:func:`eligible_passages`).
+    bands : range, optional
+        The LSH bands to key (default: all of them).
 
     Returns
     -------
     members : ndarray of int64
         Eligible passages with ``min_size`` rare features or more (features in at most
         ``max_bucket`` passages; stock words stay out of the LSH sets).
-    keys : ndarray of uint64, shape (len(members), bands)
+    keys : ndarray of uint64, shape (len(members), len(bands))
         :func:`dedup.lsh.band_keys` of their signatures at ``passage_threshold``; the
         signatures are made a block of passages at a time (all of them would take
         ``num_perm * 4`` bytes a passage: 1.5 GB at 3M passages).
     """
-    bands, rows_per_band = band_layout(params.passage_threshold, params.num_perm)
+    n_bands, rows_per_band = band_layout(params.passage_threshold, params.num_perm)
+    bands = range(n_bands) if bands is None else bands
+    columns = slice(bands.start * rows_per_band, bands.stop * rows_per_band)
     rows = rare & eligible[passage]
     lsh_sizes = np.bincount(passage[rows], minlength=n_passages)
     indexed = eligible & (lsh_sizes >= min_size)
@@ -226,13 +249,13 @@ def passage_band_keys(passage: np.ndarray, feature: np.ndarray, rare: np.ndarray
     sizes = lsh_sizes[members]
     # Rows of passage p are [first[p], first[p + 1]): a block's values are sliced from there.
     first = np.searchsorted(passage, np.arange(n_passages + 1))
-    keys = np.empty((len(members), bands), np.uint64)
+    keys = np.empty((len(members), len(bands)), np.uint64)
     for lo in range(0, len(members), _SIGNATURE_BLOCK):
         hi = min(lo + _SIGNATURE_BLOCK, len(members))
         span = slice(first[members[lo]], first[members[hi - 1] + 1])
         sigs = packed_signatures(feature[span][rows[span]], sizes[lo:hi],
                                  num_perm=params.num_perm, seed=params.seed)  # fmt: skip
-        keys[lo:hi] = band_keys(sigs, bands, rows_per_band)
+        keys[lo:hi] = band_keys(sigs[:, columns], len(bands), rows_per_band)
     return members, keys
 
 
