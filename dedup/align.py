@@ -70,13 +70,14 @@ chains and their scores (steps 3 to 5) are :mod:`dedup.chain`.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from dedup.analyze import DocAnalysis
+from dedup.analyze import DocAnalysis, WeightedTable
 from dedup.chain import (
     ChainContext,
     Pairs,
@@ -86,11 +87,10 @@ from dedup.chain import (
     extend_identical,
     pieces,
     trim_weak_ends,
-    word_ratio,
 )
 from dedup.params import ScanParams
 from dedup.records import Match, ReuseKind
-from dedup.sequence import matching_blocks
+from dedup.sequence import matching_blocks, word_ratio
 
 __all__ = ["PairSimilarity", "Weights", "align", "is_evidence", "passage_similarity"]
 
@@ -155,9 +155,8 @@ def passage_similarity(a: DocAnalysis, b: DocAnalysis, weights: Weights, *,
         by ``_JOIN_CHUNK`` feature matches plus the kept pairs, whatever the
         number of passages.
     """
-    pa, fa = a.feature_table(np.flatnonzero(usable_a))
-    pb, fb = b.feature_table(np.flatnonzero(usable_b))
-    wa, wb = weights(fa), weights(fb)
+    pa, fa, wa = _usable_rows(a.weighted(weights), usable_a)
+    pb, fb, wb = _usable_rows(b.weighted(weights), usable_b)
     total_a = np.bincount(pa, weights=wa, minlength=a.n_passages)
     total_b = np.bincount(pb, weights=wb, minlength=b.n_passages)
     order = np.argsort(fb, kind="stable")
@@ -172,6 +171,13 @@ def passage_similarity(a: DocAnalysis, b: DocAnalysis, weights: Weights, *,
         empty = np.zeros(0)
         return PairSimilarity(empty.astype(np.int64), empty.astype(np.int64), empty, empty, empty)
     return PairSimilarity(*(np.concatenate(cols) for cols in zip(*parts, strict=True)))
+
+
+def _usable_rows(table: WeightedTable, usable: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Passage, feature and weight of the rows of ``table`` whose passage is usable."""
+    keep = usable[table.passage]
+    return table.passage[keep], table.features[keep], table.weights[keep]
 
 
 def _chunks(passages: np.ndarray, hits: np.ndarray) -> list[tuple[int, int]]:
@@ -320,7 +326,7 @@ def _span_match(a: DocAnalysis, b: DocAnalysis, run: list[tuple[int, int]],
         b_start, b_lo = _after(b, b_start, line_b, b_lo)
     words_a = a.tokens.hashes[a_lo:a_hi].tolist()
     words_b = b.tokens.hashes[b_lo:b_hi].tolist()
-    score = float(np.mean([pairs[x][1] if x in pairs else 1.0 for x in run]))
+    score = _mean([pairs[x][1] if x in pairs else 1.0 for x in run])
     kind: ReuseKind
     if words_a == words_b:
         kind, score, identical = "verbatim", 1.0, len(words_a)
@@ -346,6 +352,11 @@ def _span_match(a: DocAnalysis, b: DocAnalysis, run: list[tuple[int, int]],
     match = Match(a.doc.id, b.doc.id, a_start, a_end, b_start, b_end, kind, round(score, 4),
                   _shared_words(a, a_lo, a_hi, b, b_lo, b_hi, weights))  # fmt: skip
     return match, identical
+
+
+def _mean(values: list[float]) -> float:
+    """``float(np.mean(values))`` to the bit (numpy's sum, then the division), quicker."""
+    return float(np.array(values).sum() / len(values))
 
 
 def _dateline(d: DocAnalysis, start: int, end: int) -> str:
@@ -386,12 +397,25 @@ def _trimmed(d: DocAnalysis, lo: int, hi: int, first: int, size: int, start: int
 def _shared_words(a: DocAnalysis, a_lo: int, a_hi: int, b: DocAnalysis, b_lo: int, b_hi: int,
                   weights: Weights) -> tuple[str, ...]:  # fmt: skip
     """The rarest content words of a's span whose stems also stand in b's span."""
-    content = a.tokens.content[a_lo:a_hi]
-    stems = a.tokens.stems[a_lo:a_hi][content]
-    b_stems = b.tokens.stems[b_lo:b_hi][b.tokens.content[b_lo:b_hi]]
-    idx = np.flatnonzero(content)[np.isin(stems, b_stems)] + a_lo
-    words: dict[str, float] = {}
-    for t, w in zip(idx, weights(a.tokens.stems[idx]), strict=True):
-        words.setdefault(a.norm.text[a.tokens.starts[t] : a.tokens.ends[t]], float(w))
-    ranked = sorted(words.items(), key=lambda kv: (-kv[1], kv[0]))
-    return tuple(word for word, _ in ranked[:_EVIDENCE_WORDS])
+    b_stems = set(b.tokens.stems[b_lo:b_hi][b.tokens.content[b_lo:b_hi]].tolist())
+    content = np.flatnonzero(a.tokens.content[a_lo:a_hi]) + a_lo
+    spans = zip(a.tokens.starts[content].tolist(), a.tokens.ends[content].tolist(),
+                a.tokens.stems[content].tolist(), strict=True)  # fmt: skip
+    stem_of: dict[str, int] = {}  # each word's first occurrence
+    for start, end, stem in spans:
+        if stem in b_stems:
+            stem_of.setdefault(a.norm.text[start:end], stem)
+    weight = _stem_weights(a, list(stem_of.values()), weights)
+    ranked = heapq.nsmallest(_EVIDENCE_WORDS, [(-weight[s], word) for word, s in stem_of.items()])
+    return tuple(word for _, word in ranked)
+
+
+def _stem_weights(a: DocAnalysis, stems: list[int], weights: Weights) -> dict[int, float]:
+    """The weight of each of ``stems``, content-word stems of ``a``: looked up in its
+    passages' features, else asked of ``weights``."""
+    known = a.weighted(weights).by_feature()
+    unknown = [s for s in stems if s not in known]
+    if not unknown:
+        return known
+    found = weights(np.array(unknown, dtype=np.uint64)).tolist()
+    return {**known, **dict(zip(unknown, found, strict=True))}

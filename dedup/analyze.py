@@ -6,7 +6,8 @@ document, so a worker pool or a Spark executor runs it unchanged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -14,6 +15,71 @@ from dedup.normalize import NormalizedText, compiled, normalize
 from dedup.records import Document
 from dedup.segment import sentences
 from dedup.shingle import Tokens, sequence_hashes, tokenize
+
+Weights = Callable[[np.ndarray], np.ndarray]  # feature hashes -> weights in [0, 1]
+
+
+@dataclass(frozen=True, slots=True)
+class WeightedFeatures:
+    """A set of content-word features and their weights.
+
+    ``features`` are unique and sorted (uint64) and ``weights`` theirs, in the same
+    order; ``total`` is ``weights.sum()``; ``keys`` and ``members`` are the features
+    as Python ints, in order and as a set (membership tests without numpy calls).
+    """
+
+    features: np.ndarray
+    weights: np.ndarray
+    total: float
+    keys: tuple[int, ...]
+    members: frozenset[int]
+
+    @classmethod
+    def of(cls, features: np.ndarray, weights: np.ndarray) -> WeightedFeatures:
+        """``features`` (unique, sorted) and their ``weights``."""
+        keys = tuple(features.tolist())
+        return cls(features, weights, float(weights.sum()), keys, frozenset(keys))
+
+
+class WeightedTable:
+    """A document's passage features under one weighting, each part computed once.
+
+    ``passage``, ``features`` and ``weights`` (read-only arrays) are
+    :meth:`DocAnalysis.feature_table` of all passages and the weights of its
+    features; rows ``bounds[k]:bounds[k + 1]`` are passage ``k``'s.
+    """
+
+    def __init__(self, a: DocAnalysis, weights: Weights) -> None:
+        self.passage, self.features = a.feature_table(np.arange(a.n_passages))
+        self.weights = weights(self.features)
+        for x in (self.passage, self.features, self.weights):
+            x.flags.writeable = False
+        self.bounds: list[int] = np.searchsorted(self.passage, np.arange(a.n_passages + 1)).tolist()
+        self._passages: dict[int, WeightedFeatures] = {}
+        self._by_feature: dict[int, float] | None = None
+
+    def passage_words(self, k: int) -> WeightedFeatures:
+        """Passage ``k``'s features (``passage_features(k)``) and their weights."""
+        found = self._passages.get(k)
+        if found is None:
+            lo, hi = self.bounds[k], self.bounds[k + 1]
+            found = WeightedFeatures.of(self.features[lo:hi], self.weights[lo:hi])
+            self._passages[k] = found
+        return found
+
+    def by_feature(self) -> dict[int, float]:
+        """The weight of each feature of the document's passages, by feature."""
+        if self._by_feature is None:
+            self._by_feature = dict(zip(self.features.tolist(), self.weights.tolist(), strict=True))
+        return self._by_feature
+
+
+class _Memo(dict[Weights, WeightedTable]):
+    """An analysis's weighted tables; pickled empty (a weighting may be a closure, and a
+    copy recomputes what it needs)."""
+
+    def __reduce__(self) -> tuple[type[_Memo], tuple[()]]:
+        return _Memo, ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +106,7 @@ class DocAnalysis:
     line_ends: np.ndarray
     line_words: np.ndarray
     line_hashes: np.ndarray
+    _memo: _Memo = field(default_factory=_Memo, init=False, repr=False, compare=False)
 
     @property
     def n_passages(self) -> int:
@@ -75,6 +142,14 @@ class DocAnalysis:
         """Unique content-word stem hashes of passage ``k`` (uint64, sorted)."""
         lo, hi = self.passage_tok_lo[k], self.passage_tok_hi[k]
         return np.unique(self.tokens.stems[lo:hi][self.tokens.content[lo:hi]])
+
+    def weighted(self, weights: Weights) -> WeightedTable:
+        """The passages' features under ``weights``, kept with the analysis (alignment
+        asks again for each pair the document is in)."""
+        found = self._memo.get(weights)
+        if found is None:
+            found = self._memo[weights] = WeightedTable(self, weights)
+        return found
 
 
 def analyze(doc: Document) -> DocAnalysis:

@@ -24,20 +24,20 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
+import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
-from dedup.analyze import DocAnalysis
+from dedup.analyze import DocAnalysis, WeightedFeatures, Weights
 from dedup.params import ScanParams
-from dedup.sequence import ratio
+from dedup.sequence import word_ratio
 
 __all__ = ["ChainContext", "Pairs", "Weights", "anchor_agreement", "chains", "extend_identical",
-           "pieces", "trim_weak_ends", "word_ratio"]  # fmt: skip
+           "pieces", "trim_weak_ends"]  # fmt: skip
 
-Weights = Callable[[np.ndarray], np.ndarray]  # feature hashes -> weights in [0, 1]
 # Kept passage pairs (i, j) -> (is a seed, Dice, anchors (see anchor_agreement), containment).
 Pairs = dict[tuple[int, int], tuple[bool, float, int, float]]
 _MAX_SKIP = 1  # passages a chain may skip on each side between two of its pairs
@@ -49,7 +49,7 @@ _WORD = re.compile(r"[^\W\d_][\w\u2019'-]*")
 # A capital after one of these opens a clause (not a name).
 _AFTER_BREAK = frozenset(".!?:;\"'(\u201c\u2018\u00ab\u2014\u2013-")
 _HONORIFICS = frozenset(("mr", "ms", "mrs", "dr"))
-_POSSESSIVE = re.compile(r"['\u2019]s$")
+_POSSESSIVE = ("'s", "\u2019s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,20 +105,23 @@ class ChainContext:
         whole_doc, part_doc = (self.a, self.b) if side == 0 else (self.b, self.a)
         whole, own = part[side], part[1 - side]
         partners = [x[1 - side] for x in run if x[side] == whole and x[1 - side] != own]
-        words = whole_doc.passage_features(whole)
-        mine = part_doc.passage_features(own)
+        words, mine = self._pooled(whole_doc, [whole]), self._pooled(part_doc, [own])
         if not partners:  # no merge: the pair stands as any support pair
-            return self.dice(words, mine) >= self.params.support_similarity
-        theirs = np.unique(np.concatenate([part_doc.passage_features(k) for k in partners]))
-        rest = np.setdiff1d(words, theirs, assume_unique=True)
-        explains = self.dice(rest, mine) >= self.params.support_similarity
-        return explains and self.dice(words, np.union1d(theirs, mine)) >= self.dice(words, theirs)
+            return _dice(words, mine) >= self.params.support_similarity
+        theirs = self._pooled(part_doc, partners)
+        rest = _subset(words, ~_within(words, theirs.members))
+        explains = _dice(rest, mine) >= self.params.support_similarity
+        return explains and _dice(words, self._pooled(part_doc, [*partners, own])) >= _dice(
+            words, theirs
+        )
 
-    def dice(self, x: np.ndarray, y: np.ndarray) -> float:
-        """Weighted Dice of two sets of features (unique)."""
-        total = self.weights(x).sum() + self.weights(y).sum()
-        shared = self.weights(np.intersect1d(x, y, assume_unique=True)).sum()
-        return float(2 * shared / total) if total > 0 else 0.0
+    def _pooled(self, d: DocAnalysis, passages: Iterable[int]) -> WeightedFeatures:
+        """The words of passages of ``d`` taken together (each passage's are computed once)."""
+        parts = [d.weighted(self.weights).passage_words(k) for k in sorted(set(passages))]
+        if len(parts) == 1:
+            return parts[0]
+        union = np.array(sorted(frozenset().union(*(x.members for x in parts))), dtype=np.uint64)
+        return WeightedFeatures.of(union, self.weights(union))
 
     def extend_merges(self, run: list[tuple[int, int]], free_a: np.ndarray, free_b: np.ndarray
                       ) -> list[tuple[int, int]]:  # fmt: skip
@@ -149,10 +152,10 @@ class ChainContext:
     def _support(self, i: int, j: int) -> tuple[bool, float, int, float]:
         """Passage pair ``(i, j)`` as an entry of :attr:`pairs`: a support pair (no
         anchor counted) with its weighted Dice and containment."""
-        fa, fb = self.a.passage_features(i), self.b.passage_features(j)
-        lighter = min(self.weights(fa).sum(), self.weights(fb).sum())
-        shared = self.weights(np.intersect1d(fa, fb, assume_unique=True)).sum()
-        return False, self.dice(fa, fb), 0, float(shared / lighter) if lighter > 0 else 0.0
+        fa, fb = self._pooled(self.a, [i]), self._pooled(self.b, [j])
+        lighter = min(fa.total, fb.total)
+        shared = fa.weights[_within(fa, fb.members)].sum()
+        return False, _dice(fa, fb), 0, float(shared / lighter) if lighter > 0 else 0.0
 
     def anchor_gain(self, anchor: int) -> float:
         """Chain score added by a block's anchors (see :func:`anchor_agreement`)."""
@@ -179,10 +182,10 @@ class ChainContext:
             for side, d in ((0, self.a), (1, self.b)):
                 parts = sorted({x[side] for x in block})
                 for k in parts if len(parts) > 1 else ():
-                    own = d.passage_features(k)
-                    rest = np.concatenate([d.passage_features(o) for o in parts if o != k])
-                    new = self.weights(own[~np.isin(own, rest)]).sum()
-                    if new <= _REPEAT_SHARE * self.weights(own).sum():
+                    own = self._pooled(d, [k])
+                    rest = self._pooled(d, [o for o in parts if o != k])
+                    new = own.weights[~_within(own, rest.members)].sum()
+                    if new <= _REPEAT_SHARE * own.total:
                         drop |= {x for x in block if x[side] == k}
         return [x for x in run if x not in drop]
 
@@ -190,9 +193,30 @@ class ChainContext:
         """Weighted Dice of the words of a block's passages of a and of b, each side pooled."""
         if len(block) == 1:
             return self.pairs[block[0]][1] if block[0] in self.pairs else 1.0
-        fa = np.unique(np.concatenate([self.a.passage_features(i) for i, _ in block]))
-        fb = np.unique(np.concatenate([self.b.passage_features(j) for _, j in block]))
-        return self.dice(fa, fb)
+        fa = self._pooled(self.a, (i for i, _ in block))
+        fb = self._pooled(self.b, (j for _, j in block))
+        return _dice(fa, fb)
+
+
+def _within(x: WeightedFeatures, members: frozenset[int]) -> np.ndarray:
+    """Bool per feature of ``x``: is it one of ``members``?"""
+    return np.array([f in members for f in x.keys], dtype=bool)
+
+
+def _subset(x: WeightedFeatures, keep: np.ndarray) -> WeightedFeatures:
+    """The features of ``x`` where ``keep`` (bool per feature) is True."""
+    keys = tuple(itertools.compress(x.keys, keep.tolist()))
+    weights = x.weights[keep]
+    return WeightedFeatures(x.features[keep], weights, float(weights.sum()), keys,
+                            frozenset(keys))  # fmt: skip
+
+
+def _dice(x: WeightedFeatures, y: WeightedFeatures) -> float:
+    """Weighted Dice of two sets of features: the shared weight is summed as numpy
+    sums the weights of ``np.intersect1d(x, y)`` (in order), so results do not move."""
+    total = x.total + y.total
+    shared = x.weights[_within(x, y.members)].sum()
+    return float(2 * shared / total) if total > 0 else 0.0
 
 
 def _blocks(run: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
@@ -220,9 +244,10 @@ def _text_anchors(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[
     figures = frozenset(_GROUPING.sub("", m) for m in _NUMBER.findall(text))
     words, names = set(), set()
     for m in _WORD.finditer(text):
-        word = _POSSESSIVE.sub("", m.group()).casefold()
+        token = m.group()
+        word = (token[:-2] if token.endswith(_POSSESSIVE) else token).casefold()
         words.add(word)
-        if m.group()[0].isupper():
+        if token[0].isupper():
             at = m.start() - 1
             while at >= 0 and text[at].isspace():
                 at -= 1
@@ -306,12 +331,13 @@ def trim_weak_ends(run: list[tuple[int, int]], ctx: ChainContext) -> list[tuple[
     seeds = [x for x in run if pairs[x][0]]
     if not seeds:
         return []
-    ratios = [ctx.sequence_ratio([x]) for x in seeds]
-    in_order = float(np.median(ratios)) >= ctx.params.light_similarity
+    # statistics' median is numpy's to the bit (of an even count, (lo + hi) / 2), and quicker
+    ratio = statistics.median([ctx.sequence_ratio([x]) for x in seeds])
+    in_order = ratio >= ctx.params.light_similarity
     if in_order:
-        floor = ctx.params.end_ratio * float(np.median(ratios))
+        floor = ctx.params.end_ratio * ratio
     else:
-        floor = ctx.params.end_ratio * float(np.median([pairs[x][1] for x in seeds]))
+        floor = ctx.params.end_ratio * statistics.median([pairs[x][1] for x in seeds])
 
     def strong(k: int, inward: int) -> bool:
         seed, dice, anchor, _ = pairs[run[k]]
@@ -370,13 +396,3 @@ def _same_words(a: DocAnalysis, i: int, b: DocAnalysis, j: int) -> bool:
     ta = a.tokens.hashes[a.passage_tok_lo[i] : a.passage_tok_hi[i]]
     tb = b.tokens.hashes[b.passage_tok_lo[j] : b.passage_tok_hi[j]]
     return len(ta) > 0 and np.array_equal(ta, tb)
-
-
-def word_ratio(x: np.ndarray, y: np.ndarray) -> float:
-    """difflib's ratio of two word-hash sequences (:func:`dedup.sequence.ratio`), the
-    same whichever comes first: difflib's is not (its longest-match ties break by
-    position in the second sequence), so the lexicographically smaller goes first."""
-    n = min(len(x), len(y))
-    differ = np.flatnonzero(x[:n] != y[:n])
-    swap = bool(x[differ[0]] > y[differ[0]]) if len(differ) else len(x) > len(y)
-    return ratio(y, x) if swap else ratio(x, y)

@@ -37,6 +37,24 @@ def ratio(a: np.ndarray, b: np.ndarray) -> float:
     return 2.0 * int(_blocks(_int64(a), _int64(b))[:, 2].sum()) / total
 
 
+def word_ratio(x: np.ndarray, y: np.ndarray) -> float:
+    """:func:`ratio` of two word-hash sequences, the same whichever comes first: difflib's
+    is not (its longest-match ties break by position in the second sequence), so the
+    lexicographically smaller goes first.
+
+    Parameters
+    ----------
+    x, y : ndarray of uint64
+        Word hashes.
+    """
+    if numba is not None and x.dtype == y.dtype == np.uint64:
+        return float(_word_ratio(np.ascontiguousarray(x), np.ascontiguousarray(y)))
+    n = min(len(x), len(y))
+    differ = np.flatnonzero(x[:n] != y[:n])
+    swap = bool(x[differ[0]] > y[differ[0]]) if len(differ) else len(x) > len(y)
+    return ratio(y, x) if swap else ratio(x, y)
+
+
 def matching_blocks(a: np.ndarray, b: np.ndarray) -> list[Match]:
     """``SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()`` without its
     closing empty block: ``Match(i, j, size)`` with ``a[i:i+size] == b[j:j+size]``,
@@ -111,3 +129,17 @@ if numba is not None:
                 if best_i + best < ahi and best_j + best < bhi:
                     stack.append((best_i + best, ahi, best_j + best, bhi))
         return out[:n_out]
+
+    @numba.njit(cache=True, nogil=True)
+    def _word_ratio(x, y):  # type: ignore[no-untyped-def]
+        """:func:`word_ratio` of two uint64 arrays in one compiled call."""
+        swap = len(x) > len(y)
+        for k in range(min(len(x), len(y))):
+            if x[k] != y[k]:
+                swap = x[k] > y[k]
+                break
+        total = len(x) + len(y)
+        if total == 0:
+            return 1.0
+        blocks = _blocks(y, x) if swap else _blocks(x, y)
+        return 2.0 * blocks[:, 2].sum() / total

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from helpers import plant_copy, random_text, seed_documents
@@ -78,6 +80,22 @@ def test_sparse_similarity_equals_the_dense_computation() -> None:
     dense = sum(len(np.intersect1d(a.passage_features(p), b.passage_features(q))) > 0
                 for p in range(a.n_passages) for q in range(b.n_passages))  # fmt: skip
     assert len(sim) == dense  # every pair sharing a word, and no other
+
+
+def test_weighted_passage_words_are_the_passage_features_and_their_weights() -> None:
+    a = analyze(seed_documents()[1])
+    weights = lambda f: 1.0 / (1.0 + (f % np.uint64(7)).astype(float))  # noqa: E731
+    table = a.weighted(weights)
+    assert a.weighted(weights) is table  # kept with the analysis
+    for k in range(a.n_passages):
+        words, features = table.passage_words(k), a.passage_features(k)
+        assert np.array_equal(words.features, features)
+        assert np.array_equal(words.weights, weights(features))
+        assert words.total == weights(features).sum()  # numpy's sum, to the bit
+        assert words.keys == tuple(features.tolist()) and words.members == set(words.keys)
+        assert [table.by_feature()[f] for f in words.keys] == words.weights.tolist()
+    copy = pickle.loads(pickle.dumps(a))  # the weighting (a closure here) is left behind
+    assert copy.weighted(weights) is not table
 
 
 def test_a_merged_sentence_aligns_with_both_of_its_parts() -> None:

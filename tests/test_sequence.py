@@ -7,7 +7,7 @@ from difflib import SequenceMatcher
 import numpy as np
 import pytest
 
-from dedup.sequence import matching_blocks, ratio
+from dedup.sequence import matching_blocks, ratio, word_ratio
 
 
 @pytest.mark.parametrize("alphabet", [2, 5, 40, 10**6])
@@ -33,3 +33,16 @@ def test_ratio_of_empty_and_large_hash_values() -> None:
     assert ratio(big, big[:0]) == 0.0
     assert ratio(big, big[::-1]) == SequenceMatcher(None, big.tolist(), big[::-1].tolist(),
                                                     autojunk=False).ratio()  # fmt: skip
+
+
+def test_word_ratio_puts_the_lexicographically_smaller_sequence_first() -> None:
+    rng = np.random.default_rng(3)
+    top = np.uint64(2**63)  # hashes compare as unsigned
+    for _ in range(300):
+        a = rng.integers(0, 4, int(rng.integers(0, 30))).astype(np.uint64) + top
+        b = rng.integers(0, 4, int(rng.integers(0, 30))).astype(np.uint64) + top
+        if rng.random() < 0.3:
+            b = np.concatenate((a, b))  # one a prefix of the other: the shorter is smaller
+        first, second = sorted((a.tolist(), b.tolist()))
+        expected = SequenceMatcher(None, first, second, autojunk=False).ratio()
+        assert word_ratio(a, b) == word_ratio(b, a) == expected
