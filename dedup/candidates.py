@@ -48,7 +48,6 @@ from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import packed_signatures
 from dedup.normalize import compiled
 from dedup.params import ScanParams
-from dedup.shingle import fmix64
 from dedup.workers import ordered_map
 
 _EPS = 1e-9  # slack for the evidence pre-test: alignment sums the same weights in another order
@@ -68,22 +67,42 @@ def bigram_rows(a: DocAnalysis, passages: np.ndarray) -> tuple[np.ndarray, np.nd
         Rows sorted by passage (numbered as in ``passages``) then bigram, one per
         distinct bigram of a passage.
     """
-    lo, hi = a.passage_tok_lo[passages], a.passage_tok_hi[passages]
-    content = np.flatnonzero(a.tokens.content)
-    first, last = np.searchsorted(content, lo), np.searchsorted(content, hi)
-    # Content tokens k and k+1 of passage p are both in [first[p], last[p]).
-    pairs = np.maximum(last - first - 1, 0)
-    starts = np.cumsum(pairs) - pairs
-    at = np.repeat(first, pairs) + np.arange(int(pairs.sum())) - np.repeat(starts, pairs)
-    stems = a.tokens.stems[content]
-    with np.errstate(over="ignore"):
-        grams = fmix64(stems[at] * _R + stems[at + 1])
-    owner = np.repeat(np.arange(len(passages), dtype=np.int64), pairs)
-    order = np.lexsort((grams, owner))
-    owner, grams = owner[order], grams[order]
-    new = np.ones(len(grams), dtype=bool)
-    new[1:] = (owner[1:] != owner[:-1]) | (grams[1:] != grams[:-1])
-    return owner[new], grams[new]
+    return _bigram_rows(a.passage_tok_lo[passages], a.passage_tok_hi[passages],
+                        a.tokens.content, a.tokens.stems)  # fmt: skip
+
+
+@compiled
+def _bigram_rows(lo: np.ndarray, hi: np.ndarray, content: np.ndarray,
+                 stems: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """:func:`bigram_rows` of the passages of tokens ``[lo[k], hi[k])``."""
+    n = 0
+    for k in range(len(lo)):
+        n += max(int(content[lo[k] : hi[k]].sum()) - 1, 0)
+    owner = np.empty(n, np.int64)
+    grams = np.empty(n, np.uint64)
+    end = 0
+    for k in range(len(lo)):
+        first = end
+        prev = np.uint64(0)
+        seen = False
+        for t in range(lo[k], hi[k]):
+            if content[t]:
+                if seen:
+                    h = prev * _R + stems[t]  # fmix64 of it, as shingle.fmix64
+                    h ^= h >> np.uint64(33)
+                    h *= np.uint64(0xFF51AFD7ED558CCD)
+                    h ^= h >> np.uint64(33)
+                    h *= np.uint64(0xC4CEB9FE1A85EC53)
+                    grams[end] = h ^ (h >> np.uint64(33))
+                    end += 1
+                prev, seen = stems[t], True
+        part = np.sort(grams[first:end])
+        end = first
+        for g in range(len(part)):
+            if g == 0 or part[g] != part[g - 1]:
+                grams[end], owner[end] = part[g], k
+                end += 1
+    return owner[:end], grams[:end]
 
 
 class FeatureTable:

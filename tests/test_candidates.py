@@ -14,13 +14,14 @@ import dedup
 from dedup.align import is_evidence, passage_similarity
 from dedup.analyze import analyze
 from dedup.arrays import unique_inverse
-from dedup.candidates import _pair_weights, passage_band_keys, passage_evidence
+from dedup.candidates import _pair_weights, bigram_rows, passage_band_keys, passage_evidence
 from dedup.features import DocFeatures, doc_features, feature_batch, features_of
 from dedup.lsh import band_keys, band_layout
 from dedup.params import ScanParams
 from dedup.pipeline import corpus_tables
 from dedup.records import Document
 from dedup.score import cosine_pairs, tfidf_matrix
+from dedup.shingle import fmix64
 
 # A vocabulary small enough that, in the corpus below, every content word is in more
 # passages than max_bucket (no stem is "rare", as at 100,000 news articles on few
@@ -167,3 +168,18 @@ def test_a_feature_batch_unpacks_to_each_documents_own_features() -> None:
             if field.name not in ("doc", "n_tokens"):
                 a, b = getattr(got, field.name), getattr(want, field.name)
                 assert a.dtype == b.dtype and np.array_equal(a, b), (doc.id, field.name)
+
+
+def test_bigram_rows_are_each_passages_distinct_adjacent_content_stem_pairs() -> None:
+    r = np.uint64(0x9E3779B97F4A7C15)
+    for doc in seed_documents():
+        a = analyze(doc)
+        passages = np.arange(0, a.n_passages, 2)  # every other passage, renumbered 0..
+        owner, grams = bigram_rows(a, passages)
+        for k, p in enumerate(passages.tolist()):
+            lo, hi = a.passage_tok_lo[p], a.passage_tok_hi[p]
+            stems = a.tokens.stems[lo:hi][a.tokens.content[lo:hi]]
+            with np.errstate(over="ignore"):
+                want = np.unique(fmix64(stems[:-1] * r + stems[1:]))
+            assert np.array_equal(grams[owner == k], want)
+        assert np.all(np.diff(owner) >= 0)
