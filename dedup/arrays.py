@@ -46,14 +46,20 @@ def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     numpy does an order of magnitude slower than it sorts.
     """
     keys, counts = runs(np.sort(values))
+    return keys, positions(keys, values), counts
+
+
+def positions(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Position of each of ``values`` in the sorted distinct ``keys`` (all present; int32
+    when the keys allow it)."""
     small = np.int32 if len(keys) < 2**31 else np.int64  # 4 bytes a row saved at scale
     if numba is None or len(values) < _HASHED_LOOKUP_ROWS:
-        return keys, np.searchsorted(keys, values).astype(small), counts
+        return np.searchsorted(keys, values).astype(small)
     bits = max(int(2 * len(keys) - 1).bit_length(), 1)  # load factor at most 1/2
     slots = np.full(1 << bits, -1, dtype=np.int64)
     index = np.empty(len(values), dtype=small)
     _hash_lookup(keys, values, slots, np.uint64(64 - bits), index)
-    return keys, index, counts
+    return index
 
 
 if numba is not None:

@@ -39,11 +39,13 @@ How candidate generation is bounded
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 from dedup.align import Weights, is_evidence
 from dedup.analyze import DocAnalysis
-from dedup.arrays import unique_inverse, unique_sorted
+from dedup.arrays import positions, runs, unique_sorted
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import packed_signatures
 from dedup.normalize import compiled
@@ -111,17 +113,34 @@ class FeatureTable:
     Row ``r`` says passage ``passage[r]`` (numbered over the corpus) holds feature
     ``feature[r]``; rows are sorted by passage, then feature. ``owner[p]`` is
     passage ``p``'s document. ``keys`` and ``counts`` are the distinct features and
-    their passage frequencies; ``index[r]`` is row ``r``'s position in ``keys``.
+    their passage frequencies; ``index[r]`` is row ``r``'s position in ``keys``
+    (computed when first read: the bigram table never needs it).
     """
 
     def __init__(self, passage: np.ndarray, feature: np.ndarray, owner: np.ndarray,
                  n_docs: int) -> None:  # fmt: skip
         self.passage, self.feature, self.owner, self.n_docs = passage, feature, owner, n_docs
-        self.keys, self.index, self.counts = unique_inverse(feature)
+        self.keys, self.counts = runs(np.sort(feature))
+
+    @cached_property
+    def index(self) -> np.ndarray:
+        return positions(self.keys, self.feature)
 
     @property
     def n_passages(self) -> int:
         return len(self.owner)
+
+    def common(self, max_bucket: int) -> np.ndarray:
+        """The features in more than ``max_bucket`` passages, sorted."""
+        return np.asarray(self.keys[self.counts > max_bucket])
+
+    def rare(self, max_bucket: int) -> np.ndarray:
+        """Bool per row: its feature is in at most ``max_bucket`` passages."""
+        common = self.common(max_bucket)
+        if not len(common):
+            return np.ones(len(self.feature), bool)
+        at = np.minimum(np.searchsorted(common, self.feature), len(common) - 1)
+        return np.asarray(common[at] != self.feature)
 
     def idf(self) -> np.ndarray:
         """IDF of each of ``keys`` over all usable passages, scaled to [0, 1]."""
@@ -193,7 +212,7 @@ def _index_pairs(table: FeatureTable, min_size: int, eligible: np.ndarray, owner
     of 3M passages), the largest arrays of the stage. Signatures are made again
     for each group of bands, which costs less than a second at that size.
     """
-    rare = table.counts[table.index] <= params.max_bucket
+    rare = table.rare(params.max_bucket)
     n_bands = band_layout(params.passage_threshold, params.num_perm)[0]
     found: list[np.ndarray] = []
     skipped = 0

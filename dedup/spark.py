@@ -232,7 +232,7 @@ def _corpus(stems: FeatureTable, bigrams: FeatureTable, chrome: list[np.ndarray]
     return _Corpus(stems.keys, stems.counts, stems.idf(), stems.index.astype(np.int64),
                    starts.astype(np.int64), stems.owner, eligible_passages(stems, params),
                    base.astype(np.int64), chrome,
-                   bigrams.keys[bigrams.counts > params.max_bucket])  # fmt: skip
+                   bigrams.common(params.max_bucket))  # fmt: skip
 
 
 # --- LSH: band rows shuffled by key in numpy blocks, buckets grouped on the reducers ---
