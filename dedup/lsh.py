@@ -22,7 +22,13 @@ from scipy.integrate import quad
 from dedup.arrays import unique_sorted
 from dedup.shingle import fmix64
 
-_BLOCK_ROWS = 1 << 16  # signatures banded at a time
+try:
+    import numba
+except ImportError:  # a platform without numba: numpy gives the same keys
+    numba = None  # type: ignore[assignment]
+
+_BLOCK_ROWS = 1 << 16  # signatures banded at a time (numpy path)
+_R = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _false_positive(threshold: float, b: int, r: int) -> float:
@@ -48,19 +54,45 @@ def band_layout(threshold: float, num_perm: int) -> tuple[int, int]:
 def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """64-bit key of each band of each signature, shape (n, bands).
 
-    Computed a block of signatures at a time, so the temporaries stay a few
-    tens of MB whatever ``n`` is.
+    Band ``i``'s key folds its ``rows`` values into ``fmix64(key * R + value)``. A
+    numba loop when numba is there, else numpy a block of signatures at a time (the
+    same keys; temporaries of a few tens of MB whatever ``n`` is).
     """
-    n = sigs.shape[0]
-    out = np.empty((n, bands), dtype=np.uint64)
+    out = np.empty((sigs.shape[0], bands), dtype=np.uint64)
+    if numba is not None:
+        _fold_bands(sigs, rows, out)
+        return out
+    return _numpy_band_keys(sigs, rows, out)
+
+
+def _numpy_band_keys(sigs: np.ndarray, rows: int, out: np.ndarray) -> np.ndarray:
+    bands = out.shape[1]
     with np.errstate(over="ignore"):
-        for lo in range(0, n, _BLOCK_ROWS):
+        for lo in range(0, len(out), _BLOCK_ROWS):
             block = sigs[lo : lo + _BLOCK_ROWS, : bands * rows].reshape(-1, bands, rows)
             acc = np.zeros((len(block), bands), dtype=np.uint64)
             for j in range(rows):
-                acc = fmix64(acc * np.uint64(0x9E3779B97F4A7C15) + block[:, :, j].astype(np.uint64))
+                acc = fmix64(acc * _R + block[:, :, j].astype(np.uint64))
             out[lo : lo + len(block)] = acc
     return out
+
+
+if numba is not None:
+
+    @numba.njit(cache=True, nogil=True)
+    def _fold_bands(sigs, rows, out):  # type: ignore[no-untyped-def]
+        """:func:`_numpy_band_keys`, one signature at a time."""
+        for i in range(out.shape[0]):
+            for band in range(out.shape[1]):
+                acc = np.uint64(0)
+                for j in range(band * rows, (band + 1) * rows):
+                    h = acc * _R + np.uint64(sigs[i, j])
+                    h ^= h >> np.uint64(33)
+                    h *= np.uint64(0xFF51AFD7ED558CCD)
+                    h ^= h >> np.uint64(33)
+                    h *= np.uint64(0xC4CEB9FE1A85EC53)
+                    acc = h ^ (h >> np.uint64(33))
+                out[i, band] = acc
 
 
 def candidate_pairs(keys: np.ndarray, *, max_bucket: int,

@@ -7,7 +7,7 @@ import pytest
 from datasketch import MinHash, MinHashLSH
 from datasketch.lsh import _optimal_param
 
-from dedup.lsh import band_keys, band_layout, candidate_pairs
+from dedup.lsh import _numpy_band_keys, band_keys, band_layout, candidate_pairs
 from dedup.minhash import signatures
 
 
@@ -97,3 +97,13 @@ def test_candidate_pairs_equal_brute_force_with_near_equal_keys(seed: int) -> No
     assert {(int(i), int(j)) for i, j in pairs} == expected
     assert skipped == expected_skipped
     assert expected  # the corpus has shared buckets under the cap
+
+
+def test_compiled_band_keys_equal_the_numpy_fold() -> None:
+    rng = np.random.default_rng(11)
+    sigs = rng.integers(0, 2**32, (1000, 128), dtype=np.uint64).astype(np.uint32)
+    # (37, 3) leaves columns over; a column slice is a non-contiguous view, as the
+    # candidate stage passes when it keys a group of bands.
+    for part, bands, rows in [(sigs, 37, 3), (sigs, 16, 8), (sigs, 1, 1), (sigs[:, 30:], 16, 4)]:
+        want = _numpy_band_keys(part, rows, np.empty((len(part), bands), np.uint64))
+        np.testing.assert_array_equal(band_keys(part, bands, rows), want)
