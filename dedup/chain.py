@@ -165,14 +165,19 @@ class ChainContext:
 
     def sequence_ratio(self, block: list[tuple[int, int]]) -> float:
         """difflib's ratio of the block's word sequences on the two sides."""
-        a, b = self.a, self.b
-        ia, jb = [i for i, _ in block], [j for _, j in block]
-        span = (min(ia), max(ia), min(jb), max(jb))
-        if span not in self.ratios:
+        if len(block) == 1:
+            i, j = block[0]
+            span = (i, i, j, j)
+        else:
+            ia, jb = [i for i, _ in block], [j for _, j in block]
+            span = (min(ia), max(ia), min(jb), max(jb))
+        found = self.ratios.get(span)
+        if found is None:
+            a, b = self.a, self.b
             words_a = a.tokens.hashes[a.passage_tok_lo[span[0]] : a.passage_tok_hi[span[1]]]
             words_b = b.tokens.hashes[b.passage_tok_lo[span[2]] : b.passage_tok_hi[span[3]]]
-            self.ratios[span] = word_ratio(words_a, words_b)
-        return self.ratios[span]
+            found = self.ratios[span] = word_ratio(words_a, words_b)
+        return found
 
     def without_repeats(self, run: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """The run without pairs whose passage repeats a neighbour it is merged with
@@ -231,17 +236,21 @@ def _blocks(run: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
     return out
 
 
-def _anchors(d: DocAnalysis, k: int) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """What passage ``k`` states: its figures (thousands separators dropped: 6,256 ->
-    6256), its names (capitalised words inside a clause) and all its words, the last
-    two case folded, possessives dropped."""
-    return _text_anchors(d.doc.text[d.passage_starts[k] : d.passage_ends[k]])
+def _passage_text(d: DocAnalysis, k: int) -> str:
+    return d.doc.text[d.passage_starts[k] : d.passage_ends[k]]
+
+
+# Both cached by the passage's text: a document's passages meet each of its pairs.
+@lru_cache(maxsize=1 << 16)
+def _figures(text: str) -> frozenset[str]:
+    """The figures ``text`` states, thousands separators dropped (6,256 -> 6256)."""
+    return frozenset(_GROUPING.sub("", m) for m in _NUMBER.findall(text))
 
 
 @lru_cache(maxsize=1 << 16)
-def _text_anchors(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    # Cached by the passage's text: a document's passages meet each of its pairs.
-    figures = frozenset(_GROUPING.sub("", m) for m in _NUMBER.findall(text))
+def _names_and_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The names ``text`` states (capitalised words inside a clause) and all its words,
+    case folded, possessives dropped."""
     words, names = set(), set()
     for m in _WORD.finditer(text):
         token = m.group()
@@ -253,7 +262,7 @@ def _text_anchors(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[
                 at -= 1
             if at >= 0 and text[at] not in _AFTER_BREAK:
                 names.add(word)
-    return figures, frozenset(names - _HONORIFICS), frozenset(words)
+    return frozenset(names - _HONORIFICS), frozenset(words)
 
 
 def anchor_agreement(a: DocAnalysis, b: DocAnalysis, p: np.ndarray, q: np.ndarray
@@ -263,16 +272,19 @@ def anchor_agreement(a: DocAnalysis, b: DocAnalysis, p: np.ndarray, q: np.ndarra
     -2 both passages state figures but none in common (different facts: reused text
     keeps its figures); +1 a figure in common; -1 each names someone or something
     whose name the other does not contain at all (another person or place in the
-    same slot); else 0.
+    same slot); else 0. Names are only read where figures do not decide.
     """
-    fa = {int(i): _anchors(a, int(i)) for i in np.unique(p)}
-    fb = {int(j): _anchors(b, int(j)) for j in np.unique(q)}
+    text_a = {i: _passage_text(a, i) for i in set(p.tolist())}
+    text_b = {j: _passage_text(b, j) for j in set(q.tolist())}
     out = np.zeros(len(p), dtype=np.int8)
     for k, (i, j) in enumerate(zip(p.tolist(), q.tolist(), strict=True)):
-        (figs_a, names_a, words_a), (figs_b, names_b, words_b) = fa[i], fb[j]
+        figs_a, figs_b = _figures(text_a[i]), _figures(text_b[j])
         if figs_a and figs_b:
             out[k] = 1 if figs_a & figs_b else -2
-        elif names_a - words_b and names_b - words_a:
+            continue
+        (names_a, words_a), (names_b, words_b) = (_names_and_words(text_a[i]),
+                                                  _names_and_words(text_b[j]))  # fmt: skip
+        if names_a - words_b and names_b - words_a:
             out[k] = -1
     return out
 
