@@ -48,7 +48,8 @@ def word_ratio(x: np.ndarray, y: np.ndarray) -> float:
         Word hashes.
     """
     if numba is not None and x.dtype == y.dtype == np.uint64:
-        return float(_word_ratio(np.ascontiguousarray(x), np.ascontiguousarray(y)))
+        x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
+        return float(_word_ratio(x, y, x.view(np.int64), y.view(np.int64)))
     n = min(len(x), len(y))
     differ = np.flatnonzero(x[:n] != y[:n])
     swap = bool(x[differ[0]] > y[differ[0]]) if len(differ) else len(x) > len(y)
@@ -131,8 +132,9 @@ if numba is not None:
         return out[:n_out]
 
     @numba.njit(cache=True, nogil=True)
-    def _word_ratio(x, y):  # type: ignore[no-untyped-def]
-        """:func:`word_ratio` of two uint64 arrays in one compiled call."""
+    def _word_ratio(x, y, x64, y64):  # type: ignore[no-untyped-def]
+        """:func:`word_ratio` of two uint64 arrays in one compiled call; ``x64`` and ``y64``
+        are their int64 views, so that ``_blocks`` is compiled for int64 only."""
         swap = len(x) > len(y)
         for k in range(min(len(x), len(y))):
             if x[k] != y[k]:
@@ -141,5 +143,5 @@ if numba is not None:
         total = len(x) + len(y)
         if total == 0:
             return 1.0
-        blocks = _blocks(y, x) if swap else _blocks(x, y)
+        blocks = _blocks(y64, x64) if swap else _blocks(x64, y64)
         return 2.0 * blocks[:, 2].sum() / total
