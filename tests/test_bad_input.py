@@ -593,18 +593,25 @@ def _corpus_jsonl(path: Path, docs: int, sentences: int) -> None:
             f.write(json.dumps({"id": f"d{i:04}", "text": text}) + "\n")
 
 
-def _wait_until_open(pid: int, path: Path, timeout: float) -> None:
-    """Wait until process ``pid`` has ``path`` open (it is past its imports and reading)."""
+def _wait_until_scanning(proc: subprocess.Popen[str], path: Path, timeout: float) -> None:
+    """Wait until ``proc`` is past its imports: it has ``path`` open, or it has started
+    its workers (reading a small corpus may take less time than one poll). Kills it
+    if that never happens, so that no process outlives the test."""
     deadline = time.monotonic() + timeout
-    fds = Path(f"/proc/{pid}/fd")
+    fds = Path(f"/proc/{proc.pid}/fd")
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
     while time.monotonic() < deadline:
         try:
             if any(os.readlink(fd) == str(path) for fd in fds.iterdir()):
                 return
+            if children.exists() and children.read_text().split():
+                return
         except OSError:  # a descriptor closed while being listed
             pass
         time.sleep(0.01)
-    raise AssertionError(f"process {pid} never opened {path}")
+    proc.kill()
+    proc.communicate()
+    raise AssertionError(f"process {proc.pid} never opened {path} nor started workers")
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to see open files")
@@ -613,7 +620,7 @@ def test_ctrl_c_exits_130_with_one_line_and_leaves_outputs_untouched(tmp_path: P
     _corpus_jsonl(corpus, docs=400, sentences=40)  # several seconds of scanning
     (tmp_path / "out.json").write_text("previous run\n")
     proc = _dedup("scan", str(corpus), "--json", "out.json", cwd=tmp_path)
-    _wait_until_open(proc.pid, corpus, timeout=120)
+    _wait_until_scanning(proc, corpus, timeout=120)
     time.sleep(1.0)
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
