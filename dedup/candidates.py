@@ -33,8 +33,8 @@ How candidate generation is bounded
 3. A colliding passage pair makes its documents a candidate only when it passes
    alignment's evidence test (rare shared words: weighted overlap >=
    ``match_min_weight`` and Dice >= ``match_similarity`` or containment >=
-   ``match_containment``), computed for all pairs at once; pairs that collided
-   on common words alone are never aligned.
+   ``match_containment``), one compiled merge of the two passages' sorted
+   stems a pair; pairs that collided on common words alone are never aligned.
 """
 
 from __future__ import annotations
@@ -342,7 +342,7 @@ def decode(codes: np.ndarray, n: int) -> set[tuple[int, int]]:
 
 def passage_evidence(starts: np.ndarray, key: np.ndarray, idf: np.ndarray, pairs: np.ndarray,
                      params: ScanParams) -> np.ndarray:  # fmt: skip
-    """Alignment's evidence test for passage pairs ``(p, q)``, all at once (bool per pair).
+    """Alignment's evidence test for passage pairs ``(p, q)`` (bool per pair).
 
     Shared weight, weighted Dice and weighted containment as in
     :func:`dedup.align.passage_similarity`, with a hair of slack so that no pair

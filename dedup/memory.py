@@ -4,8 +4,9 @@ A scan holds many small numpy arrays (a document's features: a dozen arrays of a
 few KB) and frees them once their rows are copied into corpus-wide tables. glibc
 keeps freed small blocks in its heap for reuse, so the process's resident memory
 would stay at its high-water mark; ``malloc_trim`` returns the free pages. At
-100,000 documents that is about 1.8 GB (``benchmarks/scan_scale.py`` prints the
-peak). On a C library without ``malloc_trim`` (macOS, musl) this does nothing.
+100,000 documents the features are about 1.4 GB of resident memory
+(``benchmarks/scan_scale.py`` prints the scan's peak). On a C library without
+``malloc_trim`` (macOS, musl) this does nothing.
 """
 
 from __future__ import annotations
