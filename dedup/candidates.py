@@ -50,6 +50,7 @@ from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import packed_signatures
 from dedup.normalize import compiled
 from dedup.params import ScanParams
+from dedup.shingle import fmix64_one
 from dedup.workers import ordered_map
 
 _EPS = 1e-9  # slack for the evidence pre-test: alignment sums the same weights in another order
@@ -90,12 +91,7 @@ def _bigram_rows(lo: np.ndarray, hi: np.ndarray, content: np.ndarray,
         for t in range(lo[k], hi[k]):
             if content[t]:
                 if seen:
-                    h = prev * _R + stems[t]  # fmix64 of it, as shingle.fmix64
-                    h ^= h >> np.uint64(33)
-                    h *= np.uint64(0xFF51AFD7ED558CCD)
-                    h ^= h >> np.uint64(33)
-                    h *= np.uint64(0xC4CEB9FE1A85EC53)
-                    grams[end] = h ^ (h >> np.uint64(33))
+                    grams[end] = fmix64_one(prev * _R + stems[t])
                     end += 1
                 prev, seen = stems[t], True
         _heapsort(grams[first:end])

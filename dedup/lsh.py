@@ -20,7 +20,7 @@ import numpy as np
 from scipy.integrate import quad
 
 from dedup.arrays import unique_sorted
-from dedup.shingle import fmix64
+from dedup.shingle import fmix64, fmix64_one
 
 try:
     import numba
@@ -86,12 +86,7 @@ if numba is not None:
             for band in range(out.shape[1]):
                 acc = np.uint64(0)
                 for j in range(band * rows, (band + 1) * rows):
-                    h = acc * _R + np.uint64(sigs[i, j])
-                    h ^= h >> np.uint64(33)
-                    h *= np.uint64(0xFF51AFD7ED558CCD)
-                    h ^= h >> np.uint64(33)
-                    h *= np.uint64(0xC4CEB9FE1A85EC53)
-                    acc = h ^ (h >> np.uint64(33))
+                    acc = fmix64_one(acc * _R + np.uint64(sigs[i, j]))
                 out[i, band] = acc
 
 

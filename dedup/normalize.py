@@ -18,12 +18,13 @@ code-point helpers: :func:`code_points`, :func:`space_table`, :func:`compiled`.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -96,9 +97,19 @@ def compiled(func: F) -> F:
 
     For the loops over code points of this stage and the next ones: documents
     are small, and numpy would spend more time in its calls than on the data.
-    The loops touch only integers, so both ways give the same arrays.
+    The loops touch only integers, so both ways give the same arrays. Hash
+    arithmetic wraps modulo 2^64 by design: without numba, numpy's overflow
+    warnings for it are silenced.
     """
-    return func if numba is None else cast(F, numba.njit(cache=True, nogil=True)(func))
+    if numba is not None:
+        return cast(F, numba.njit(cache=True, nogil=True)(func))
+
+    @functools.wraps(func)
+    def wrapping(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(over="ignore"):
+            return func(*args, **kwargs)
+
+    return cast(F, wrapping)
 
 
 def code_points(text: str) -> np.ndarray:

@@ -49,6 +49,16 @@ def fmix64(h: np.ndarray) -> np.ndarray:
     return np.asarray(h ^ (h >> np.uint64(33)))
 
 
+@compiled
+def fmix64_one(h: np.uint64) -> np.uint64:
+    """:func:`fmix64` of one uint64, for compiled loops."""
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    return np.uint64(h ^ (h >> np.uint64(33)))
+
+
 @dataclass(frozen=True, slots=True)
 class Tokens:
     """Tokens of a normalized text: half-open spans and hashes, arrays of equal length."""
@@ -237,10 +247,10 @@ if numba is not None:  # the same values as the numpy paths above, without their
                 h += np.uint64(codes[j]) * power
                 power *= _Q
                 if j == s + STEM_CHARS - 1:
-                    stems[t] = _fmix64(h ^ np.uint64(STEM_CHARS))
+                    stems[t] = fmix64_one(h ^ np.uint64(STEM_CHARS))
             if e - s < STEM_CHARS:
-                stems[t] = _fmix64(h ^ np.uint64(e - s))
-            hashes[t] = _fmix64(h ^ np.uint64(e - s))
+                stems[t] = fmix64_one(h ^ np.uint64(e - s))
+            hashes[t] = fmix64_one(h ^ np.uint64(e - s))
             at = min(np.searchsorted(stop_hashes, hashes[t]), len(stop_hashes) - 1)
             first = codes[s]
             long_or_digit = e - s > 1 or 48 <= first <= 57 or first >= 0x3040
@@ -256,17 +266,8 @@ if numba is not None:  # the same values as the numpy paths above, without their
             for t in range(lo[k], hi[k]):
                 power *= _R
                 h += hashes[t] * power
-            out[k] = _fmix64(h + np.uint64(hi[k] - lo[k]))
+            out[k] = fmix64_one(h + np.uint64(hi[k] - lo[k]))
         return out
-
-    @numba.njit(cache=True, nogil=True)
-    def _fmix64(h):  # type: ignore[no-untyped-def]
-        """:func:`fmix64` of one uint64."""
-        h ^= h >> np.uint64(33)
-        h *= np.uint64(0xFF51AFD7ED558CCD)
-        h ^= h >> np.uint64(33)
-        h *= np.uint64(0xC4CEB9FE1A85EC53)
-        return h ^ (h >> np.uint64(33))
 
 
 def _stop_hashes() -> np.ndarray:
