@@ -39,6 +39,7 @@ How candidate generation is bounded
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -54,11 +55,10 @@ from dedup.shingle import fmix64_one
 from dedup.workers import ordered_map
 
 _EPS = 1e-9  # slack for the evidence pre-test: alignment sums the same weights in another order
-_PAIR_CHUNK = 1 << 16  # passage pairs scored at a time (bounds memory)
 _R = np.uint64(0x9E3779B97F4A7C15)
 MIN_STEMS = 2  # rare stems a passage needs in the stem index
 _SIGNATURE_BLOCK = 1 << 16  # passages signed at a time (32 MB of signatures)
-_BANDS_AT_ONCE = 13  # LSH bands keyed at a time: 0.3 GB of keys at 3M passages
+_KEYS_BYTES = 320 << 20  # LSH band keys made at a time: 14 bands at 3M passages
 
 
 def bigram_rows(a: DocAnalysis, passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -134,8 +134,9 @@ class FeatureTable:
     Row ``r`` says passage ``passage[r]`` (numbered over the corpus) holds feature
     ``feature[r]``; rows are sorted by passage, then feature. ``owner[p]`` is
     passage ``p``'s document. ``keys`` and ``counts`` are the distinct features and
-    their passage frequencies; ``index[r]`` is row ``r``'s position in ``keys``
-    (computed when first read: the bigram table never needs it).
+    their passage frequencies; ``index[r]`` is row ``r``'s position in ``keys`` and
+    ``starts`` where each passage's rows begin (both computed when first read: the
+    bigram table never needs them).
     """
 
     def __init__(self, passage: np.ndarray, feature: np.ndarray, owner: np.ndarray,
@@ -146,6 +147,11 @@ class FeatureTable:
     @cached_property
     def index(self) -> np.ndarray:
         return positions(self.keys, self.feature)
+
+    @cached_property
+    def starts(self) -> np.ndarray:
+        """Passage ``p`` holds rows ``[starts[p], starts[p + 1])``."""
+        return np.searchsorted(self.passage, np.arange(self.n_passages + 1))
 
     @property
     def n_passages(self) -> int:
@@ -170,6 +176,10 @@ class FeatureTable:
     def weights(self) -> Weights:
         """Alignment's weights: scaled IDF of each feature, 1.0 for features not seen."""
         return feature_weights(self.keys, self.idf())
+
+    def evidence_table(self) -> EvidenceTable:
+        """What the evidence pre-test reads of these passages (the stem table's)."""
+        return evidence_table(self.starts, self.index, self.idf())
 
 
 def scaled_idf(counts: np.ndarray, n_passages: int) -> np.ndarray:
@@ -198,69 +208,73 @@ def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: Scan
     LSH buckets skipped.
 
     ``stems`` and ``bigrams`` number the same passages. A document pair is aligned when
-    one of its colliding passage pairs passes the evidence test (on ``stems``). Bands and
-    evidence chunks are spread over ``workers`` processes; the result does not depend on it.
+    one of its colliding passage pairs passes the evidence test (on ``stems``). Each
+    band is grouped and its pairs pre-tested in one task; tasks are spread over
+    ``workers`` processes, and the result does not depend on it.
     """
     eligible = eligible_passages(stems, params)
-    found, skipped = [], 0
-    for table, min_size in ((stems, MIN_STEMS), (bigrams, 1)):
-        pairs, sk = _index_pairs(table, min_size, eligible, stems.owner, params, workers)
-        found.append(pairs)
-        skipped += sk
-    pairs = unique_pairs(found, stems.n_passages)
-    found.clear()
-    colliding = owner_codes(stems.owner, pairs, stems.n_docs)
-    starts = np.searchsorted(stems.passage, np.arange(stems.n_passages + 1))
-    idf = stems.idf()
-
-    def passing(k: int) -> np.ndarray:
-        chunk = pairs[k : k + _PAIR_CHUNK]
-        return np.asarray(chunk[passage_evidence(starts, stems.index, idf, chunk, params)])
-
-    kept = ordered_map(passing, range(0, len(pairs), _PAIR_CHUNK), workers=workers,
-                       chunk_size=1)  # fmt: skip
-    aligned = owner_codes(stems.owner, np.concatenate([*kept, np.zeros((0, 2), np.int64)]),
-                          stems.n_docs)  # fmt: skip
+    indexes = [lsh_sets(table.passage, table.rare(params.max_bucket), stems.n_passages,
+                        min_size=min_size, eligible=eligible)
+               for table, min_size in ((stems, MIN_STEMS), (bigrams, 1))]  # fmt: skip
+    features = (stems.feature, bigrams.feature)
+    colliding, aligned, skipped = np.zeros(0, np.int64), np.zeros(0, np.int64), 0
+    for group in band_groups([len(s.members) for s in indexes], params):
+        keys = {x: lsh_band_keys(indexes[x], features[x], params, bands)
+                for x, bands in group.items()}  # fmt: skip
+        found = _band_codes(keys, [indexes[x].members for x in keys], stems, params, workers)
+        del keys
+        colliding = unique_sorted(np.concatenate([colliding, *(c for c, _, _ in found)]))
+        aligned = unique_sorted(np.concatenate([aligned, *(a for _, a, _ in found)]))
+        skipped += sum(sk for _, _, sk in found)
     return decode(aligned, stems.n_docs), colliding, skipped
 
 
-def _index_pairs(table: FeatureTable, min_size: int, eligible: np.ndarray, owner: np.ndarray,
-                 params: ScanParams, workers: int) -> tuple[np.ndarray, int]:  # fmt: skip
-    """Passage pairs colliding in a band of one LSH index, and buckets skipped.
+def _band_codes(keys: dict[int, np.ndarray], members: list[np.ndarray], stems: FeatureTable,
+                params: ScanParams, workers: int
+                ) -> list[tuple[np.ndarray, np.ndarray, int]]:  # fmt: skip
+    """Per band (column of a ``keys`` array, whose rows are the passages ``members``, in
+    the same order): codes of the colliding document pairs, of those with a passage pair
+    passing the evidence test, and buckets skipped."""
+    pretest = stems.evidence_table()
+    arrays = list(zip(keys.values(), members, strict=True))
 
-    One index at a time, ``_BANDS_AT_ONCE`` bands at a time, bands spread over
-    ``workers``: band keys take 8 bytes a passage and band (0.9 GB for the 37 bands
-    of 3M passages), the largest arrays of the stage. Signatures are made again
-    for each group of bands, which costs less than a second at that size.
+    def band_codes(task: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, int]:
+        band_keys, passages = arrays[task[0]]
+        pairs, skipped = candidate_pairs(band_keys[:, task[1] : task[1] + 1],
+                                         max_bucket=params.max_bucket,
+                                         groups=stems.owner[passages])  # fmt: skip
+        pairs = passages[pairs]
+        evidence = passage_evidence(pretest, pairs, params)
+        return (owner_codes(stems.owner, pairs, stems.n_docs),
+                owner_codes(stems.owner, pairs[evidence], stems.n_docs), skipped)  # fmt: skip
+
+    tasks = [(k, c) for k, (band_keys, _) in enumerate(arrays) for c in range(band_keys.shape[1])]
+    return ordered_map(band_codes, tasks, workers=workers, chunk_size=1)
+
+
+def band_groups(members: list[int], params: ScanParams) -> list[dict[int, range]]:
+    """The LSH bands of each index (``members[x]`` passages in index ``x``), in groups
+    whose band keys fit in ``_KEYS_BYTES``: each group maps an index to its bands.
+
+    Band keys take 8 bytes a passage and band (0.9 GB for the 37 bands of 3M passages),
+    the largest arrays of the stage; small corpora key every band of both indexes at once.
     """
-    rare = table.rare(params.max_bucket)
     n_bands = band_layout(params.passage_threshold, params.num_perm)[0]
-    found: list[np.ndarray] = []
-    skipped = 0
-    for first in range(0, n_bands, _BANDS_AT_ONCE):
-        bands = range(first, min(first + _BANDS_AT_ONCE, n_bands))
-        members, keys = passage_band_keys(table.passage, table.feature, rare, len(owner),
-                                          params, min_size=min_size, eligible=eligible,
-                                          bands=bands)  # fmt: skip
-        for pairs, sk in _band_pairs(keys, members, owner[members], params, workers):
-            found.append(pairs)
-            skipped += sk
-        del keys
-        found = [unique_pairs(found, len(owner))]  # pairs met in several bands, once
-    return unique_pairs(found, len(owner)), skipped
-
-
-def _band_pairs(keys: np.ndarray, members: np.ndarray, groups: np.ndarray, params: ScanParams,
-                workers: int) -> list[tuple[np.ndarray, int]]:  # fmt: skip
-    """Per band (column of ``keys``): colliding pairs of ``members`` from different groups,
-    and buckets skipped."""
-
-    def band_pairs(band: int) -> tuple[np.ndarray, int]:
-        pairs, skipped = candidate_pairs(keys[:, band : band + 1], max_bucket=params.max_bucket,
-                                         groups=groups)  # fmt: skip
-        return members[pairs], skipped
-
-    return ordered_map(band_pairs, range(keys.shape[1]), workers=workers, chunk_size=1)
+    groups: list[dict[int, range]] = [{}]
+    room = _KEYS_BYTES
+    for x, n in enumerate(members):
+        band = 0
+        while band < n_bands:
+            fit = min(n_bands - band, room // max(8 * n, 1))
+            if fit == 0 and groups[-1]:
+                groups.append({})
+                room = _KEYS_BYTES
+                continue
+            fit = max(fit, 1)
+            groups[-1][x] = range(band, band + fit)
+            room -= fit * 8 * n
+            band += fit
+    return [g for g in groups if g]
 
 
 def eligible_passages(stems: FeatureTable, params: ScanParams) -> np.ndarray:
@@ -268,54 +282,76 @@ def eligible_passages(stems: FeatureTable, params: ScanParams) -> np.ndarray:
     return np.bincount(stems.passage, minlength=stems.n_passages) >= params.passage_min_words
 
 
-def passage_band_keys(passage: np.ndarray, feature: np.ndarray, rare: np.ndarray,
-                      n_passages: int, params: ScanParams, *, min_size: int, eligible: np.ndarray,
-                      bands: range | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """The passages an LSH index holds and the band keys of their MinHash over rare features.
+@dataclass(frozen=True)
+class LshSets:
+    """The passages one LSH index holds, and which rows of a feature table make their sets.
+
+    ``members`` are passage numbers (int64, ascending); ``sizes[k]`` is the size of
+    member ``k``'s set; ``rows`` flags the table rows in a member's set; passage ``p``
+    holds rows ``[first[p], first[p + 1])`` of the table.
+    """
+
+    members: np.ndarray
+    sizes: np.ndarray
+    rows: np.ndarray
+    first: np.ndarray
+
+
+def lsh_sets(passage: np.ndarray, rare: np.ndarray, n_passages: int, *, min_size: int,
+             eligible: np.ndarray) -> LshSets:  # fmt: skip
+    """The sets of one LSH index: rare features of eligible passages with ``min_size`` of them.
 
     Parameters
     ----------
-    passage, feature : ndarray, shape (rows,)
-        Row ``r``: passage ``passage[r]`` (in ``[0, n_passages)``) holds ``feature[r]``;
-        rows sorted by passage, one per distinct feature of a passage.
+    passage : ndarray of int, shape (rows,)
+        Row ``r`` belongs to passage ``passage[r]`` (in ``[0, n_passages)``); rows sorted by
+        passage, one per distinct feature of a passage.
     rare : ndarray of bool, shape (rows,)
-        Whether each row's feature is in at most ``max_bucket`` passages of the corpus.
+        Whether each row's feature is in at most ``max_bucket`` passages of the corpus
+        (stock words stay out of the LSH sets).
     min_size : int
         Rare features a passage needs to be indexed.
     eligible : ndarray of bool, shape (n_passages,)
         Passages allowed in the index (:func:`eligible_passages`).
-    bands : range, optional
-        The LSH bands to key (default: all of them).
-
-    Returns
-    -------
-    members : ndarray of int64
-        Eligible passages with ``min_size`` rare features or more (features in at most
-        ``max_bucket`` passages; stock words stay out of the LSH sets).
-    keys : ndarray of uint64, shape (len(members), len(bands))
-        :func:`dedup.lsh.band_keys` of their signatures at ``passage_threshold``; the
-        signatures are made a block of passages at a time (all of them would take
-        ``num_perm * 4`` bytes a passage: 1.5 GB at 3M passages).
     """
-    n_bands, rows_per_band = band_layout(params.passage_threshold, params.num_perm)
-    bands = range(n_bands) if bands is None else bands
-    columns = slice(bands.start * rows_per_band, bands.stop * rows_per_band)
     rows = rare & eligible[passage]
-    lsh_sizes = np.bincount(passage[rows], minlength=n_passages)
-    indexed = eligible & (lsh_sizes >= min_size)
+    sizes = np.bincount(passage[rows], minlength=n_passages)
+    indexed = eligible & (sizes >= min_size)
     members = np.flatnonzero(indexed)
     rows &= indexed[passage]
-    sizes = lsh_sizes[members]
-    # Rows of passage p are [first[p], first[p + 1]): a block's values are sliced from there.
     first = np.searchsorted(passage, np.arange(n_passages + 1))
+    return LshSets(members, sizes[members], rows, first)
+
+
+def lsh_band_keys(sets: LshSets, feature: np.ndarray, params: ScanParams,
+                  bands: range) -> np.ndarray:  # fmt: skip
+    """:func:`dedup.lsh.band_keys` of ``bands`` of the members' MinHash at ``passage_threshold``
+    (uint64, shape (len(members), len(bands))).
+
+    The signatures are made a block of passages at a time (all of them would take
+    ``num_perm * 4`` bytes a passage: 1.5 GB at 3M passages).
+    """
+    rows_per_band = band_layout(params.passage_threshold, params.num_perm)[1]
+    columns = slice(bands.start * rows_per_band, bands.stop * rows_per_band)
+    members, first = sets.members, sets.first
     keys = np.empty((len(members), len(bands)), np.uint64)
     for lo in range(0, len(members), _SIGNATURE_BLOCK):
         hi = min(lo + _SIGNATURE_BLOCK, len(members))
         span = slice(first[members[lo]], first[members[hi - 1] + 1])
-        sigs = packed_signatures(feature[span][rows[span]], sizes[lo:hi],
+        sigs = packed_signatures(feature[span][sets.rows[span]], sets.sizes[lo:hi],
                                  num_perm=params.num_perm, seed=params.seed)  # fmt: skip
         keys[lo:hi] = band_keys(sigs[:, columns], len(bands), rows_per_band)
-    return members, keys
+    return keys
+
+
+def passage_band_keys(passage: np.ndarray, feature: np.ndarray, rare: np.ndarray,
+                      n_passages: int, params: ScanParams, *, min_size: int,
+                      eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The passages an LSH index holds and the keys of all their bands: :func:`lsh_sets`
+    (same parameters; ``feature[r]`` is row ``r``'s feature), then :func:`lsh_band_keys`."""
+    sets = lsh_sets(passage, rare, n_passages, min_size=min_size, eligible=eligible)
+    n_bands = band_layout(params.passage_threshold, params.num_perm)[0]
+    return sets.members, lsh_band_keys(sets, feature, params, range(n_bands))
 
 
 def unique_pairs(found: list[np.ndarray], n: int) -> np.ndarray:
@@ -327,8 +363,8 @@ def unique_pairs(found: list[np.ndarray], n: int) -> np.ndarray:
 
 def owner_codes(owner: np.ndarray, pairs: np.ndarray, n_docs: int) -> np.ndarray:
     """Distinct document pairs ``(i, j)``, ``i < j``, of passage pairs, as ``i * n + j`` codes."""
-    owners = np.sort(owner[pairs].reshape(-1, 2), axis=1)
-    return unique_sorted(owners[:, 0] * n_docs + owners[:, 1])
+    i, j = owner[pairs[:, 0]], owner[pairs[:, 1]]
+    return unique_sorted(np.minimum(i, j) * n_docs + np.maximum(i, j))
 
 
 def decode(codes: np.ndarray, n: int) -> set[tuple[int, int]]:
@@ -336,8 +372,27 @@ def decode(codes: np.ndarray, n: int) -> set[tuple[int, int]]:
     return set(zip((codes // n).tolist(), (codes % n).tolist(), strict=True))
 
 
-def passage_evidence(starts: np.ndarray, key: np.ndarray, idf: np.ndarray, pairs: np.ndarray,
-                     params: ScanParams) -> np.ndarray:  # fmt: skip
+@dataclass(frozen=True)
+class EvidenceTable:
+    """The stems the evidence pre-test reads.
+
+    Passage ``p`` holds stem ranks ``key[starts[p]:starts[p + 1]]`` (sorted, distinct),
+    rank ``k`` weighs ``idf[k]``, and ``totals[p]`` is the weight of all of passage
+    ``p``'s stems (float64, summed in row order).
+    """
+
+    starts: np.ndarray
+    key: np.ndarray
+    idf: np.ndarray
+    totals: np.ndarray
+
+
+def evidence_table(starts: np.ndarray, key: np.ndarray, idf: np.ndarray) -> EvidenceTable:
+    """The :class:`EvidenceTable` of passages ``[starts[p], starts[p + 1])`` of ``key``."""
+    return EvidenceTable(starts, key, idf, _passage_totals(starts, key, idf))
+
+
+def passage_evidence(table: EvidenceTable, pairs: np.ndarray, params: ScanParams) -> np.ndarray:
     """Alignment's evidence test for passage pairs ``(p, q)`` (bool per pair).
 
     Shared weight, weighted Dice and weighted containment as in
@@ -346,15 +401,12 @@ def passage_evidence(starts: np.ndarray, key: np.ndarray, idf: np.ndarray, pairs
 
     Parameters
     ----------
-    starts : ndarray of int, shape (n_passages + 1,)
-        Passage ``p`` holds rows ``[starts[p], starts[p + 1])`` of ``key``.
-    key : ndarray of int
-        Rank of each row's feature, sorted and distinct within a passage.
-    idf : ndarray of float64
-        Weight of each feature rank.
+    table : EvidenceTable
+        The passages' stems and weights.
     pairs : ndarray of int64, shape (k, 2)
     """
-    shared, wa, wb = _pair_weights(starts, key, idf, pairs)
+    shared = _shared_weights(table.starts, table.key, table.idf, pairs)
+    wa, wb = table.totals[pairs[:, 0]], table.totals[pairs[:, 1]]
     with np.errstate(invalid="ignore", divide="ignore"):
         dice = np.nan_to_num(2 * shared / (wa + wb))
         containment = np.nan_to_num(shared / np.minimum(wa, wb))
@@ -362,22 +414,24 @@ def passage_evidence(starts: np.ndarray, key: np.ndarray, idf: np.ndarray, pairs
 
 
 @compiled
-def _pair_weights(starts: np.ndarray, key: np.ndarray, idf: np.ndarray,
-                  pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """Per pair ``(p, q)``: weight of the features both hold, of p's and of q's (float64).
+def _passage_totals(starts: np.ndarray, key: np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """Weight of each passage's features, summed in row order (float64)."""
+    totals = np.zeros(len(starts) - 1)
+    for p in range(len(totals)):
+        for r in range(starts[p], starts[p + 1]):
+            totals[p] += idf[key[r]]
+    return totals
 
-    A merge of the two sorted row ranges; every sum runs in row order.
-    """
+
+@compiled
+def _shared_weights(starts: np.ndarray, key: np.ndarray, idf: np.ndarray,
+                    pairs: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Per pair ``(p, q)``: weight of the features both hold (float64), summed in row
+    order by a merge of the two sorted row ranges."""
     shared = np.zeros(len(pairs))
-    total_p = np.zeros(len(pairs))
-    total_q = np.zeros(len(pairs))
     for k in range(len(pairs)):
         i, i_end = starts[pairs[k, 0]], starts[pairs[k, 0] + 1]
         j, j_end = starts[pairs[k, 1]], starts[pairs[k, 1] + 1]
-        for r in range(i, i_end):
-            total_p[k] += idf[key[r]]
-        for r in range(j, j_end):
-            total_q[k] += idf[key[r]]
         while i < i_end and j < j_end:
             if key[i] < key[j]:
                 i += 1
@@ -387,7 +441,7 @@ def _pair_weights(starts: np.ndarray, key: np.ndarray, idf: np.ndarray,
                 shared[k] += idf[key[i]]
                 i += 1
                 j += 1
-    return shared, total_p, total_q
+    return shared
 
 
 def near_duplicate_documents(sigs: np.ndarray, params: ScanParams) -> set[tuple[int, int]]:

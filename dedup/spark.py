@@ -55,6 +55,7 @@ from dedup.arrays import unique_sorted
 from dedup.boilerplate import boilerplate_matches, chrome_lines
 from dedup.candidates import (
     MIN_STEMS,
+    EvidenceTable,
     FeatureTable,
     decode,
     eligible_passages,
@@ -102,20 +103,18 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] | None = Non
 class _Corpus:
     """The corpus-wide tables the tasks read (broadcast).
 
-    ``keys``/``counts``/``idf``: distinct content-word stems over usable passages, their
-    passage frequencies and scaled IDF. Global passage ``p`` (usable passages numbered in
-    document, then passage order) is rows ``[starts[p], starts[p+1])`` of ``key`` (stem
-    ranks, sorted within a passage), belongs to document ``owner[p]`` and may be indexed
-    when ``eligible[p]``; ``base[d]`` is document ``d``'s first global passage.
+    ``keys``/``counts``: distinct content-word stems over usable passages and their
+    passage frequencies; ``pretest`` holds the stems of every global passage ``p``
+    (usable passages numbered in document, then passage order) and their scaled IDF.
+    Passage ``p`` belongs to document ``owner[p]`` and may be indexed when
+    ``eligible[p]``; ``base[d]`` is document ``d``'s first global passage.
     ``chrome[d]`` flags document ``d``'s chrome lines. ``common_bigrams``: the sorted stem
     bigrams found in more than ``max_bucket`` passages (left out of the LSH sets).
     """
 
     keys: np.ndarray
     counts: np.ndarray
-    idf: np.ndarray
-    key: np.ndarray
-    starts: np.ndarray
+    pretest: EvidenceTable
     owner: np.ndarray
     eligible: np.ndarray
     base: np.ndarray
@@ -128,7 +127,7 @@ class _Corpus:
 
     def evidence(self, pairs: np.ndarray, params: ScanParams) -> np.ndarray:
         """:func:`dedup.candidates.passage_evidence` of global passage pairs (bool per pair)."""
-        return passage_evidence(self.starts, self.key, self.idf, pairs, params)
+        return passage_evidence(self.pretest, pairs, params)
 
 
 def scan_spark(documents: DataFrame | RDD[Document] | Iterable[Document],
@@ -226,12 +225,9 @@ def _indexed(docs: RDD[Document]) -> RDD[tuple[int, Document]]:
 def _corpus(stems: FeatureTable, bigrams: FeatureTable, chrome: list[np.ndarray],
             params: ScanParams) -> _Corpus:  # fmt: skip
     """The broadcast tables, from the local engine's corpus tables."""
-    n = stems.n_passages
-    starts = np.concatenate(([0], np.cumsum(np.bincount(stems.passage, minlength=n))))
     base = np.searchsorted(stems.owner, np.arange(stems.n_docs + 1))
-    return _Corpus(stems.keys, stems.counts, stems.idf(), stems.index.astype(np.int64),
-                   starts.astype(np.int64), stems.owner, eligible_passages(stems, params),
-                   base.astype(np.int64), chrome,
+    return _Corpus(stems.keys, stems.counts, stems.evidence_table(), stems.owner,
+                   eligible_passages(stems, params), base.astype(np.int64), chrome,
                    bigrams.common(params.max_bucket))  # fmt: skip
 
 
@@ -373,7 +369,7 @@ def _align_pairs(analyses: RDD[tuple[int, DocAnalysis]], pairs: list[tuple[int, 
 
 def _align_partition(pairs: Iterable[tuple[int, int, DocAnalysis, DocAnalysis]],
                      corpus: _Corpus, params: ScanParams) -> Iterator[Match]:  # fmt: skip
-    weights = feature_weights(corpus.keys, corpus.idf)
+    weights = feature_weights(corpus.keys, corpus.pretest.idf)
     for i, j, a, b in pairs:
         yield from align(a, b, weights, params,
                          usable_a=usable_passages(a.passage_lines, corpus.chrome[i]),

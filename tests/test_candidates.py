@@ -14,7 +14,13 @@ import dedup
 from dedup.align import is_evidence, passage_similarity
 from dedup.analyze import analyze
 from dedup.arrays import unique_inverse
-from dedup.candidates import _pair_weights, bigram_rows, passage_band_keys, passage_evidence
+from dedup.candidates import (
+    _passage_totals,
+    _shared_weights,
+    bigram_rows,
+    passage_band_keys,
+    passage_evidence,
+)
 from dedup.features import DocFeatures, doc_features, feature_batch, features_of
 from dedup.lsh import band_keys, band_layout
 from dedup.params import ScanParams
@@ -118,19 +124,20 @@ def test_cosine_of_candidates_above_the_all_pairs_size_equals_row_products() -> 
         assert v == pytest.approx(float(dense[i] @ dense[j]), abs=1e-12)
 
 
-def test_pair_weights_equal_set_sums_in_row_order() -> None:
+def test_shared_and_total_weights_equal_set_sums_in_row_order() -> None:
     rng = np.random.default_rng(3)
     sizes = rng.integers(0, 12, 300)
     key = np.concatenate([np.sort(rng.choice(40, int(n), replace=False)) for n in sizes])
     starts = np.concatenate(([0], np.cumsum(sizes)))
     idf = rng.random(40)
     pairs = rng.integers(0, len(sizes), (2000, 2))
-    shared, total_p, total_q = _pair_weights(starts, key, idf, pairs)
+    shared = _shared_weights(starts, key, idf, pairs)
+    totals = _passage_totals(starts, key, idf)
     for k, (p, q) in enumerate(pairs.tolist()):
         rows_p, rows_q = key[starts[p] : starts[p + 1]], key[starts[q] : starts[q + 1]]
         assert shared[k] == sum((idf[x] for x in rows_p if x in set(rows_q.tolist())), 0.0)
-        assert total_p[k] == sum((idf[x] for x in rows_p), 0.0)
-        assert total_q[k] == sum((idf[x] for x in rows_q), 0.0)
+        assert totals[p] == sum((idf[x] for x in rows_p), 0.0)
+        assert totals[q] == sum((idf[x] for x in rows_q), 0.0)
 
 
 def test_evidence_pretest_keeps_every_passage_pair_alignment_accepts() -> None:
@@ -148,8 +155,7 @@ def test_evidence_pretest_keeps_every_passage_pair_alignment_accepts() -> None:
                                  keep=lambda s: np.ones(len(s.p), bool))  # fmt: skip
         exact = is_evidence(sim.shared, sim.dice, sim.containment, params)
         pairs = np.stack([sim.p + starts[i], sim.q + starts[j]], axis=1)
-        pretest = passage_evidence(np.searchsorted(stems.passage, np.arange(stems.n_passages + 1)),
-                                   stems.index, stems.idf(), pairs, params)  # fmt: skip
+        pretest = passage_evidence(stems.evidence_table(), pairs, params)
         assert not (exact & ~pretest).any()
         assert (pretest & ~exact).sum() <= 1  # only the rounding slack may differ
         accepted += int(exact.sum())
