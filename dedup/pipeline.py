@@ -170,24 +170,30 @@ def corpus_tables(feats: list[DocFeatures | None], usable: list[np.ndarray]
     kept = np.array([_kept_rows(f, u) for f, u in zip(feats, usable, strict=True) if f is not None],
                     dtype=np.int64).reshape(-1, 3)  # rows each document keeps, per table
     stem_at, bigram_at, term_at = np.concatenate((np.zeros((1, 3), np.int64),
-                                                  np.cumsum(kept, axis=0))).T  # fmt: skip
-    stem_passage = np.empty(int(stem_at[-1]), np.int32)
-    stems = np.empty(int(stem_at[-1]), np.uint64)
-    bigram_passage = np.empty(int(bigram_at[-1]), np.int32)
-    bigrams = np.empty(int(bigram_at[-1]), np.uint64)
-    terms = np.empty(int(term_at[-1]), np.uint64)
+                                                  np.cumsum(kept, axis=0))).T.tolist()  # fmt: skip
+    stem_passage = np.empty(stem_at[-1], np.int32)
+    stems = np.empty(stem_at[-1], np.uint64)
+    bigram_passage = np.empty(bigram_at[-1], np.int32)
+    bigrams = np.empty(bigram_at[-1], np.uint64)
+    terms = np.empty(term_at[-1], np.uint64)
     sizes = [int(u.sum()) for u in usable]
     base = np.concatenate(([0], np.cumsum(sizes))).tolist()
     for d, u in enumerate(usable):
         f = feats[d]
         assert f is not None
-        at, to = stem_at[d], stem_at[d + 1]
-        p, stems[at:to] = usable_rows(f.stem_passage, f.stems, u)
-        stem_passage[at:to] = p + base[d]
-        at, to = bigram_at[d], bigram_at[d + 1]
-        p, bigrams[at:to] = usable_rows(f.bigram_passage, f.bigrams, u)
-        bigram_passage[at:to] = p + base[d]
-        terms[term_at[d] : term_at[d + 1]] = usable_rows(f.term_passage, f.terms, u)[1]
+        whole = sizes[d] == len(u)  # most documents: nothing to drop or renumber
+        for passage, values, at, to, rows, column in (
+            (stem_passage, stems, stem_at[d], stem_at[d + 1], f.stem_passage, f.stems),
+            (bigram_passage, bigrams, bigram_at[d], bigram_at[d + 1], f.bigram_passage, f.bigrams),
+        ):
+            if whole:
+                passage[at:to] = rows
+                values[at:to] = column
+            else:
+                passage[at:to], values[at:to] = usable_rows(rows, column, u)
+            passage[at:to] += base[d]
+        doc_terms = f.terms if whole else usable_rows(f.term_passage, f.terms, u)[1]
+        terms[term_at[d] : term_at[d + 1]] = doc_terms
         feats[d] = None
         if (d + 1) % _TRIM_EVERY == 0:
             release_freed_memory()
@@ -200,7 +206,7 @@ def corpus_tables(feats: list[DocFeatures | None], usable: list[np.ndarray]
 
 def _kept_rows(f: DocFeatures, usable: np.ndarray) -> tuple[int, int, int]:
     """Stem, bigram and term rows of ``f`` on ``usable`` passages."""
-    if usable.all():
+    if usable.all():  # most documents
         return len(f.stems), len(f.bigrams), len(f.terms)
     return (int(usable[f.stem_passage].sum()), int(usable[f.bigram_passage].sum()),
             int(usable[f.term_passage].sum()))  # fmt: skip
