@@ -7,6 +7,7 @@ import pytest
 from datasketch import MinHash, MinHashLSH
 from datasketch.lsh import _optimal_param
 
+import dedup.lsh
 from dedup.lsh import _numpy_band_keys, band_keys, band_layout, candidate_pairs
 from dedup.minhash import signatures
 
@@ -76,10 +77,16 @@ def test_buckets_above_max_bucket_are_skipped_and_counted() -> None:
     assert skipped == bands
 
 
+@pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_candidate_pairs_equal_brute_force_with_near_equal_keys(seed: int) -> None:
-    # Keys that differ only in their low bits share the high bits the band grouping
-    # packs with the row number: they must still land in different buckets.
+def test_candidate_pairs_equal_brute_force_with_near_equal_keys(
+    seed: int, compiled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Keys that differ only in their low bits pick neighbouring slots of the compiled
+    # grouping's table, and share the high bits the numpy grouping packs with the row
+    # number: they must still land in different buckets, on both paths.
+    if not compiled:
+        monkeypatch.setattr(dedup.lsh, "numba", None)
     rng = np.random.default_rng(seed)
     base = rng.integers(0, 2**63, 50, dtype=np.uint64)
     keys = (base[rng.integers(0, 50, (400, 3))] ^ rng.integers(0, 4, (400, 3)).astype(np.uint64))
