@@ -39,6 +39,7 @@ How candidate generation is bounded
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -219,7 +220,7 @@ def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: Scan
     features = (stems.feature, bigrams.feature)
     colliding, aligned, skipped = np.zeros(0, np.int64), np.zeros(0, np.int64), 0
     for group in band_groups([len(s.members) for s in indexes], params):
-        keys = {x: lsh_band_keys(indexes[x], features[x], params, bands)
+        keys = {x: lsh_band_keys(indexes[x], features[x], params, bands, threads=workers)
                 for x, bands in group.items()}  # fmt: skip
         found = _band_codes(keys, [indexes[x].members for x in keys], stems, params, workers)
         del keys
@@ -323,24 +324,29 @@ def lsh_sets(passage: np.ndarray, rare: np.ndarray, n_passages: int, *, min_size
     return LshSets(members, sizes[members], rows, first)
 
 
-def lsh_band_keys(sets: LshSets, feature: np.ndarray, params: ScanParams,
-                  bands: range) -> np.ndarray:  # fmt: skip
+def lsh_band_keys(sets: LshSets, feature: np.ndarray, params: ScanParams, bands: range, *,
+                  threads: int = 1) -> np.ndarray:  # fmt: skip
     """:func:`dedup.lsh.band_keys` of ``bands`` of the members' MinHash at ``passage_threshold``
     (uint64, shape (len(members), len(bands))).
 
     The signatures are made a block of passages at a time (all of them would take
-    ``num_perm * 4`` bytes a passage: 1.5 GB at 3M passages).
+    ``num_perm * 4`` bytes a passage: 1.5 GB at 3M passages), blocks spread over
+    ``threads`` (the compiled loops release the GIL).
     """
     rows_per_band = band_layout(params.passage_threshold, params.num_perm)[1]
     columns = slice(bands.start * rows_per_band, bands.stop * rows_per_band)
     members, first = sets.members, sets.first
     keys = np.empty((len(members), len(bands)), np.uint64)
-    for lo in range(0, len(members), _SIGNATURE_BLOCK):
+
+    def fill(lo: int) -> None:
         hi = min(lo + _SIGNATURE_BLOCK, len(members))
         span = slice(first[members[lo]], first[members[hi - 1] + 1])
         sigs = packed_signatures(feature[span][sets.rows[span]], sets.sizes[lo:hi],
                                  num_perm=params.num_perm, seed=params.seed)  # fmt: skip
         keys[lo:hi] = band_keys(sigs[:, columns], len(bands), rows_per_band)
+
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        list(pool.map(fill, range(0, len(members), _SIGNATURE_BLOCK)))
     return keys
 
 
