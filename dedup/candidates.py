@@ -152,7 +152,7 @@ class FeatureTable:
     @cached_property
     def starts(self) -> np.ndarray:
         """Passage ``p`` holds rows ``[starts[p], starts[p + 1])``."""
-        return np.searchsorted(self.passage, np.arange(self.n_passages + 1))
+        return row_starts(self.passage, self.n_passages)
 
     @property
     def n_passages(self) -> int:
@@ -181,6 +181,13 @@ class FeatureTable:
     def evidence_table(self) -> EvidenceTable:
         """What the evidence pre-test reads of these passages (the stem table's)."""
         return evidence_table(self.starts, self.index, self.idf())
+
+
+def row_starts(passage: np.ndarray, n_passages: int) -> np.ndarray:
+    """Where each passage's rows begin in ``passage`` (sorted; int64, shape (n_passages + 1,)):
+    the rows of passage ``p`` are ``[starts[p], starts[p + 1])``."""
+    counts = np.bincount(passage, minlength=n_passages)
+    return np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
 
 
 def scaled_idf(counts: np.ndarray, n_passages: int) -> np.ndarray:
@@ -320,8 +327,7 @@ def lsh_sets(passage: np.ndarray, rare: np.ndarray, n_passages: int, *, min_size
     indexed = eligible & (sizes >= min_size)
     members = np.flatnonzero(indexed)
     rows &= indexed[passage]
-    first = np.searchsorted(passage, np.arange(n_passages + 1))
-    return LshSets(members, sizes[members], rows, first)
+    return LshSets(members, sizes[members], rows, row_starts(passage, n_passages))
 
 
 def lsh_band_keys(sets: LshSets, feature: np.ndarray, params: ScanParams, bands: range, *,
