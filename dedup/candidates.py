@@ -225,11 +225,13 @@ def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: Scan
                         min_size=min_size, eligible=eligible)
                for table, min_size in ((stems, MIN_STEMS), (bigrams, 1))]  # fmt: skip
     features = (stems.feature, bigrams.feature)
+    pretest = stems.evidence_table()
     colliding, aligned, skipped = np.zeros(0, np.int64), np.zeros(0, np.int64), 0
     for group in band_groups([len(s.members) for s in indexes], params):
         keys = {x: lsh_band_keys(indexes[x], features[x], params, bands, threads=workers)
                 for x, bands in group.items()}  # fmt: skip
-        found = _band_codes(keys, [indexes[x].members for x in keys], stems, params, workers)
+        found = _band_codes(keys, [indexes[x].members for x in keys], stems, pretest, params,
+                            workers)  # fmt: skip
         del keys
         colliding = unique_sorted(np.concatenate([colliding, *(c for c, _, _ in found)]))
         aligned = unique_sorted(np.concatenate([aligned, *(a for _, a, _ in found)]))
@@ -238,12 +240,11 @@ def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: Scan
 
 
 def _band_codes(keys: dict[int, np.ndarray], members: list[np.ndarray], stems: FeatureTable,
-                params: ScanParams, workers: int
+                pretest: EvidenceTable, params: ScanParams, workers: int
                 ) -> list[tuple[np.ndarray, np.ndarray, int]]:  # fmt: skip
     """Per band (column of a ``keys`` array, whose rows are the passages ``members``, in
     the same order): codes of the colliding document pairs, of those with a passage pair
-    passing the evidence test, and buckets skipped."""
-    pretest = stems.evidence_table()
+    passing the evidence test (``pretest``, the stem table's), and buckets skipped."""
     arrays = list(zip(keys.values(), members, strict=True))
 
     def band_codes(task: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, int]:
