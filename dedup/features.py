@@ -17,6 +17,7 @@ import numpy as np
 from dedup.analyze import DocAnalysis, analyze
 from dedup.candidates import bigram_rows
 from dedup.minhash import signatures
+from dedup.normalize import compiled
 from dedup.params import ScanParams
 from dedup.records import Document
 from dedup.shingle import shingles
@@ -137,14 +138,28 @@ def feature_batch(docs: Sequence[Document], params: ScanParams) -> FeatureBatch:
 
 
 def _term_rows(a: DocAnalysis) -> tuple[np.ndarray, np.ndarray]:
-    """Passage and word hash of every content word that lies in a passage, in text order."""
-    lengths = np.maximum(a.passage_tok_hi - a.passage_tok_lo, 0)
-    firsts = np.cumsum(lengths) - lengths
-    tok = (np.repeat(a.passage_tok_lo, lengths) + np.arange(int(lengths.sum()))
-           - np.repeat(firsts, lengths))  # fmt: skip
-    passage = np.repeat(np.arange(a.n_passages, dtype=np.int32), lengths)
-    keep = a.tokens.content[tok]
-    return passage[keep], a.tokens.hashes[tok[keep]]
+    """Passage (int32) and word hash of every content word that lies in a passage, in
+    text order."""
+    return _content_rows(a.passage_tok_lo, a.passage_tok_hi, a.tokens.content, a.tokens.hashes)
+
+
+@compiled
+def _content_rows(lo: np.ndarray, hi: np.ndarray, content: np.ndarray,
+                  hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Rows ``(k, hashes[t])`` for every content token ``t`` in ``[lo[k], hi[k])``, in order."""
+    n = 0
+    for k in range(len(lo)):
+        for t in range(lo[k], hi[k]):
+            n += content[t]
+    passage = np.empty(n, np.int32)
+    terms = np.empty(n, np.uint64)
+    row = 0
+    for k in range(len(lo)):
+        for t in range(lo[k], hi[k]):
+            if content[t]:
+                passage[row], terms[row] = k, hashes[t]
+                row += 1
+    return passage, terms
 
 
 def usable_rows(passage: np.ndarray, values: np.ndarray,
