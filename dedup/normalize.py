@@ -112,6 +112,14 @@ def compiled(func: F) -> F:
     return cast(F, wrapping)
 
 
+def inlined(func: F) -> F:
+    """:func:`compiled` for a small helper of compiled loops: numba compiles it into each
+    caller instead of on its own (a compilation of its own costs a first run ~0.2 s)."""
+    if numba is not None:
+        return cast(F, numba.njit(cache=True, nogil=True, inline="always")(func))
+    return compiled(func)
+
+
 def code_points(text: str) -> np.ndarray:
     """Code points of ``text``, one per ``str`` index (uint32; a lone surrogate is itself)."""
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -219,7 +227,7 @@ def _offset_map(starts: np.ndarray, ends: np.ndarray, out_lens: np.ndarray,
     return at[:m], shift[:m]
 
 
-@compiled
+@inlined
 def _push(at: np.ndarray, shift: np.ndarray, m: int, position: int, offset: int) -> int:
     """Append a run to the first ``m`` of the map unless it continues the last; the new ``m``."""
     if m > 0 and shift[m - 1] == offset:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedup.normalize import LINE_BREAK, SPACE, code_points, compiled, space_table
+from dedup.normalize import LINE_BREAK, SPACE, code_points, compiled, inlined, space_table
 
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st gen lt col sgt capt cmdr adm gov sen rep rev hon pres
@@ -127,13 +127,12 @@ def _candidates(codes: np.ndarray, table: np.ndarray
     Returns ``(classes, starts, ends, nexts, words)``: uint8, then int64 arrays.
     """
     n = len(codes)
-    classes = np.zeros(n, np.uint8)
+    classes = np.empty(n, np.uint8)
     count = 0
     for i in range(n):
-        if codes[i] < len(table):
-            classes[i] = table[codes[i]]
-            if classes[i] & (_END | _CJK_END):
-                count += 1
+        classes[i] = table[codes[i]] if codes[i] < len(table) else 0
+        if classes[i] & (_END | _CJK_END):
+            count += 1
     starts, ends = np.empty(count, np.int64), np.empty(count, np.int64)
     nexts, words = np.empty(count, np.int64), np.empty(count, np.int64)
     m = i = 0
@@ -159,7 +158,7 @@ def _candidates(codes: np.ndarray, table: np.ndarray
     return classes, starts[:m], ends[:m], nexts[:m], words[:m]
 
 
-@compiled
+@inlined
 def _next_start(codes: np.ndarray, classes: np.ndarray, j: int) -> int:
     """After a candidate end at ``j``: -2 if no sentence can start there, -1 if one does,
     else the position of the non-ASCII character that decides."""
@@ -192,8 +191,11 @@ def _sentence_spans(codes: np.ndarray, classes: np.ndarray, cuts: np.ndarray
     for i in range(n):
         if classes[i] & LINE_BREAK and not (i > 0 and codes[i - 1] == 13 and codes[i] == 10):
             n_lines += 1
-    lo, hi = np.zeros(n_lines, np.int64), np.full(n_lines, n, np.int64)
-    blank = np.ones(n_lines, np.bool_)
+    lo, hi = np.empty(n_lines, np.int64), np.empty(n_lines, np.int64)
+    lo[0], hi[n_lines - 1] = 0, n
+    blank = np.empty(n_lines, np.bool_)
+    for line in range(n_lines):
+        blank[line] = True
     line = 0
     for i in range(n):
         if i > 0 and codes[i - 1] == 13 and codes[i] == 10:
@@ -203,9 +205,12 @@ def _sentence_spans(codes: np.ndarray, classes: np.ndarray, cuts: np.ndarray
             line += 1
         elif not classes[i] & SPACE:
             blank[line] = False
-    split = blank[1:-1].any()  # blank lines end paragraphs; else every line is one
-    starts, ends = np.empty(len(cuts) + n_lines, np.int64), np.empty(len(cuts) + n_lines, np.int64)
-    lines, paragraphs = np.empty_like(starts), np.empty_like(starts)
+    split = False  # blank lines end paragraphs; else every line is one
+    for line in range(1, n_lines - 1):
+        split = split or blank[line]
+    size = len(cuts) + n_lines
+    starts, ends = np.empty(size, np.int64), np.empty(size, np.int64)
+    lines, paragraphs = np.empty(size, np.int64), np.empty(size, np.int64)
     m = c = line_no = paragraph = 0
     gap = False
     for line in range(n_lines):

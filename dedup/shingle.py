@@ -251,10 +251,17 @@ if numba is not None:  # the same values as the numpy paths above, without their
             if e - s < STEM_CHARS:
                 stems[t] = fmix64_one(h ^ np.uint64(e - s))
             hashes[t] = fmix64_one(h ^ np.uint64(e - s))
-            at = min(np.searchsorted(stop_hashes, hashes[t]), len(stop_hashes) - 1)
+            lo, hi = 0, len(stop_hashes)  # a loop: numba's searchsorted took 0.7 s to compile
+            while lo < hi:  # lo: how many stopwords hash below the token
+                mid = (lo + hi) // 2
+                if stop_hashes[mid] < hashes[t]:
+                    lo = mid + 1
+                else:
+                    hi = mid
             first = codes[s]
             long_or_digit = e - s > 1 or 48 <= first <= 57 or first >= 0x3040
-            content[t] = long_or_digit and stop_hashes[at] != hashes[t]
+            stop = lo < len(stop_hashes) and stop_hashes[lo] == hashes[t]
+            content[t] = long_or_digit and not stop
         return hashes, stems, content
 
     @numba.njit(cache=True, nogil=True)
