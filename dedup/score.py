@@ -22,7 +22,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfTransformer
 
-from dedup.arrays import runs, unique_inverse
+from dedup.arrays import unique_inverse
 from dedup.records import CorpusScore, Match, PairScore, SourceScore
 
 CONTAINMENT_WEIGHT = 0.7
@@ -54,10 +54,10 @@ def tfidf_matrix(terms: Sequence[np.ndarray]) -> sparse.csr_matrix:
     """
     sizes = np.array([len(t) for t in terms], dtype=np.int64)
     vocabulary, column, _ = unique_inverse(np.concatenate([*terms, np.zeros(0, np.uint64)]))
-    width = max(len(vocabulary), 1)
-    cells, counts = runs(np.sort(np.repeat(np.arange(len(terms)), sizes) * width + column))
-    tf = sparse.csr_matrix((counts.astype(np.float64), (cells // width, cells % width)),
+    rows = np.concatenate(([0], np.cumsum(sizes)))
+    tf = sparse.csr_matrix((np.ones(len(column)), column, rows),
                            shape=(len(terms), len(vocabulary)))  # fmt: skip
+    tf.sum_duplicates()  # one cell per (document, term), columns sorted within a row
     return TfidfTransformer(sublinear_tf=True).fit_transform(tf).tocsr()
 
 
