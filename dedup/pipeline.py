@@ -44,7 +44,7 @@ from dedup.score import (
     source_scores,
     tfidf_matrix,
 )
-from dedup.workers import default_workers, ordered_map
+from dedup.workers import default_workers, ordered_imap, ordered_map
 
 _BATCH = 64  # documents a worker analyzes and sends back at a time
 _TRIM_EVERY = 8192  # documents copied between two returns of freed features to the OS
@@ -85,12 +85,12 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
     docs.sort(key=lambda d: d.id)
     report("analyze", 0, len(docs))
     # Workers are forked: they read the documents of batch k from here, not from a pipe.
+    # Each batch is unpacked here while the workers analyze the next ones.
     firsts = range(0, len(docs), _BATCH)
-    packed = ordered_map(lambda k: feature_batch(docs[k : k + _BATCH], params), firsts,
-                         workers=workers, chunk_size=1,
-                         done=lambda n: report("analyze", min(n * _BATCH, len(docs)), len(docs)))
+    packed = ordered_imap(lambda k: feature_batch(docs[k : k + _BATCH], params), firsts,
+                          workers=workers, chunk_size=1,
+                          done=lambda n: report("analyze", min(n * _BATCH, len(docs)), len(docs)))
     feats = [f for k, p in zip(firsts, packed, strict=True) for f in p.unpack(docs[k : k + _BATCH])]
-    del packed
     report("candidates", 0, len(docs))
     chrome = chrome_lines(feats, params)
     usable = [f.usable(c) for f, c in zip(feats, chrome, strict=True)]

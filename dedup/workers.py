@@ -15,7 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -68,24 +68,34 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int, chunk
     list
         Results in the order of ``items``.
     """
+    return list(ordered_imap(fn, items, workers=workers, chunk_size=chunk_size, done=done))
+
+
+def ordered_imap(fn: Callable[[T], R], items: Sequence[T], *, workers: int, chunk_size: int,
+                 done: Callable[[int], None] | None = None) -> Iterator[R]:  # fmt: skip
+    """:func:`ordered_map` as results come: the caller works on the first results while
+    the workers compute the next ones. The pool lives until the iterator is exhausted
+    or closed."""
     global _job
     chunk_size = max(1, min(chunk_size, -(-len(items) // (4 * workers))))
     chunks = [items[k : k + chunk_size] for k in range(0, len(items), chunk_size)]
-    out: list[R] = []
+    finished = 0
     if workers <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for chunk in chunks:
-            out.extend(fn(x) for x in chunk)
+            results = [fn(x) for x in chunk]
+            finished += len(results)
             if done is not None:
-                done(len(out))
-        return out
+                done(finished)
+            yield from results
+        return
     _job = fn
     try:
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(min(workers, len(chunks)), initializer=_ignore_interrupt) as pool:
-            for result in pool.imap(_run_chunk, chunks):
-                out.extend(result)
+            for results in pool.imap(_run_chunk, chunks):
+                finished += len(results)
                 if done is not None:
-                    done(len(out))
+                    done(finished)
+                yield from results
     finally:
         _job = None
-    return out
