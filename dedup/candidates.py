@@ -275,7 +275,7 @@ def band_groups(members: list[int], params: ScanParams) -> list[dict[int, range]
         band = 0
         while band < n_bands:
             fit = min(n_bands - band, room // max(8 * n, 1))
-            if fit == 0 and groups[-1]:
+            if fit <= 0 and groups[-1]:
                 groups.append({})
                 room = _KEYS_BYTES
                 continue

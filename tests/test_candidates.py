@@ -15,8 +15,10 @@ from dedup.align import is_evidence, passage_similarity
 from dedup.analyze import analyze
 from dedup.arrays import unique_inverse
 from dedup.candidates import (
+    _KEYS_BYTES,
     _passage_totals,
     _shared_weights,
+    band_groups,
     bigram_rows,
     passage_band_keys,
     passage_evidence,
@@ -189,3 +191,20 @@ def test_bigram_rows_are_each_passages_distinct_adjacent_content_stem_pairs() ->
                 want = np.unique(fmix64(stems[:-1] * r + stems[1:]))
             assert np.array_equal(grams[owner == k], want)
         assert np.all(np.diff(owner) >= 0)
+
+
+@pytest.mark.parametrize("members", [[0, 0], [287_000, 294_000], [2_950_000, 3_010_000],
+                                     [60_000_000, 10]])  # fmt: skip
+def test_band_groups_key_every_band_once_within_the_memory_budget(members: list[int]) -> None:
+    params = ScanParams()
+    n_bands = band_layout(params.passage_threshold, params.num_perm)[0]
+    groups = band_groups(members, params)
+    for x in range(len(members)):
+        keyed = [band for g in groups if x in g for band in g[x]]
+        assert keyed == list(range(n_bands))
+    for g in groups:
+        size = sum(8 * members[x] * len(bands) for x, bands in g.items())
+        one_band_alone = len(g) == 1 and all(len(b) == 1 for b in g.values())
+        assert size <= _KEYS_BYTES or one_band_alone
+    if sum(members) * 8 * n_bands <= _KEYS_BYTES:
+        assert len(groups) == 1  # a small corpus keys everything at once: one pool
