@@ -27,16 +27,17 @@ import re
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import add
 
 import numpy as np
 
-from dedup.analyze import DocAnalysis, WeightedFeatures, Weights
+from dedup.analyze import DocAnalysis, Weights
 from dedup.params import ScanParams
 from dedup.sequence import word_ratio
 
 __all__ = ["ChainContext", "Pairs", "Weights", "anchor_agreement", "chains", "extend_identical",
-           "pieces", "trim_weak_ends"]  # fmt: skip
+           "numpy_sum", "pieces", "trim_weak_ends"]  # fmt: skip
 
 # Kept passage pairs (i, j) -> (is a seed, Dice, anchors (see anchor_agreement), containment).
 Pairs = dict[tuple[int, int], tuple[bool, float, int, float]]
@@ -50,12 +51,36 @@ _WORD = re.compile(r"[^\W\d_][\w\u2019'-]*")
 _AFTER_BREAK = frozenset(".!?:;\"'(\u201c\u2018\u00ab\u2014\u2013-")
 _HONORIFICS = frozenset(("mr", "ms", "mrs", "dr"))
 _POSSESSIVE = ("'s", "\u2019s")
+_PAIRWISE_BLOCK = 128  # numpy sums blocks up to this long with 8 accumulators
+
+
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """Content-word features (``keys``, ascending; ``members``, the same as a set), their
+    ``weights`` in the same order, and ``total``, their sum (:func:`numpy_sum`)."""
+
+    keys: tuple[int, ...]
+    weights: list[float]
+    members: frozenset[int]
+    total: float
+
+    @classmethod
+    def of(cls, keys: tuple[int, ...], weights: list[float]) -> _Words:
+        """Features ``keys`` (ascending) and their ``weights``."""
+        return cls(keys, weights, frozenset(keys), numpy_sum(weights))
+
+    def without(self, other: _Words) -> _Words:
+        """The features of this set that ``other`` lacks."""
+        kept = [(f, w) for f, w in zip(self.keys, self.weights, strict=True)
+                if f not in other.members]  # fmt: skip
+        return _Words.of(tuple(f for f, _ in kept), [w for _, w in kept])
 
 
 @dataclass(frozen=True, slots=True)
 class ChainContext:
-    """One document pair under alignment and its kept passage pairs (``ratios``: the
-    word-order ratios computed so far, by passage span, as chaining asks again)."""
+    """One document pair under alignment and its kept passage pairs, with what chaining
+    asks again: ``ratios``, the word-order ratios computed so far, by passage span;
+    ``words``, the pooled words of passages (side 0 is a, 1 is b; sorted passages)."""
 
     a: DocAnalysis
     b: DocAnalysis
@@ -63,6 +88,7 @@ class ChainContext:
     params: ScanParams
     pairs: Pairs
     ratios: dict[tuple[int, int, int, int], float] = field(default_factory=dict)
+    words: dict[tuple[int, tuple[int, ...]], _Words] = field(default_factory=dict)
 
     def chain_score(self, run: list[tuple[int, int]]) -> float:
         """Evidence of a run (step 5): the gains of its blocks, summed.
@@ -102,26 +128,38 @@ class ChainContext:
         beside a sentence pair finds only the few words an edit changed left to
         explain, and brings words of its own.
         """
-        whole_doc, part_doc = (self.a, self.b) if side == 0 else (self.b, self.a)
         whole, own = part[side], part[1 - side]
+        words, mine = self._pooled(side, [whole]), self._pooled(1 - side, [own])
+        if self.params.support_similarity > 0 and words.members.isdisjoint(mine.members):
+            return False  # the usual neighbour: no word in common, a Dice of 0 with any part
         partners = [x[1 - side] for x in run if x[side] == whole and x[1 - side] != own]
-        words, mine = self._pooled(whole_doc, [whole]), self._pooled(part_doc, [own])
         if not partners:  # no merge: the pair stands as any support pair
             return _dice(words, mine) >= self.params.support_similarity
-        theirs = self._pooled(part_doc, partners)
-        rest = _subset(words, ~_within(words, theirs.members))
+        theirs = self._pooled(1 - side, partners)
+        rest = words.without(theirs)
         explains = _dice(rest, mine) >= self.params.support_similarity
-        return explains and _dice(words, self._pooled(part_doc, [*partners, own])) >= _dice(
+        return explains and _dice(words, self._pooled(1 - side, [*partners, own])) >= _dice(
             words, theirs
         )
 
-    def _pooled(self, d: DocAnalysis, passages: Iterable[int]) -> WeightedFeatures:
-        """The words of passages of ``d`` taken together (each passage's are computed once)."""
-        parts = [d.weighted(self.weights).passage_words(k) for k in sorted(set(passages))]
-        if len(parts) == 1:
-            return parts[0]
-        union = np.array(sorted(frozenset().union(*(x.members for x in parts))), dtype=np.uint64)
-        return WeightedFeatures.of(union, self.weights(union))
+    def _pooled(self, side: int, passages: Iterable[int]) -> _Words:
+        """The words of passages of a (``side`` 0) or b (1) taken together, computed once."""
+        key = (side, tuple(sorted(set(passages))))
+        found = self.words.get(key)
+        if found is None:
+            if len(key[1]) == 1:
+                d = self.b if side else self.a
+                own = d.weighted(self.weights).passage_words(key[1][0])
+                found = _Words(own.keys, own.weights.tolist(), own.members, own.total)
+            else:  # a feature weighs the same in each passage
+                weight: dict[int, float] = {}
+                for k in key[1]:
+                    x = self._pooled(side, [k])
+                    weight.update(zip(x.keys, x.weights, strict=True))
+                keys = tuple(sorted(weight))
+                found = _Words.of(keys, [weight[f] for f in keys])
+            self.words[key] = found
+        return found
 
     def extend_merges(self, run: list[tuple[int, int]], free_a: np.ndarray, free_b: np.ndarray
                       ) -> list[tuple[int, int]]:  # fmt: skip
@@ -152,10 +190,10 @@ class ChainContext:
     def _support(self, i: int, j: int) -> tuple[bool, float, int, float]:
         """Passage pair ``(i, j)`` as an entry of :attr:`pairs`: a support pair (no
         anchor counted) with its weighted Dice and containment."""
-        fa, fb = self._pooled(self.a, [i]), self._pooled(self.b, [j])
+        fa, fb = self._pooled(0, [i]), self._pooled(1, [j])
         lighter = min(fa.total, fb.total)
-        shared = fa.weights[_within(fa, fb.members)].sum()
-        return False, _dice(fa, fb), 0, float(shared / lighter) if lighter > 0 else 0.0
+        shared = _shared(fa, fb)
+        return False, _dice(fa, fb, shared), 0, shared / lighter if lighter > 0 else 0.0
 
     def anchor_gain(self, anchor: int) -> float:
         """Chain score added by a block's anchors (see :func:`anchor_agreement`)."""
@@ -184,12 +222,12 @@ class ChainContext:
         (a headline that repeats its lead: its words add nothing to the block's)."""
         drop = set()
         for block in _blocks(run):
-            for side, d in ((0, self.a), (1, self.b)):
+            for side in (0, 1):
                 parts = sorted({x[side] for x in block})
                 for k in parts if len(parts) > 1 else ():
-                    own = self._pooled(d, [k])
-                    rest = self._pooled(d, [o for o in parts if o != k])
-                    new = own.weights[~_within(own, rest.members)].sum()
+                    own = self._pooled(side, [k])
+                    rest = self._pooled(side, [o for o in parts if o != k])
+                    new = own.without(rest).total
                     if new <= _REPEAT_SHARE * own.total:
                         drop |= {x for x in block if x[side] == k}
         return [x for x in run if x not in drop]
@@ -198,30 +236,38 @@ class ChainContext:
         """Weighted Dice of the words of a block's passages of a and of b, each side pooled."""
         if len(block) == 1:
             return self.pairs[block[0]][1] if block[0] in self.pairs else 1.0
-        fa = self._pooled(self.a, (i for i, _ in block))
-        fb = self._pooled(self.b, (j for _, j in block))
+        fa = self._pooled(0, (i for i, _ in block))
+        fb = self._pooled(1, (j for _, j in block))
         return _dice(fa, fb)
 
 
-def _within(x: WeightedFeatures, members: frozenset[int]) -> np.ndarray:
-    """Bool per feature of ``x``: is it one of ``members``?"""
-    return np.array([f in members for f in x.keys], dtype=bool)
+def numpy_sum(values: list[float]) -> float:
+    """``float(np.sum(values))`` to the bit for non-negative floats, quicker on a few: numpy's
+    pairwise summation (8 accumulators over blocks of up to ``_PAIRWISE_BLOCK``)."""
+    n = len(values)
+    if n < 8:
+        return reduce(add, values, 0.0)
+    if n <= _PAIRWISE_BLOCK:
+        end = n - n % 8
+        r = [reduce(add, values[k:end:8]) for k in range(8)]
+        head = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        return reduce(add, values[end:], head)
+    half = n // 2 - n // 2 % 8
+    return numpy_sum(values[:half]) + numpy_sum(values[half:])
 
 
-def _subset(x: WeightedFeatures, keep: np.ndarray) -> WeightedFeatures:
-    """The features of ``x`` where ``keep`` (bool per feature) is True."""
-    keys = tuple(itertools.compress(x.keys, keep.tolist()))
-    weights = x.weights[keep]
-    return WeightedFeatures(x.features[keep], weights, float(weights.sum()), keys,
-                            frozenset(keys))  # fmt: skip
+def _shared(x: _Words, y: _Words) -> float:
+    """The weight of the features of ``x`` that ``y`` has, summed in ascending order (as
+    numpy sums the weights of ``np.intersect1d(x, y)``), so results do not move."""
+    return numpy_sum([w for f, w in zip(x.keys, x.weights, strict=True) if f in y.members])
 
 
-def _dice(x: WeightedFeatures, y: WeightedFeatures) -> float:
-    """Weighted Dice of two sets of features: the shared weight is summed as numpy
-    sums the weights of ``np.intersect1d(x, y)`` (in order), so results do not move."""
+def _dice(x: _Words, y: _Words, shared: float | None = None) -> float:
+    """Weighted Dice of two sets of features (``shared``: :func:`_shared`, if known)."""
     total = x.total + y.total
-    shared = x.weights[_within(x, y.members)].sum()
-    return float(2 * shared / total) if total > 0 else 0.0
+    if shared is None:
+        shared = _shared(x, y)
+    return 2 * shared / total if total > 0 else 0.0
 
 
 def _blocks(run: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
