@@ -70,7 +70,6 @@ chains and their scores (steps 3 to 5) are :mod:`dedup.chain`.
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,11 +79,11 @@ import numpy as np
 from dedup.analyze import DocAnalysis, WeightedTable
 from dedup.chain import (
     ChainContext,
-    Pairs,
     Weights,
     anchor_agreement,
     chains,
     extend_identical,
+    numpy_sum,
     pieces,
     trim_weak_ends,
 )
@@ -271,15 +270,15 @@ def align(a: DocAnalysis, b: DocAnalysis, weights: Weights, params: ScanParams, 
     matches: list[Match] = []
     used_a: set[int] = set()
     used_b: set[int] = set()
+    free_a, free_b = usable_a.copy(), usable_b.copy()  # usable, in no match yet
     for run in sorted(chains(ctx.pairs, params), key=lambda r: -ctx.chain_score(r)):
         run = [(i, j) for i, j in run if i not in used_a and j not in used_b]
         run = trim_weak_ends(ctx.without_repeats(run), ctx)
         if not run:
             continue
-        run = ctx.extend_merges(run, usable_a & ~_mask(used_a, a.n_passages),
-                                usable_b & ~_mask(used_b, b.n_passages))  # fmt: skip
+        run = ctx.extend_merges(run, free_a, free_b)
         run = extend_identical(run, a, b, usable_a, usable_b)
-        found = [_span_match(a, b, piece, ctx.pairs, weights, params) for piece in pieces(run)]
+        found = [_span_match(ctx, piece) for piece in pieces(run)]
         if (
             ctx.chain_score(run) >= params.chain_min_score
             or max(n for _, n in found) >= params.verbatim_min_words
@@ -287,6 +286,8 @@ def align(a: DocAnalysis, b: DocAnalysis, weights: Weights, params: ScanParams, 
             matches += [m for m, _ in found]
             used_a.update(i for i, _ in run)
             used_b.update(j for _, j in run)
+            free_a[[i for i, _ in run]] = False
+            free_b[[j for _, j in run]] = False
     return sorted(matches, key=lambda m: (m.a_start, m.b_start))
 
 
@@ -303,37 +304,35 @@ def _best_counterparts(sim: PairSimilarity, seed: np.ndarray, anchors: np.ndarra
     return sim.subset(keep), seed[keep], anchors[keep]
 
 
-def _mask(taken: set[int], n: int) -> np.ndarray:
-    out = np.zeros(n, dtype=bool)
-    out[list(taken)] = True
-    return out
-
-
-def _span_match(a: DocAnalysis, b: DocAnalysis, run: list[tuple[int, int]],
-                pairs: Pairs, weights: Weights,
-                params: ScanParams) -> tuple[Match, int]:  # fmt: skip
+def _span_match(ctx: ChainContext, run: list[tuple[int, int]]) -> tuple[Match, int]:
     """The contiguous run as a match with its kind (step 6), and the number of words
     of the longest identical word run the two sides share."""
-    ia = sorted({i for i, _ in run})
-    jb = sorted({j for _, j in run})
-    a_lo, a_hi = int(a.passage_tok_lo[ia[0]]), int(a.passage_tok_hi[ia[-1]])
-    b_lo, b_hi = int(b.passage_tok_lo[jb[0]]), int(b.passage_tok_hi[jb[-1]])
-    a_start, a_end = int(a.passage_starts[ia[0]]), int(a.passage_ends[ia[-1]])
-    b_start, b_end = int(b.passage_starts[jb[0]]), int(b.passage_ends[jb[-1]])
+    a, b, params = ctx.a, ctx.b, ctx.params
+    ia, jb = [i for i, _ in run], [j for _, j in run]
+    span = (min(ia), max(ia), min(jb), max(jb))
+    a_lo, a_hi = int(a.passage_tok_lo[span[0]]), int(a.passage_tok_hi[span[1]])
+    b_lo, b_hi = int(b.passage_tok_lo[span[2]]), int(b.passage_tok_hi[span[3]])
+    a_start, a_end = int(a.passage_starts[span[0]]), int(a.passage_ends[span[1]])
+    b_start, b_end = int(b.passage_starts[span[2]]), int(b.passage_ends[span[3]])
     line_a, line_b = _dateline(a, a_start, a_end), _dateline(b, b_start, b_end)
     if line_a != line_b:  # each outlet writes its own dateline: not reused text
         a_start, a_lo = _after(a, a_start, line_a, a_lo)
         b_start, b_lo = _after(b, b_start, line_b, b_lo)
-    words_a = a.tokens.hashes[a_lo:a_hi].tolist()
-    words_b = b.tokens.hashes[b_lo:b_hi].tolist()
-    score = _mean([pairs[x][1] if x in pairs else 1.0 for x in run])
+        span = (-1, -1, -1, -1)  # no longer a passage span
+    words_a, words_b = a.tokens.hashes[a_lo:a_hi], b.tokens.hashes[b_lo:b_hi]
+    score = _mean([ctx.pairs[x][1] if x in ctx.pairs else 1.0 for x in run])
+    seq_a, seq_b = words_a.tolist(), words_b.tolist()
     kind: ReuseKind
-    if words_a == words_b:
-        kind, score, identical = "verbatim", 1.0, len(words_a)
+    if seq_a == seq_b:
+        kind, score, identical = "verbatim", 1.0, len(seq_a)
     else:
-        alike = word_ratio(a.tokens.hashes[a_lo:a_hi], b.tokens.hashes[b_lo:b_hi])
+        blocks = matching_blocks(words_a, words_b)
+        alike = ctx.ratios.get(span)
+        if alike is None and seq_a > seq_b:
+            alike = word_ratio(words_a, words_b)
+        elif alike is None:  # word_ratio puts a first: difflib's ratio of these blocks
+            alike = 2.0 * sum(blk.size for blk in blocks) / (len(seq_a) + len(seq_b))
         kind = "light" if alike >= params.light_similarity else "heavy"
-        blocks = matching_blocks(a.tokens.hashes[a_lo:a_hi], b.tokens.hashes[b_lo:b_hi])
         longest = max(blocks, key=lambda blk: blk.size) if blocks else None
         identical = longest.size if longest is not None else 0
         if (
@@ -350,13 +349,13 @@ def _span_match(a: DocAnalysis, b: DocAnalysis, run: list[tuple[int, int]],
             if a_cut and b_cut:
                 kind, score = "verbatim", 1.0
     match = Match(a.doc.id, b.doc.id, a_start, a_end, b_start, b_end, kind, round(score, 4),
-                  _shared_words(a, a_lo, a_hi, b, b_lo, b_hi, weights))  # fmt: skip
+                  _shared_words(a, a_lo, a_hi, b, b_lo, b_hi, ctx.weights))  # fmt: skip
     return match, identical
 
 
 def _mean(values: list[float]) -> float:
     """``float(np.mean(values))`` to the bit (numpy's sum, then the division), quicker."""
-    return float(np.array(values).sum() / len(values))
+    return numpy_sum(values) / len(values)
 
 
 def _dateline(d: DocAnalysis, start: int, end: int) -> str:
@@ -398,15 +397,16 @@ def _shared_words(a: DocAnalysis, a_lo: int, a_hi: int, b: DocAnalysis, b_lo: in
                   weights: Weights) -> tuple[str, ...]:  # fmt: skip
     """The rarest content words of a's span whose stems also stand in b's span."""
     b_stems = set(b.tokens.stems[b_lo:b_hi][b.tokens.content[b_lo:b_hi]].tolist())
-    content = np.flatnonzero(a.tokens.content[a_lo:a_hi]) + a_lo
-    spans = zip(a.tokens.starts[content].tolist(), a.tokens.ends[content].tolist(),
-                a.tokens.stems[content].tolist(), strict=True)  # fmt: skip
+    ta, text = a.tokens, a.norm.text
     stem_of: dict[str, int] = {}  # each word's first occurrence
-    for start, end, stem in spans:
-        if stem in b_stems:
-            stem_of.setdefault(a.norm.text[start:end], stem)
+    for content, stem, start, end in zip(
+        ta.content[a_lo:a_hi].tolist(), ta.stems[a_lo:a_hi].tolist(),
+        ta.starts[a_lo:a_hi].tolist(), ta.ends[a_lo:a_hi].tolist(), strict=True,
+    ):  # fmt: skip
+        if content and stem in b_stems:
+            stem_of.setdefault(text[start:end], stem)
     weight = _stem_weights(a, list(stem_of.values()), weights)
-    ranked = heapq.nsmallest(_EVIDENCE_WORDS, [(-weight[s], word) for word, s in stem_of.items()])
+    ranked = sorted([(-weight[s], word) for word, s in stem_of.items()])[:_EVIDENCE_WORDS]
     return tuple(word for _, word in ranked)
 
 
@@ -417,5 +417,5 @@ def _stem_weights(a: DocAnalysis, stems: list[int], weights: Weights) -> dict[in
     unknown = [s for s in stems if s not in known]
     if not unknown:
         return known
-    found = weights(np.array(unknown, dtype=np.uint64)).tolist()
-    return {**known, **dict(zip(unknown, found, strict=True))}
+    found = dict(zip(unknown, weights(np.array(unknown, dtype=np.uint64)).tolist(), strict=True))
+    return {s: known[s] for s in stems if s in known} | found
