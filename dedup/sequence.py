@@ -34,7 +34,7 @@ def ratio(a: np.ndarray, b: np.ndarray) -> float:
         return 1.0
     if numba is None:
         return SequenceMatcher(None, a.tolist(), b.tolist(), autojunk=False).ratio()
-    return 2.0 * int(_blocks(_int64(a), _int64(b))[:, 2].sum()) / total
+    return 2.0 * int(_blocks(_uint64(a), _uint64(b), False)[1]) / total
 
 
 def word_ratio(x: np.ndarray, y: np.ndarray) -> float:
@@ -48,8 +48,10 @@ def word_ratio(x: np.ndarray, y: np.ndarray) -> float:
         Word hashes.
     """
     if numba is not None and x.dtype == y.dtype == np.uint64:
-        x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
-        return float(_word_ratio(x, y, x.view(np.int64), y.view(np.int64)))
+        total = len(x) + len(y)
+        if total == 0:
+            return 1.0
+        return 2.0 * int(_blocks(_uint64(x), _uint64(y), True)[1]) / total
     n = min(len(x), len(y))
     differ = np.flatnonzero(x[:n] != y[:n])
     swap = bool(x[differ[0]] > y[differ[0]]) if len(differ) else len(x) > len(y)
@@ -63,7 +65,7 @@ def matching_blocks(a: np.ndarray, b: np.ndarray) -> list[Match]:
     if numba is None:
         matcher = SequenceMatcher(None, a.tolist(), b.tolist(), autojunk=False)
         return matcher.get_matching_blocks()[:-1]
-    found = sorted(map(tuple, _blocks(_int64(a), _int64(b)).tolist()))
+    found = sorted(map(tuple, _blocks(_uint64(a), _uint64(b), False)[0].tolist()))
     joined: list[list[int]] = []
     for i, j, size in found:
         if joined and joined[-1][0] + joined[-1][2] == i and joined[-1][1] + joined[-1][2] == j:
@@ -73,16 +75,23 @@ def matching_blocks(a: np.ndarray, b: np.ndarray) -> list[Match]:
     return [Match(i, j, size) for i, j, size in joined]
 
 
-def _int64(x: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(x).view(np.int64) if x.dtype == np.uint64 else x.astype(np.int64)
+def _uint64(x: np.ndarray) -> np.ndarray:
+    """``x`` as contiguous uint64, equal values staying equal (int64 is viewed as uint64)."""
+    return np.ascontiguousarray(x) if x.dtype == np.uint64 else x.astype(np.int64).view(np.uint64)
 
 
 if numba is not None:
 
     @numba.njit(cache=True, nogil=True)
-    def _blocks(a, b):  # type: ignore[no-untyped-def]
-        """difflib's matching blocks of ``a`` and ``b`` (int64 arrays), as rows
-        ``(i, j, size)`` in the order the decomposition finds them."""
+    def _blocks(a, b, lexicographic):  # type: ignore[no-untyped-def]
+        """difflib's matching blocks of ``a`` and ``b`` (uint64 arrays), as rows
+        ``(i, j, size)`` in the order the decomposition finds them, and their total size.
+
+        With ``lexicographic``, of ``b`` and ``a`` when ``b`` comes first (:func:`word_ratio`
+        in one compiled call: one function for numba to compile, not two).
+        """
+        if lexicographic and _greater(a, b):
+            a, b = b, a
         la, lb = len(a), len(b)
         first, after = _occurrences(a, b)
         # Length of the match ending at (i - 1, j): row i - 1 in ``before``, row i in ``now``;
@@ -126,32 +135,17 @@ if numba is not None:
                     stack.append((alo, best_i, blo, best_j))
                 if best_i + best < ahi and best_j + best < bhi:
                     stack.append((best_i + best, ahi, best_j + best, bhi))
-        return out[:n_out]
-
-    @numba.njit(cache=True, nogil=True)
-    def _word_ratio(x, y, x64, y64):  # type: ignore[no-untyped-def]
-        """:func:`word_ratio` of two uint64 arrays in one compiled call; ``x64`` and ``y64``
-        are their int64 views, so that ``_blocks`` is compiled for int64 only."""
-        swap = len(x) > len(y)
-        for k in range(min(len(x), len(y))):
-            if x[k] != y[k]:
-                swap = x[k] > y[k]
-                break
-        total = len(x) + len(y)
-        if total == 0:
-            return 1.0
-        blocks = _blocks(y64, x64) if swap else _blocks(x64, y64)
         matches = 0
-        for r in range(len(blocks)):
-            matches += blocks[r, 2]
-        return 2.0 * matches / total
+        for r in range(n_out):
+            matches += out[r, 2]
+        return out[:n_out], matches
 
     # A hash index, not np.argsort(kind="mergesort") and np.searchsorted: numba took 4 s to
     # compile those on a first run. Compiled into _blocks (inline), not on their own.
 
     @numba.njit(cache=True, nogil=True, inline="always")
     def _occurrences(a, b):  # type: ignore[no-untyped-def]
-        """Where each value of ``a`` occurs in ``b`` (int64 arrays): ``first[i]`` is the first
+        """Where each value of ``a`` occurs in ``b`` (uint64 arrays): ``first[i]`` is the first
         position of ``a[i]`` in ``b`` (-1 if none), ``after[j]`` the next position of ``b[j]``."""
         bits = 1
         while (1 << bits) < 2 * len(b):  # load factor at most 1/2
@@ -176,5 +170,13 @@ if numba is not None:
 
     @numba.njit(cache=True, nogil=True, inline="always")
     def _slot(value, bits):  # type: ignore[no-untyped-def]
-        """Fibonacci hashing of an int64 to ``bits`` bits."""
-        return np.int64((np.uint64(value) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits))
+        """Fibonacci hashing of a uint64 to ``bits`` bits."""
+        return np.int64((value * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits))
+
+    @numba.njit(cache=True, nogil=True, inline="always")
+    def _greater(x, y):  # type: ignore[no-untyped-def]
+        """Whether ``x`` comes after ``y`` in lexicographic order (uint64 arrays)."""
+        for k in range(min(len(x), len(y))):
+            if x[k] != y[k]:
+                return x[k] > y[k]
+        return len(x) > len(y)
