@@ -47,6 +47,7 @@ _REPEAT_SHARE = 0.1  # a merged part adding less than this share of its word wei
 _NUMBER = re.compile(r"\d+(?:[,\u00a0\u202f ]\d{3}(?!\d))*(?:\.\d+)?")
 _GROUPING = re.compile(r"[,\u00a0\u202f ]")
 _WORD = re.compile(r"[^\W\d_][\w\u2019'-]*")
+_GAP_AND_WORD = re.compile(r"(.*?)(" + _WORD.pattern + ")", re.DOTALL)  # a word, what precedes
 # A capital after one of these opens a clause (not a name).
 _AFTER_BREAK = frozenset(".!?:;\"'(\u201c\u2018\u00ab\u2014\u2013-")
 _HONORIFICS = frozenset(("mr", "ms", "mrs", "dr"))
@@ -80,7 +81,8 @@ class _Words:
 class ChainContext:
     """One document pair under alignment and its kept passage pairs, with what chaining
     asks again: ``ratios``, the word-order ratios computed so far, by passage span;
-    ``words``, the pooled words of passages (side 0 is a, 1 is b; sorted passages)."""
+    ``words``, each passage's words, and ``pooled``, those of passages taken together
+    (by side, 0 for a and 1 for b, and passage or sorted passages)."""
 
     a: DocAnalysis
     b: DocAnalysis
@@ -88,7 +90,8 @@ class ChainContext:
     params: ScanParams
     pairs: Pairs
     ratios: dict[tuple[int, int, int, int], float] = field(default_factory=dict)
-    words: dict[tuple[int, tuple[int, ...]], _Words] = field(default_factory=dict)
+    words: dict[tuple[int, int], _Words] = field(default_factory=dict)
+    pooled: dict[tuple[int, tuple[int, ...]], _Words] = field(default_factory=dict)
 
     def chain_score(self, run: list[tuple[int, int]]) -> float:
         """Evidence of a run (step 5): the gains of its blocks, summed.
@@ -107,12 +110,17 @@ class ChainContext:
         """
         total = 0.0
         for block in _blocks(run):
-            anchor = max(self.pairs[x][2] if x in self.pairs else 0 for x in block)
             ratio = self.sequence_ratio(block)
-            alike = max(self.group_dice(block), ratio)
-            gain = max(alike - self.params.support_similarity + self.anchor_gain(anchor), 0.0)
-            if ratio >= self.params.light_similarity:  # the parts' words, in their order
-                gain *= max(len({i for i, _ in block}), len({j for _, j in block}))
+            if len(block) == 1:  # a sentence pair: its Dice is the block's
+                _, dice, anchor, _ = self.pairs.get(block[0], (False, 1.0, 0, 1.0))
+                gain = max(max(dice, ratio) - self.params.support_similarity
+                           + self.anchor_gain(anchor), 0.0)  # fmt: skip
+            else:
+                anchor = max(self.pairs[x][2] if x in self.pairs else 0 for x in block)
+                alike = max(self.group_dice(block), ratio)
+                gain = max(alike - self.params.support_similarity + self.anchor_gain(anchor), 0.0)
+                if ratio >= self.params.light_similarity:  # the parts' words, in their order
+                    gain *= max(len({i for i, _ in block}), len({j for _, j in block}))
             total += gain
         return total
 
@@ -129,7 +137,7 @@ class ChainContext:
         explain, and brings words of its own.
         """
         whole, own = part[side], part[1 - side]
-        words, mine = self._pooled(side, [whole]), self._pooled(1 - side, [own])
+        words, mine = self._passage(side, whole), self._passage(1 - side, own)
         if self.params.support_similarity > 0 and words.members.isdisjoint(mine.members):
             return False  # the usual neighbour: no word in common, a Dice of 0 with any part
         partners = [x[1 - side] for x in run if x[side] == whole and x[1 - side] != own]
@@ -142,23 +150,29 @@ class ChainContext:
             words, theirs
         )
 
+    def _passage(self, side: int, k: int) -> _Words:
+        """The words of passage ``k`` of a (``side`` 0) or b (1), computed once."""
+        found = self.words.get((side, k))
+        if found is None:
+            d = self.b if side else self.a
+            own = d.weighted(self.weights).passage_words(k)
+            found = _Words(own.keys, own.weights.tolist(), own.members, own.total)
+            self.words[side, k] = found
+        return found
+
     def _pooled(self, side: int, passages: Iterable[int]) -> _Words:
         """The words of passages of a (``side`` 0) or b (1) taken together, computed once."""
         key = (side, tuple(sorted(set(passages))))
-        found = self.words.get(key)
-        if found is None:
-            if len(key[1]) == 1:
-                d = self.b if side else self.a
-                own = d.weighted(self.weights).passage_words(key[1][0])
-                found = _Words(own.keys, own.weights.tolist(), own.members, own.total)
-            else:  # a feature weighs the same in each passage
-                weight: dict[int, float] = {}
-                for k in key[1]:
-                    x = self._pooled(side, [k])
-                    weight.update(zip(x.keys, x.weights, strict=True))
-                keys = tuple(sorted(weight))
-                found = _Words.of(keys, [weight[f] for f in keys])
-            self.words[key] = found
+        if len(key[1]) == 1:
+            return self._passage(side, key[1][0])
+        found = self.pooled.get(key)
+        if found is None:  # a feature weighs the same in each passage
+            weight: dict[int, float] = {}
+            for k in key[1]:
+                x = self._passage(side, k)
+                weight.update(zip(x.keys, x.weights, strict=True))
+            keys = tuple(sorted(weight))
+            found = self.pooled[key] = _Words.of(keys, [weight[f] for f in keys])
         return found
 
     def extend_merges(self, run: list[tuple[int, int]], free_a: np.ndarray, free_b: np.ndarray
@@ -190,7 +204,7 @@ class ChainContext:
     def _support(self, i: int, j: int) -> tuple[bool, float, int, float]:
         """Passage pair ``(i, j)`` as an entry of :attr:`pairs`: a support pair (no
         anchor counted) with its weighted Dice and containment."""
-        fa, fb = self._pooled(0, [i]), self._pooled(1, [j])
+        fa, fb = self._passage(0, i), self._passage(1, j)
         lighter = min(fa.total, fb.total)
         shared = _shared(fa, fb)
         return False, _dice(fa, fb, shared), 0, shared / lighter if lighter > 0 else 0.0
@@ -225,7 +239,7 @@ class ChainContext:
             for side in (0, 1):
                 parts = sorted({x[side] for x in block})
                 for k in parts if len(parts) > 1 else ():
-                    own = self._pooled(side, [k])
+                    own = self._passage(side, k)
                     rest = self._pooled(side, [o for o in parts if o != k])
                     new = own.without(rest).total
                     if new <= _REPEAT_SHARE * own.total:
@@ -297,18 +311,18 @@ def _figures(text: str) -> frozenset[str]:
 def _names_and_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The names ``text`` states (capitalised words inside a clause) and all its words,
     case folded, possessives dropped."""
-    words, names = set(), set()
-    for m in _WORD.finditer(text):
-        token = m.group()
-        word = (token[:-2] if token.endswith(_POSSESSIVE) else token).casefold()
-        words.add(word)
+    found = _GAP_AND_WORD.findall(text)  # the words _WORD finds, each after its gap
+    fold = {token: (token[:-2] if token.endswith(_POSSESSIVE) else token).casefold()
+            for token in {token for _, token in found}}  # fmt: skip
+    names, before = set(), ""  # before: the last character of the previous word
+    for gap, token in found:
         if token[0].isupper():
-            at = m.start() - 1
-            while at >= 0 and text[at].isspace():
-                at -= 1
-            if at >= 0 and text[at] not in _AFTER_BREAK:
-                names.add(word)
-    return frozenset(names - _HONORIFICS), frozenset(words)
+            gap = gap.rstrip()
+            last = gap[-1] if gap else before  # the character before it, spaces skipped
+            if last and last not in _AFTER_BREAK:
+                names.add(fold[token])
+        before = token[-1]
+    return frozenset(names - _HONORIFICS), frozenset(fold.values())
 
 
 def anchor_agreement(a: DocAnalysis, b: DocAnalysis, p: np.ndarray, q: np.ndarray
@@ -320,19 +334,20 @@ def anchor_agreement(a: DocAnalysis, b: DocAnalysis, p: np.ndarray, q: np.ndarra
     whose name the other does not contain at all (another person or place in the
     same slot); else 0. Names are only read where figures do not decide.
     """
-    text_a = {i: _passage_text(a, i) for i in set(p.tolist())}
-    text_b = {j: _passage_text(b, j) for j in set(q.tolist())}
-    out = np.zeros(len(p), dtype=np.int8)
-    for k, (i, j) in enumerate(zip(p.tolist(), q.tolist(), strict=True)):
-        figs_a, figs_b = _figures(text_a[i]), _figures(text_b[j])
-        if figs_a and figs_b:
-            out[k] = 1 if figs_a & figs_b else -2
+    p_list, q_list = p.tolist(), q.tolist()
+    text_a = {i: _passage_text(a, i) for i in set(p_list)}
+    text_b = {j: _passage_text(b, j) for j in set(q_list)}
+    figs_a = {i: _figures(text) for i, text in text_a.items()}
+    figs_b = {j: _figures(text) for j, text in text_b.items()}
+    out = []
+    for i, j in zip(p_list, q_list, strict=True):
+        if figs_a[i] and figs_b[j]:
+            out.append(1 if figs_a[i] & figs_b[j] else -2)
             continue
         (names_a, words_a), (names_b, words_b) = (_names_and_words(text_a[i]),
                                                   _names_and_words(text_b[j]))  # fmt: skip
-        if names_a - words_b and names_b - words_a:
-            out[k] = -1
-    return out
+        out.append(-1 if names_a - words_b and names_b - words_a else 0)
+    return np.array(out, dtype=np.int8)
 
 
 def chains(pairs: Pairs, params: ScanParams) -> list[list[tuple[int, int]]]:
