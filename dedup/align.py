@@ -99,6 +99,7 @@ _CLOSING = frozenset("\"').,;:!?\u201d\u2019\u00bb\u2026")
 _PARTIAL_SLACK = 0.1  # share of matched words that may lie outside the longest run
 _EVIDENCE_WORDS = 8
 _JOIN_CHUNK = 1 << 21  # (passage, passage, feature) triples joined at a time: bounds memory
+_DENSE_PAIRS = 1 << 16  # passage pairs up to which the join sums into a table of them all
 # A news dateline: capitalised place words, maybe ", Region" and "(Agency)", then a dash.
 _DATELINE = re.compile(
     r"(?:[A-Z][A-Z.'\u2019]+ ?)+(?:, ?[A-Z][\w .]+?)? ?(?:\([^)\n]{1,40}\))? ?"
@@ -166,6 +167,8 @@ def passage_similarity(a: DocAnalysis, b: DocAnalysis, weights: Weights, *,
         _join_chunk(pa[r0:r1], wa[r0:r1], lo[r0:r1], hits[r0:r1], pb, total_a, total_b, keep)
         for r0, r1 in _chunks(pa, hits)
     ]
+    if len(parts) == 1:
+        return PairSimilarity(*parts[0])
     if not parts:
         empty = np.zeros(0)
         return PairSimilarity(empty.astype(np.int64), empty.astype(np.int64), empty, empty, empty)
@@ -184,6 +187,8 @@ def _chunks(passages: np.ndarray, hits: np.ndarray) -> list[tuple[int, int]]:
     each (more only when one passage alone has more), never cutting a passage."""
     if not len(passages):
         return []
+    if hits.sum() <= _JOIN_CHUNK:  # the usual document pair: one chunk
+        return [(0, len(passages))]
     firsts = np.flatnonzero(np.concatenate(([True], passages[1:] != passages[:-1])))
     before = (np.cumsum(hits) - hits)[firsts]  # hits before each passage's first row
     bucket = before // _JOIN_CHUNK
@@ -199,15 +204,23 @@ def _join_chunk(pa: np.ndarray, wa: np.ndarray, lo: np.ndarray, hits: np.ndarray
     """Scored pairs of a's rows ``pa`` (whole passages) against all of b's rows."""
     firsts = np.cumsum(hits) - hits
     rows = np.repeat(np.arange(len(pa)), hits)
-    q = pb[np.repeat(lo, hits) + np.arange(int(hits.sum())) - np.repeat(firsts, hits)]
+    q = pb[np.repeat(lo - firsts, hits) + np.arange(int(hits.sum()))]
+    n_pairs = len(total_a) * len(total_b)
     codes = pa[rows] * len(total_b) + q
-    pairs, inverse = np.unique(codes, return_inverse=True)
-    shared = np.bincount(inverse, weights=wa[rows], minlength=len(pairs))
-    p, q = pairs // len(total_b), pairs % len(total_b)
+    if n_pairs <= _DENSE_PAIRS:  # bincount adds each pair's weights in the order unique's would
+        pairs = np.flatnonzero(np.bincount(codes, minlength=n_pairs))
+        shared = np.bincount(codes, weights=wa[rows], minlength=n_pairs)[pairs]
+    else:
+        pairs, inverse = np.unique(codes, return_inverse=True)
+        shared = np.bincount(inverse, weights=wa[rows], minlength=len(pairs))
+    p, q = np.divmod(pairs, len(total_b))
     ta, tb = total_a[p], total_b[q]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dice = np.nan_to_num(np.minimum(2 * shared / (ta + tb), 1.0))
-        containment = np.nan_to_num(np.minimum(shared / np.minimum(ta, tb), 1.0))
+    # A passage of weight 0 shares weight 0: its Dice and containment are 0.
+    both, lighter = ta + tb, np.minimum(ta, tb)
+    dice = np.minimum(np.divide(2 * shared, both, out=np.zeros(len(p)), where=both > 0), 1.0)
+    containment = np.minimum(
+        np.divide(shared, lighter, out=np.zeros(len(p)), where=lighter > 0), 1.0
+    )
     sim = PairSimilarity(p, q, shared, dice, containment)
     sim = sim.subset(keep(sim))
     return sim.p, sim.q, sim.shared, sim.dice, sim.containment
@@ -263,26 +276,26 @@ def align(a: DocAnalysis, b: DocAnalysis, weights: Weights, params: ScanParams, 
     if not seed.any():
         return []
     sim, seed, anchors = _best_counterparts(sim, seed, anchors)
+    columns = (sim.p, sim.q, seed, sim.dice, anchors, sim.containment)
     ctx = ChainContext(a, b, weights, params, {
-        (int(p), int(q)): (bool(s), float(d), int(x), float(c))
-        for p, q, s, d, x, c in zip(sim.p, sim.q, seed, sim.dice, anchors, sim.containment,
-                                    strict=True)})  # fmt: skip
+        (p, q): (s, d, x, c)
+        for p, q, s, d, x, c in zip(*(col.tolist() for col in columns), strict=True)})  # fmt: skip
     matches: list[Match] = []
     used_a: set[int] = set()
     used_b: set[int] = set()
     free_a, free_b = usable_a.copy(), usable_b.copy()  # usable, in no match yet
-    for run in sorted(chains(ctx.pairs, params), key=lambda r: -ctx.chain_score(r)):
-        run = [(i, j) for i, j in run if i not in used_a and j not in used_b]
+    runs = chains(ctx.pairs, params)
+    scores = [ctx.chain_score(run) for run in runs]
+    for k in sorted(range(len(runs)), key=lambda k: -scores[k]):
+        run = [(i, j) for i, j in runs[k] if i not in used_a and j not in used_b]
         run = trim_weak_ends(ctx.without_repeats(run), ctx)
         if not run:
             continue
         run = ctx.extend_merges(run, free_a, free_b)
         run = extend_identical(run, a, b, usable_a, usable_b)
         found = [_span_match(ctx, piece) for piece in pieces(run)]
-        if (
-            ctx.chain_score(run) >= params.chain_min_score
-            or max(n for _, n in found) >= params.verbatim_min_words
-        ):
+        score = scores[k] if run == runs[k] else ctx.chain_score(run)
+        if score >= params.chain_min_score or max(n for _, n in found) >= params.verbatim_min_words:
             matches += [m for m, _ in found]
             used_a.update(i for i, _ in run)
             used_b.update(j for _, j in run)
