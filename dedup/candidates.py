@@ -57,9 +57,11 @@ from dedup.workers import ordered_map
 
 _EPS = 1e-9  # slack for the evidence pre-test: alignment sums the same weights in another order
 _R = np.uint64(0x9E3779B97F4A7C15)
+_FIBONACCI = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio: multiplicative hashing
 MIN_STEMS = 2  # rare stems a passage needs in the stem index
 _SIGNATURE_BLOCK = 1 << 16  # passages signed at a time (32 MB of signatures)
 _KEYS_BYTES = 320 << 20  # LSH band keys made at a time: 14 bands at 3M passages
+_BANDS_A_TASK = 6  # bands a task groups one after the other, at most
 
 
 def bigram_rows(a: DocAnalysis, passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -164,11 +166,7 @@ class FeatureTable:
 
     def rare(self, max_bucket: int) -> np.ndarray:
         """Bool per row: its feature is in at most ``max_bucket`` passages."""
-        common = self.common(max_bucket)
-        if not len(common):
-            return np.ones(len(self.feature), bool)
-        at = np.minimum(np.searchsorted(common, self.feature), len(common) - 1)
-        return np.asarray(common[at] != self.feature)
+        return ~is_member(self.feature, self.common(max_bucket))
 
     def idf(self) -> np.ndarray:
         """IDF of each of ``keys`` over all usable passages, scaled to [0, 1]."""
@@ -181,6 +179,40 @@ class FeatureTable:
     def evidence_table(self) -> EvidenceTable:
         """What the evidence pre-test reads of these passages (the stem table's)."""
         return evidence_table(self.starts, self.index, self.idf())
+
+
+def is_member(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Bool per value of ``values`` (uint64): it is one of ``keys`` (uint64, distinct).
+
+    A hash table of the keys, which are few next to the rows (the common features of a
+    corpus): a binary search of the 30M rows of 100,000 documents took 4 s.
+    """
+    bits = max(int(2 * len(keys) - 1).bit_length(), 1)  # load factor at most 1/2
+    table = np.zeros(1 << bits, np.uint64)
+    used = np.zeros(1 << bits, bool)
+    return np.asarray(_member_lookup(keys, values, table, used, np.uint64(64 - bits)))
+
+
+@compiled
+def _member_lookup(keys: np.ndarray, values: np.ndarray, table: np.ndarray, used: np.ndarray,
+                   shift: np.uint64) -> np.ndarray:  # fmt: skip
+    """:func:`is_member` over the empty open-addressing ``table`` (Fibonacci hashing,
+    linear probing; ``used`` flags the filled slots)."""
+    mask = len(table) - 1
+    for k in range(len(keys)):
+        s = np.int64((keys[k] * _FIBONACCI) >> shift)
+        while used[s]:
+            s = (s + 1) & mask
+        table[s], used[s] = keys[k], True
+    found = np.zeros(len(values), np.bool_)
+    for r in range(len(values)):
+        s = np.int64((values[r] * _FIBONACCI) >> shift)
+        while used[s]:
+            if table[s] == values[r]:
+                found[r] = True
+                break
+            s = (s + 1) & mask
+    return found
 
 
 def row_starts(passage: np.ndarray, n_passages: int) -> np.ndarray:
@@ -216,9 +248,9 @@ def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: Scan
     LSH buckets skipped.
 
     ``stems`` and ``bigrams`` number the same passages. A document pair is aligned when
-    one of its colliding passage pairs passes the evidence test (on ``stems``). Each
-    band is grouped and its pairs pre-tested in one task; tasks are spread over
-    ``workers`` processes, and the result does not depend on it.
+    one of its colliding passage pairs passes the evidence test (on ``stems``). A task
+    groups a few bands one after the other and pre-tests their pairs; tasks are spread
+    over ``workers`` processes, and the result does not depend on it.
     """
     eligible = eligible_passages(stems, params)
     indexes = [lsh_sets(table.passage, table.rare(params.max_bucket), stems.n_passages,
@@ -230,8 +262,8 @@ def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: Scan
     for group in band_groups([len(s.members) for s in indexes], params):
         keys = {x: lsh_band_keys(indexes[x], features[x], params, bands, threads=workers)
                 for x, bands in group.items()}  # fmt: skip
-        found = _band_codes(keys, [indexes[x].members for x in keys], stems, pretest, params,
-                            workers)  # fmt: skip
+        found = _band_codes(keys, [indexes[x].members for x in keys], stems, pretest, aligned,
+                            params, workers)  # fmt: skip
         del keys
         colliding = unique_sorted(np.concatenate([colliding, *(c for c, _, _ in found)]))
         aligned = unique_sorted(np.concatenate([aligned, *(a for _, a, _ in found)]))
@@ -240,25 +272,46 @@ def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: Scan
 
 
 def _band_codes(keys: dict[int, np.ndarray], members: list[np.ndarray], stems: FeatureTable,
-                pretest: EvidenceTable, params: ScanParams, workers: int
+                pretest: EvidenceTable, aligned: np.ndarray, params: ScanParams, workers: int
                 ) -> list[tuple[np.ndarray, np.ndarray, int]]:  # fmt: skip
-    """Per band (column of a ``keys`` array, whose rows are the passages ``members``, in
-    the same order): codes of the colliding document pairs, of those with a passage pair
-    passing the evidence test (``pretest``, the stem table's), and buckets skipped."""
+    """Per task (a few columns of a ``keys`` array, whose rows are the passages ``members``
+    in the same order): codes of the colliding document pairs, of the document pairs
+    newly found to hold a passage pair passing the evidence test (``pretest``), and
+    buckets skipped.
+
+    A true copy collides in most bands: once its document pair is known to pass
+    (``aligned``, sorted, or an earlier band of the task), its passage pairs are not
+    tested again. Which pairs pass does not depend on the order.
+    """
     arrays = list(zip(keys.values(), members, strict=True))
 
-    def band_codes(task: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, int]:
+    def task_codes(task: tuple[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray, int]:
         band_keys, passages = arrays[task[0]]
-        pairs, skipped = candidate_pairs(band_keys[:, task[1] : task[1] + 1],
-                                         max_bucket=params.max_bucket,
-                                         groups=stems.owner[passages])  # fmt: skip
-        pairs = passages[pairs]
-        evidence = passage_evidence(pretest, pairs, params)
-        return (owner_codes(stems.owner, pairs, stems.n_docs),
-                owner_codes(stems.owner, pairs[evidence], stems.n_docs), skipped)  # fmt: skip
+        known, colliding, skipped = aligned, [], 0
+        for column in task[1].tolist():
+            pairs, sk = candidate_pairs(band_keys[:, column : column + 1],
+                                        max_bucket=params.max_bucket,
+                                        groups=stems.owner[passages])  # fmt: skip
+            pairs, skipped = passages[pairs], skipped + sk
+            codes = pair_codes(stems.owner, pairs, stems.n_docs)
+            untested = ~is_in(codes, known)
+            passing = passage_evidence(pretest, pairs[untested], params)
+            known = unique_sorted(np.concatenate((known, codes[untested][passing])))
+            colliding.append(unique_sorted(codes))
+        return unique_sorted(np.concatenate(colliding)), known, skipped
 
-    tasks = [(k, c) for k, (band_keys, _) in enumerate(arrays) for c in range(band_keys.shape[1])]
-    return ordered_map(band_codes, tasks, workers=workers, chunk_size=1)
+    tasks = [(k, columns) for k, (band_keys, _) in enumerate(arrays)
+             for columns in np.array_split(np.arange(band_keys.shape[1]),
+                                           -(-band_keys.shape[1] // _BANDS_A_TASK))]  # fmt: skip
+    return ordered_map(task_codes, tasks, workers=workers, chunk_size=1)
+
+
+def is_in(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """Bool per value: it is one of ``ordered`` (sorted)."""
+    if not len(ordered):
+        return np.zeros(len(values), bool)
+    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    return np.asarray(ordered[at] == values)
 
 
 def band_groups(members: list[int], params: ScanParams) -> list[dict[int, range]]:
@@ -376,8 +429,13 @@ def unique_pairs(found: list[np.ndarray], n: int) -> np.ndarray:
 
 def owner_codes(owner: np.ndarray, pairs: np.ndarray, n_docs: int) -> np.ndarray:
     """Distinct document pairs ``(i, j)``, ``i < j``, of passage pairs, as ``i * n + j`` codes."""
+    return unique_sorted(pair_codes(owner, pairs, n_docs))
+
+
+def pair_codes(owner: np.ndarray, pairs: np.ndarray, n_docs: int) -> np.ndarray:
+    """The document pair ``(i, j)``, ``i < j``, of each passage pair, as an ``i * n + j`` code."""
     i, j = owner[pairs[:, 0]], owner[pairs[:, 1]]
-    return unique_sorted(np.minimum(i, j) * n_docs + np.maximum(i, j))
+    return np.asarray(np.minimum(i, j) * n_docs + np.maximum(i, j))
 
 
 def decode(codes: np.ndarray, n: int) -> set[tuple[int, int]]:

@@ -20,6 +20,7 @@ from dedup.candidates import (
     _shared_weights,
     band_groups,
     bigram_rows,
+    is_member,
     passage_band_keys,
     passage_evidence,
 )
@@ -208,3 +209,13 @@ def test_band_groups_key_every_band_once_within_the_memory_budget(members: list[
         assert size <= _KEYS_BYTES or one_band_alone
     if sum(members) * 8 * n_bands <= _KEYS_BYTES:
         assert len(groups) == 1  # a small corpus keys everything at once: one pool
+
+
+def test_is_member_equals_isin_with_zero_and_colliding_keys() -> None:
+    rng = np.random.default_rng(4)
+    keys = np.unique(np.concatenate((rng.integers(0, 2**64, 500, dtype=np.uint64),
+                                     np.array([0, 1, 2**63], dtype=np.uint64))))  # fmt: skip
+    values = np.concatenate((rng.choice(keys, 3000), keys + np.uint64(1),
+                             rng.integers(0, 2**64, 3000, dtype=np.uint64)))  # fmt: skip
+    np.testing.assert_array_equal(is_member(values, keys), np.isin(values, keys))
+    assert not is_member(values, np.zeros(0, np.uint64)).any()
