@@ -73,19 +73,23 @@ def bigram_rows(a: DocAnalysis, passages: np.ndarray) -> tuple[np.ndarray, np.nd
         Rows sorted by passage (numbered as in ``passages``) then bigram, one per
         distinct bigram of a passage.
     """
-    return _bigram_rows(a.passage_tok_lo[passages], a.passage_tok_hi[passages],
-                        a.tokens.content, a.tokens.stems)  # fmt: skip
+    lo, hi = a.passage_tok_lo[passages], a.passage_tok_hi[passages]
+    content_before = np.concatenate(([0], np.cumsum(a.tokens.content)))
+    n = int(np.maximum(content_before[hi] - content_before[lo] - 1, 0).sum())
+    owner, grams = np.empty(n, np.int64), np.empty(n, np.uint64)
+    end = _bigram_rows(lo, hi, a.tokens.content, a.tokens.stems, owner, grams)
+    return owner[:end], grams[:end]
+
+
+# The compiled loops of this module allocate nothing: their callers do, in numpy. On a
+# first run numba compiles each array constructor a loop uses, for each dtype (0.2-0.4 s).
 
 
 @compiled
-def _bigram_rows(lo: np.ndarray, hi: np.ndarray, content: np.ndarray,
-                 stems: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """:func:`bigram_rows` of the passages of tokens ``[lo[k], hi[k])``."""
-    n = 0
-    for k in range(len(lo)):
-        n += max(int(content[lo[k] : hi[k]].sum()) - 1, 0)
-    owner = np.empty(n, np.int64)
-    grams = np.empty(n, np.uint64)
+def _bigram_rows(lo: np.ndarray, hi: np.ndarray, content: np.ndarray, stems: np.ndarray,
+                 owner: np.ndarray, grams: np.ndarray) -> int:  # fmt: skip
+    """:func:`bigram_rows` of the passages of tokens ``[lo[k], hi[k])``, written to the
+    first rows of ``owner`` and ``grams`` (room for every bigram); returns the rows used."""
     end = 0
     for k in range(len(lo)):
         first = end
@@ -97,38 +101,39 @@ def _bigram_rows(lo: np.ndarray, hi: np.ndarray, content: np.ndarray,
                     grams[end] = fmix64_one(prev * _R + stems[t])
                     end += 1
                 prev, seen = stems[t], True
-        _heapsort(grams[first:end])
+        _heapsort(grams, first, end)
         last = end
         end = first
         for g in range(first, last):
             if g == first or grams[g] != grams[g - 1]:
                 grams[end], owner[end] = grams[g], k
                 end += 1
-    return owner[:end], grams[:end]
+    return end
 
 
 @compiled
-def _heapsort(x: np.ndarray) -> None:
-    """Sort ``x`` in place (numba compiles this in a fraction of the time of ``np.sort``,
-    which matters on a first run, before its cache exists)."""
-    n = len(x)
-    for top in range(n // 2 - 1, -1, -1):
-        _sift_down(x, top, n)
-    for end in range(n - 1, 0, -1):
-        x[0], x[end] = x[end], x[0]
-        _sift_down(x, 0, end)
-
-
-@compiled
-def _sift_down(x: np.ndarray, root: int, end: int) -> None:
-    while 2 * root + 1 < end:
-        child = 2 * root + 1
-        if child + 1 < end and x[child] < x[child + 1]:
-            child += 1
-        if x[root] >= x[child]:
-            return
-        x[root], x[child] = x[child], x[root]
-        root = child
+def _heapsort(x: np.ndarray, lo: int, hi: int) -> None:
+    """Sort ``x[lo:hi]`` in place (numba compiles this in a fraction of the time of
+    ``np.sort``, which matters on a first run, before its cache exists)."""
+    end, heapify = hi - lo, (hi - lo) // 2
+    while True:
+        if heapify > 0:  # first build the heap, then move its top to the end, repeatedly
+            heapify -= 1
+            root = heapify
+        else:
+            end -= 1
+            if end <= 0:
+                return
+            x[lo], x[lo + end] = x[lo + end], x[lo]
+            root = 0
+        while 2 * root + 1 < end:  # sift the root down
+            child = 2 * root + 1
+            if child + 1 < end and x[lo + child] < x[lo + child + 1]:
+                child += 1
+            if x[lo + root] >= x[lo + child]:
+                break
+            x[lo + root], x[lo + child] = x[lo + child], x[lo + root]
+            root = child
 
 
 class FeatureTable:
@@ -190,21 +195,22 @@ def is_member(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
     bits = max(int(2 * len(keys) - 1).bit_length(), 1)  # load factor at most 1/2
     table = np.zeros(1 << bits, np.uint64)
     used = np.zeros(1 << bits, bool)
-    return np.asarray(_member_lookup(keys, values, table, used, np.uint64(64 - bits)))
+    found = np.zeros(len(values), bool)
+    _member_lookup(keys, values, table, used, np.uint64(64 - bits), found)
+    return found
 
 
 @compiled
 def _member_lookup(keys: np.ndarray, values: np.ndarray, table: np.ndarray, used: np.ndarray,
-                   shift: np.uint64) -> np.ndarray:  # fmt: skip
-    """:func:`is_member` over the empty open-addressing ``table`` (Fibonacci hashing,
-    linear probing; ``used`` flags the filled slots)."""
+                   shift: np.uint64, found: np.ndarray) -> None:  # fmt: skip
+    """:func:`is_member` into ``found`` (all False), over the empty open-addressing
+    ``table`` (Fibonacci hashing, linear probing; ``used`` flags the filled slots)."""
     mask = len(table) - 1
     for k in range(len(keys)):
         s = np.int64((keys[k] * _FIBONACCI) >> shift)
         while used[s]:
             s = (s + 1) & mask
         table[s], used[s] = keys[k], True
-    found = np.zeros(len(values), np.bool_)
     for r in range(len(values)):
         s = np.int64((values[r] * _FIBONACCI) >> shift)
         while used[s]:
@@ -212,7 +218,6 @@ def _member_lookup(keys: np.ndarray, values: np.ndarray, table: np.ndarray, used
                 found[r] = True
                 break
             s = (s + 1) & mask
-    return found
 
 
 def row_starts(passage: np.ndarray, n_passages: int) -> np.ndarray:
@@ -394,7 +399,6 @@ def lsh_band_keys(sets: LshSets, feature: np.ndarray, params: ScanParams, bands:
     ``threads`` (the compiled loops release the GIL).
     """
     rows_per_band = band_layout(params.passage_threshold, params.num_perm)[1]
-    columns = slice(bands.start * rows_per_band, bands.stop * rows_per_band)
     members, first = sets.members, sets.first
     keys = np.empty((len(members), len(bands)), np.uint64)
 
@@ -403,7 +407,7 @@ def lsh_band_keys(sets: LshSets, feature: np.ndarray, params: ScanParams, bands:
         span = slice(first[members[lo]], first[members[hi - 1] + 1])
         sigs = packed_signatures(feature[span][sets.rows[span]], sets.sizes[lo:hi],
                                  num_perm=params.num_perm, seed=params.seed)  # fmt: skip
-        keys[lo:hi] = band_keys(sigs[:, columns], len(bands), rows_per_band)
+        keys[lo:hi] = band_keys(sigs, len(bands), rows_per_band, first=bands.start)
 
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         list(pool.map(fill, range(0, len(members), _SIGNATURE_BLOCK)))
@@ -460,7 +464,9 @@ class EvidenceTable:
 
 def evidence_table(starts: np.ndarray, key: np.ndarray, idf: np.ndarray) -> EvidenceTable:
     """The :class:`EvidenceTable` of passages ``[starts[p], starts[p + 1])`` of ``key``."""
-    return EvidenceTable(starts, key, idf, _passage_totals(starts, key, idf))
+    totals = np.zeros(len(starts) - 1)
+    _passage_totals(starts, key, idf, totals)
+    return EvidenceTable(starts, key, idf, totals)
 
 
 def passage_evidence(table: EvidenceTable, pairs: np.ndarray, params: ScanParams) -> np.ndarray:
@@ -476,7 +482,8 @@ def passage_evidence(table: EvidenceTable, pairs: np.ndarray, params: ScanParams
         The passages' stems and weights.
     pairs : ndarray of int64, shape (k, 2)
     """
-    shared = _shared_weights(table.starts, table.key, table.idf, pairs)
+    shared = np.zeros(len(pairs))
+    _shared_weights(table.starts, table.key, table.idf, pairs, shared)
     wa, wb = table.totals[pairs[:, 0]], table.totals[pairs[:, 1]]
     with np.errstate(invalid="ignore", divide="ignore"):
         dice = np.nan_to_num(2 * shared / (wa + wb))
@@ -485,21 +492,19 @@ def passage_evidence(table: EvidenceTable, pairs: np.ndarray, params: ScanParams
 
 
 @compiled
-def _passage_totals(starts: np.ndarray, key: np.ndarray, idf: np.ndarray) -> np.ndarray:
-    """Weight of each passage's features, summed in row order (float64)."""
-    totals = np.zeros(len(starts) - 1)
+def _passage_totals(starts: np.ndarray, key: np.ndarray, idf: np.ndarray,
+                    totals: np.ndarray) -> None:  # fmt: skip
+    """Add the weight of each passage's features to ``totals`` (float64), in row order."""
     for p in range(len(totals)):
         for r in range(starts[p], starts[p + 1]):
             totals[p] += idf[key[r]]
-    return totals
 
 
 @compiled
-def _shared_weights(starts: np.ndarray, key: np.ndarray, idf: np.ndarray,
-                    pairs: np.ndarray) -> np.ndarray:  # fmt: skip
-    """Per pair ``(p, q)``: weight of the features both hold (float64), summed in row
-    order by a merge of the two sorted row ranges."""
-    shared = np.zeros(len(pairs))
+def _shared_weights(starts: np.ndarray, key: np.ndarray, idf: np.ndarray, pairs: np.ndarray,
+                    shared: np.ndarray) -> None:  # fmt: skip
+    """Add to ``shared[k]`` (float64) the weight of the features both passages of pair
+    ``k`` hold, in row order, by a merge of the two sorted row ranges."""
     for k in range(len(pairs)):
         i, i_end = starts[pairs[k, 0]], starts[pairs[k, 0] + 1]
         j, j_end = starts[pairs[k, 1]], starts[pairs[k, 1] + 1]
@@ -512,7 +517,6 @@ def _shared_weights(starts: np.ndarray, key: np.ndarray, idf: np.ndarray,
                 shared[k] += idf[key[i]]
                 i += 1
                 j += 1
-    return shared
 
 
 def near_duplicate_documents(sigs: np.ndarray, params: ScanParams) -> set[tuple[int, int]]:

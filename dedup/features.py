@@ -140,26 +140,26 @@ def feature_batch(docs: Sequence[Document], params: ScanParams) -> FeatureBatch:
 def _term_rows(a: DocAnalysis) -> tuple[np.ndarray, np.ndarray]:
     """Passage (int32) and word hash of every content word that lies in a passage, in
     text order."""
-    return _content_rows(a.passage_tok_lo, a.passage_tok_hi, a.tokens.content, a.tokens.hashes)
+    room = int(np.maximum(a.passage_tok_hi - a.passage_tok_lo, 0).sum())
+    passage, terms = np.empty(room, np.int32), np.empty(room, np.uint64)
+    n = _content_rows(a.passage_tok_lo, a.passage_tok_hi, a.tokens.content, a.tokens.hashes,
+                      passage, terms)  # fmt: skip
+    return passage[:n], terms[:n]
 
 
 @compiled
-def _content_rows(lo: np.ndarray, hi: np.ndarray, content: np.ndarray,
-                  hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Rows ``(k, hashes[t])`` for every content token ``t`` in ``[lo[k], hi[k])``, in order."""
-    n = 0
-    for k in range(len(lo)):
-        for t in range(lo[k], hi[k]):
-            n += content[t]
-    passage = np.empty(n, np.int32)
-    terms = np.empty(n, np.uint64)
+def _content_rows(lo: np.ndarray, hi: np.ndarray, content: np.ndarray, hashes: np.ndarray,
+                  passage: np.ndarray, terms: np.ndarray) -> int:  # fmt: skip
+    """Write rows ``(k, hashes[t])`` for every content token ``t`` in ``[lo[k], hi[k])``, in
+    order, to ``passage`` and ``terms``; returns how many (the caller allocates: numba
+    compiles each array constructor a loop uses, on a first run)."""
     row = 0
     for k in range(len(lo)):
         for t in range(lo[k], hi[k]):
             if content[t]:
                 passage[row], terms[row] = k, hashes[t]
                 row += 1
-    return passage, terms
+    return row
 
 
 def usable_rows(passage: np.ndarray, values: np.ndarray,

@@ -52,8 +52,8 @@ def band_layout(threshold: float, num_perm: int) -> tuple[int, int]:
     return layout
 
 
-def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """64-bit key of each band of each signature, shape (n, bands).
+def band_keys(sigs: np.ndarray, bands: int, rows: int, first: int = 0) -> np.ndarray:
+    """64-bit key of bands ``first .. first + bands - 1`` of each signature, shape (n, bands).
 
     Band ``i``'s key folds its ``rows`` values into ``fmix64(key * R + value)``. A
     numba loop when numba is there, else numpy a block of signatures at a time (the
@@ -61,9 +61,9 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """
     out = np.empty((sigs.shape[0], bands), dtype=np.uint64)
     if numba is not None:
-        _fold_bands(sigs, rows, out)
+        _fold_bands(np.ascontiguousarray(sigs), rows, first, out)
         return out
-    return _numpy_band_keys(sigs, rows, out)
+    return _numpy_band_keys(sigs[:, first * rows :], rows, out)
 
 
 def _numpy_band_keys(sigs: np.ndarray, rows: int, out: np.ndarray) -> np.ndarray:
@@ -81,12 +81,13 @@ def _numpy_band_keys(sigs: np.ndarray, rows: int, out: np.ndarray) -> np.ndarray
 if numba is not None:
 
     @numba.njit(cache=True, nogil=True)
-    def _fold_bands(sigs, rows, out):  # type: ignore[no-untyped-def]
-        """:func:`_numpy_band_keys`, one signature at a time."""
+    def _fold_bands(sigs, rows, first, out):  # type: ignore[no-untyped-def]
+        """:func:`_numpy_band_keys` from band ``first`` of C-ordered ``sigs``, one signature
+        at a time (one compiled version: a column slice would compile another)."""
         for i in range(out.shape[0]):
             for band in range(out.shape[1]):
                 acc = np.uint64(0)
-                for j in range(band * rows, (band + 1) * rows):
+                for j in range((first + band) * rows, (first + band + 1) * rows):
                     acc = fmix64_one(acc * _R + np.uint64(sigs[i, j]))
                 out[i, band] = acc
 
@@ -118,37 +119,49 @@ def candidate_pairs(keys: np.ndarray, *, max_bucket: int,
         column = np.ascontiguousarray(keys[:, band])
         if numba is not None and n < _INT32_ROWS:
             every = np.arange(n, dtype=np.int64) if groups is None else groups.astype(np.int64)
-            lo, hi, sk = _bucket_pairs(column, every, max_bucket)
-            found.append(lo * n + hi)
+            codes, sk = _compiled_bucket_pairs(column, every, max_bucket)
         else:
             codes, sk = _numpy_bucket_pairs(column, max_bucket, groups)
-            found.append(codes)
+        found.append(codes)
         skipped += sk
     codes = unique_sorted(np.concatenate([*found, np.zeros(0, np.int64)]))
     return np.stack([codes // max(n, 1), codes % max(n, 1)], axis=1), skipped
 
 
+def _compiled_bucket_pairs(column: np.ndarray, groups: np.ndarray,
+                           max_bucket: int) -> tuple[np.ndarray, int]:  # fmt: skip
+    """Codes ``lo * n + hi`` of the rows ``lo < hi`` sharing a key of ``column`` and not a
+    group, in buckets of at most ``max_bucket`` rows, and the number of larger buckets.
+
+    Rows of equal keys are chained in an open-addressing table (keys are hashes: their
+    low bits pick the slot), then each bucket's rows, ascending, are paired: several
+    times faster than sorting the keys. ``column`` has fewer than 2^31 rows. The arrays
+    are made here, in numpy: numba compiles each constructor a loop uses (0.2-0.4 s a
+    dtype on a first run).
+    """
+    n = len(column)
+    bits = max((n + n // 2 - 1).bit_length(), 1)  # load factor at most 2/3
+    slots = np.full(1 << bits, -1, np.int32)  # int32: half the cache misses of int64
+    after = np.full(n, -1, np.int32)  # next row of the same bucket
+    last = np.zeros(n, np.int32)  # a bucket's last row, kept on its first row
+    size = np.zeros(n, np.int32)  # a bucket's size, kept on its first row (0 elsewhere)
+    _chain_buckets(column, slots, after, last, size)
+    paired = size[(size >= 2) & (size <= max_bucket)].astype(np.int64)
+    lo = np.empty(int((paired * (paired - 1) // 2).sum()), np.int64)
+    hi = np.empty(len(lo), np.int64)
+    m = _bucket_rows(size, after, groups, max_bucket, np.empty(max(max_bucket, 2), np.int64),
+                     lo, hi)  # fmt: skip
+    return lo[:m] * n + hi[:m], int(np.sum(size > max_bucket))
+
+
 if numba is not None:
 
     @numba.njit(cache=True, nogil=True)
-    def _bucket_pairs(column, groups, max_bucket):  # type: ignore[no-untyped-def]
-        """Rows ``lo < hi`` sharing a key of ``column`` and not a group, in buckets of at
-        most ``max_bucket`` rows, and the number of larger buckets.
-
-        Rows of equal keys are chained in an open-addressing table (keys are hashes:
-        their low bits pick the slot), then each bucket's rows, ascending, are paired.
-        Several times faster than sorting the keys; ``column`` has fewer than 2^31 rows.
-        """
-        n = len(column)
-        bits = 1
-        while (1 << bits) < n + n // 2:  # load factor at most 2/3
-            bits += 1
-        mask = np.uint64((1 << bits) - 1)
-        slots = np.full(1 << bits, -1, np.int32)  # int32: half the cache misses of int64
-        after = np.full(n, -1, np.int32)  # next row of the same bucket
-        last = np.zeros(n, np.int32)  # a bucket's last row, kept on its first row
-        size = np.zeros(n, np.int32)  # a bucket's size, kept on its first row (0 elsewhere)
-        for r in range(n):
+    def _chain_buckets(column, slots, after, last, size):  # type: ignore[no-untyped-def]
+        """Chain each row of ``column`` to the earlier rows of its key (see
+        :func:`_compiled_bucket_pairs` for the arrays)."""
+        mask = np.uint64(len(slots) - 1)
+        for r in range(len(column)):
             key = column[r]
             s = np.int64(key & mask)
             while slots[s] != -1 and column[slots[s]] != key:
@@ -159,17 +172,13 @@ if numba is not None:
             else:
                 after[last[first]], last[first] = r, r
                 size[first] += 1
-        total, skipped = 0, 0
-        for r in range(n):
-            if size[r] > max_bucket:
-                skipped += 1
-            elif size[r] >= 2:
-                total += size[r] * (size[r] - 1) // 2
-        lo = np.empty(total, np.int64)
-        hi = np.empty(total, np.int64)
-        rows = np.empty(max(max_bucket, 2), np.int64)
+
+    @numba.njit(cache=True, nogil=True)
+    def _bucket_rows(size, after, groups, max_bucket, rows, lo, hi):  # type: ignore[no-untyped-def]
+        """Write the pairs of each chained bucket of 2 to ``max_bucket`` rows to ``lo``
+        and ``hi`` (``rows`` is scratch); returns how many were written."""
         m = 0
-        for r in range(n):
+        for r in range(len(size)):
             if size[r] < 2 or size[r] > max_bucket:
                 continue
             x, t = r, 0
@@ -179,12 +188,12 @@ if numba is not None:
                 for b in range(a + 1, t):
                     if groups[rows[a]] != groups[rows[b]]:
                         lo[m], hi[m], m = rows[a], rows[b], m + 1
-        return lo[:m], hi[:m], skipped
+        return m
 
 
 def _numpy_bucket_pairs(column: np.ndarray, max_bucket: int,
                         groups: np.ndarray | None) -> tuple[np.ndarray, int]:  # fmt: skip
-    """:func:`_bucket_pairs` in numpy, as codes ``lo * n + hi``: rows grouped by sorting."""
+    """:func:`_compiled_bucket_pairs` in numpy: rows grouped by sorting."""
     n = len(column)
     order = _shared_rows(column)
     order = order[np.argsort(column[order], kind="stable")]

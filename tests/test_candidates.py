@@ -134,8 +134,9 @@ def test_shared_and_total_weights_equal_set_sums_in_row_order() -> None:
     starts = np.concatenate(([0], np.cumsum(sizes)))
     idf = rng.random(40)
     pairs = rng.integers(0, len(sizes), (2000, 2))
-    shared = _shared_weights(starts, key, idf, pairs)
-    totals = _passage_totals(starts, key, idf)
+    shared, totals = np.zeros(len(pairs)), np.zeros(len(sizes))
+    _shared_weights(starts, key, idf, pairs, shared)
+    _passage_totals(starts, key, idf, totals)
     for k, (p, q) in enumerate(pairs.tolist()):
         rows_p, rows_q = key[starts[p] : starts[p + 1]], key[starts[q] : starts[q + 1]]
         assert shared[k] == sum((idf[x] for x in rows_p if x in set(rows_q.tolist())), 0.0)

@@ -109,8 +109,12 @@ def test_candidate_pairs_equal_brute_force_with_near_equal_keys(
 def test_compiled_band_keys_equal_the_numpy_fold() -> None:
     rng = np.random.default_rng(11)
     sigs = rng.integers(0, 2**32, (1000, 128), dtype=np.uint64).astype(np.uint32)
-    # (37, 3) leaves columns over; a column slice is a non-contiguous view, as the
-    # candidate stage passes when it keys a group of bands.
+    # (37, 3) leaves columns over; a column slice is a non-contiguous view.
     for part, bands, rows in [(sigs, 37, 3), (sigs, 16, 8), (sigs, 1, 1), (sigs[:, 30:], 16, 4)]:
         want = _numpy_band_keys(part, rows, np.empty((len(part), bands), np.uint64))
         np.testing.assert_array_equal(band_keys(part, bands, rows), want)
+    # A group of bands, as the candidate stage keys them: the same keys as all bands give.
+    every = band_keys(sigs, 37, 3)
+    np.testing.assert_array_equal(band_keys(sigs, 13, 3, first=13), every[:, 13:26])
+    group = _numpy_band_keys(sigs[:, 39:], 3, np.empty((1000, 13), np.uint64))
+    np.testing.assert_array_equal(group, every[:, 13:26])
