@@ -5,8 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from datasketch import MinHash
+from helpers import seed_documents
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+import dedup.shingle as shingle_module
 from dedup.minhash import jaccard, packed_signatures, signatures, to_hash32
+from dedup.normalize import fold
 from dedup.shingle import shingles, tokenize
 
 
@@ -86,3 +90,18 @@ def test_compiled_and_numpy_paths_give_the_same_signatures() -> None:
     first = values[: sizes[2] + 1]  # rows 1 and 2 against datasketch
     np.testing.assert_array_equal(slow[1], _datasketch(first[:1], 128, 1))
     np.testing.assert_array_equal(slow[2], _datasketch(first[1:], 128, 1))
+
+
+@pytest.mark.skipif(shingle_module.numba is None, reason="numba is not installed")
+def test_compiled_and_numpy_paths_give_the_same_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every stopword (the first and last of the sorted stop hashes among them), one-letter
+    # words, digits and CJK characters decide the content flags.
+    texts = [fold(d.text) for d in seed_documents()]
+    texts += [" ".join(sorted(ENGLISH_STOP_WORDS)), "a i x 7 42 zz \u4ed6\u3002 guarantees", ""]
+    compiled = [tokenize(t) for t in texts]
+    monkeypatch.setattr(shingle_module, "numba", None)
+    for text, want in zip(texts, compiled, strict=True):
+        got = tokenize(text)
+        for name in ("starts", "ends", "hashes", "stems", "content"):
+            assert getattr(got, name).tolist() == getattr(want, name).tolist(), name
+    assert not compiled[-3].content.any()
