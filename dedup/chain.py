@@ -51,7 +51,7 @@ _GAP_AND_WORD = re.compile(r"(.*?)(" + _WORD.pattern + ")", re.DOTALL)  # a word
 # A capital after one of these opens a clause (not a name).
 _AFTER_BREAK = frozenset(".!?:;\"'(\u201c\u2018\u00ab\u2014\u2013-")
 _HONORIFICS = frozenset(("mr", "ms", "mrs", "dr"))
-_POSSESSIVE = ("'s", "\u2019s")
+_POSSESSIVE_END = re.compile("(?:'s|\u2019s)(?=\x00|\\Z)")  # of a word, in words joined by NULs
 _PAIRWISE_BLOCK = 128  # numpy sums blocks up to this long with 8 accumulators
 
 
@@ -312,17 +312,19 @@ def _names_and_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The names ``text`` states (capitalised words inside a clause) and all its words,
     case folded, possessives dropped."""
     found = _GAP_AND_WORD.findall(text)  # the words _WORD finds, each after its gap
-    fold = {token: (token[:-2] if token.endswith(_POSSESSIVE) else token).casefold()
-            for token in {token for _, token in found}}  # fmt: skip
-    names, before = set(), ""  # before: the last character of the previous word
-    for gap, token in found:
+    if not found:
+        return frozenset(), frozenset()
+    # casefold maps each character alone, so the words are folded in one call
+    joined = _POSSESSIVE_END.sub("", "\x00".join([token for _, token in found]))
+    folded = joined.casefold().split("\x00")
+    names = set()
+    for k, (gap, token) in enumerate(found):
         if token[0].isupper():
-            gap = gap.rstrip()
-            last = gap[-1] if gap else before  # the character before it, spaces skipped
+            gap = gap.rstrip()  # the character before the word, spaces skipped:
+            last = gap[-1] if gap else found[k - 1][1][-1] if k else ""
             if last and last not in _AFTER_BREAK:
-                names.add(fold[token])
-        before = token[-1]
-    return frozenset(names - _HONORIFICS), frozenset(fold.values())
+                names.add(folded[k])
+    return frozenset(names - _HONORIFICS), frozenset(folded)
 
 
 def anchor_agreement(a: DocAnalysis, b: DocAnalysis, p: np.ndarray, q: np.ndarray
@@ -468,4 +470,4 @@ def extend_identical(run: list[tuple[int, int]], a: DocAnalysis, b: DocAnalysis,
 def _same_words(a: DocAnalysis, i: int, b: DocAnalysis, j: int) -> bool:
     ta = a.tokens.hashes[a.passage_tok_lo[i] : a.passage_tok_hi[i]]
     tb = b.tokens.hashes[b.passage_tok_lo[j] : b.passage_tok_hi[j]]
-    return len(ta) > 0 and np.array_equal(ta, tb)
+    return len(ta) > 0 and ta.tolist() == tb.tolist()

@@ -1,11 +1,11 @@
-"""Chaining's arithmetic gives what numpy gives, to the bit."""
+"""Chaining's arithmetic gives what numpy gives, to the bit; names are read as anchors."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from dedup.chain import numpy_sum
+from dedup.chain import _names_and_words, numpy_sum
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -20,3 +20,12 @@ def test_numpy_sum_equals_numpy_to_the_bit(seed: int) -> None:
 
 def test_numpy_sum_of_nothing_is_zero() -> None:
     assert numpy_sum([]) == 0.0
+
+
+def test_names_are_capitalised_words_inside_a_clause_folded_without_possessive() -> None:
+    text = "Talks with O'Brien's aides. Later Mr Dupont met  Anna in Paris; Ministers left"
+    names, words = _names_and_words(text)
+    assert names == {"o'brien", "dupont", "anna", "paris"}
+    assert words == {"talks", "with", "o'brien", "aides", "later", "mr", "dupont", "met", "anna",
+                     "in", "paris", "ministers", "left"}  # fmt: skip
+    assert _names_and_words("") == (frozenset(), frozenset())
