@@ -50,7 +50,7 @@ from dedup.analyze import DocAnalysis
 from dedup.arrays import positions, runs, unique_sorted
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import packed_signatures
-from dedup.normalize import compiled
+from dedup.normalize import compiled, inlined
 from dedup.params import ScanParams
 from dedup.shingle import fmix64_one
 from dedup.workers import ordered_map
@@ -111,7 +111,7 @@ def _bigram_rows(lo: np.ndarray, hi: np.ndarray, content: np.ndarray, stems: np.
     return end
 
 
-@compiled
+@inlined  # on its own, numba compiled it once per literal type of its bounds
 def _heapsort(x: np.ndarray, lo: int, hi: int) -> None:
     """Sort ``x[lo:hi]`` in place (numba compiles this in a fraction of the time of
     ``np.sort``, which matters on a first run, before its cache exists)."""
