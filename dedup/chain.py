@@ -47,7 +47,9 @@ _REPEAT_SHARE = 0.1  # a merged part adding less than this share of its word wei
 _NUMBER = re.compile(r"\d+(?:[,\u00a0\u202f ]\d{3}(?!\d))*(?:\.\d+)?")
 _GROUPING = re.compile(r"[,\u00a0\u202f ]")
 _WORD = re.compile(r"[^\W\d_][\w\u2019'-]*")
-_GAP_AND_WORD = re.compile(r"(.*?)(" + _WORD.pattern + ")", re.DOTALL)  # a word, what precedes
+# A word and the gap before it (the gap holds no character that starts a word, so a
+# match never backtracks); the gap after the last word comes with an empty word.
+_GAP_AND_WORD = re.compile(r"([\W\d_]*)(" + _WORD.pattern + ")?")
 # A capital after one of these opens a clause (not a name).
 _AFTER_BREAK = frozenset(".!?:;\"'(\u201c\u2018\u00ab\u2014\u2013-")
 _HONORIFICS = frozenset(("mr", "ms", "mrs", "dr"))
@@ -312,6 +314,8 @@ def _names_and_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The names ``text`` states (capitalised words inside a clause) and all its words,
     case folded, possessives dropped."""
     found = _GAP_AND_WORD.findall(text)  # the words _WORD finds, each after its gap
+    while found and not found[-1][1]:
+        found.pop()
     if not found:
         return frozenset(), frozenset()
     # casefold maps each character alone, so the words are folded in one call
