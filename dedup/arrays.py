@@ -50,11 +50,13 @@ def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def positions(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Position of each of ``values`` in the sorted distinct ``keys`` (all present; int32
-    when the keys allow it)."""
+    """Position of each of ``values`` in the sorted distinct ``keys``, -1 for a value that
+    is not one of them (int32 when the keys allow it)."""
     small = np.int32 if len(keys) < 2**31 else np.int64  # 4 bytes a row saved at scale
     if numba is None or len(values) < _HASHED_LOOKUP_ROWS:
-        return np.searchsorted(keys, values).astype(small)
+        at = np.minimum(np.searchsorted(keys, values), max(len(keys) - 1, 0))
+        found = keys[at] == values if len(keys) else np.zeros(len(values), bool)
+        return np.where(found, at, -1).astype(small)
     bits = max(int(2 * len(keys) - 1).bit_length(), 1)  # load factor at most 1/2
     slots = np.full(1 << bits, -1, dtype=np.int64)
     index = np.empty(len(values), dtype=small)
@@ -66,8 +68,8 @@ if numba is not None:
 
     @numba.njit(cache=True, nogil=True)
     def _hash_lookup(keys, values, slots, shift, index):  # type: ignore[no-untyped-def]
-        """``index[r]`` = position of ``values[r]`` in ``keys`` (all present), by open
-        addressing over ``slots`` (Fibonacci hashing, linear probing)."""
+        """``index[r]`` = position of ``values[r]`` in ``keys`` or -1, by open addressing
+        over ``slots`` (Fibonacci hashing, linear probing)."""
         mask = len(slots) - 1
         for k in range(len(keys)):
             s = np.int64((keys[k] * np.uint64(0x9E3779B97F4A7C15)) >> shift)
@@ -77,6 +79,6 @@ if numba is not None:
         for r in range(len(values)):
             v = values[r]
             s = np.int64((v * np.uint64(0x9E3779B97F4A7C15)) >> shift)
-            while keys[slots[s]] != v:
+            while slots[s] >= 0 and keys[slots[s]] != v:
                 s = (s + 1) & mask
             index[r] = slots[s]

@@ -216,7 +216,8 @@ def test_is_member_equals_isin_with_zero_and_colliding_keys() -> None:
     rng = np.random.default_rng(4)
     keys = np.unique(np.concatenate((rng.integers(0, 2**64, 500, dtype=np.uint64),
                                      np.array([0, 1, 2**63], dtype=np.uint64))))  # fmt: skip
-    values = np.concatenate((rng.choice(keys, 3000), keys + np.uint64(1),
-                             rng.integers(0, 2**64, 3000, dtype=np.uint64)))  # fmt: skip
-    np.testing.assert_array_equal(is_member(values, keys), np.isin(values, keys))
-    assert not is_member(values, np.zeros(0, np.uint64)).any()
+    for n in (3000, 40_000):  # below and above the row count where a hash table is used
+        values = np.concatenate((rng.choice(keys, n), keys + np.uint64(1),
+                                 rng.integers(0, 2**64, n, dtype=np.uint64)))  # fmt: skip
+        np.testing.assert_array_equal(is_member(values, keys), np.isin(values, keys))
+        assert not is_member(values, np.zeros(0, np.uint64)).any()
