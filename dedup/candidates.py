@@ -233,7 +233,7 @@ def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: Scan
     over ``workers`` processes, and the result does not depend on it.
     """
     eligible = eligible_passages(stems, params)
-    indexes = [lsh_sets(table.passage, table.rare(params.max_bucket), stems.n_passages,
+    indexes = [lsh_sets(table.passage, table.rare(params.max_bucket), table.starts,
                         min_size=min_size, eligible=eligible)
                for table, min_size in ((stems, MIN_STEMS), (bigrams, 1))]  # fmt: skip
     features = (stems.feature, bigrams.feature)
@@ -339,7 +339,7 @@ class LshSets:
     first: np.ndarray
 
 
-def lsh_sets(passage: np.ndarray, rare: np.ndarray, n_passages: int, *, min_size: int,
+def lsh_sets(passage: np.ndarray, rare: np.ndarray, starts: np.ndarray, *, min_size: int,
              eligible: np.ndarray) -> LshSets:  # fmt: skip
     """The sets of one LSH index: rare features of eligible passages with ``min_size`` of them.
 
@@ -351,17 +351,19 @@ def lsh_sets(passage: np.ndarray, rare: np.ndarray, n_passages: int, *, min_size
     rare : ndarray of bool, shape (rows,)
         Whether each row's feature is in at most ``max_bucket`` passages of the corpus
         (stock words stay out of the LSH sets).
+    starts : ndarray of int64, shape (n_passages + 1,)
+        Where each passage's rows begin (:func:`row_starts`).
     min_size : int
         Rare features a passage needs to be indexed.
     eligible : ndarray of bool, shape (n_passages,)
         Passages allowed in the index (:func:`eligible_passages`).
     """
     rows = rare & eligible[passage]
-    sizes = np.bincount(passage[rows], minlength=n_passages)
+    sizes = np.bincount(passage[rows], minlength=len(starts) - 1)
     indexed = eligible & (sizes >= min_size)
     members = np.flatnonzero(indexed)
     rows &= indexed[passage]
-    return LshSets(members, sizes[members], rows, row_starts(passage, n_passages))
+    return LshSets(members, sizes[members], rows, starts)
 
 
 def lsh_band_keys(sets: LshSets, feature: np.ndarray, params: ScanParams, bands: range, *,
@@ -394,7 +396,8 @@ def passage_band_keys(passage: np.ndarray, feature: np.ndarray, rare: np.ndarray
                       eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """The passages an LSH index holds and the keys of all their bands: :func:`lsh_sets`
     (same parameters; ``feature[r]`` is row ``r``'s feature), then :func:`lsh_band_keys`."""
-    sets = lsh_sets(passage, rare, n_passages, min_size=min_size, eligible=eligible)
+    sets = lsh_sets(passage, rare, row_starts(passage, n_passages), min_size=min_size,
+                    eligible=eligible)  # fmt: skip
     n_bands = band_layout(params.passage_threshold, params.num_perm)[0]
     return sets.members, lsh_band_keys(sets, feature, params, range(n_bands))
 

@@ -60,6 +60,7 @@ from dedup.candidates import (
     decode,
     eligible_passages,
     feature_weights,
+    is_member,
     owner_codes,
     passage_band_keys,
     passage_evidence,
@@ -316,7 +317,7 @@ def _passage_band_rows(feats: Iterable[tuple[int, DocFeatures]], corpus: _Corpus
         passage, stems = usable_rows(f.stem_passage, f.stems, usable)
         stem_rare = corpus.counts[np.searchsorted(corpus.keys, stems)] <= params.max_bucket
         bigram_passage, bigrams = usable_rows(f.bigram_passage, f.bigrams, usable)
-        bigram_rare = ~np.isin(bigrams, corpus.common_bigrams)
+        bigram_rare = ~is_member(bigrams, corpus.common_bigrams)
         indexes = ((passage, stems, stem_rare, MIN_STEMS),
                    (bigram_passage, bigrams, bigram_rare, 1))
         for first, (p, v, rare, min_size) in enumerate(indexes):
