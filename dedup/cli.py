@@ -146,6 +146,10 @@ def _scan(args: argparse.Namespace) -> int:
             if target is not None:
                 _write_output(write, result, target)
                 written.append(str(target))
+        if not args.quiet:
+            for line in _run_summary(result, report):
+                err.print(line, markup=False)
+            render_summary(result, Console(), top_pairs=args.top)
     except DedupError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         return 2
@@ -160,10 +164,6 @@ def _scan(args: argparse.Namespace) -> int:
         err.print(f"[red]error:[/red] out of memory after reading {read}; "
                   "scan fewer or smaller documents")  # fmt: skip
         return 1
-    if not args.quiet:
-        for line in _run_summary(result, report):
-            err.print(line, markup=False)
-        render_summary(result, Console(), top_pairs=args.top)
     return 0
 
 

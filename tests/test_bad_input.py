@@ -617,7 +617,7 @@ def _wait_until_scanning(proc: subprocess.Popen[str], path: Path, timeout: float
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to see open files")
 def test_ctrl_c_exits_130_with_one_line_and_leaves_outputs_untouched(tmp_path: Path) -> None:
     corpus = tmp_path / "big.jsonl"
-    _corpus_jsonl(corpus, docs=400, sentences=40)  # several seconds of scanning
+    _corpus_jsonl(corpus, docs=2000, sentences=40)  # about 7 s of scanning on 2 cores
     (tmp_path / "out.json").write_text("previous run\n")
     proc = _dedup("scan", str(corpus), "--json", "out.json", cwd=tmp_path)
     _wait_until_scanning(proc, corpus, timeout=120)
@@ -629,3 +629,19 @@ def test_ctrl_c_exits_130_with_one_line_and_leaves_outputs_untouched(tmp_path: P
     assert out == ""
     assert (tmp_path / "out.json").read_text() == "previous run\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl", "out.json"]
+
+
+def test_ctrl_c_while_the_summary_prints_exits_130_and_names_the_written_outputs(
+    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    def interrupt(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("dedup.cli.render_summary", interrupt)
+    out_json = tmp_path / "out.json"
+    status = main(["scan", str(seeds_dir), "--json", str(out_json), "--workers", "1"])
+    err = capsys.readouterr().err
+    assert status == 130
+    assert err.endswith(f"interrupted: only {out_json} written; nothing else was changed\n")
+    assert json.loads(out_json.read_text())["documents"]
