@@ -8,8 +8,10 @@ core (run with ``taskset -c 0`` to pin it)::
 What each peer is timed on
 --------------------------
 - ``dedup``: :func:`dedup.minhash.signatures` over the prepared 64-bit shingle
-  hashes of the whole batch (the output equals datasketch's MinHash, tested in
-  tests/test_minhash.py); ``dedup (numpy path)``: the same without numba; and
+  hashes of the whole batch, one array a document (the output equals datasketch's
+  MinHash, tested in tests/test_minhash.py); ``dedup (flat buffer)``:
+  :func:`dedup.minhash.packed_signatures` on the same hashes in one buffer with
+  set sizes, the input ``rensa batch`` gets; ``dedup (numpy path)``: the same without numba; and
   ``dedup (from text)``: normalize, tokenize, shingle and sign, starting from the
   raw text.
 - ``datasketch``: ``MinHash(128).update_batch`` per document on the shingles'
@@ -90,6 +92,9 @@ def main() -> None:
     timings["dedup"] = _best_of(args.repeat, lambda: signatures(hashes, num_perm=NUM_PERM, seed=1))
     flat_hashes = np.concatenate(hashes)
     sizes = np.array([len(h) for h in hashes])
+    timings["dedup (flat buffer)"] = _best_of(
+        args.repeat, lambda: packed_signatures(flat_hashes, sizes, num_perm=NUM_PERM, seed=1)
+    )
     timings["dedup (numpy path)"] = _best_of(
         args.repeat,
         lambda: packed_signatures(flat_hashes, sizes, num_perm=NUM_PERM, seed=1, compiled=False),

