@@ -25,8 +25,8 @@ share chrome lines, each run of consecutive shared lines is reported as a
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -80,6 +80,17 @@ def chrome_lines(analyses: Sequence[Lines], params: ScanParams) -> list[np.ndarr
     template = _template_lines(analyses, hashes[~short], doc[~short], source, params)
     chrome = (worded & (footer | repeated | elsewhere)) | (~short & np.isin(hashes, template))
     return np.split(chrome, np.cumsum(sizes)[:-1]) if len(analyses) else []
+
+
+def footer_lines(a: Lines, params: ScanParams) -> np.ndarray:
+    """Bool per line of one document: footer chrome by the rule :func:`chrome_lines` applies
+    (a short line after the document's last longer line that does not end as a sentence
+    does), whatever the rest of the corpus holds."""
+    short = a.line_words <= params.chrome_max_words
+    line = np.arange(len(short))
+    footer = short & (a.line_words > 0) & (line > max(line[~short], default=-1))
+    footer[footer] = ~_sentence_ends([a], np.zeros(int(footer.sum()), np.int64), line[footer])
+    return footer
 
 
 def _sentence_ends(analyses: Sequence[Lines], doc: np.ndarray, line: np.ndarray) -> np.ndarray:
@@ -141,18 +152,19 @@ def _template_lines(analyses: Sequence[Lines], hashes: np.ndarray, doc: np.ndarr
         if len(docs) < params.boilerplate_min_docs:
             continue
         named = Counter(source[docs][source[docs] >= 0].tolist())
-        if max(named.values(), default=0) >= params.boilerplate_min_docs or not _share_more(
+        if max(named.values(), default=0) >= params.boilerplate_min_docs or not share_more(
             key, set(docs.tolist()), shared_long
         ):
             out.append(key)
     return np.array(sorted(out), dtype=np.uint64)
 
 
-def _share_more(h: int, docs: set[int], shared_long: dict[int, set[int]]) -> bool:
-    """Do two of ``docs`` share a repeated long line other than ``h``?"""
+def share_more(h: int, docs: Iterable[Hashable], shared_long: Mapping[Any, set[int]]) -> bool:
+    """Do two of ``docs`` share a repeated long line other than ``h``? (``shared_long``:
+    each document's long lines that other documents hold too.)"""
     seen: set[int] = set()
     for d in docs:
-        others = shared_long[d] - {h}
+        others = shared_long.get(d, set()) - {h}
         if others & seen:
             return True
         seen |= others

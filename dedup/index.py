@@ -7,15 +7,19 @@ document and the indexed documents its LSH band keys meet, never all of them.
 What is stored, per document: id, source, date, origin, the original text (to
 align and to report offsets), its SHA-256, the document MinHash signature, the
 band keys of its passages (passage LSH at ``passage_threshold``) and of the
-document (near-duplicate LSH at ``doc_threshold``), and the hashes of its short
+document (near-duplicate LSH at ``doc_threshold``), and the hashes of its
 lines. Per index: the :class:`~dedup.params.ScanParams` and a fingerprint of the
 text analysis (normalization, tokens, segmentation) it was built with, and two
 counts that make a scan's corpus statistics incremental:
 
 - passage frequency of every content-word feature (for IDF weights), over the
   passages outside each document's footer chrome, and the number of those passages;
-- the documents holding each short line (for chrome: a short line in
-  ``boilerplate_min_docs`` documents, or in two of one named source).
+- the documents holding each line, for chrome as a scan judges it
+  (:mod:`dedup.boilerplate`): a short line in ``boilerplate_min_docs`` documents or in
+  two of one named source; a long line in ``boilerplate_min_docs`` documents of one
+  named source, or in as many that share no other long line. Whether two documents
+  share other long lines is judged among the queried document and the indexed ones
+  its LSH keys meet (those it is aligned with), not over the whole index.
 
 Both are sums over documents, updated on add and remove, so adding day 2 to an
 index of day 1 stores exactly what indexing both days at once stores, and a
@@ -45,6 +49,7 @@ import numpy as np
 
 from dedup.align import Weights, align
 from dedup.analyze import DocAnalysis, analyze
+from dedup.boilerplate import footer_lines, share_more
 from dedup.errors import DedupError, ParamError
 from dedup.features import usable_passages
 from dedup.lsh import band_keys, band_layout
@@ -56,7 +61,7 @@ from dedup.shingle import shingles
 
 log = logging.getLogger(__name__)
 
-FORMAT = "dedup-index/1"  # layout of the stored tables or keys
+FORMAT = "dedup-index/2"  # layout of the stored tables or keys (2: every line, not short ones)
 _PROBE = "“Ünïcode” — ﬁne\u00a0&amp; CJK 東京. Second sentence, 2026!\n\nNew  paragraph's end."
 BandKey = tuple[int, int]  # (band number, 64-bit band hash)
 
@@ -127,7 +132,7 @@ class _Entry:
     signature: np.ndarray  # uint32, shape (num_perm,)
     passage_keys: list[BandKey]  # unique
     doc_keys: list[BandKey]
-    lines: list[int]  # unique hashes of short lines
+    lines: list[int]  # unique hashes of the lines holding words
     features: Counter[int] = field(default_factory=Counter)  # feature -> passages holding it
     passages: int = 0
 
@@ -157,20 +162,8 @@ def _extra(doc: Document) -> str:
     return json.dumps(dict(doc.extra), sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _short_lines(a: DocAnalysis, params: ScanParams) -> np.ndarray:
-    return (a.line_words <= params.chrome_max_words) & (a.line_words > 0)
-
-
-def _footer_lines(a: DocAnalysis, params: ScanParams) -> np.ndarray:
-    """Short lines after the last longer line: chrome whatever the rest of the corpus."""
-    short = _short_lines(a, params)
-    long_lines = np.flatnonzero(~short & (a.line_words > 0))
-    last = long_lines[-1] if len(long_lines) else -1
-    return short & (np.arange(len(short)) > last)
-
-
 def _entry(doc: Document, a: DocAnalysis, params: ScanParams) -> _Entry:
-    counted = ~_footer_lines(a, params)[a.passage_lines] if a.n_passages else np.zeros(0, bool)
+    counted = ~footer_lines(a, params)[a.passage_lines] if a.n_passages else np.zeros(0, bool)
     feats = [a.passage_features(int(k)) for k in np.flatnonzero(counted)]
     keyed = [f for f in feats if len(f) >= params.passage_min_words]
     sig = signatures([shingles(a.tokens.hashes, params.shingle_words)],
@@ -184,7 +177,7 @@ def _entry(doc: Document, a: DocAnalysis, params: ScanParams) -> _Entry:
             band_layout(params.passage_threshold, params.num_perm),
         ),
         doc_keys=_keys(sig, band_layout(params.doc_threshold, params.num_perm)),
-        lines=sorted({int(h) for h in a.line_hashes[_short_lines(a, params)]}),
+        lines=sorted({int(h) for h in a.line_hashes[a.line_words > 0]}),
         features=Counter(int(x) for f in feats for x in f),
         passages=len(feats),
     )
@@ -416,18 +409,35 @@ class Index:
         Chrome is judged on the index plus ``doc`` (which stands in for an
         indexed document of the same id).
         """
+        p = self.params
         hashes = sorted({int(h) for x in (a, *analyses.values()) for h in x.line_hashes})
         holders = {h: dict(v) for h, v in self._store.line_docs(hashes).items()}
         for held in holders.values():
             held.pop(doc.id, None)
-        for h in {int(h) for h in a.line_hashes[_short_lines(a, self.params)]}:
+        for h in {int(h) for h in a.line_hashes[a.line_words > 0]}:
             holders.setdefault(h, {})[doc.id] = doc.source
+        docs = {doc.id: a, **analyses}
+        long_lines = {d: {int(h) for h in x.line_hashes[x.line_words > p.chrome_max_words]}
+                      for d, x in docs.items()}  # fmt: skip
+        shared_long = {d: {h for h in hs if len(holders.get(h, ())) > 1}
+                       for d, hs in long_lines.items()}  # fmt: skip
+
+        def is_chrome(h: int, short: bool) -> bool:
+            held = holders.get(h, {})
+            if short:
+                return _is_repeated(held, p)
+            named = Counter(s for d, s in held.items() if s != d)
+            return len(held) >= p.boilerplate_min_docs and (
+                max(named.values(), default=0) >= p.boilerplate_min_docs
+                or not share_more(h, [d for d in held if d in docs], shared_long)
+            )
 
         def usable(x: DocAnalysis) -> np.ndarray:
-            repeated = np.array([_is_repeated(holders.get(int(h), {}), self.params)
-                                 for h in x.line_hashes], dtype=bool)  # fmt: skip
-            chrome = _short_lines(x, self.params) & (_footer_lines(x, self.params) | repeated)
-            return usable_passages(x.passage_lines, chrome)
+            short = x.line_words <= p.chrome_max_words
+            chrome = np.array([w > 0 and is_chrome(int(h), bool(s)) for h, w, s
+                               in zip(x.line_hashes, x.line_words, short, strict=True)],
+                              dtype=bool)  # fmt: skip
+            return usable_passages(x.passage_lines, chrome | footer_lines(x, p))
 
         return usable(a), {d: usable(x) for d, x in analyses.items()}
 
@@ -464,9 +474,13 @@ def _is_repeated(holders: dict[str, str], params: ScanParams) -> bool:
 
 
 def _check_meta(location: str, meta: dict[str, str]) -> ScanParams:
-    if meta.get("format") != FORMAT:
+    found = meta.get("format")
+    if found != FORMAT:
+        if str(found).startswith("dedup-index/"):
+            raise DedupError(f"{location} is a dedup index of format {found}; this version reads "
+                             f"{FORMAT}: rebuild it with 'dedup index add'")  # fmt: skip
         raise DedupError(f"{location} is not a dedup index of format {FORMAT} "
-                         f"(found {meta.get('format')!r})")  # fmt: skip
+                         f"(found {found!r})")  # fmt: skip
     if meta.get("analysis") != analysis_fingerprint():
         raise ParamError(
             f"The index {location} was built with another text normalization "

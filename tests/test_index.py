@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dedup.analyze import analyze
+from dedup.boilerplate import chrome_lines, footer_lines
 from dedup.cli import main
 from dedup.errors import DedupError, ParamError
 from dedup.index import Index, QueryResult
@@ -325,3 +327,68 @@ def test_ctrl_c_in_cli_index_add_rolls_the_batch_back(tmp_path: Path) -> None:
     assert child.returncode == 130, err
     assert "interrupted: the batch in progress was rolled back" in err
     assert dump(index) == committed
+
+
+_DISCLAIMER = ("The views and opinions expressed in this article are those of the author and do "
+               "not necessarily reflect the official policy or position of the paper or its "
+               "editorial board.")  # fmt: skip
+
+
+@pytest.mark.parametrize("named", [True, False], ids=["one-named-source", "unrelated-documents"])
+def test_a_repeated_long_line_is_chrome_in_a_query_as_in_a_scan(tmp_path: Path,
+                                                                 named: bool) -> None:  # fmt: skip
+    rng = np.random.default_rng(21)
+    vocab = vocabulary(rng)
+    docs = [Document(f"x{i}", article(rng, vocab) + "\n\n" + _DISCLAIMER,
+                     source="daily" if named else f"x{i}") for i in range(5)]  # fmt: skip
+    path = build(tmp_path / "desk.sqlite", docs[:4])
+    (result,) = answers(path, [docs[4]])
+    assert result.hits == ()
+    whole = scan(docs)
+    assert not [m for m in whole.matches if m.kind != "boilerplate"]
+    x4_starts = {m.b_start for m in whole.matches if m.b == "x4"}  # ids order a pair: x4 is b
+    assert x4_starts == {docs[4].text.index(_DISCLAIMER)}
+
+
+def test_a_wire_story_run_by_many_outlets_is_reuse_in_a_query_as_in_a_scan(tmp_path: Path) -> None:
+    rng = np.random.default_rng(22)
+    vocab = vocabulary(rng)
+    wire = article(rng, vocab, 9)  # three long paragraphs, carried whole by every outlet
+    docs = [Document(f"w{i}", article(rng, vocab, 4) + "\n\n" + wire, source=f"outlet{i}")
+            for i in range(5)]  # fmt: skip
+    path = build(tmp_path / "desk.sqlite", docs[:4])
+    (result,) = answers(path, [docs[4]])
+    assert sorted(h.id for h in result.hits) == ["w0", "w1", "w2", "w3"]
+    start = docs[4].text.index(wire)
+    whole = scan(docs)
+    for hit in result.hits:
+        assert hit.reused_chars >= len(wire) - 2
+        assert min(m.a_start for m in hit.matches) == start
+        assert _spans(hit.matches) == _spans(whole.matches_between("w4", hit.id))
+
+
+def test_footer_lines_of_one_document_follow_the_scans_chrome_rule() -> None:
+    closing = Document("c", "A long opening line of this story, with many more than eight words.\n"
+                       "Inflation rose to 4.2%.\nPost a Comment\nSubscribe To Our Newsletter\n")
+    params = ScanParams()
+    for doc in [*seed_docs().values(), closing]:
+        a = analyze(doc)
+        footer = footer_lines(a, params)
+        # alone in a corpus, a document's chrome is its footer lines and their repeats
+        worded_short = (a.line_words > 0) & (a.line_words <= params.chrome_max_words)
+        alone = worded_short & np.isin(a.line_hashes, a.line_hashes[footer])
+        assert np.array_equal(chrome_lines([a], params)[0], alone), doc.id
+    flagged = [closing.text[s:e] for s, e, f in zip(a.line_starts, a.line_ends, footer,
+                                                     strict=True) if f]  # fmt: skip
+    assert flagged == ["Post a Comment", "Subscribe To Our Newsletter"]
+
+
+def test_an_index_of_an_older_format_asks_to_be_rebuilt(tmp_path: Path) -> None:
+    path = build(tmp_path / "old.sqlite", [seed_docs()["000"]])
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = 'dedup-index/1' WHERE key = 'format'")
+    db.commit()
+    db.close()
+    with pytest.raises(DedupError, match=r"old\.sqlite is a dedup index of format dedup-index/1;"
+                       r" this version reads dedup-index/2: rebuild it"):  # fmt: skip
+        Index.open(path)
