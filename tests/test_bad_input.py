@@ -645,3 +645,44 @@ def test_ctrl_c_while_the_summary_prints_exits_130_and_names_the_written_outputs
     assert status == 130
     assert err.endswith(f"interrupted: only {out_json} written; nothing else was changed\n")
     assert json.loads(out_json.read_text())["documents"]
+
+
+def _strict_json(path: Path) -> Any:
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{path} holds {constant}, which is not JSON")
+
+    return json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse)
+
+
+def test_typed_parquet_columns_pass_through_to_strict_json(tmp_path: Path) -> None:
+    import datetime
+    import decimal
+
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rng = np.random.default_rng(8)
+    texts = [random_text(rng, 6), random_text(rng, 6)]
+    table = pa.table({
+        "id": ["a", "b"], "text": texts,
+        "published": [datetime.datetime(2022, 1, 12, 10, 30), datetime.datetime(2022, 1, 13)],
+        "price": pa.array([decimal.Decimal("1.50"), decimal.Decimal("2.00")]),
+        "raw": [b"\x00\x01", b"\xff"], "tags": [["nato", "russia"], []],
+        "weight": [float("nan"), 1.0],
+    })  # fmt: skip
+    pq.write_table(table, tmp_path / "typed.parquet")
+    out = tmp_path / "out.json"
+    assert main(["scan", str(tmp_path / "typed.parquet"), "--json", str(out), "--quiet"]) == 0
+    extra = {d["id"]: d["extra"] for d in _strict_json(out)["documents"]}
+    assert extra["a"] == {"published": "2022-01-12T10:30:00", "price": "1.50", "raw": "AAE=",
+                          "tags": ["nato", "russia"], "weight": None}  # fmt: skip
+    assert extra["b"]["weight"] == 1.0 and extra["b"]["raw"] == "/w=="
+
+
+def test_nan_in_a_jsonl_field_is_read_and_written_as_null(tmp_path: Path) -> None:
+    rng = np.random.default_rng(9)
+    lines = [f'{{"id": "a", "text": {json.dumps(random_text(rng, 5))}, "score": NaN}}',
+             f'{{"id": "b", "text": {json.dumps(random_text(rng, 5))}, "score": -Infinity}}']
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.json"
+    assert main(["scan", str(tmp_path / "in.jsonl"), "--json", str(out), "--quiet"]) == 0
+    assert [d["extra"] for d in _strict_json(out)["documents"]] == [{"score": None}] * 2

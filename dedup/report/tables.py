@@ -6,9 +6,12 @@ so an interrupted run never leaves a half-written output.
 
 from __future__ import annotations
 
+import base64
 import csv
+import datetime
 import io
 import json
+import math
 import os
 import tempfile
 from dataclasses import asdict
@@ -24,7 +27,7 @@ MATCH_FIELDS = ["a", "b", "a_start", "a_end", "b_start", "b_end", "kind", "score
 
 def result_dict(result: ScanResult) -> dict[str, Any]:
     """The JSON document: documents, pairs (by rank), matches, sources, families, corpus, params."""
-    extra = {d.id: dict(d.extra) for d in result.documents}
+    extra = {d.id: {k: json_value(v) for k, v in d.extra.items()} for d in result.documents}
     return {
         "documents": [
             {**asdict(s), **({"extra": extra[s.id]} if extra[s.id] else {})}
@@ -38,6 +41,25 @@ def result_dict(result: ScanResult) -> dict[str, Any]:
         "params": dict(result.params),
         "stats": dict(result.stats),
     }
+
+
+def json_value(value: Any) -> Any:
+    """A pass-through input field as strict JSON: dates and times (Parquet timestamps) in
+    ISO 8601, bytes in base64, NaN and infinities (which Python's JSON reader accepts and
+    JSON has no word for) as null, other values JSON cannot hold (decimals) as text."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, (datetime.date, datetime.time)):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)
 
 
 def to_json(result: ScanResult) -> str:
