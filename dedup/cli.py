@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from rich import box
 from rich.console import Console
@@ -58,22 +58,39 @@ def _int_at_least(low: int) -> Callable[[str], int]:
     return parse
 
 
+def _reading_options(p: argparse.ArgumentParser) -> None:
+    """How input is read, for every command that reads documents."""
+    p.add_argument("--source-from", action="append", default=[], metavar="RULE",
+                   help="'folder' (parent folder is the source) "
+                        "or 'REGEX=SOURCE' on ids")  # fmt: skip
+    p.add_argument("--encoding", default="utf-8", help="encoding of input files (default utf-8)")
+    p.add_argument("--encoding-errors", default="strict", choices=["strict", "replace"],
+                   help="what to do with bytes the encoding cannot decode")  # fmt: skip
+    for field in ("id", "text", "source", "date"):
+        p.add_argument(f"--{field}-field", default=field, metavar="NAME",
+                       help=f"name of the {field} field or column in JSONL, CSV and Parquet "
+                            f"records (default {field})")  # fmt: skip
+
+
+def _reading(args: argparse.Namespace) -> dict[str, Any]:
+    """The :func:`dedup.load.load` options of the command line."""
+    return {"source_rules": args.source_from, "encoding": args.encoding,
+            "encoding_errors": args.encoding_errors, "id_field": args.id_field,
+            "text_field": args.text_field, "source_field": args.source_field,
+            "date_field": args.date_field}  # fmt: skip
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="dedup", description="Find who copied what from whom.")
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("scan", help="find reused passages and rank document pairs")
     s.add_argument("paths", nargs="*", type=Path,
-                   help="files and folders of .txt, .jsonl, .csv or .parquet "
+                   help="files and folders of .txt, .jsonl, .csv, .tsv or .parquet "
                         "(default: the sample corpus)")  # fmt: skip
     s.add_argument("--json", type=Path, metavar="FILE", help="write the full result as JSON")
     s.add_argument("--csv", type=Path, metavar="DIR", help="write pairs.csv and matches.csv")
     s.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report")
-    s.add_argument("--source-from", action="append", default=[], metavar="RULE",
-                   help="'folder' (parent folder is the source) "
-                        "or 'REGEX=SOURCE' on ids")  # fmt: skip
-    s.add_argument("--encoding", default="utf-8", help="encoding of input files (default utf-8)")
-    s.add_argument("--encoding-errors", default="strict", choices=["strict", "replace"],
-                   help="what to do with bytes the encoding cannot decode")  # fmt: skip
+    _reading_options(s)
     s.add_argument("--top", type=_int_at_least(0), default=10,
                    help="pairs shown in the terminal table")  # fmt: skip
     s.add_argument("--quiet", action="store_true",
@@ -131,9 +148,7 @@ def _scan(args: argparse.Namespace) -> int:
         else:
             if args.out is not None:
                 raise DedupError("--out writes Spark output folders: use it with --engine spark")
-            docs = load(args.paths or [seeds_dir()], source_rules=args.source_from,
-                        encoding=args.encoding, encoding_errors=args.encoding_errors,
-                        report=report)  # fmt: skip
+            docs = load(args.paths or [seeds_dir()], report=report, **_reading(args))
             progress = cli_progress(args.quiet)
             try:
                 result = scan(docs, params=_params(args), workers=args.workers,
@@ -175,9 +190,8 @@ def _scan_spark(args: argparse.Namespace, report: LoadReport) -> ScanResult:
         why = f"--engine spark needs pyspark: pip install 'dedup[spark]' ({exc})"
         raise DedupError(why) from exc
     return scan_paths(args.paths or [seeds_dir()], _params(args), master=args.spark_master,
-                      conf=args.spark_conf, out=args.out, source_rules=args.source_from,
-                      encoding=args.encoding, encoding_errors=args.encoding_errors,
-                      report=report)  # fmt: skip
+                      conf=args.spark_conf, out=args.out, report=report,
+                      **_reading(args))  # fmt: skip
 
 
 def _write_output(write: Callable[[ScanResult, Path], None], result: ScanResult,
@@ -240,12 +254,7 @@ def _run_summary(result: ScanResult, report: LoadReport) -> list[str]:
 
 
 def _input_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--source-from", action="append", default=[], metavar="RULE",
-                   help="'folder' (parent folder is the source) "
-                        "or 'REGEX=SOURCE' on ids")  # fmt: skip
-    p.add_argument("--encoding", default="utf-8", help="encoding of input files (default utf-8)")
-    p.add_argument("--encoding-errors", default="strict", choices=["strict", "replace"],
-                   help="what to do with bytes the encoding cannot decode")  # fmt: skip
+    _reading_options(p)
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -291,7 +300,7 @@ def _add_corpus_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
     _input_options(o)
     _param_options(o)
     d = sub.add_parser("dedupe", help="remove near-duplicates, keeping one per cluster")
-    d.add_argument("path", type=Path, help="a .jsonl, .csv or .parquet file, or a folder")
+    d.add_argument("path", type=Path, help="a .jsonl, .csv, .tsv or .parquet file, or a folder")
     d.add_argument("--out", type=Path, help="where to write the kept documents (same format)")
     d.add_argument(
         "--dry-run", action="store_true", help="list what would be dropped; write nothing"
@@ -315,8 +324,7 @@ def _given_params(args: argparse.Namespace) -> ScanParams | None:
 
 
 def _load_args(args: argparse.Namespace, paths: Sequence[Path]) -> Iterator[Document]:
-    return load(paths, source_rules=args.source_from, encoding=args.encoding,
-                encoding_errors=args.encoding_errors)  # fmt: skip
+    return load(paths, **_reading(args))
 
 
 def _guarded(command: Callable[[argparse.Namespace, Console], int],
@@ -526,7 +534,8 @@ def _dedupe(args: argparse.Namespace, out: Console) -> int:
         return 0
     report = args.report or args.out.with_name(args.out.name + ".report.json")
     try:
-        files = write_kept(docs, result, args.path, args.out, encoding=args.encoding)
+        files = write_kept(docs, result, args.path, args.out, encoding=args.encoding,
+                           id_field=args.id_field, text_field=args.text_field)  # fmt: skip
     except OSError as exc:
         raise DedupError(f"{args.out}: cannot write: {exc.strerror or exc}") from exc
     _write_json_file(report, asdict(result))

@@ -40,6 +40,7 @@ import numpy as np
 
 from dedup.analyze import DocAnalysis, analyze
 from dedup.errors import DedupError, ParamError
+from dedup.load import csv_delimiter
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import signatures
 from dedup.params import ScanParams
@@ -221,7 +222,8 @@ def _tree(root: int, neighbours: dict[int, list[int]]) -> dict[int, int]:
 
 
 def write_kept(documents: Sequence[Document], result: DedupeResult, source: Path, out: Path, *,
-               encoding: str = "utf-8") -> list[Path]:  # fmt: skip
+               encoding: str = "utf-8", id_field: str = "id",
+               text_field: str = "text") -> list[Path]:  # fmt: skip
     """Write the kept documents, as read from ``source``, to ``out`` in their input format.
 
     ``source`` a file: ``out`` is a file of the same format. ``source`` a folder:
@@ -229,8 +231,9 @@ def write_kept(documents: Sequence[Document], result: DedupeResult, source: Path
     its document is kept; a JSONL, CSV or Parquet file is written with its kept
     records only, copied byte for byte (JSONL lines, CSV records with the header),
     so fields dedup does not read pass through; one whose records are all dropped
-    is written empty (CSV: its header). Each file goes through a temporary file
-    renamed into place.
+    is written empty (CSV: its header). ``encoding`` and the field names are those
+    the documents were read with (they tell a CSV file's delimiter). Each file goes
+    through a temporary file renamed into place.
 
     Returns
     -------
@@ -254,8 +257,8 @@ def write_kept(documents: Sequence[Document], result: DedupeResult, source: Path
             continue
         if name.endswith((".jsonl", ".ndjson", ".jsonl.gz")):
             _write_jsonl(path, target, kept)
-        elif name.endswith(".csv"):
-            _write_csv(path, target, kept, encoding)
+        elif name.endswith((".csv", ".tsv")):
+            _write_csv(path, target, kept, encoding, (id_field, text_field))
         elif name.endswith(".parquet"):
             _write_parquet(path, target, kept)
         else:
@@ -296,12 +299,14 @@ def _write_jsonl(path: Path, target: Path, kept: set[int | None]) -> None:
     _write_bytes(target, gzip.compress(body, mtime=0) if gz else body)
 
 
-def _write_csv(path: Path, target: Path, kept: set[int | None], encoding: str) -> None:
+def _write_csv(path: Path, target: Path, kept: set[int | None], encoding: str,
+               fields: tuple[str, str]) -> None:  # fmt: skip
     raw = path.read_bytes()
     bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
     text = raw[len(bom) :].decode(encoding)
     lines = list(io.StringIO(text, newline=""))
-    reader = csv.reader(io.StringIO(text, newline=""))
+    delimiter = csv_delimiter(lines[0] if lines else "", *fields)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     next(reader, None)
     parts = lines[: reader.line_num]  # the header
     start = reader.line_num + 1

@@ -4,10 +4,12 @@ Accepted inputs (each path a file or a folder):
 
 - ``.txt`` / ``.txt.gz``: one document; its id is the file name without ``.txt``/``.txt.gz``.
 - ``.jsonl`` / ``.jsonl.gz`` / ``.ndjson``: one document per non-blank line, an object with
-  ``"id"`` (string or integer) and ``"text"`` (string), optionally ``"source"`` and ``"date"``;
-  other fields are kept in ``Document.extra``.
-- ``.csv``: a header with ``id`` and ``text`` columns (optionally ``source``, ``date``; other
-  columns go to ``extra``); quoted fields may hold newlines.
+  ``"id"`` (string or integer) and ``"text"`` (string), optionally ``"source"`` and ``"date"``
+  (other names with ``id_field``, ``text_field``, ``source_field``, ``date_field``); other
+  fields are kept in ``Document.extra``.
+- ``.csv`` / ``.tsv``: a header with ``id`` and ``text`` columns (optionally ``source``,
+  ``date``; other columns go to ``extra``); quoted fields may hold newlines. The delimiter is
+  the first of comma, semicolon, tab and ``|`` that splits the header into those columns.
 - ``.parquet``: the same columns, read in record batches (needs pyarrow).
 - A folder: every file above inside it, recursively, in order of relative path. Hidden files
   and folders and files of other types are skipped and listed in :class:`LoadReport`.
@@ -28,6 +30,7 @@ import csv
 import datetime
 import gzip
 import io
+import itertools
 import json
 import logging
 import os
@@ -44,7 +47,9 @@ from dedup.records import Document
 log = logging.getLogger(__name__)
 
 _CSV_FIELD_LIMIT = 2**31 - 1
-ACCEPTED = "dedup reads .txt, .txt.gz, .jsonl, .jsonl.gz, .ndjson, .csv and .parquet files"
+_DELIMITERS = ",;\t|"  # comma first; spreadsheets write ';' where ',' is the decimal mark
+ACCEPTED = ("dedup reads .txt, .txt.gz, .jsonl, .jsonl.gz, .ndjson, .csv, .tsv and .parquet "
+            "files")  # fmt: skip
 _SNIFF_BYTES = 8192
 _MAGIC = ((b"%PDF-", "a PDF"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
           (b"\x1f\x8b", "gzip-compressed data (only .txt.gz and .jsonl.gz are decompressed)"),
@@ -80,8 +85,10 @@ class _Options:
     rules: tuple[tuple[re.Pattern[str] | None, str], ...]  # (None, "") is the "folder" rule
     encoding: str
     errors: str
-    text_field: str
-    id_field: str
+    text_field: str = "text"
+    id_field: str = "id"
+    source_field: str = "source"
+    date_field: str = "date"
 
 
 def load(
@@ -92,6 +99,8 @@ def load(
     encoding_errors: str = "strict",
     text_field: str = "text",
     id_field: str = "id",
+    source_field: str = "source",
+    date_field: str = "date",
     report: LoadReport | None = None,
 ) -> Iterator[Document]:
     """Stream the documents of files and folders, one at a time, in input order.
@@ -108,8 +117,9 @@ def load(
         Codec of files without a BOM.
     encoding_errors : str
         ``"strict"`` (undecodable bytes are an error) or ``"replace"`` (they become U+FFFD).
-    text_field, id_field : str
-        Names of the text and id fields in JSONL, CSV and Parquet records.
+    text_field, id_field, source_field, date_field : str
+        Names of the text, id, source and date fields in JSONL, CSV and Parquet records
+        (``--text-field maintext --id-field url`` for news-please output, say); distinct.
     report : LoadReport, optional
         Filled in as the iterator runs: counts and the folder entries skipped, with reasons.
 
@@ -147,8 +157,22 @@ def load(
             f"Got {encoding_errors!r} instead."
         )
     rules = [source_rules] if isinstance(source_rules, str) else source_rules
-    opts = _Options(tuple(map(_parse_rule, rules)), encoding, encoding_errors, text_field, id_field)
+    opts = _Options(tuple(map(_parse_rule, rules)), encoding, encoding_errors,
+                    *check_fields(text_field, id_field, source_field, date_field))  # fmt: skip
     return _load(todo, opts, LoadReport() if report is None else report)
+
+
+def check_fields(text: str, id_: str, source: str, date: str) -> tuple[str, str, str, str]:
+    """The record field names ``(text, id, source, date)``, checked: non-empty and distinct."""
+    names = {"text_field": text, "id_field": id_, "source_field": source, "date_field": date}
+    for param, name in names.items():
+        if not isinstance(name, str) or not name:
+            raise ParamError(f"The '{param}' parameter must be a non-empty field name. "
+                             f"Got {name!r} instead.")  # fmt: skip
+    if len(set(names.values())) < len(names):
+        listing = ", ".join(f"{k}={v!r}" for k, v in names.items())
+        raise ParamError(f"The field names must be distinct. Got {listing}.")
+    return text, id_, source, date
 
 
 def _parse_rule(rule: str) -> tuple[re.Pattern[str] | None, str]:
@@ -211,7 +235,7 @@ def _read_folder(folder: Path, opts: _Options, report: LoadReport) -> Iterator[D
 
 def _reader(name: str) -> Callable[[Path, _Options], Iterator[Document]] | None:
     low = name.lower()
-    for suffixes, reader in (((".txt", ".txt.gz"), _read_txt), ((".csv",), _read_csv),
+    for suffixes, reader in (((".txt", ".txt.gz"), _read_txt), ((".csv", ".tsv"), _read_csv),
                              ((".jsonl", ".jsonl.gz", ".ndjson"), _read_jsonl),
                              ((".parquet",), _read_parquet)):  # fmt: skip
         if low.endswith(suffixes):
@@ -334,7 +358,9 @@ def _read_csv(path: Path, opts: _Options) -> Iterator[Document]:
     with _open_text(path, opts, newline="") as f:
         # The csv module caps fields at 128 KiB by default; an article can be longer.
         csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
-        reader = csv.reader(f)
+        first = f.readline()
+        delimiter = csv_delimiter(first, opts.id_field, opts.text_field)
+        reader = csv.reader(itertools.chain([first], f), delimiter=delimiter)
         try:
             header = [name.strip() for name in next(reader, [])]
             _check_columns(path, header, opts)
@@ -349,6 +375,17 @@ def _read_csv(path: Path, opts: _Options) -> Iterator[Document]:
                 start = reader.line_num + 1
         except csv.Error as exc:
             raise InputError(path, reader.line_num, f"not valid CSV: {exc}") from None
+
+
+def csv_delimiter(header: str, id_field: str = "id", text_field: str = "text") -> str:
+    """The delimiter of a CSV file: the first of ``_DELIMITERS`` that splits its header
+    line into columns holding the id and text fields (a comma when none does: the error
+    then lists the columns it found)."""
+    for delimiter in _DELIMITERS:
+        names = {name.strip() for name in next(csv.reader([header], delimiter=delimiter), [])}
+        if {id_field, text_field} <= names:
+            return delimiter
+    return ","
 
 
 def _read_parquet(path: Path, opts: _Options) -> Iterator[Document]:
@@ -395,14 +432,15 @@ def _record(raw: Mapping[str, Any], path: Path, line: int, origin: str, opts: _O
         got = repr(doc_id) if isinstance(doc_id, str) else _json_kind(doc_id)
         problem = f'field "{id_f}" must be a non-empty string or an integer, got {got}'
         raise InputError(path, line, problem)
-    source, date = raw.get("source") or "", raw.get("date") or None
+    source_f, date_f = opts.source_field, opts.date_field
+    source, date = raw.get(source_f) or "", raw.get(date_f) or None
     if isinstance(date, datetime.date):  # Parquet date and timestamp columns
         date = date.isoformat()
-    for name, value in (("source", source), ("date", date)):
+    for name, value in ((source_f, source), (date_f, date)):
         if value is not None and not isinstance(value, str):
             problem = f'field "{name}" must be a string, got {_json_kind(value)}'
             raise InputError(path, line, problem)
-    extra = {k: v for k, v in raw.items() if k not in (id_f, text_f, "source", "date")}
+    extra = {k: v for k, v in raw.items() if k not in (id_f, text_f, source_f, date_f)}
     source = source or _source(doc_id, path, opts)
     return Document(doc_id, text, source, date, origin, extra)
 

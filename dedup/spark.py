@@ -379,14 +379,14 @@ def _align_partition(pairs: Iterable[tuple[int, int, DocAnalysis, DocAnalysis]],
 
 def scan_paths(paths: Sequence[str | os.PathLike[str]], params: ScanParams, *,
                master: str = "local[*]", conf: Sequence[str] = (), out: str | None = None,
-               source_rules: Sequence[str] = (), encoding: str = "utf-8",
-               encoding_errors: str = "strict",
-               report: LoadReport | None = None) -> ScanResult:  # fmt: skip
+               report: LoadReport | None = None, **reading: Any) -> ScanResult:  # fmt: skip
     """``dedup scan --engine spark``: read, scan and (``out``) write on a session of its own.
 
     ``conf`` holds ``KEY=VALUE`` Spark settings; ``out`` is ``DIR`` (Parquet folders of
-    pairs, matches and document scores) or ``jsonl:DIR``. A session started here is stopped
-    at the end; an active one is used (``master`` and ``conf`` then do not apply) and kept.
+    pairs, matches and document scores) or ``jsonl:DIR``; ``reading`` holds the options of
+    :func:`dedup.spark_io.read_documents` (source rules, encoding, field names). A session
+    started here is stopped at the end; an active one is used (``master`` and ``conf`` then
+    do not apply) and kept.
     """
     from pyspark.errors import PythonException
     from pyspark.sql import SparkSession
@@ -400,8 +400,7 @@ def scan_paths(paths: Sequence[str | os.PathLike[str]], params: ScanParams, *,
         raise DedupError(f"cannot start Spark on {master!r} (it needs Java 17 or newer on PATH "
                          f"or JAVA_HOME): {exc}") from exc  # fmt: skip
     try:
-        docs = read_documents(spark, paths, source_rules=source_rules, encoding=encoding,
-                              encoding_errors=encoding_errors, report=report)  # fmt: skip
+        docs = read_documents(spark, paths, report=report, **reading)
         result = scan_spark(docs, params, spark=spark)
         if out is not None:
             write_results(spark, result, folder, fmt)

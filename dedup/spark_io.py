@@ -27,7 +27,16 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from dedup.errors import InputError, ParamError
-from dedup.load import LoadReport, _json_kind, _Options, _parse_rule, _record, _sniff, _source
+from dedup.load import (
+    LoadReport,
+    _json_kind,
+    _Options,
+    _parse_rule,
+    _record,
+    _sniff,
+    _source,
+    check_fields,
+)
 from dedup.records import Document, ScanResult
 
 if TYPE_CHECKING:
@@ -41,15 +50,18 @@ _PARQUET = (".parquet",)
 
 def read_documents(spark: SparkSession, paths: Sequence[str | os.PathLike[str]], *,
                    source_rules: Sequence[str] = (), encoding: str = "utf-8",
-                   encoding_errors: str = "strict",
+                   encoding_errors: str = "strict", text_field: str = "text",
+                   id_field: str = "id", source_field: str = "source", date_field: str = "date",
                    report: LoadReport | None = None) -> RDD[Document]:  # fmt: skip
     """The documents of files and folders, as an RDD (see the module docstring for types).
 
-    ``report`` is filled in with the files found and the folder entries skipped.
+    The options are :func:`dedup.load.load`'s. ``report`` is filled in with the files found
+    and the folder entries skipped.
     """
     if not paths:
         raise ParamError("The 'paths' parameter must name at least one file or folder. Got none.")
-    opts = _Options(tuple(map(_parse_rule, source_rules)), encoding, encoding_errors, "text", "id")
+    opts = _Options(tuple(map(_parse_rule, source_rules)), encoding, encoding_errors,
+                    *check_fields(text_field, id_field, source_field, date_field))  # fmt: skip
     report = LoadReport() if report is None else report
     files: dict[tuple[str, ...], list[str]] = {_JSONL: [], _TXT: [], _PARQUET: []}
     for path in paths:
@@ -73,7 +85,7 @@ def read_documents(spark: SparkSession, paths: Sequence[str | os.PathLike[str]],
 def dataframe_documents(df: DataFrame) -> RDD[Document]:
     """Documents of a DataFrame with ``id`` and ``text`` columns (``source``, ``date`` and
     other columns as for a Parquet file)."""
-    opts = _Options((), "utf-8", "strict", "text", "id")
+    opts = _Options((), "utf-8", "strict")
     return df.rdd.map(lambda r: _row_document({"_path": "dataframe", **r.asDict(True)}, opts))
 
 

@@ -226,3 +226,34 @@ def test_an_error_caused_by_ctrl_c_counts_as_ctrl_c() -> None:
     except SystemError as exc:
         assert interrupted(exc)
     assert not interrupted(SystemError("unrelated"))
+
+
+def test_scan_reads_records_with_other_field_names(tmp_path: Path, seeds_dir: Path) -> None:
+    seeds = sorted(seeds_dir.glob("*.txt"))
+    path = tmp_path / "news-please.jsonl"
+    path.write_text("".join(json.dumps({"url": f"https://news.example/{p.stem}",
+                                        "maintext": p.read_text(encoding="utf-8"),
+                                        "source_domain": f"site{k % 2}.example",
+                                        "date_publish": "2022-01-12"}) + "\n"
+                            for k, p in enumerate(seeds)), encoding="utf-8")  # fmt: skip
+    out = tmp_path / "out.json"
+    args = ["scan", str(path), "--json", str(out), "--quiet", "--id-field", "url",
+            "--text-field", "maintext", "--source-field", "source_domain",
+            "--date-field", "date_publish"]  # fmt: skip
+    assert main(args) == 0
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert {d["id"]: d["source"] for d in result["documents"]} == {
+        f"https://news.example/{p.stem}": f"site{k % 2}.example" for k, p in enumerate(seeds)}
+    assert all("extra" not in d for d in result["documents"])  # every field was mapped
+    top = result["pairs"][0]
+    assert {top["a"], top["b"]} == {f"https://news.example/{seeds[1].stem}",
+                                    f"https://news.example/{seeds[4].stem}"}  # fmt: skip
+
+
+def test_field_names_that_collide_are_a_clear_error(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"id": "a", "text": "x"}\n', encoding="utf-8")
+    assert main(["scan", str(path), "--id-field", "text"]) == 2
+    err = capsys.readouterr().err
+    assert "field names must be distinct" in err and err.count("\n") == 1

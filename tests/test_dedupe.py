@@ -135,3 +135,27 @@ def test_cli_dedupe_dry_run_writes_nothing_and_out_writes_kept(
     assert {d["id"]: d["kept"] for d in report["dropped"]} == drop
     assert main(["dedupe", str(source)]) == 2
     assert "needs --out OUT" in capsys.readouterr().err
+
+
+def test_kept_records_of_a_semicolon_csv_with_other_field_names_are_copied_exactly(
+    tmp_path: Path,
+) -> None:
+    docs, drop = planted()
+    table = tmp_path / "in.csv"
+    with table.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, delimiter=";")
+        writer.writerow(["key", "body", "published"])
+        # a quoted field holding "; and a line break reads as one record only with ";"
+        writer.writerows([d.id, d.text.replace("\n\n", ';"\n"', 1), d.date or ""] for d in docs)
+    out = tmp_path / "out.csv"
+    args = ["dedupe", str(table), "--out", str(out), "--id-field", "key", "--text-field", "body",
+            "--date-field", "published"]  # fmt: skip
+    assert main(args) == 0
+    kept = load([out], id_field="key", text_field="body", date_field="published")
+    assert {d.id for d in kept} == {d.id for d in docs} - set(drop)
+    with table.open(newline="", encoding="utf-8") as f:
+        records = {r[0]: r for r in csv.reader(f, delimiter=";")}
+    with out.open(newline="", encoding="utf-8") as f:
+        again = list(csv.reader(f, delimiter=";"))
+    assert again == [records["key"], *(records[r[0]] for r in again[1:])]
+    assert len(again) == 1 + len(docs) - len(drop)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import re
@@ -425,3 +426,41 @@ def test_broken_parquet_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "t.parquet").write_bytes(b"PAR1 not really")
     with pytest.raises(InputError, match=r"t\.parquet: not a readable Parquet file"):
         list(load(tmp_path / "t.parquet"))
+
+
+def test_source_and_date_fields_can_be_named_too(tmp_path: Path) -> None:
+    record = {"url": "https://x.example/1", "maintext": "Words.", "source_domain": "x.example",
+              "date_publish": "2022-01-12", "title": "T", "source": "not the source"}
+    path = _write_jsonl(tmp_path / "np.jsonl", [record])
+    [doc] = load(path, id_field="url", text_field="maintext", source_field="source_domain",
+                 date_field="date_publish")  # fmt: skip
+    assert (doc.id, doc.text, doc.source, doc.date) == (
+        "https://x.example/1", "Words.", "x.example", "2022-01-12")
+    assert doc.extra == {"title": "T", "source": "not the source"}
+
+
+@pytest.mark.parametrize("fields", [{"id_field": "text"}, {"date_field": ""}])
+def test_field_names_must_be_distinct_and_non_empty(tmp_path: Path,
+                                                     fields: dict[str, str]) -> None:  # fmt: skip
+    path = _write_jsonl(tmp_path / "c.jsonl", [{"id": "a", "text": "x"}])
+    with pytest.raises(ParamError, match="field name"):
+        load(path, **fields)
+
+
+@pytest.mark.parametrize(("name", "delimiter"), [("semi.csv", ";"), ("tabs.tsv", "\t"),
+                                                 ("pipes.csv", "|"), ("tabs.csv", "\t")])
+def test_csv_delimiter_is_read_off_the_header(tmp_path: Path, name: str, delimiter: str) -> None:
+    path = tmp_path / name
+    rows = [["id", "text", "source"], ["a", 'one; two, three\nfour | "five"', "AP"],
+            ["b", "plain", ""]]  # fmt: skip
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, delimiter=delimiter).writerows(rows)
+    a, b = load(path)
+    assert (a.id, a.text, a.source, a.origin) == ("a", rows[1][1], "AP", f"{path}:2")
+    assert (b.id, b.text, b.origin) == ("b", "plain", f"{path}:4")
+
+
+def test_a_tsv_file_in_a_folder_is_read(tmp_path: Path) -> None:
+    (tmp_path / "t.tsv").write_text("id\ttext\nx\thello there\n", encoding="utf-8")
+    [doc] = load(tmp_path)
+    assert (doc.id, doc.text) == ("x", "hello there")

@@ -136,3 +136,19 @@ def test_cli_refuses_out_without_spark_and_bad_settings(seeds_dir: Path, tmp_pat
     assert "--engine spark" in capsys.readouterr().err
     assert main(["scan", str(seeds_dir), "--engine", "spark", "--spark-conf", "novalue"]) == 2
     assert "KEY=VALUE" in capsys.readouterr().err
+
+
+def test_records_with_other_field_names_read_as_the_local_loader_reads_them(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    names = {"id_field": "url", "text_field": "maintext", "source_field": "domain",
+             "date_field": "published"}  # fmt: skip
+    path = tmp_path / "np.jsonl"
+    path.write_text("".join(json.dumps({"url": f"https://x.example/{i}", "maintext": f"Text {i}.",
+                                        "domain": "x.example", "published": "2022-01-12",
+                                        "title": f"T{i}"}) + "\n" for i in range(3)))  # fmt: skip
+    local = sorted(load(path, **names), key=lambda d: d.id)
+    distributed = sorted(read_documents(spark, [path], **names).collect(), key=lambda d: d.id)
+    assert [(d.id, d.text, d.source, d.date, dict(d.extra)) for d in distributed] == [
+        (d.id, d.text, d.source, d.date, dict(d.extra)) for d in local]
+    assert [d.source for d in local] == ["x.example"] * 3
