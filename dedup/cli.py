@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("scan", help="find reused passages and rank document pairs")
     s.add_argument("paths", nargs="*", type=Path,
-                   help="files and folders of .txt, .jsonl, .csv, .tsv or .parquet "
+                   help="files and folders of .txt, .jsonl, .csv, .tsv, .parquet or .html "
                         "(default: the sample corpus)")  # fmt: skip
     s.add_argument("--json", type=Path, metavar="FILE", help="write the full result as JSON")
     s.add_argument("--csv", type=Path, metavar="DIR", help="write pairs.csv and matches.csv")

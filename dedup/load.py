@@ -11,6 +11,8 @@ Accepted inputs (each path a file or a folder):
   ``date``; other columns go to ``extra``); quoted fields may hold newlines. The delimiter is
   the first of comma, semicolon, tab and ``|`` that splits the header into those columns.
 - ``.parquet``: the same columns, read in record batches (needs pyarrow).
+- ``.html`` / ``.htm``: one document, the article text of a saved web page (needs
+  trafilatura); see :func:`_read_html`.
 - A folder: every file above inside it, recursively, in order of relative path. Hidden files
   and folders and files of other types are skipped and listed in :class:`LoadReport`.
 - A file of another type named directly is read as plain text unless it looks binary.
@@ -38,6 +40,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib.util import find_spec
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -47,9 +50,11 @@ from dedup.records import Document
 log = logging.getLogger(__name__)
 
 _CSV_FIELD_LIMIT = 2**31 - 1
+_HTML = (".html", ".htm")
+_NEEDS_TRAFILATURA = "reading HTML needs trafilatura: pip install 'dedup[html]'"
 _DELIMITERS = ",;\t|"  # comma first; spreadsheets write ';' where ',' is the decimal mark
-ACCEPTED = ("dedup reads .txt, .txt.gz, .jsonl, .jsonl.gz, .ndjson, .csv, .tsv and .parquet "
-            "files")  # fmt: skip
+ACCEPTED = ("dedup reads .txt, .txt.gz, .jsonl, .jsonl.gz, .ndjson, .csv, .tsv, .parquet and "
+            ".html files")  # fmt: skip
 _SNIFF_BYTES = 8192
 _MAGIC = ((b"%PDF-", "a PDF"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
           (b"\x1f\x8b", "gzip-compressed data (only .txt.gz and .jsonl.gz are decompressed)"),
@@ -218,6 +223,8 @@ def _read_folder(folder: Path, opts: _Options, report: LoadReport) -> Iterator[D
             if name.startswith(".") or _reader(name) is None:
                 why = "hidden file" if name.startswith(".") else "not a supported file type"
                 skipped.append((str(path), why))
+            elif name.lower().endswith(_HTML) and find_spec("trafilatura") is None:
+                skipped.append((str(path), f"HTML: {_NEEDS_TRAFILATURA}"))
             else:
                 found.append((path.relative_to(folder).as_posix(), path))
     report.skipped.extend(sorted(skipped))
@@ -237,7 +244,7 @@ def _reader(name: str) -> Callable[[Path, _Options], Iterator[Document]] | None:
     low = name.lower()
     for suffixes, reader in (((".txt", ".txt.gz"), _read_txt), ((".csv", ".tsv"), _read_csv),
                              ((".jsonl", ".jsonl.gz", ".ndjson"), _read_jsonl),
-                             ((".parquet",), _read_parquet)):  # fmt: skip
+                             ((".parquet",), _read_parquet), (_HTML, _read_html)):  # fmt: skip
         if low.endswith(suffixes):
             return reader
     return None
@@ -406,6 +413,33 @@ def _read_parquet(path: Path, opts: _Options) -> Iterator[Document]:
                     yield _record(raw, path, row, f"{path}#{row}", opts)
         except (pa.ArrowException, OSError) as exc:
             raise InputError(path, None, f"not a readable Parquet file: {exc}") from None
+
+
+def _read_html(path: Path, opts: _Options) -> Iterator[Document]:
+    """A saved web page: its article text, as trafilatura extracts it (navigation, related
+    links, comments and footers left out), headline first. Its source is the site's host
+    name (canonical URL) or name, its date the publication date in its metadata;
+    ``title`` and ``url`` go to ``extra``. Offsets index the extracted text. The page's
+    own charset declaration decodes it."""
+    try:
+        from trafilatura import bare_extraction
+    except ImportError:
+        raise InputError(path, None, _NEEDS_TRAFILATURA) from None
+    with _open_bytes(path) as raw:
+        _sniff(path, raw, "utf-8")  # refuse PDFs, images and other binary files
+        data = raw.read()
+    found = bare_extraction(data, with_metadata=True, include_comments=False,
+                            date_extraction_params={"extensive_search": False,
+                                                    "original_date": True})  # fmt: skip
+    page = found if found is None or isinstance(found, dict) else found.as_dict()
+    doc_id = Path(path.name).stem
+    if page is None:  # no article text found: read as empty, reported as not scanned
+        yield Document(doc_id, "", _source(doc_id, path, opts), origin=str(path))
+        return
+    extra = {k: page[k] for k in ("title", "url") if page.get(k)}
+    source = page.get("hostname") or page.get("sitename") or _source(doc_id, path, opts)
+    yield Document(doc_id, page.get("text") or "", source, page.get("date") or None, str(path),
+                   extra)  # fmt: skip
 
 
 def _check_columns(path: Path, names: list[str], opts: _Options) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import dedup
 from dedup.errors import InputError, ParamError
 from dedup.load import LoadReport, load
 from dedup.records import Document
@@ -464,3 +465,75 @@ def test_a_tsv_file_in_a_folder_is_read(tmp_path: Path) -> None:
     (tmp_path / "t.tsv").write_text("id\ttext\nx\thello there\n", encoding="utf-8")
     [doc] = load(tmp_path)
     assert (doc.id, doc.text) == ("x", "hello there")
+
+
+# --- saved web pages -----------------------------------------------------------------------
+
+
+def _page(title: str, paragraphs: list[str], site: str, charset: str = "utf-8") -> str:
+    body = "".join(f"<p>{p}</p>\n" for p in paragraphs)
+    return (f'<!doctype html><html><head><meta charset="{charset}"><title>{title}</title>'
+            f'<link rel="canonical" href="https://www.{site}/world/story">'
+            f'<meta property="article:published_time" content="2022-01-12T18:00:00Z"></head>'
+            f'<body><nav><ul><li><a href="/">Home</a></li><li><a href="/w">World news</a></li>'
+            f"</ul></nav><article><h1>{title}</h1>\n{body}</article>"
+            f"<footer>Copyright {site}. All rights reserved.</footer></body></html>")  # fmt: skip
+
+
+def test_saved_web_pages_are_read_as_their_article_text(tmp_path: Path, seeds_dir: Path) -> None:
+    pytest.importorskip("trafilatura")
+    seeds = sorted(seeds_dir.glob("*.txt"))
+    for name, seed, site in (("a.html", seeds[1], "first.example"),
+                             ("b.htm", seeds[4], "second.example")):  # fmt: skip
+        paragraphs = [p for p in seed.read_text(encoding="utf-8").splitlines() if p.strip()]
+        (tmp_path / name).write_text(_page(f"Story {name}", paragraphs, site), encoding="utf-8")
+    a, b = load(tmp_path)
+    assert (a.id, a.source, a.date, a.origin) == ("a", "first.example", "2022-01-12",
+                                                  str(tmp_path / "a.html"))  # fmt: skip
+    assert a.extra == {"title": "Story a.html", "url": "https://www.first.example/world/story"}
+    for doc in (a, b):
+        assert doc.text.startswith(f"Story {doc.origin[-6:].lstrip('/')}\n")
+        assert "Home" not in doc.text and "All rights reserved" not in doc.text
+    pages = dedup.scan([a, b]).matches
+    texts = dedup.scan(list(load([seeds[1], seeds[4]]))).matches  # the same articles as text
+    assert [(m.kind, m.a_end - m.a_start) for m in pages] == [
+        (m.kind, m.a_end - m.a_start) for m in texts]
+
+
+def test_a_page_decodes_with_its_declared_charset(tmp_path: Path) -> None:
+    pytest.importorskip("trafilatura")
+    words = ["Переговоры России и альянса в Брюсселе завершились без прорыва, заявил Грушко. " * 3,
+             "Столтенберг сообщил журналистам, что стороны договорились продолжить диалог. " * 3]
+    page = _page("Переговоры", words, "ru.example", charset="windows-1251")
+    (tmp_path / "ru.html").write_bytes(page.encode("cp1251"))
+    [doc] = load(tmp_path / "ru.html")
+    assert doc.text.splitlines() == ["Переговоры", *(w.strip() for w in words)]
+
+
+def test_html_without_trafilatura_is_skipped_in_folders_and_named_directly_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    (tmp_path / "page.html").write_text(_page("T", ["Some text here."], "x.example"))
+    (tmp_path / "note.txt").write_text("Some other text.")
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # import fails, as when missing
+    monkeypatch.setattr(sys.modules["dedup.load"], "find_spec", lambda name: None)
+    report = LoadReport()
+    assert [d.id for d in load(tmp_path, report=report)] == ["note"]
+    assert report.skipped == [(str(tmp_path / "page.html"),
+                               "HTML: reading HTML needs trafilatura: pip install 'dedup[html]'")]
+    with pytest.raises(InputError, match=r"page\.html: reading HTML needs trafilatura"):
+        list(load(tmp_path / "page.html"))
+
+
+def test_a_page_with_no_article_is_read_empty_and_a_pdf_named_html_is_refused(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("trafilatura")
+    (tmp_path / "empty.html").write_text("<html><body></body></html>")
+    [doc] = load(tmp_path / "empty.html")
+    assert (doc.id, doc.text) == ("empty", "")
+    (tmp_path / "paper.html").write_bytes(b"%PDF-1.4\n")
+    with pytest.raises(InputError, match=r"paper\.html: looks like a PDF"):
+        list(load(tmp_path / "paper.html"))
