@@ -1,7 +1,5 @@
 """``python -m dedup`` runs the command line."""
 
-import sys
+from dedup.cli import run
 
-from dedup.cli import main
-
-sys.exit(main())
+run()

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import re
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, replace
@@ -117,6 +118,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def _params(args: argparse.Namespace) -> ScanParams:
     return ScanParams(**{name: getattr(args, name) for name in ScanParams().as_dict()})
+
+
+def run() -> NoReturn:
+    """The ``dedup`` program: :func:`main`, then exit with its status. A Ctrl-C that comes
+    once main has returned (outputs written, summary printed) has nothing left to stop, and
+    would only print a traceback from the interpreter's shutdown: it is ignored."""
+    status = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(status)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -36,8 +37,22 @@ def default_workers() -> int:
 
 def _ignore_interrupt() -> None:
     # Ctrl-C reaches the whole process group: the parent handles it (and the pool
-    # is terminated as the parent unwinds); workers must not print tracebacks.
+    # is terminated as the parent unwinds); workers must not print tracebacks. They
+    # start with SIGINT blocked (see _forking): ignored, a held one is dropped.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextmanager
+def _forking() -> Iterator[None]:
+    """Hold Ctrl-C back while workers are forked. A worker interrupted before its
+    initializer ran died of it, and the parent, once it had reported the interrupt,
+    could hang at exit; held, the signal reaches the parent as the pool is up."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _run_chunk(chunk: Sequence[Any]) -> list[Any]:
@@ -91,7 +106,9 @@ def ordered_imap(fn: Callable[[T], R], items: Sequence[T], *, workers: int, chun
     _job = fn
     try:
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(min(workers, len(chunks)), initializer=_ignore_interrupt) as pool:
+        with _forking():
+            pool = ctx.Pool(min(workers, len(chunks)), initializer=_ignore_interrupt)
+        with pool:
             for results in pool.imap(_run_chunk, chunks):
                 finished += len(results)
                 if done is not None:

@@ -623,7 +623,12 @@ def test_ctrl_c_exits_130_with_one_line_and_leaves_outputs_untouched(tmp_path: P
     _wait_until_scanning(proc, corpus, timeout=120)
     time.sleep(1.0)
     os.killpg(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise AssertionError("the scan hung after Ctrl-C") from None
     assert proc.returncode == 130, err
     assert err == "interrupted: no output file written; nothing else was changed\n"
     assert out == ""
