@@ -515,6 +515,9 @@ def _overlap(args: argparse.Namespace, out: Console) -> int:
 def _dedupe(args: argparse.Namespace, out: Console) -> int:
     if args.out is None and not args.dry_run:
         raise DedupError("dedupe needs --out OUT (where to write the kept documents) or --dry-run")
+    if args.out is not None and str(args.path) == "-":
+        raise DedupError("-: records read from standard input cannot be written back; "
+                         "save them to a file and dedupe that, or use --dry-run")  # fmt: skip
     if args.out is not None and args.out.resolve() == args.path.resolve():
         raise DedupError(f"{args.out}: --out must not be the input; choose another path")
     docs = list(_load_args(args, [args.path]))

@@ -40,7 +40,7 @@ import numpy as np
 
 from dedup.analyze import DocAnalysis, analyze
 from dedup.errors import DedupError, ParamError
-from dedup.load import csv_delimiter
+from dedup.load import STDIN, csv_delimiter
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import signatures
 from dedup.params import ScanParams
@@ -245,6 +245,9 @@ def write_kept(documents: Sequence[Document], result: DedupeResult, source: Path
     for d in documents:
         path, record = _locate(d.origin)
         by_file.setdefault(path, {})[record] = d.id in keep
+    if STDIN in by_file:
+        raise DedupError(f"{STDIN}: records read from standard input cannot be written back; "
+                         "save them to a file and dedupe that, or use --dry-run")  # fmt: skip
     written = []
     for path, records in sorted(by_file.items()):
         target = out / path.relative_to(source) if source.is_dir() else out

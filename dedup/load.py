@@ -13,6 +13,8 @@ Accepted inputs (each path a file or a folder):
 - ``.parquet``: the same columns, read in record batches (needs pyarrow).
 - ``.html`` / ``.htm``: one document, the article text of a saved web page (needs
   trafilatura); see :func:`_read_html`.
+- ``-``: JSON lines on standard input (``zcat news.jsonl.gz | dedup scan -``); origins and
+  errors name it ``<stdin>``.
 - A folder: every file above inside it, recursively, in order of relative path. Hidden files
   and folders and files of other types are skipped and listed in :class:`LoadReport`.
 - A file of another type named directly is read as plain text unless it looks binary.
@@ -37,6 +39,7 @@ import json
 import logging
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,6 +54,7 @@ log = logging.getLogger(__name__)
 
 _CSV_FIELD_LIMIT = 2**31 - 1
 _HTML = (".html", ".htm")
+STDIN = Path("<stdin>")  # the path "-": JSON lines on standard input
 _NEEDS_TRAFILATURA = "reading HTML needs trafilatura: pip install 'dedup[html]'"
 _DELIMITERS = ",;\t|"  # comma first; spreadsheets write ';' where ',' is the decimal mark
 ACCEPTED = ("dedup reads .txt, .txt.gz, .jsonl, .jsonl.gz, .ndjson, .csv, .tsv, .parquet and "
@@ -143,11 +147,14 @@ def load(
         naming file and line. Duplicate ids do not stop the iteration: after the last document
         one error lists every duplicated id with where each copy came from.
     """
-    todo = [Path(paths)] if isinstance(paths, str | os.PathLike) else [Path(p) for p in paths]
+    named = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    todo = [STDIN if str(p) == "-" else Path(p) for p in named]
     if not todo:
         raise ParamError("The 'paths' parameter must name at least one file or folder. Got none.")
+    if todo.count(STDIN) > 1:
+        raise ParamError("Standard input ('-') can be read once. Got it twice.")
     for path in todo:
-        if not path.exists():
+        if path != STDIN and not path.exists():
             raise InputError(path, None, "no such file or folder")
     try:
         codecs.lookup(encoding)
@@ -257,7 +264,8 @@ def _read_file(
         raise InputError(path, None, f"JSON is read one object per line, as .jsonl; {ACCEPTED}")
     report.files += 1
     count = 0
-    for doc in (_reader(path.name) or _read_txt)(path, opts):  # named directly: text unless binary
+    reader = _read_jsonl if path == STDIN else _reader(path.name) or _read_txt  # named: text
+    for doc in reader(path, opts):
         count += 1
         yield doc
     if named and count == 0:
@@ -266,6 +274,9 @@ def _read_file(
 
 @contextmanager
 def _open_bytes(path: Path) -> Iterator[IO[bytes]]:
+    if path == STDIN:
+        yield sys.stdin.buffer  # left open: it is not ours to close
+        return
     try:
         gz = path.name.lower().endswith((".txt.gz", ".jsonl.gz"))  # other .gz files are refused
         with gzip.open(path) if gz else open(path, "rb") as raw:
@@ -276,8 +287,11 @@ def _open_bytes(path: Path) -> Iterator[IO[bytes]]:
 
 def _sniff(path: Path, raw: IO[bytes], encoding: str) -> tuple[str, int]:
     """Codec and BOM length of a text file; refuse files that look binary."""
-    head = raw.read(_SNIFF_BYTES)
-    raw.seek(0)
+    if raw.seekable():
+        head = raw.read(_SNIFF_BYTES)
+        raw.seek(0)
+    else:  # a pipe: look ahead without consuming
+        head = cast(io.BufferedReader, raw).peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
     for bom, codec in _BOMS:
         if head.startswith(bom):
             return codec, len(bom)
@@ -308,6 +322,9 @@ def _open_text(path: Path, opts: _Options, newline: str) -> Iterator[IO[str]]:
 
 def _decode_error(path: Path, codec: str, skip: int) -> InputError:
     """Re-read ``path`` to find the first byte ``codec`` cannot decode (error path only)."""
+    hint = "try --encoding cp1252 (Windows)" if codec == "utf-8" else "try another --encoding"
+    if path == STDIN:  # read once: no offset to give
+        return InputError(path, None, f"not valid {codec}; {hint}")
     decoder = codecs.getincrementaldecoder(codec)("strict")
     offset, newlines = skip, 0  # bytes read, and b"\n" among them
     with _open_bytes(path) as raw:
@@ -322,7 +339,6 @@ def _decode_error(path: Path, codec: str, skip: int) -> InputError:
             offset, newlines = offset + len(chunk), newlines + chunk.count(b"\n")
         else:
             return InputError(path, None, f"not valid {codec}: the file ends inside a character")
-    hint = "try --encoding cp1252 (Windows)" if codec == "utf-8" else "try another --encoding"
     problem = (
         f"not valid {codec}: byte 0x{data[at]:02x} at byte offset {offset - len(pending) + at} "
         f"({why}); {hint}, or --encoding-errors replace to turn bad bytes into U+FFFD"

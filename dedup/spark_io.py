@@ -60,6 +60,8 @@ def read_documents(spark: SparkSession, paths: Sequence[str | os.PathLike[str]],
     """
     if not paths:
         raise ParamError("The 'paths' parameter must name at least one file or folder. Got none.")
+    if any(str(p) == "-" for p in paths):
+        raise ParamError("The Spark engine reads files and folders, not standard input ('-').")
     opts = _Options(tuple(map(_parse_rule, source_rules)), encoding, encoding_errors,
                     *check_fields(text_field, id_field, source_field, date_field))  # fmt: skip
     report = LoadReport() if report is None else report

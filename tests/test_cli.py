@@ -6,13 +6,18 @@ import contextlib
 import csv
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from dedup.cli import main
+from dedup.errors import ParamError
+from dedup.load import load
 from dedup.normalize import fold
 from dedup.report.tables import MATCH_FIELDS, PAIR_FIELDS
 
@@ -257,3 +262,42 @@ def test_field_names_that_collide_are_a_clear_error(tmp_path: Path,
     assert main(["scan", str(path), "--id-field", "text"]) == 2
     err = capsys.readouterr().err
     assert "field names must be distinct" in err and err.count("\n") == 1
+
+
+def _piped(args: list[str], data: bytes, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """``dedup ARGS`` in a real process with ``data`` on a pipe to its standard input."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    return subprocess.run([sys.executable, "-m", "dedup", *args], input=data, cwd=cwd, env=env,
+                          capture_output=True, timeout=300, check=False)  # fmt: skip
+
+
+def test_scan_reads_json_lines_from_a_pipe_as_from_the_file(tmp_path: Path,
+                                                            seeds_dir: Path) -> None:  # fmt: skip
+    path = tmp_path / "seeds.jsonl"
+    path.write_text("".join(json.dumps({"id": p.stem, "text": p.read_text(encoding="utf-8")})
+                            + "\n" for p in sorted(seeds_dir.glob("*.txt"))),
+                    encoding="utf-8")  # fmt: skip
+    piped = _piped(["scan", "-", "--json", "piped.json", "--quiet"], path.read_bytes(), tmp_path)
+    assert piped.returncode == 0, piped.stderr
+    assert main(["scan", str(path), "--json", str(tmp_path / "file.json"), "--quiet"]) == 0
+    from_pipe = json.loads((tmp_path / "piped.json").read_text(encoding="utf-8"))
+    from_file = json.loads((tmp_path / "file.json").read_text(encoding="utf-8"))
+    assert from_pipe["matches"] == from_file["matches"] and from_pipe["matches"]
+    assert from_pipe["pairs"] == from_file["pairs"]
+
+
+def test_errors_on_a_pipe_name_stdin_and_its_line(tmp_path: Path) -> None:
+    bad = _piped(["scan", "-"], b'{"id": "a", "text": "x"}\n{bad\n', tmp_path)
+    assert bad.returncode == 2
+    assert bad.stderr.decode() == ("error: <stdin>:2: not valid JSON: Expecting property name "
+                                   "enclosed in double quotes at column 2\n")  # fmt: skip
+    latin = _piped(["scan", "-"], '{"id": "a", "text": "caf\u00e9"}\n'.encode("latin-1"), tmp_path)
+    assert latin.stderr.decode().startswith("error: <stdin>: not valid utf-8; try --encoding")
+    back = _piped(["dedupe", "-", "--out", "kept.jsonl"], b'{"id": "a", "text": "x"}\n', tmp_path)
+    assert back.returncode == 2 and b"cannot be written back" in back.stderr
+    assert not (tmp_path / "kept.jsonl").exists()
+
+
+def test_standard_input_can_be_named_once() -> None:
+    with pytest.raises(ParamError, match="can be read once"):
+        load(["-", "-"])
