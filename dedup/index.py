@@ -39,7 +39,7 @@ import hashlib
 import json
 import logging
 import sqlite3
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +61,7 @@ from dedup.shingle import shingles
 
 log = logging.getLogger(__name__)
 
+_ANALYSES_KEPT = 1024  # analyses of indexed documents a query batch keeps beyond one query's
 FORMAT = "dedup-index/2"  # layout of the stored tables or keys (2: every line, not short ones)
 _PROBE = "“Ünïcode” — ﬁne\u00a0&amp; CJK 東京. Second sentence, 2026!\n\nNew  paragraph's end."
 BandKey = tuple[int, int]  # (band number, 64-bit band hash)
@@ -358,11 +359,14 @@ class Index:
         """
         self._check(params)
         docs = [documents] if isinstance(documents, Document) else list(documents)
-        seen: dict[str, tuple[_Stored, DocAnalysis]] = {}  # indexed documents met in this call
+        seen: OrderedDict[str, tuple[_Stored, DocAnalysis]] = OrderedDict()
         return [self._query_one(d, skip_same_id, seen) for d in docs]
 
     def _query_one(self, doc: Document, skip_same_id: bool,
-                   seen: dict[str, tuple[_Stored, DocAnalysis]]) -> QueryResult:  # fmt: skip
+                   seen: OrderedDict[str, tuple[_Stored, DocAnalysis]]) -> QueryResult:  # fmt: skip
+        """One document's answer. ``seen`` keeps the indexed documents met lately, with their
+        analyses, least recently used first: the ones this query needs, then up to
+        ``_ANALYSES_KEPT`` more (a batch of queries on one story meets the same ones)."""
         p = self.params
         a = analyze(doc)
         entry = _entry(doc, a, p)
@@ -373,6 +377,10 @@ class Index:
         seen.update((d, (s, analyze(s.doc))) for d, s in fetched.items())
         stored = {d: seen[d][0] for d in sorted(candidates) if d in seen}
         analyses = {d: seen[d][1] for d in stored}
+        for d in stored:
+            seen.move_to_end(d)
+        while len(seen) > len(stored) + _ANALYSES_KEPT:
+            seen.popitem(last=False)
         same = stored.get(doc.id) or self._store.documents([doc.id]).get(doc.id)
         indexed = same is not None and same.sha == entry.sha  # its counts are stored already
         usable_a, usable = self._usable(doc, a, analyses)

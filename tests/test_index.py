@@ -392,3 +392,24 @@ def test_an_index_of_an_older_format_asks_to_be_rebuilt(tmp_path: Path) -> None:
     with pytest.raises(DedupError, match=r"old\.sqlite is a dedup index of format dedup-index/1;"
                        r" this version reads dedup-index/2: rebuild it"):  # fmt: skip
         Index.open(path)
+
+
+def test_a_query_batch_keeps_few_analyses_and_gives_the_same_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = corpus(31, 40)
+    path = build(tmp_path / "desk.sqlite", docs[:30])
+    queried = [Document(f"q{d.id}", d.text, d.source) for d in docs[20:]]
+
+    def run(kept: int) -> tuple[list[QueryResult], int]:
+        monkeypatch.setattr("dedup.index._ANALYSES_KEPT", kept)
+        fetched = []
+        with Index.open(path) as index:
+            documents = index._store.documents
+            monkeypatch.setattr(index._store, "documents",
+                                lambda ids: fetched.append(len(ids)) or documents(ids))  # fmt: skip
+            return index.query(queried), sum(fetched)
+
+    (cached, fetched_once), (uncached, fetched_again) = run(1024), run(0)
+    assert uncached == cached and any(r.hits for r in cached)
+    assert fetched_again > fetched_once  # with no analyses kept, documents met again are re-read
