@@ -117,7 +117,8 @@ def load(
     Parameters
     ----------
     paths : path or iterable of paths
-        Files and folders, in the formats listed in the module docstring.
+        Files and folders, in the formats listed in the module docstring; ``"-"`` is standard
+        input (JSON lines).
     source_rules : sequence of str
         For records without a source: ``"folder"`` (the file's parent folder is the source) or
         ``"REGEX=SOURCE"`` (``SOURCE`` when ``re.search(REGEX, id)``; the last ``=`` splits).
