@@ -40,7 +40,7 @@ import numpy as np
 
 from dedup.analyze import DocAnalysis, analyze
 from dedup.errors import DedupError, ParamError
-from dedup.load import STDIN, csv_delimiter
+from dedup.load import COMPRESSED, STDIN, csv_delimiter, split_compression
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import signatures
 from dedup.params import ScanParams
@@ -231,7 +231,8 @@ def write_kept(documents: Sequence[Document], result: DedupeResult, source: Path
     its document is kept; a JSONL, CSV or Parquet file is written with its kept
     records only, copied byte for byte (JSONL lines, CSV records with the header),
     so fields dedup does not read pass through; one whose records are all dropped
-    is written empty (CSV: its header). ``encoding`` and the field names are those
+    is written empty (CSV: its header); a compressed file is written compressed the
+    same way. ``encoding`` and the field names are those
     the documents were read with (they tell a CSV file's delimiter). Each file goes
     through a temporary file renamed into place.
 
@@ -258,10 +259,11 @@ def write_kept(documents: Sequence[Document], result: DedupeResult, source: Path
                 _write_bytes(target, path.read_bytes())
                 written.append(target)
             continue
-        if name.endswith((".jsonl", ".ndjson", ".jsonl.gz")):
-            _write_jsonl(path, target, kept)
-        elif name.endswith((".csv", ".tsv")):
-            _write_csv(path, target, kept, encoding, (id_field, text_field))
+        inner, compression = split_compression(name)
+        if inner.endswith((".jsonl", ".ndjson")):
+            _write_jsonl(path, target, kept, compression)
+        elif inner.endswith((".csv", ".tsv")):
+            _write_csv(path, target, kept, compression, encoding, (id_field, text_field))
         elif name.endswith(".parquet"):
             _write_parquet(path, target, kept)
         else:
@@ -291,20 +293,30 @@ def _write_bytes(target: Path, data: bytes) -> None:
         raise
 
 
-def _write_jsonl(path: Path, target: Path, kept: set[int | None]) -> None:
-    gz = path.name.lower().endswith(".gz")
-    data = gzip.decompress(path.read_bytes()) if gz else path.read_bytes()
+def _unpacked(path: Path, compression: str) -> bytes:
+    data = path.read_bytes()
+    return bytes(COMPRESSED[compression].decompress(data)) if compression else data
+
+
+def _packed(data: bytes, compression: str) -> bytes:
+    if compression == ".gz":
+        return gzip.compress(data, mtime=0)  # no timestamp: the same bytes every run
+    return bytes(COMPRESSED[compression].compress(data)) if compression else data
+
+
+def _write_jsonl(path: Path, target: Path, kept: set[int | None], compression: str) -> None:
+    data = _unpacked(path, compression)
     pieces = data.split(b"\n")  # lines end at b"\n" only, as the loader reads them
     lines = [x + b"\n" for x in pieces[:-1]] + ([pieces[-1]] if pieces[-1] else [])
     body = b"".join(line for n, line in enumerate(lines, start=1) if n in kept)
     if body and not body.endswith(b"\n"):
         body += b"\n"
-    _write_bytes(target, gzip.compress(body, mtime=0) if gz else body)
+    _write_bytes(target, _packed(body, compression))
 
 
-def _write_csv(path: Path, target: Path, kept: set[int | None], encoding: str,
-               fields: tuple[str, str]) -> None:  # fmt: skip
-    raw = path.read_bytes()
+def _write_csv(path: Path, target: Path, kept: set[int | None], compression: str,
+               encoding: str, fields: tuple[str, str]) -> None:  # fmt: skip
+    raw = _unpacked(path, compression)
     bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
     text = raw[len(bom) :].decode(encoding)
     lines = list(io.StringIO(text, newline=""))
@@ -320,7 +332,7 @@ def _write_csv(path: Path, target: Path, kept: set[int | None], encoding: str,
     body = "".join(parts)
     if body and not body.endswith(("\n", "\r")):
         body += "\r\n" if "\r\n" in text else "\n"
-    _write_bytes(target, bom + body.encode(encoding))
+    _write_bytes(target, _packed(bom + body.encode(encoding), compression))
 
 
 def _write_parquet(path: Path, target: Path, kept: set[int | None]) -> None:

@@ -2,8 +2,8 @@
 
 Accepted inputs (each path a file or a folder):
 
-- ``.txt`` / ``.txt.gz``: one document; its id is the file name without ``.txt``/``.txt.gz``.
-- ``.jsonl`` / ``.jsonl.gz`` / ``.ndjson``: one document per non-blank line, an object with
+- ``.txt``: one document; its id is the file name without ``.txt``.
+- ``.jsonl`` / ``.ndjson``: one document per non-blank line, an object with
   ``"id"`` (string or integer) and ``"text"`` (string), optionally ``"source"`` and ``"date"``
   (other names with ``id_field``, ``text_field``, ``source_field``, ``date_field``); other
   fields are kept in ``Document.extra``.
@@ -15,6 +15,8 @@ Accepted inputs (each path a file or a folder):
   trafilatura); see :func:`_read_html`.
 - ``-``: JSON lines on standard input (``zcat news.jsonl.gz | dedup scan -``); origins and
   errors name it ``<stdin>``.
+- Text, JSON lines, CSV and TSV files compressed with gzip, bzip2 or xz (``.jsonl.gz``,
+  ``.csv.bz2``, ``.txt.xz``, ...) are decompressed as they are read.
 - A folder: every file above inside it, recursively, in order of relative path. Hidden files
   and folders and files of other types are skipped and listed in :class:`LoadReport`.
 - A file of another type named directly is read as plain text unless it looks binary.
@@ -23,12 +25,14 @@ Text is decoded strictly as UTF-8 unless told otherwise; a BOM (UTF-8, UTF-16, U
 ``encoding`` and is not part of the text, so offsets into ``Document.text`` count from after it.
 Line ends (CRLF, lone CR) are kept as they are in the file, so offsets index the original text.
 Errors name the file and line; a decoding error also gives the offset of the first bad byte,
-counted from the start of the file (BOM included; for ``.gz``, of the decompressed data).
+counted from the start of the file (BOM included; of the decompressed data for a
+compressed file).
 Empty and whitespace-only texts are yielded like any other: the pipeline decides what to do.
 """
 
 from __future__ import annotations
 
+import bz2
 import codecs
 import csv
 import datetime
@@ -37,6 +41,7 @@ import io
 import itertools
 import json
 import logging
+import lzma
 import os
 import re
 import sys
@@ -57,11 +62,14 @@ _HTML = (".html", ".htm")
 STDIN = Path("<stdin>")  # the path "-": JSON lines on standard input
 _NEEDS_TRAFILATURA = "reading HTML needs trafilatura: pip install 'dedup[html]'"
 _DELIMITERS = ",;\t|"  # comma first; spreadsheets write ';' where ',' is the decimal mark
-ACCEPTED = ("dedup reads .txt, .txt.gz, .jsonl, .jsonl.gz, .ndjson, .csv, .tsv, .parquet and "
-            ".html files")  # fmt: skip
+ACCEPTED = ("dedup reads .txt, .jsonl, .ndjson, .csv, .tsv (each also compressed: .gz, .bz2, "
+            ".xz), .parquet and .html files")  # fmt: skip
+COMPRESSED = {".gz": gzip, ".bz2": bz2, ".xz": lzma}  # suffix -> module (open, de/compress)
 _SNIFF_BYTES = 8192
 _MAGIC = ((b"%PDF-", "a PDF"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
-          (b"\x1f\x8b", "gzip-compressed data (only .txt.gz and .jsonl.gz are decompressed)"),
+          (b"\x1f\x8b", "gzip-compressed data"), (b"BZh", "bzip2-compressed data"),
+          (b"\xfd7zXZ\x00", "xz-compressed data"),
+          (b"\x28\xb5\x2f\xfd", "zstd-compressed data (zstd -dc FILE | dedup scan -)"),
           (b"PK\x03\x04", "a ZIP archive (.zip, .docx, .xlsx)"))  # fmt: skip
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),  # before UTF-16
          (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -249,13 +257,23 @@ def _read_folder(folder: Path, opts: _Options, report: LoadReport) -> Iterator[D
 
 
 def _reader(name: str) -> Callable[[Path, _Options], Iterator[Document]] | None:
-    low = name.lower()
-    for suffixes, reader in (((".txt", ".txt.gz"), _read_txt), ((".csv", ".tsv"), _read_csv),
-                             ((".jsonl", ".jsonl.gz", ".ndjson"), _read_jsonl),
-                             ((".parquet",), _read_parquet), (_HTML, _read_html)):  # fmt: skip
-        if low.endswith(suffixes):
+    inner, compression = split_compression(name.lower())
+    for suffixes, reader, compressible in (((".txt",), _read_txt, True),
+                                           ((".csv", ".tsv"), _read_csv, True),
+                                           ((".jsonl", ".ndjson"), _read_jsonl, True),
+                                           ((".parquet",), _read_parquet, False),
+                                           (_HTML, _read_html, False)):  # fmt: skip
+        if inner.endswith(suffixes) and (compressible or not compression):
             return reader
     return None
+
+
+def split_compression(name: str) -> tuple[str, str]:
+    """``name`` without its compression suffix, and that suffix (``""`` for none)."""
+    for suffix in COMPRESSED:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)], suffix
+    return name, ""
 
 
 def _read_file(
@@ -278,11 +296,12 @@ def _open_bytes(path: Path) -> Iterator[IO[bytes]]:
     if path == STDIN:
         yield sys.stdin.buffer  # left open: it is not ours to close
         return
+    _, compression = split_compression(path.name)
+    opener = COMPRESSED[compression].open if compression and _reader(path.name) else open
     try:
-        gz = path.name.lower().endswith((".txt.gz", ".jsonl.gz"))  # other .gz files are refused
-        with gzip.open(path) if gz else open(path, "rb") as raw:
+        with opener(path, "rb") as raw:
             yield cast(IO[bytes], raw)  # GzipFile is a binary file in all but typeshed's name
-    except (OSError, EOFError) as exc:  # gzip raises EOFError on a truncated stream
+    except (OSError, EOFError, lzma.LZMAError) as exc:  # EOFError: a truncated stream
         raise InputError(path, None, f"cannot be read: {exc}") from exc
 
 
@@ -350,8 +369,7 @@ def _decode_error(path: Path, codec: str, skip: int) -> InputError:
 
 
 def _read_txt(path: Path, opts: _Options) -> Iterator[Document]:
-    name = path.name
-    doc_id = name[: -len(".txt.gz")] if name.lower().endswith(".txt.gz") else Path(name).stem
+    doc_id = Path(split_compression(path.name)[0]).stem
     with _open_text(path, opts, newline="") as f:
         text = f.read()
     yield Document(doc_id, text, _source(doc_id, path, opts), origin=str(path))

@@ -194,7 +194,7 @@ def test_a_one_word_document_is_scanned_beside_others(
         (
             "articles.gz",
             gzip.compress(b"plain text\n"),
-            "gzip-compressed data (only .txt.gz and .jsonl.gz are decompressed)",
+            "gzip-compressed data",
         ),
     ],
     ids=["pdf", "png", "gzip"],

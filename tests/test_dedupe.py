@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -159,3 +160,31 @@ def test_kept_records_of_a_semicolon_csv_with_other_field_names_are_copied_exact
         again = list(csv.reader(f, delimiter=";"))
     assert again == [records["key"], *(records[r[0]] for r in again[1:])]
     assert len(again) == 1 + len(docs) - len(drop)
+
+
+@pytest.mark.parametrize("name", ["in.jsonl.bz2", "in.csv.gz", "in.tsv.xz"])
+def test_kept_records_of_a_compressed_file_are_written_compressed(tmp_path: Path,
+                                                                  name: str) -> None:  # fmt: skip
+    from dedup.load import COMPRESSED, split_compression
+
+    docs, drop = planted()
+    inner, suffix = split_compression(name)
+    if inner.endswith(".jsonl"):
+        plain = "".join(json.dumps({"id": d.id, "text": d.text, "date": d.date}) + "\n"
+                        for d in docs)  # fmt: skip
+    else:
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer, delimiter="," if inner.endswith(".csv") else "\t")
+        writer.writerow(["id", "text", "date"])
+        writer.writerows([d.id, d.text, d.date or ""] for d in docs)
+        plain = buffer.getvalue()
+    source, out = tmp_path / name, tmp_path / f"out-{name}"
+    source.write_bytes(COMPRESSED[suffix].compress(plain.encode("utf-8")))
+    read = list(load([source]))
+    result = dedupe(read)
+    assert {d.id for d in result.dropped} == set(drop)
+    write_kept(read, result, source, out)
+    kept = COMPRESSED[suffix].decompress(out.read_bytes()).decode("utf-8")
+    again = list(load([out]))
+    assert sorted(d.id for d in again) == sorted(result.kept)
+    assert kept.splitlines()[0] == plain.splitlines()[0]  # the header (or first line) as read

@@ -327,10 +327,10 @@ def test_unknown_encoding_is_a_param_error(tmp_path: Path) -> None:
         ("paper.pdf", b"%PDF-1.7\n%\xe2\xe3\n", "looks like a PDF"),
         ("paper.txt", b"%PDF-1.4\n", "looks like a PDF"),
         ("logo.png", b"\x89PNG\r\n\x1a\n\0\0", "looks like a PNG image"),
-        ("data.csv.gz", gzip.compress(b"id,text\n"), "looks like gzip-compressed"),
+        ("data.jsonl.zst", b"\x28\xb5\x2f\xfd\x00", "looks like zstd-compressed data"),
         ("blob.bin", b"abc\0def", "looks like binary data"),
     ],
-    ids=["pdf", "pdf-named-txt", "png", "csv-gz", "nul"],
+    ids=["pdf", "pdf-named-txt", "png", "zstd", "nul"],
 )
 def test_binary_files_are_refused_saying_what_they_look_like(
     tmp_path: Path, name: str, data: bytes, looks: str
@@ -537,3 +537,29 @@ def test_a_page_with_no_article_is_read_empty_and_a_pdf_named_html_is_refused(
     (tmp_path / "paper.html").write_bytes(b"%PDF-1.4\n")
     with pytest.raises(InputError, match=r"paper\.html: looks like a PDF"):
         list(load(tmp_path / "paper.html"))
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_compressed_files_of_every_line_format_are_read(tmp_path: Path, suffix: str) -> None:
+    from dedup.load import COMPRESSED
+
+    codec = COMPRESSED[suffix]
+    (tmp_path / f"a.txt{suffix}").write_bytes(codec.compress(b"Plain text.\n"))
+    (tmp_path / f"b.jsonl{suffix}").write_bytes(
+        codec.compress(b'{"id": "j1", "text": "From JSON."}\n'))
+    (tmp_path / f"c.csv{suffix}").write_bytes(
+        codec.compress(b'id;text\nc1;"From; CSV\nover two lines."\n'))
+    docs = list(load(tmp_path))
+    assert [(d.id, d.text, d.origin) for d in docs] == [
+        ("a", "Plain text.\n", str(tmp_path / f"a.txt{suffix}")),
+        ("j1", "From JSON.", f"{tmp_path / f'b.jsonl{suffix}'}:1"),
+        ("c1", "From; CSV\nover two lines.", f"{tmp_path / f'c.csv{suffix}'}:2")]
+
+
+def test_a_truncated_compressed_file_is_an_error_naming_it(tmp_path: Path) -> None:
+    import lzma
+
+    data = lzma.compress(b'{"id": "a", "text": "x"}\n' * 1000)
+    (tmp_path / "cut.jsonl.xz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match=r"cut\.jsonl\.xz: cannot be read"):
+        list(load(tmp_path / "cut.jsonl.xz"))
