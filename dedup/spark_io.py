@@ -3,12 +3,13 @@
 Stage: paths (or a DataFrame) -> ``RDD[Document]``, the same documents :func:`dedup.load`
 yields (ids, texts, sources, dates and extra fields; ``origin`` is the file, without line).
 
-- ``.jsonl`` / ``.jsonl.gz`` / ``.ndjson``: ``spark.read.text`` (split across tasks), one
-  object per line, each record checked by the local loader's own rules. Spark decodes
-  UTF-8 and turns undecodable bytes into U+FFFD.
+- ``.jsonl`` / ``.ndjson``, also gzip- or bzip2-compressed: ``spark.read.text`` (split
+  across tasks; Hadoop decompresses), one object per line, each record checked by the
+  local loader's own rules. Spark decodes UTF-8 and turns undecodable bytes into U+FFFD.
 - ``.parquet``: ``spark.read.parquet``, the same columns as for the local loader.
-- ``.txt`` / ``.txt.gz``: ``binaryFile``, one document per file (id = file name without
-  ``.txt``), decoded as the local loader decodes (BOM, ``encoding``, ``encoding_errors``).
+- ``.txt``, also gzip-, bzip2- or xz-compressed: ``binaryFile``, one document per file (id =
+  file name without ``.txt``), decompressed and decoded as the local loader does (BOM,
+  ``encoding``, ``encoding_errors``).
 - A local folder is walked as the local loader walks it (hidden entries and other file
   types skipped and reported); a URI (``hdfs://``, ``s3a://``) names a file of one of the
   types above, or a folder of ``.txt`` files.
@@ -16,7 +17,6 @@ yields (ids, texts, sources, dates and extra fields; ``origin`` is the file, wit
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import os
@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlparse
 
 from dedup.errors import InputError, ParamError
 from dedup.load import (
+    COMPRESSED,
     LoadReport,
     _json_kind,
     _Options,
@@ -36,6 +37,7 @@ from dedup.load import (
     _sniff,
     _source,
     check_fields,
+    split_compression,
 )
 from dedup.records import Document, ScanResult
 
@@ -43,8 +45,8 @@ if TYPE_CHECKING:
     from pyspark import RDD
     from pyspark.sql import DataFrame, SparkSession
 
-_JSONL = (".jsonl", ".jsonl.gz", ".ndjson")
-_TXT = (".txt", ".txt.gz")
+_JSONL = tuple(f"{kind}{codec}" for kind in (".jsonl", ".ndjson") for codec in ("", ".gz", ".bz2"))
+_TXT = tuple(f".txt{codec}" for codec in ("", *COMPRESSED))
 _PARQUET = (".parquet",)
 
 
@@ -164,11 +166,10 @@ def _jsonl(spark: SparkSession, uris: list[str], opts: _Options) -> RDD[Document
 def _txt_document(uri: str, data: bytes, opts: _Options) -> Document:
     """One ``.txt`` file as the local loader reads it: BOM, codec and error handling."""
     path = _local_path(uri)
-    name = path.name
-    if name.lower().endswith(".txt.gz"):
-        data, doc_id = gzip.decompress(data), name[: -len(".txt.gz")]
-    else:
-        doc_id = Path(name).stem
+    inner, compression = split_compression(path.name)
+    if compression:
+        data = COMPRESSED[compression].decompress(data)
+    doc_id = Path(inner).stem
     codec, skip = _sniff(path, io.BytesIO(data), opts.encoding)
     try:
         text = data[skip:].decode(codec, opts.errors)

@@ -152,3 +152,21 @@ def test_records_with_other_field_names_read_as_the_local_loader_reads_them(
     assert [(d.id, d.text, d.source, d.date, dict(d.extra)) for d in distributed] == [
         (d.id, d.text, d.source, d.date, dict(d.extra)) for d in local]
     assert [d.source for d in local] == ["x.example"] * 3
+
+
+def test_compressed_files_read_as_the_local_loader_reads_them(spark: SparkSession,
+                                                              tmp_path: Path) -> None:  # fmt: skip
+    import bz2
+    import lzma
+
+    (tmp_path / "a.jsonl.bz2").write_bytes(bz2.compress(
+        b'{"id": "j1", "text": "First.", "source": "S"}\n{"id": "j2", "text": "Second."}\n'))
+    (tmp_path / "b.txt.xz").write_bytes(lzma.compress("\ufeffPlain caf\u00e9.\n".encode()))
+
+    def key(d: Document) -> tuple[str, str, str]:
+        return d.id, d.text, d.source
+
+    local = sorted(map(key, load(tmp_path)))
+    distributed = sorted(map(key, read_documents(spark, [tmp_path]).collect()))
+    assert distributed == local == [("b", "Plain caf\u00e9.\n", "b"), ("j1", "First.", "S"),
+                                    ("j2", "Second.", "j2")]  # fmt: skip
