@@ -324,6 +324,8 @@ def _add_corpus_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
                    help="JSON report of clusters and dropped documents "
                         "(default OUT.report.json)")  # fmt: skip
     d.add_argument("--top", type=_int_at_least(0), default=20, help="dropped documents shown")
+    d.add_argument("--workers", type=_int_at_least(1), default=None,
+                   help="processes analysing the documents (default: all cores)")  # fmt: skip
     _input_options(d)
     _param_options(d)
 
@@ -521,8 +523,13 @@ def _dedupe(args: argparse.Namespace, out: Console) -> int:
     if args.out is not None and args.out.resolve() == args.path.resolve():
         raise DedupError(f"{args.out}: --out must not be the input; choose another path")
     docs = list(_load_args(args, [args.path]))
-    result = dedupe(docs, threshold=args.threshold, containment=args.containment,
-                    params=_given_params(args))  # fmt: skip
+    progress = cli_progress(args.quiet)
+    try:
+        result = dedupe(docs, threshold=args.threshold, containment=args.containment,
+                        params=_given_params(args), workers=args.workers,
+                        progress=progress)  # fmt: skip
+    finally:
+        getattr(progress, "close", lambda: None)()
     gone = len(result.dropped)
     rule = f"Jaccard >= {result.threshold:g} or containment >= {result.containment:g}"
     out.print(f"{count(result.documents, 'document')}: {count(len(result.clusters), 'cluster')} "

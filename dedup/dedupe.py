@@ -38,16 +38,19 @@ from pathlib import Path
 
 import numpy as np
 
-from dedup.analyze import DocAnalysis, analyze
+from dedup.analyze import analyze
 from dedup.errors import DedupError, ParamError
 from dedup.load import COMPRESSED, STDIN, csv_delimiter, split_compression
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import signatures
 from dedup.params import ScanParams
+from dedup.progress import Progress, silent
 from dedup.records import Document
 from dedup.shingle import shingles
+from dedup.workers import default_workers, ordered_map
 
 _LSH_SLACK = 0.15  # LSH runs this far below the Jaccard threshold; exact sets decide
+_CHUNK = 64  # documents a worker analyses at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +99,8 @@ def _check_share(name: str, value: float) -> None:
 
 
 def dedupe(documents: Iterable[Document], *, threshold: float = 0.7, containment: float = 0.9,
-           params: ScanParams | None = None) -> DedupeResult:  # fmt: skip
+           params: ScanParams | None = None, workers: int | None = None,
+           progress: Progress | None = None) -> DedupeResult:  # fmt: skip
     """Cluster near-duplicate documents and choose the one to keep in each.
 
     Parameters
@@ -110,6 +114,11 @@ def dedupe(documents: Iterable[Document], *, threshold: float = 0.7, containment
         they are near-duplicates.
     params : ScanParams, optional
         ``shingle_words``, ``num_perm``, ``seed`` and ``max_bucket`` are used.
+    workers : int, optional
+        Processes analysing the documents (default: all cores); the result does not
+        depend on it. Only each document's shingle set and sentence keys are kept.
+    progress : callable, optional
+        ``progress(stage, done, total)`` as for :func:`dedup.scan` (stage ``analyze``).
 
     Returns
     -------
@@ -118,14 +127,21 @@ def dedupe(documents: Iterable[Document], *, threshold: float = 0.7, containment
     _check_share("threshold", threshold)
     _check_share("containment", containment)
     p = params or ScanParams()
+    report = progress or silent
     docs = list(documents)
     ids = [d.id for d in docs]
     if len(set(ids)) != len(ids):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         raise DedupError(f"document ids must be unique; duplicated: {', '.join(dupes)}")
-    analyses = [analyze(d) for d in docs]
-    sets = [np.unique(shingles(a.tokens.hashes, p.shingle_words)) for a in analyses]
-    candidates = _lsh_pairs(sets, threshold, p) | _shared_sentence_pairs(analyses, p)
+    report("analyze", 0, len(docs))
+    features = ordered_map(lambda d: _features(d, p), docs,
+                           workers=default_workers() if workers is None else workers,
+                           chunk_size=_CHUNK,
+                           done=lambda n: report("analyze", n, len(docs)))  # fmt: skip
+    sets = [s for s, _ in features]
+    candidates = _lsh_pairs(sets, threshold, p) | _shared_sentence_pairs(
+        [k for _, k in features], p)
+    del features
     edges: Edges = {}
     for i, j in sorted(candidates):
         shared = len(np.intersect1d(sets[i], sets[j], assume_unique=True))
@@ -140,6 +156,16 @@ def dedupe(documents: Iterable[Document], *, threshold: float = 0.7, containment
                         tuple(clusters), threshold, containment)  # fmt: skip
 
 
+def _features(doc: Document, p: ScanParams) -> tuple[np.ndarray, np.ndarray]:
+    """A document's shingle set (sorted uint64) and the keys of its passages of
+    ``shingle_words`` words or more (the hash of the passage's whole word sequence)."""
+    a = analyze(doc)
+    keys = [shingles(a.tokens.hashes[lo:hi], int(hi - lo))[0]
+            for lo, hi in zip(a.passage_tok_lo, a.passage_tok_hi, strict=True)
+            if hi - lo >= p.shingle_words]  # fmt: skip
+    return np.unique(shingles(a.tokens.hashes, p.shingle_words)), np.array(keys, np.uint64)
+
+
 def _lsh_pairs(sets: list[np.ndarray], threshold: float, p: ScanParams) -> set[tuple[int, int]]:
     if len(sets) < 2:
         return set()
@@ -150,19 +176,15 @@ def _lsh_pairs(sets: list[np.ndarray], threshold: float, p: ScanParams) -> set[t
     return {(int(i), int(j)) for i, j in pairs if i not in empty and j not in empty}
 
 
-def _shared_sentence_pairs(analyses: list[DocAnalysis], p: ScanParams) -> set[tuple[int, int]]:
-    """Documents sharing a passage of ``shingle_words`` words or more, word for word."""
-    keys, owner = [], []
-    for d, a in enumerate(analyses):
-        for lo, hi in zip(a.passage_tok_lo, a.passage_tok_hi, strict=True):
-            if hi - lo >= p.shingle_words:
-                keys.append(shingles(a.tokens.hashes[lo:hi], int(hi - lo))[0])
-                owner.append(d)
-    if not keys:
+def _shared_sentence_pairs(keys: list[np.ndarray], p: ScanParams) -> set[tuple[int, int]]:
+    """Documents sharing a passage of ``shingle_words`` words or more, word for word
+    (``keys[d]``: document ``d``'s passage keys)."""
+    owner = np.repeat(np.arange(len(keys)), [len(k) for k in keys])
+    if not len(owner):
         return set()
-    rows, _ = candidate_pairs(np.array(keys, dtype=np.uint64)[:, None], max_bucket=p.max_bucket,
-                              groups=np.array(owner))  # fmt: skip
-    docs = np.array(owner)[rows]
+    rows, _ = candidate_pairs(np.concatenate(keys)[:, None], max_bucket=p.max_bucket,
+                              groups=owner)  # fmt: skip
+    docs = owner[rows]
     return {(int(min(i, j)), int(max(i, j))) for i, j in docs}
 
 

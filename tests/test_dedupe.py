@@ -188,3 +188,13 @@ def test_kept_records_of_a_compressed_file_are_written_compressed(tmp_path: Path
     again = list(load([out]))
     assert sorted(d.id for d in again) == sorted(result.kept)
     assert kept.splitlines()[0] == plain.splitlines()[0]  # the header (or first line) as read
+
+
+def test_the_result_does_not_depend_on_the_number_of_workers() -> None:
+    docs, drop = planted()
+    stages: list[tuple[str, int, int]] = []
+    one = dedupe(docs, workers=1)
+    two = dedupe(docs, workers=2, progress=lambda *a: stages.append(a))
+    assert one == two and {d.id for d in two.dropped} == set(drop)
+    assert stages[0] == ("analyze", 0, len(docs)) and stages[-1] == ("analyze", len(docs),
+                                                                     len(docs))  # fmt: skip
