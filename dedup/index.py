@@ -50,6 +50,7 @@ import numpy as np
 from dedup.align import Weights, align
 from dedup.analyze import DocAnalysis, analyze
 from dedup.boilerplate import footer_lines, share_more
+from dedup.candidates import feature_weights, scaled_idf
 from dedup.errors import DedupError, ParamError
 from dedup.features import usable_passages
 from dedup.lsh import band_keys, band_layout
@@ -452,26 +453,19 @@ class Index:
 
     def _weights(self, entry: _Entry, analyses: dict[str, DocAnalysis],
                  indexed: bool) -> Weights:  # fmt: skip
-        """IDF weights in [0, 1] from the stored passage counts plus the queried document's."""
-        feats = {int(x) for an in analyses.values()
-                 for k in range(an.n_passages) for x in an.passage_features(k)}  # fmt: skip
-        feats |= set(entry.features)
-        counts = self._store.feature_counts(sorted(feats))
+        """IDF weights in [0, 1] from the stored passage counts plus the queried document's,
+        computed as a scan computes them (:func:`dedup.candidates.scaled_idf`)."""
+        tables = [an.feature_table(np.arange(an.n_passages))[1] for an in analyses.values()]
+        own = np.array(sorted(entry.features), dtype=np.uint64)
+        feats = np.unique(np.concatenate([*tables, own]))
+        stored = self._store.feature_counts(feats.tolist())
+        counts = np.array([stored.get(f, 0) for f in feats.tolist()], dtype=np.int64)
         n = int(self._store.meta().get("passages", "0"))
         if not indexed:  # else its passages are counted already
             n += entry.passages
-            counts = {f: counts.get(f, 0) + entry.features.get(f, 0) for f in feats}
-        keys = np.array(sorted(k for k, c in counts.items() if c > 0), dtype=np.uint64)
-        n = max(n, 1)
-        idf = np.array([np.log((n + 1) / (counts[int(k)] + 1)) / np.log(n + 1) for k in keys])
-
-        def weights(features: np.ndarray) -> np.ndarray:
-            if not len(keys):
-                return np.ones(len(features))
-            pos = np.clip(np.searchsorted(keys, features), 0, len(keys) - 1)
-            return np.where(keys[pos] == features, idf[pos], 1.0)
-
-        return weights
+            counts += np.array([entry.features.get(f, 0) for f in feats.tolist()], dtype=np.int64)
+        seen = counts > 0
+        return feature_weights(feats[seen], scaled_idf(counts[seen], n))
 
 
 def _is_repeated(holders: dict[str, str], params: ScanParams) -> bool:
