@@ -1,7 +1,7 @@
 """Corpus overlap: how much of corpus A is reused from corpus B.
 
-Stage: two corpora -> :class:`OverlapResult`. Corpus B goes into an in-memory
-:class:`~dedup.index.Index`; every document of A is queried against it, so only
+Stage: two corpora -> :class:`OverlapResult`. Corpus B goes into a temporary
+:class:`~dedup.index.Index` on disk; every document of A is queried against it, so only
 A x B pairs that LSH proposes are aligned (never A x A or B x B), with the scan's
 own verification. Uses: the share of a newsroom's output that is wire copy, or
 how much of a test set leaks from a training set.
@@ -12,9 +12,11 @@ document (each character counted once); boilerplate is never counted.
 
 from __future__ import annotations
 
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from dedup.index import Index
 from dedup.params import ScanParams
@@ -101,7 +103,10 @@ def overlap(a: Iterable[Document], b: Iterable[Document],
     """
     params = params or ScanParams()
     docs_a = sorted(a, key=lambda d: d.id)
-    with Index.open(":memory:", params) as index:
+    # B's index goes to a temporary file, not memory: its LSH band rows take about ten
+    # times the text (335 MB for 10,000 articles); the page cache keeps the part in use
+    with (tempfile.TemporaryDirectory(prefix="dedup-overlap-") as folder,
+          Index.open(Path(folder) / "b.sqlite", params) as index):  # fmt: skip
         index.add(b)
         results = index.query(docs_a, skip_same_id=False)
     source_b = {h.id: h.source for r in results for h in r.hits}
