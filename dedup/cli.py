@@ -307,6 +307,8 @@ def _add_corpus_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
     o.add_argument("--json", type=Path, metavar="FILE", help="write the result as JSON")
     o.add_argument("--top", type=_int_at_least(0), default=10,
                    help="A documents shown, most reused first (default 10)")  # fmt: skip
+    o.add_argument("--workers", type=_int_at_least(1), default=None,
+                   help="processes for the CPU-heavy stages (default: all cores)")  # fmt: skip
     _input_options(o)
     _param_options(o)
     d = sub.add_parser("dedupe", help="remove near-duplicates, keeping one per cluster")
@@ -479,8 +481,13 @@ def _render_query(r: QueryResult, text: str, indexed: dict[str, Document], out: 
 
 
 def _overlap(args: argparse.Namespace, out: Console) -> int:
-    result = overlap(_load_args(args, [args.a]), _load_args(args, [args.b]),
-                     _given_params(args))  # fmt: skip
+    progress = cli_progress(args.quiet)
+    try:
+        result = overlap(_load_args(args, [args.a]), _load_args(args, [args.b]),
+                         _given_params(args), workers=args.workers,
+                         progress=progress)  # fmt: skip
+    finally:
+        getattr(progress, "close", lambda: None)()
     if args.json:
         _write_json_file(args.json, asdict(result))
     t = result.total

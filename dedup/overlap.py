@@ -1,10 +1,13 @@
 """Corpus overlap: how much of corpus A is reused from corpus B.
 
-Stage: two corpora -> :class:`OverlapResult`. Corpus B goes into a temporary
-:class:`~dedup.index.Index` on disk; every document of A is queried against it, so only
-A x B pairs that LSH proposes are aligned (never A x A or B x B), with the scan's
-own verification. Uses: the share of a newsroom's output that is wire copy, or
-how much of a test set leaks from a training set.
+Stage: two corpora -> :class:`OverlapResult`. The two are scanned together
+(:func:`dedup.scan`, ids kept apart by a corpus prefix), and only the matches
+between an A and a B document are counted, so every figure is the one a scan of
+both corpora reports for that pair. (Querying an index of B with each A document,
+as before, gave the same figures on the benchmark corpus but took 113 s for 1,000
+against 2,000 articles, where the scan takes 5.3 s.) Uses: the share of a
+newsroom's output that is wire copy, or how much of a test set leaks from a
+training set.
 
 A document's reused characters are those covered by matches with any B
 document (each character counted once); boilerplate is never counted.
@@ -12,14 +15,13 @@ document (each character counted once); boilerplate is never counted.
 
 from __future__ import annotations
 
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 
-from dedup.index import Index
 from dedup.params import ScanParams
+from dedup.pipeline import scan
+from dedup.progress import Progress
 from dedup.records import Document, Match
 from dedup.score import covered_chars
 
@@ -85,8 +87,8 @@ class OverlapResult:
     params: dict[str, object]
 
 
-def overlap(a: Iterable[Document], b: Iterable[Document],
-            params: ScanParams | None = None) -> OverlapResult:  # fmt: skip
+def overlap(a: Iterable[Document], b: Iterable[Document], params: ScanParams | None = None, *,
+            workers: int | None = None, progress: Progress | None = None) -> OverlapResult:
     """Measure how much of corpus ``a`` is reused from corpus ``b``.
 
     Parameters
@@ -96,6 +98,8 @@ def overlap(a: Iterable[Document], b: Iterable[Document],
         (a test document also in the training set counts as reuse).
     params : ScanParams, optional
         Default ``ScanParams()``.
+    workers, progress : optional
+        As for :func:`dedup.scan`, which measures the two corpora together.
 
     Returns
     -------
@@ -103,22 +107,31 @@ def overlap(a: Iterable[Document], b: Iterable[Document],
     """
     params = params or ScanParams()
     docs_a = sorted(a, key=lambda d: d.id)
-    # B's index goes to a temporary file, not memory: its LSH band rows take about ten
-    # times the text (335 MB for 10,000 articles); the page cache keeps the part in use
-    with (tempfile.TemporaryDirectory(prefix="dedup-overlap-") as folder,
-          Index.open(Path(folder) / "b.sqlite", params) as index):  # fmt: skip
-        index.add(b)
-        results = index.query(docs_a, skip_same_id=False)
-    source_b = {h.id: h.source for r in results for h in r.hits}
+    docs_b = list(b)
+    both = [_tagged(d, _A) for d in docs_a] + [_tagged(d, _B) for d in docs_b]
+    scanned = scan(both, params=params, workers=workers, progress=progress)
+    source_b = {_B + d.id: d.source for d in docs_b}
+    found: dict[str, list[Match]] = defaultdict(list)  # A id -> its matches with B, A as a
+    for m in scanned.matches:
+        if m.kind != "boilerplate" and m.a[:2] != m.b[:2]:
+            m = m if m.a.startswith(_A) else m.flipped()
+            found[m.a].append(m)
     rows: list[DocumentOverlap] = []
     matches: list[Match] = []
     b_spans: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-    for doc, r in zip(docs_a, results, strict=True):
-        rows.append(DocumentOverlap(doc.id, doc.source, r.chars, r.reused_chars, r.reused_share,
-                                    tuple(h.id for h in r.hits)))  # fmt: skip
-        for h in r.hits:
-            matches.extend(h.matches)
-            b_spans[source_b[h.id]][doc.id].extend((m.a_start, m.a_end) for m in h.matches)
+    for doc in docs_a:
+        by_b: dict[str, list[Match]] = defaultdict(list)
+        for m in found[_A + doc.id]:
+            by_b[m.b].append(replace(m, a=doc.id, b=m.b[len(_B):]))
+        covered = {d: covered_chars((m.a_start, m.a_end) for m in ms) for d, ms in by_b.items()}
+        order = sorted(by_b, key=lambda d: (-covered[d], d[len(_B):]))
+        reused = covered_chars((m.a_start, m.a_end) for ms in by_b.values() for m in ms)
+        rows.append(DocumentOverlap(doc.id, doc.source, len(doc.text), reused,
+                                    round(reused / max(len(doc.text), 1), 6),
+                                    tuple(d[len(_B):] for d in order)))  # fmt: skip
+        for d in order:
+            matches.extend(by_b[d])
+            b_spans[source_b[d]][doc.id].extend((m.a_start, m.a_end) for m in by_b[d])
     total_chars = sum(d.chars for d in rows)
     return OverlapResult(
         documents=tuple(rows),
@@ -127,6 +140,15 @@ def overlap(a: Iterable[Document], b: Iterable[Document],
         matches=tuple(sorted(matches, key=lambda m: (m.a, m.b, m.a_start, m.b_start))),
         params=params.as_dict(),
     )
+
+
+_A, _B = "a\x1f", "b\x1f"  # id prefixes that keep the corpora apart inside one scan
+
+
+def _tagged(doc: Document, corpus: str) -> Document:
+    """``doc`` under a corpus-prefixed id; a source that defaulted to the id follows it."""
+    source = corpus + doc.id if doc.source == doc.id else doc.source
+    return replace(doc, id=corpus + doc.id, source=source)
 
 
 def _share(rows: list[DocumentOverlap]) -> OverlapTotal:
