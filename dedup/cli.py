@@ -406,7 +406,7 @@ def _index_add(args: argparse.Namespace, out: Console) -> int:
 
 
 def _index_stats(args: argparse.Namespace, out: Console) -> int:
-    with Index.open(args.index) as index:
+    with Index.open(args.index, create=False) as index:
         stats = index.stats()
     table = Table(title=f"{escape(stats.location)} ({stats.store})", show_header=False)
     for name in ("documents", "sources", "passages", "features"):
@@ -418,7 +418,7 @@ def _index_stats(args: argparse.Namespace, out: Console) -> int:
 
 
 def _index_remove(args: argparse.Namespace, out: Console) -> int:
-    with Index.open(args.index) as index:
+    with Index.open(args.index, create=False) as index:
         present = set(index.documents(args.ids))
         removed = index.remove(args.ids)
     missing = [i for i in dict.fromkeys(args.ids) if i not in present]
@@ -428,7 +428,7 @@ def _index_remove(args: argparse.Namespace, out: Console) -> int:
 
 
 def _query(args: argparse.Namespace, out: Console) -> int:
-    with Index.open(args.index, _given_params(args)) as index:
+    with Index.open(args.index, _given_params(args), create=False) as index:
         docs = list(_load_args(args, args.paths))
         results = index.query(docs, params=_given_params(args))
         indexed = index.documents(h.id for r in results for h in r.hits[: args.top])

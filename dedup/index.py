@@ -229,7 +229,8 @@ class Index:
         self._store, self.params = store, params
 
     @classmethod
-    def open(cls, location: str | Path, params: ScanParams | None = None) -> Index:
+    def open(cls, location: str | Path, params: ScanParams | None = None, *,
+             create: bool = True) -> Index:  # fmt: skip
         """Open the index at ``location``, creating it if there is none.
 
         Parameters
@@ -239,11 +240,20 @@ class Index:
         params : ScanParams, optional
             For a new index, its parameters (default: ``ScanParams()``); for an
             existing one, they must equal the stored ones (else ``ParamError``).
+        create : bool
+            False: an index must be there already (``DedupError`` if not), so that a
+            mistyped path is not answered from a new, empty index.
         """
         text = str(location)
-        store: _Store = _RedisStore(text) if text.startswith("redis://") else _SQLiteStore(text)
+        missing = DedupError(f"{text}: no dedup index there; build one with 'dedup index add'")
+        is_redis = text.startswith("redis://")
+        if not create and not is_redis and text != ":memory:" and not Path(text).exists():
+            raise missing
+        store: _Store = _RedisStore(text) if is_redis else _SQLiteStore(text)
         try:
             meta = store.meta()
+            if not meta and not create:
+                raise missing
             if not meta:
                 params = params or ScanParams()
                 params_json = json.dumps(params.as_dict(), sort_keys=True)

@@ -413,3 +413,18 @@ def test_a_query_batch_keeps_few_analyses_and_gives_the_same_answers(
     (cached, fetched_once), (uncached, fetched_again) = run(1024), run(0)
     assert uncached == cached and any(r.hits for r in cached)
     assert fetched_again > fetched_once  # with no analyses kept, documents met again are re-read
+
+
+@pytest.mark.parametrize("command", [["query", "desk.db", "new.jsonl"],
+                                     ["index", "stats", "desk.db"],
+                                     ["index", "remove", "desk.db", "x"]])  # fmt: skip
+def test_reading_commands_on_a_missing_index_fail_and_create_nothing(
+    tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "new.jsonl").write_text('{"id": "n", "text": "Some words here."}\n')
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert err == "error: desk.db: no dedup index there; build one with 'dedup index add'\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.jsonl"]

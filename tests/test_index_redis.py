@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from test_index import _CHILD, answers, build, corpus, seed_docs
 
+from dedup.errors import DedupError
 from dedup.index import Index
 
 pytestmark = pytest.mark.redis
@@ -122,3 +123,12 @@ def test_kill_9_mid_add_leaves_redis_as_it_was(empty_redis: str) -> None:
     with Index.open(empty_redis) as index:
         assert index.add(docs[20:]) == len(docs) - 20
         assert index.stats().documents == len(docs)
+
+
+def test_an_empty_redis_database_is_not_taken_for_an_index_to_query(empty_redis: str) -> None:
+    with pytest.raises(DedupError, match="no dedup index there"):
+        Index.open(empty_redis, create=False)
+    with Index.open(empty_redis):  # adding creates it
+        pass
+    with Index.open(empty_redis, create=False) as index:
+        assert index.stats().documents == 0
