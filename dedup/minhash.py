@@ -10,7 +10,7 @@ as datasketch draws them (``../shared/FACTS.md``). The 32-bit input of a
 (tested in tests/test_minhash.py).
 
 The batch runs in one loop compiled by numba (a declared dependency; the
-permutation loop vectorizes to SIMD), about 3x the numpy broadcast below on the
+permutation loop vectorizes to SIMD), about 6x the numpy broadcast below on the
 same shingles (``benchmarks/minhash_peers.py`` prints both). The numpy path
 gives the same values (both are tested) and is used where numba cannot be
 imported.
