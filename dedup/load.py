@@ -375,13 +375,34 @@ def _read_txt(path: Path, opts: _Options) -> Iterator[Document]:
     yield Document(doc_id, text, _source(doc_id, path, opts), origin=str(path))
 
 
+class DuplicateKey(ValueError):
+    """A JSON object names one key twice: which value counts is not clear, and the other
+    would be lost."""
+
+
+def json_object(line: str) -> Any:
+    """``json.loads(line)``, refusing an object that names a key twice (``DuplicateKey``)."""
+    return json.loads(line, object_pairs_hook=_unique_keys)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        names = [k for k, _ in pairs]
+        twice = next(k for i, k in enumerate(names) if k in names[:i])
+        raise DuplicateKey(f'key "{twice}" appears twice in one object; name each field once')
+    return found
+
+
 def _read_jsonl(path: Path, opts: _Options) -> Iterator[Document]:
     with _open_text(path, opts, newline="\n") as lines:  # JSON Lines ends records at \n only
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
-                raw = json.loads(line)
+                raw = json_object(line)
+            except DuplicateKey as exc:
+                raise InputError(path, number, str(exc)) from None
             except json.JSONDecodeError as exc:
                 # pos, not colno: the line's own "\n" would put an early end on "line 2, column 1"
                 msg = exc.msg.removesuffix(" at")  # "Invalid control character at"
@@ -478,6 +499,9 @@ def _read_html(path: Path, opts: _Options) -> Iterator[Document]:
 
 
 def _check_columns(path: Path, names: list[str], opts: _Options) -> None:
+    twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
+    if twice is not None:
+        raise InputError(path, None, f'column "{twice}" appears twice; name each column once')
     if opts.id_field not in names or opts.text_field not in names:
         found = ", ".join(names) or "none"
         need = f'"{opts.id_field}" and "{opts.text_field}"'

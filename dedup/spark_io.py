@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlparse
 from dedup.errors import InputError, ParamError
 from dedup.load import (
     COMPRESSED,
+    DuplicateKey,
     LoadReport,
     _json_kind,
     _Options,
@@ -37,6 +38,7 @@ from dedup.load import (
     _sniff,
     _source,
     check_fields,
+    json_object,
     split_compression,
 )
 from dedup.records import Document, ScanResult
@@ -152,7 +154,9 @@ def _jsonl(spark: SparkSession, uris: list[str], opts: _Options) -> RDD[Document
         if not line.strip():
             return []
         try:
-            raw = json.loads(line)
+            raw = json_object(line)
+        except DuplicateKey as exc:
+            raise InputError(_local_path(uri), None, str(exc)) from None
         except json.JSONDecodeError as exc:
             raise InputError(_local_path(uri), None, f"not valid JSON: {exc.msg}") from None
         if not isinstance(raw, dict):

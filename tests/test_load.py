@@ -563,3 +563,27 @@ def test_a_truncated_compressed_file_is_an_error_naming_it(tmp_path: Path) -> No
     (tmp_path / "cut.jsonl.xz").write_bytes(data[: len(data) // 2])
     with pytest.raises(InputError, match=r"cut\.jsonl\.xz: cannot be read"):
         list(load(tmp_path / "cut.jsonl.xz"))
+
+
+@pytest.mark.parametrize(("line", "key"),
+                         [('{"id": "a", "text": "one", "text": "two"}', "text"),
+                          ('{"id": "a", "text": "x", "m": {"k": 1, "k": 2}}', "k")])  # fmt: skip
+def test_a_json_key_named_twice_is_an_error_not_a_silent_choice(tmp_path: Path, line: str,
+                                                                key: str) -> None:  # fmt: skip
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"id": "z", "text": "fine"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=rf'd\.jsonl:2: key "{key}" appears twice in one object'):
+        list(load(path))
+
+
+def test_a_column_named_twice_is_an_error_in_csv_and_parquet(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text("id,text,text\n1,first,second\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r'd\.csv: column "text" appears twice'):
+        list(load(tmp_path / "d.csv"))
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.Table.from_arrays([pa.array(["a"]), pa.array(["x"]), pa.array(["y"])],
+                                 names=["id", "text", "text"])  # fmt: skip
+    pq.write_table(table, tmp_path / "d.parquet")
+    with pytest.raises(InputError, match=r'd\.parquet: column "text" appears twice'):
+        list(load(tmp_path / "d.parquet"))
