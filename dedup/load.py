@@ -2,7 +2,8 @@
 
 Accepted inputs (each path a file or a folder):
 
-- ``.txt``: one document; its id is the file name without ``.txt``.
+- ``.txt``: one document; its id is the file name without ``.txt`` (in a folder, where
+  two subfolders hold files of one name, the relative path: ``afp/story``).
 - ``.jsonl`` / ``.ndjson``: one document per non-blank line, an object with
   ``"id"`` (string or integer) and ``"text"`` (string), optionally ``"source"`` and ``"date"``
   (other names with ``id_field``, ``text_field``, ``source_field``, ``date_field``); other
@@ -45,11 +46,12 @@ import lzma
 import os
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.util import find_spec
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, Any, cast
 
 from dedup.errors import InputError, ParamError
@@ -246,14 +248,30 @@ def _read_folder(folder: Path, opts: _Options, report: LoadReport) -> Iterator[D
     report.skipped.extend(sorted(skipped))
     if skipped:
         log.info("%s: skipped %d hidden files or files of other types", folder, len(skipped))
+    # one-document files (text, web pages) are named by file stem; where two subfolders
+    # hold the same stem (outlet folders with the same story slug), by relative path
+    single = Counter(file_id(path.name) for _, path in found if _one_document(path.name))
     count = 0
-    for _, path in sorted(found):
+    for rel, path in sorted(found):
         for doc in _read_file(path, opts, report, named=False):
+            if _one_document(path.name) and single[doc.id] > 1:
+                named = str(PurePosixPath(rel).parent / doc.id)
+                doc = replace(doc, id=named, source=named if doc.source == doc.id else doc.source)
             count += 1
             yield doc
     if count == 0:
         what = f"{len(found)} files without records, {len(skipped)} skipped"
         raise InputError(folder, None, f"no documents found ({what}); {ACCEPTED}")
+
+
+def file_id(name: str) -> str:
+    """The id of the document in a text file or web page: its name without extensions
+    (``story.txt.gz`` -> ``story``)."""
+    return Path(split_compression(name)[0]).stem
+
+
+def _one_document(name: str) -> bool:
+    return _reader(name) in (_read_txt, _read_html)
 
 
 def _reader(name: str) -> Callable[[Path, _Options], Iterator[Document]] | None:
@@ -369,7 +387,7 @@ def _decode_error(path: Path, codec: str, skip: int) -> InputError:
 
 
 def _read_txt(path: Path, opts: _Options) -> Iterator[Document]:
-    doc_id = Path(split_compression(path.name)[0]).stem
+    doc_id = file_id(path.name)
     with _open_text(path, opts, newline="") as f:
         text = f.read()
     yield Document(doc_id, text, _source(doc_id, path, opts), origin=str(path))
@@ -488,7 +506,7 @@ def _read_html(path: Path, opts: _Options) -> Iterator[Document]:
                             date_extraction_params={"extensive_search": False,
                                                     "original_date": True})  # fmt: skip
     page = found if found is None or isinstance(found, dict) else found.as_dict()
-    doc_id = Path(path.name).stem
+    doc_id = file_id(path.name)
     if page is None:  # no article text found: read as empty, reported as not scanned
         yield Document(doc_id, "", _source(doc_id, path, opts), origin=str(path))
         return

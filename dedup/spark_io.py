@@ -20,9 +20,10 @@ from __future__ import annotations
 import io
 import json
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import astuple
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
@@ -38,6 +39,7 @@ from dedup.load import (
     _sniff,
     _source,
     check_fields,
+    file_id,
     json_object,
     split_compression,
 )
@@ -70,9 +72,12 @@ def read_documents(spark: SparkSession, paths: Sequence[str | os.PathLike[str]],
                     *check_fields(text_field, id_field, source_field, date_field))  # fmt: skip
     report = LoadReport() if report is None else report
     files: dict[tuple[str, ...], list[str]] = {_JSONL: [], _TXT: [], _PARQUET: []}
+    renamed: dict[str, str] = {}  # local path -> id, as the local loader names text files
     for path in paths:
-        for uri, kind in _files(str(path), report):
+        found = _files(str(path), report)
+        for uri, kind in found:
             files[kind].append(uri)
+        renamed.update(_folder_ids(str(path), [uri for uri, kind in found if kind == _TXT]))
     report.files += sum(len(v) for v in files.values())
     parts = []
     if files[_JSONL]:
@@ -82,7 +87,8 @@ def read_documents(spark: SparkSession, paths: Sequence[str | os.PathLike[str]],
         parts.append(rows.rdd.map(lambda r: _row_document(r.asDict(recursive=True), opts)))
     if files[_TXT]:
         binary = spark.read.format("binaryFile").load(files[_TXT]).select("path", "content")
-        parts.append(binary.rdd.map(lambda r: _txt_document(r.path, bytes(r.content), opts)))
+        parts.append(binary.rdd.map(lambda r: _txt_document(r.path, bytes(r.content), opts,
+                                                            renamed)))  # fmt: skip
     if not parts:
         raise InputError(Path(str(paths[0])), None, "no documents found")
     return parts[0] if len(parts) == 1 else spark.sparkContext.union(parts)
@@ -167,13 +173,27 @@ def _jsonl(spark: SparkSession, uris: list[str], opts: _Options) -> RDD[Document
     return lines.rdd.flatMap(lambda r: parse(r._path, r.value))
 
 
-def _txt_document(uri: str, data: bytes, opts: _Options) -> Document:
-    """One ``.txt`` file as the local loader reads it: BOM, codec and error handling."""
+def _folder_ids(root: str, uris: list[str]) -> dict[str, str]:
+    """Ids of the text files ``uris`` found in local folder ``root`` whose names collide
+    across subfolders: their relative paths, as :func:`dedup.load.load` names them."""
+    base = Path(root)
+    if "://" in root or not base.is_dir():
+        return {}
+    local = [_local_path(u) for u in uris]
+    stems = Counter(file_id(p.name) for p in local)
+    return {str(p): str(PurePosixPath(p.relative_to(base.absolute()).as_posix()).parent
+                        / file_id(p.name))
+            for p in local if stems[file_id(p.name)] > 1}  # fmt: skip
+
+
+def _txt_document(uri: str, data: bytes, opts: _Options, renamed: dict[str, str]) -> Document:
+    """One ``.txt`` file as the local loader reads it: BOM, codec and error handling, and
+    its id (``renamed`` by local path where names collide, see :func:`_folder_ids`)."""
     path = _local_path(uri)
-    inner, compression = split_compression(path.name)
+    _, compression = split_compression(path.name)
     if compression:
         data = COMPRESSED[compression].decompress(data)
-    doc_id = Path(inner).stem
+    doc_id = renamed.get(str(path), file_id(path.name))
     codec, skip = _sniff(path, io.BytesIO(data), opts.encoding)
     try:
         text = data[skip:].decode(codec, opts.errors)

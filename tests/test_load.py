@@ -587,3 +587,17 @@ def test_a_column_named_twice_is_an_error_in_csv_and_parquet(tmp_path: Path) -> 
     pq.write_table(table, tmp_path / "d.parquet")
     with pytest.raises(InputError, match=r'd\.parquet: column "text" appears twice'):
         list(load(tmp_path / "d.parquet"))
+
+
+def test_text_files_of_one_name_in_different_subfolders_are_named_by_path(tmp_path: Path) -> None:
+    for folder in ("reuters", "afp"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "nato-talks.txt").write_text(f"Story as {folder} ran it.")
+    (tmp_path / "afp" / "other.txt").write_text("Another story.")
+    docs = list(load(tmp_path))
+    assert [(d.id, d.source) for d in docs] == [("afp/nato-talks", "afp/nato-talks"),
+                                                ("other", "other"),
+                                                ("reuters/nato-talks", "reuters/nato-talks")]
+    by_folder = load(tmp_path, source_rules=["folder"])
+    assert [(d.id, d.source) for d in by_folder][::2] == [("afp/nato-talks", "afp"),
+                                                          ("reuters/nato-talks", "reuters")]

@@ -170,3 +170,15 @@ def test_compressed_files_read_as_the_local_loader_reads_them(spark: SparkSessio
     distributed = sorted(map(key, read_documents(spark, [tmp_path]).collect()))
     assert distributed == local == [("b", "Plain caf\u00e9.\n", "b"), ("j1", "First.", "S"),
                                     ("j2", "Second.", "j2")]  # fmt: skip
+
+
+def test_text_files_of_one_name_in_subfolders_get_the_local_loaders_ids(spark: SparkSession,
+                                                                        tmp_path: Path) -> None:
+    for folder in ("reuters", "afp"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "nato-talks.txt").write_text(f"Story as {folder} ran it.")
+    (tmp_path / "afp" / "other.txt").write_text("Another story.")
+    local = sorted((d.id, d.source, d.text) for d in load(tmp_path))
+    distributed = sorted((d.id, d.source, d.text)
+                         for d in read_documents(spark, [tmp_path]).collect())  # fmt: skip
+    assert distributed == local and local[0][0] == "afp/nato-talks"
