@@ -248,14 +248,12 @@ def _read_folder(folder: Path, opts: _Options, report: LoadReport) -> Iterator[D
     report.skipped.extend(sorted(skipped))
     if skipped:
         log.info("%s: skipped %d hidden files or files of other types", folder, len(skipped))
-    # one-document files (text, web pages) are named by file stem; where two subfolders
-    # hold the same stem (outlet folders with the same story slug), by relative path
-    single = Counter(file_id(path.name) for _, path in found if _one_document(path.name))
+    renamed = path_ids([rel for rel, path in found if _one_document(path.name)])
     count = 0
     for rel, path in sorted(found):
         for doc in _read_file(path, opts, report, named=False):
-            if _one_document(path.name) and single[doc.id] > 1:
-                named = str(PurePosixPath(rel).parent / doc.id)
+            if rel in renamed:
+                named = renamed[rel]
                 doc = replace(doc, id=named, source=named if doc.source == doc.id else doc.source)
             count += 1
             yield doc
@@ -268,6 +266,16 @@ def file_id(name: str) -> str:
     """The id of the document in a text file or web page: its name without extensions
     (``story.txt.gz`` -> ``story``)."""
     return Path(split_compression(name)[0]).stem
+
+
+def path_ids(paths: Sequence[str]) -> dict[str, str]:
+    """Ids for one-document files (text, web pages) whose :func:`file_id` collides, such as
+    outlet folders holding the same story slug: their relative path without extensions
+    (``afp/story.txt`` -> ``afp/story``). ``paths`` are relative POSIX paths; files that
+    do not collide keep their :func:`file_id` and are not in the result."""
+    stems = Counter(file_id(PurePosixPath(p).name) for p in paths)
+    return {p: str(PurePosixPath(p).parent / file_id(PurePosixPath(p).name))
+            for p in paths if stems[file_id(PurePosixPath(p).name)] > 1}  # fmt: skip
 
 
 def _one_document(name: str) -> bool:
@@ -406,10 +414,14 @@ def json_object(line: str) -> Any:
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found = dict(pairs)
     if len(found) < len(pairs):
-        names = [k for k, _ in pairs]
-        twice = next(k for i, k in enumerate(names) if k in names[:i])
+        twice = _repeated([k for k, _ in pairs])
         raise DuplicateKey(f'key "{twice}" appears twice in one object; name each field once')
     return found
+
+
+def _repeated(names: Sequence[str]) -> str | None:
+    """The first name that ``names`` holds a second time, if any."""
+    return next((n for i, n in enumerate(names) if n in names[:i]), None)
 
 
 def _read_jsonl(path: Path, opts: _Options) -> Iterator[Document]:
@@ -517,7 +529,7 @@ def _read_html(path: Path, opts: _Options) -> Iterator[Document]:
 
 
 def _check_columns(path: Path, names: list[str], opts: _Options) -> None:
-    twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
+    twice = _repeated(names)
     if twice is not None:
         raise InputError(path, None, f'column "{twice}" appears twice; name each column once')
     if opts.id_field not in names or opts.text_field not in names:

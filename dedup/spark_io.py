@@ -20,10 +20,9 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import astuple
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
@@ -41,6 +40,7 @@ from dedup.load import (
     check_fields,
     file_id,
     json_object,
+    path_ids,
     split_compression,
 )
 from dedup.records import Document, ScanResult
@@ -174,16 +174,13 @@ def _jsonl(spark: SparkSession, uris: list[str], opts: _Options) -> RDD[Document
 
 
 def _folder_ids(root: str, uris: list[str]) -> dict[str, str]:
-    """Ids of the text files ``uris`` found in local folder ``root`` whose names collide
-    across subfolders: their relative paths, as :func:`dedup.load.load` names them."""
+    """:func:`dedup.load.path_ids` of the text files ``uris`` found in local folder ``root``,
+    keyed by local path."""
     base = Path(root)
     if "://" in root or not base.is_dir():
         return {}
-    local = [_local_path(u) for u in uris]
-    stems = Counter(file_id(p.name) for p in local)
-    return {str(p): str(PurePosixPath(p.relative_to(base.absolute()).as_posix()).parent
-                        / file_id(p.name))
-            for p in local if stems[file_id(p.name)] > 1}  # fmt: skip
+    local = {_local_path(u).relative_to(base.absolute()).as_posix(): _local_path(u) for u in uris}
+    return {str(local[rel]): named for rel, named in path_ids(list(local)).items()}
 
 
 def _txt_document(uri: str, data: bytes, opts: _Options, renamed: dict[str, str]) -> Document:
