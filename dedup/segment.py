@@ -6,10 +6,22 @@ folds away). Rules:
 
 - a line break always ends a sentence; a blank line ends a paragraph, and in a
   text with no blank line every line is a paragraph;
-- inside a line, a sentence ends at ``.``, ``!``, ``?`` or ``…`` (with closing
-  quotes or brackets) followed by space and a letter that is not lower-case, a digit or an
-  opening quote -- unless the word before is a known abbreviation or an initial;
-- ``。``, ``！`` and ``？`` end a sentence with or without a following space.
+- inside a line, a sentence ends at ``.``, ``!``, ``?``, ``…`` and their
+  variants (``‼``, ``⁉``, the Greek question mark ``;``, ...), with closing
+  quotes or brackets, followed by space and a letter that is not lower-case, a
+  digit or an opening quote -- unless the word before is a known abbreviation
+  or an initial. Georgian letters count as caseless (Georgian does not
+  capitalize sentences), as do the letters of scripts without case;
+- a script's own full stop or question mark ends a sentence with or without a
+  following space: Chinese and Japanese ``。！？｡``, Arabic-script ``۔؟``
+  (Urdu, Arabic, Persian), the danda ``।॥`` of Devanagari and the other Indic
+  scripts (and ``|`` typed for it after an Indic letter), Armenian ``։``,
+  Ethiopic ``።፧፨``, Myanmar ``။``, Khmer ``។៕``, Tibetan ``།༎``, Sinhala ``෴``,
+  Syriac, Mongolian and others of Unicode's ``Sentence_Terminal`` set. The
+  Armenian question and exclamation marks are not among them: they sit on the
+  stressed word, inside the sentence;
+- Thai and Lao have no sentence punctuation and write a space between
+  sentences (and clauses): space between two of their letters ends a sentence.
 
 Two loops over the code points, compiled by numba when it is there, do the
 scanning: one finds the candidate ends and what surrounds them, the other cuts
@@ -19,6 +31,7 @@ candidate and the word before it (Unicode letter case, abbreviations).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,21 +45,48 @@ _ABBREVIATIONS = frozenset(
 )
 _OPENERS = "\"'\u201c\u2018\u00ab([\u2014\u2013-"
 # Character classes beside SPACE and LINE_BREAK (all in the BMP).
-_END, _CJK_END, _CLOSER, _CJK_CLOSER, _OPENER = 4, 8, 16, 32, 64
+_END, _MARK_END, _CLOSER, _MARK_CLOSER, _OPENER = 4, 8, 16, 32, 64
+_SPACED, _GREEK, _SEMICOLON, _INDIC, _PIPE = 128, 256, 512, 1024, 2048
+_ENDS = _END | _MARK_END | _SEMICOLON | _PIPE  # what may start a candidate end
 
 
 def _class_table() -> np.ndarray:
-    table = space_table()
+    table = space_table().astype(np.uint16)
     members = {
-        _END: ".!?\u2026",
-        _CJK_END: "\u3002\uff01\uff1f",
+        _END: ".!?\u2026\u037e\u203c\u203d\u2047\u2048\u2049\u2e2e\ufe52\ufe56\ufe57\uff0e",
+        _MARK_END: (
+            "\u3002\uff01\uff1f\uff61"  # Chinese, Japanese
+            "\u061d\u061e\u061f\u06d4"  # Arabic script
+            "\u0964\u0965\u0df4"  # danda, double danda (Indic scripts); Sinhala
+            "\u0589\u1362\u1367\u1368"  # Armenian; Ethiopic
+            "\u104b\u17d4\u17d5\u0f0d\u0f0e"  # Myanmar, Khmer, Tibetan
+            "\u0700\u0701\u0702\u07f9\u1803\u1809\u166e\u1735\u1736\u1944\u1945"
+            "\u1aa8\u1aa9\u1aaa\u1aab\u1b5a\u1b5b\u1b5e\u1b5f\u1c3b\u1c3c\u1c7e\u1c7f"
+            "\ua4ff\ua60e\ua60f\ua6f3\ua6f7\ua876\ua877\ua8ce\ua8cf\ua92f\ua9c8\ua9c9"
+            "\uaa5d\uaa5e\uaa5f\uaaf0\uaaf1\uabeb"
+        ),
         _CLOSER: "\"'\u201d\u2019\u00bb)]",
-        _CJK_CLOSER: "\u300d\u300f\u201d\u2019)",
+        _MARK_CLOSER: "\u300d\u300f\u201d\u2019\u00bb)\uff09\u300b\u3011\u3015",
         _OPENER: _OPENERS,
+        _SEMICOLON: ";",
+        _PIPE: "|",
     }
     for flag, chars in members.items():
         table[[ord(c) for c in chars]] |= flag
+    ranges = {
+        _SPACED: ((0x0E01, 0x0E5B), (0x0E81, 0x0EDF)),  # Thai, Lao
+        _GREEK: ((0x0370, 0x03FF), (0x1F00, 0x1FFF)),
+        _INDIC: ((0x0900, 0x0DFF),),  # Devanagari to Sinhala
+    }
+    for flag, spans in ranges.items():
+        for lo, hi in spans:
+            letters = [c for c in range(lo, hi + 1) if chr(c).isalpha() or _is_mark(chr(c))]
+            table[letters] |= flag
     return table
+
+
+def _is_mark(char: str) -> bool:
+    return unicodedata.category(char) in ("Mn", "Mc")
 
 
 _CLASSES = _class_table()
@@ -103,8 +143,7 @@ def sentences(text: str) -> Sentences:
 def _is_boundary(text: str, start: int, nxt: int, word: int) -> bool:
     """Whether the candidate end at ``start`` ends a sentence (``nxt`` and ``word`` as
     ``_candidates`` returns them)."""
-    if nxt >= 0 and not ((text[nxt].isalpha() and not text[nxt].islower())
-                         or text[nxt].isdigit()):  # fmt: skip
+    if nxt >= 0 and not _may_start_sentence(text[nxt]):
         return False
     if word == start:
         return True
@@ -112,38 +151,58 @@ def _is_boundary(text: str, start: int, nxt: int, word: int) -> bool:
     return token not in _ABBREVIATIONS and not (len(token) == 1 and token.isalpha())
 
 
+def _may_start_sentence(char: str) -> bool:
+    """A digit, or a letter that is not lower-case (Georgian's lower-case letters count
+    as caseless)."""
+    if char.isdigit():
+        return True
+    return char.isalpha() and (not char.islower() or "\u10d0" <= char <= "\u10ff")
+
+
 @compiled
 def _candidates(codes: np.ndarray, table: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Character classes of ``codes`` and the candidate sentence ends among them.
 
-    Candidates are the matches of ``[.!?…]+`` and closing quotes followed by
-    space on the same line, or of ``[。！？]+`` and closing quotes, left to right
-    as ``re.finditer`` finds them; kept when a sentence may start after them:
+    Candidates are, left to right: the runs of ``_END`` characters (or of a
+    ``;`` after a Greek letter) with closing quotes, followed by space on the
+    same line; the runs of ``_MARK_END`` characters (or of a ``|`` after an
+    Indic letter and spaces) with closing quotes; the spaces between two Thai
+    or Lao letters. The first are kept when a sentence may start after them:
     the next character on the line after space and opening quotes is a digit
     or an ASCII capital, or an opening quote came first (``nexts`` -1), or it
-    is outside ASCII (``nexts`` is its position: its letter case decides).
-    ``words`` is where the word before a ``.`` starts, else the candidate's start.
-    Returns ``(classes, starts, ends, nexts, words)``: uint8, then int64 arrays.
+    is outside ASCII (``nexts`` is its position: its letter case decides); the
+    others have ``nexts`` -1. ``words`` is where the word before a ``.``
+    starts, else the candidate's start.
+    Returns ``(classes, starts, ends, nexts, words)``: uint16, then int64 arrays.
     """
     n = len(codes)
-    classes = np.empty(n, np.uint8)
+    classes = np.empty(n, np.uint16)
     count = 0
     for i in range(n):
         classes[i] = table[codes[i]] if codes[i] < len(table) else 0
-        if classes[i] & (_END | _CJK_END):
+        if classes[i] & _ENDS or (i > 0 and classes[i] & SPACE and classes[i - 1] & _SPACED):
             count += 1
     starts, ends = np.empty(count, np.int64), np.empty(count, np.int64)
     nexts, words = np.empty(count, np.int64), np.empty(count, np.int64)
     m = i = 0
     while i < n:
-        end = classes[i] & (_END | _CJK_END)
+        end = _end_kind(codes, classes, i)
         if end == 0:
             i += 1
             continue
-        closer = _CLOSER if end == _END else _CJK_CLOSER
-        j = i
-        while j < n and classes[j] & end:
+        if end == _SPACED:
+            j = i
+            while j < n and classes[j] & SPACE and not classes[j] & LINE_BREAK:
+                j += 1
+            if j < n and classes[j] & _SPACED:
+                starts[m], ends[m], nexts[m], words[m] = i, i, -1, i
+                m += 1
+            i = j
+            continue
+        closer = _CLOSER if end == _END else _MARK_CLOSER
+        j = i + 1
+        while j < n and (classes[j] & end or codes[j] == codes[i]):
             j += 1
         while j < n and classes[j] & closer:
             j += 1
@@ -156,6 +215,27 @@ def _candidates(codes: np.ndarray, table: np.ndarray
             m += 1
         i = j  # no candidate starts inside a run that did not match
     return classes, starts[:m], ends[:m], nexts[:m], words[:m]
+
+
+@inlined
+def _end_kind(codes: np.ndarray, classes: np.ndarray, i: int) -> int:
+    """What kind of candidate end starts at ``i``: ``_END``, ``_MARK_END``, ``_SPACED``
+    (space after a Thai or Lao letter) or 0 for none."""
+    here = classes[i]
+    if here & (_END | _MARK_END):
+        return int(here & (_END | _MARK_END))
+    before = classes[i - 1] if i > 0 else 0
+    if here & _SEMICOLON and before & _GREEK:
+        return _END
+    if here & SPACE and not here & LINE_BREAK and before & _SPACED:
+        return _SPACED
+    if here & _PIPE:
+        k = i - 1
+        while k >= 0 and classes[k] & SPACE and not classes[k] & LINE_BREAK:
+            k -= 1
+        if k >= 0 and classes[k] & _INDIC:
+            return _MARK_END
+    return 0
 
 
 @inlined

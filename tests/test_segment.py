@@ -38,6 +38,30 @@ def test_chinese_and_japanese_sentence_ends_need_no_space() -> None:
     assert _sentences("他来了。她走了！你好吗？") == ["他来了。", "她走了！", "你好吗？"]
 
 
+_SCRIPTS = [
+    ("یہ بات ہے۔عالمی بات ہے؟ اور پھر۔ ختم", ["یہ بات ہے۔", "عالمی بات ہے؟", "اور پھر۔", "ختم"]),
+    ("هل جاء؟ نعم. جاء أمس", ["هل جاء؟", "نعم.", "جاء أمس"]),
+    ("यह है। वह है॥और | फिर", ["यह है।", "वह है॥", "और |", "फिर"]),
+    ("এটা হয়। ওটা", ["এটা হয়।", "ওটা"]),
+    ("Կատու է։Շունը ո՞ւր է։", ["Կատու է։", "Շունը ո՞ւր է։"]),
+    ("ሰላም ነው። እንዴት ነህ፧ደህና", ["ሰላም ነው።", "እንዴት ነህ፧", "ደህና"]),
+    ("ဒါ ဟုတ်တယ်။ နောက်", ["ဒါ ဟုတ်တယ်။", "နောက်"]),
+    ("នេះជាការពិត។ នោះ៕", ["នេះជាការពិត។", "នោះ៕"]),
+    ("བོད་ཡིག། ཡིག", ["བོད་ཡིག།", "ཡིག"]),
+    ("วันนี้อากาศดี ปี 2566 ครับ ไปไหน", ["วันนี้อากาศดี", "ปี 2566 ครับ", "ไปไหน"]),
+    ("Τι κάνεις; Καλά. είμαι; Εσύ", ["Τι κάνεις;", "Καλά. είμαι;", "Εσύ"]),
+    ("ეს არის. ახალი წინადადება.", ["ეს არის.", "ახალი წინადადება."]),
+    ("Он пришёл. Она ушла! «Да» — сказал.", ["Он пришёл.", "Она ушла!", "«Да» — сказал."]),
+    ("他说：“好。”然后走了（真的）。", ["他说：“好。”", "然后走了（真的）。"]),
+    ("x = f(a; b). Next", ["x = f(a; b).", "Next"]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), _SCRIPTS)
+def test_sentence_ends_of_every_script(text: str, expected: list[str]) -> None:
+    assert _sentences(text) == expected
+
+
 def test_lines_and_paragraphs() -> None:
     text = "Title line\n\nFirst para one. First para two.\nSame para line.\n\n\nSecond para."
     segs = segment(text)
@@ -88,7 +112,8 @@ def test_sentences_arrays_equal_segments() -> None:
 def test_compiled_loops_equal_their_python_source(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = [d.text for d in seed_documents()]
     texts += ["", "\n\n", "Mr. A. B. went. \u201cNo.\u201d 3 a.\r\n\r\n\u4ed6\u3002\u3002x! \u00c9"]
+    texts += [text for text, _ in _SCRIPTS]
     expected = [segment(t) for t in texts]
-    for name in ("_candidates", "_next_start", "_sentence_spans"):
+    for name in ("_candidates", "_next_start", "_end_kind", "_sentence_spans"):
         monkeypatch.setattr(segment_module, name, getattr(segment_module, name).py_func)
     assert [segment(t) for t in texts] == expected
