@@ -177,7 +177,7 @@ def _scan(args: argparse.Namespace) -> int:
             render_summary(result, Console(), top_pairs=args.top)
     except DedupError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
-        return 2
+        return exc.status
     except (KeyboardInterrupt, SystemError) as exc:
         if not interrupted(exc):
             raise
@@ -351,7 +351,7 @@ def _guarded(command: Callable[[argparse.Namespace, Console], int],
             return command(args, Console(quiet=args.quiet, highlight=False, soft_wrap=True))
         except DedupError as exc:
             err.print(f"[red]error:[/red] {escape(str(exc))}")
-            return 2
+            return exc.status
         except (KeyboardInterrupt, SystemError) as exc:
             if not interrupted(exc):
                 raise

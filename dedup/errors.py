@@ -2,9 +2,10 @@
 
 ::
 
-    DedupError          base of all of them; the CLI prints one line and exits 2
+    DedupError          base of all of them; the CLI prints one line and exits with ``status``
     ├── InputError      a file or record cannot be read: names the file and line
-    └── ParamError      a parameter is out of range: names it, its constraint and the value
+    ├── ParamError      a parameter is out of range: names it, its constraint and the value
+    └── WorkerDied      a worker process was killed (status 1, as for memory running out)
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 
 class DedupError(Exception):
     """Base of every error dedup raises on purpose."""
+
+    status = 2  # exit status of the command line
 
 
 class InputError(DedupError):
@@ -37,3 +40,13 @@ class InputError(DedupError):
 
 class ParamError(DedupError, ValueError):
     """A parameter value is outside its documented range."""
+
+
+class WorkerDied(DedupError):
+    """A worker process was killed (most often by the kernel when memory runs out)."""
+
+    status = 1
+
+    def __init__(self) -> None:
+        super().__init__("a worker process was killed (the system does that when memory runs "
+                         "out); scan fewer or smaller documents, or use fewer --workers")

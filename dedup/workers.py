@@ -8,16 +8,30 @@ Workers are forked: what the parent holds when the pool starts (analyses,
 weights) is shared copy-on-write instead of pickled, and ``fn`` may be a
 closure. Where ``fork`` is not available (Windows, macOS default), or with one
 worker, the map runs in the calling process.
+
+A worker that dies (the kernel's out-of-memory killer sends SIGKILL) stops the map
+with :class:`~dedup.errors.WorkerDied`; memory running out while a result comes back
+raises ``MemoryError``. Neither hangs: the pool is a
+:class:`concurrent.futures.ProcessPoolExecutor`, which notices a lost process, where
+``multiprocessing.Pool`` replaces it and waits forever for its chunk.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from functools import cache
 from typing import Any, TypeVar
+
+from dedup.errors import WorkerDied
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -33,6 +47,21 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def capped_workers(requested: int) -> int:
+    """``requested`` processes, at most :func:`default_workers`: more than the cores
+    only adds memory and forks (a process limit refuses thousands)."""
+    available = default_workers()
+    if requested > available:
+        _warn_capped(requested, available)
+    return max(1, min(requested, available))
+
+
+@cache  # said once per run, not once per stage
+def _warn_capped(requested: int, available: int) -> None:
+    log.warning("--workers %d: this machine lets dedup use %d cores; using %d workers",
+                requested, available, available)  # fmt: skip
 
 
 def _ignore_interrupt() -> None:
@@ -92,6 +121,7 @@ def ordered_imap(fn: Callable[[T], R], items: Sequence[T], *, workers: int, chun
     the workers compute the next ones. The pool lives until the iterator is exhausted
     or closed."""
     global _job
+    workers = capped_workers(workers)
     chunk_size = max(1, min(chunk_size, -(-len(items) // (4 * workers))))
     chunks = [items[k : k + chunk_size] for k in range(0, len(items), chunk_size)]
     finished = 0
@@ -104,15 +134,38 @@ def ordered_imap(fn: Callable[[T], R], items: Sequence[T], *, workers: int, chun
             yield from results
         return
     _job = fn
+    ctx = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(min(workers, len(chunks)), mp_context=ctx,
+                               initializer=_ignore_interrupt)  # fmt: skip
     try:
-        ctx = multiprocessing.get_context("fork")
-        with _forking():
-            pool = ctx.Pool(min(workers, len(chunks)), initializer=_ignore_interrupt)
-        with pool:
-            for results in pool.imap(_run_chunk, chunks):
-                finished += len(results)
-                if done is not None:
-                    done(finished)
-                yield from results
+        with _forking():  # the executor forks its workers as the chunks are submitted
+            futures = [pool.submit(_run_chunk, chunk) for chunk in chunks]
+        for future in futures:
+            results = future.result()
+            finished += len(results)
+            if done is not None:
+                done(finished)
+            yield from results
+    except BrokenProcessPool as exc:
+        _kill(pool)
+        if "MemoryError" in str(exc.__cause__):  # raised as a result was unpickled here
+            raise MemoryError from exc
+        raise WorkerDied() from exc
+    except BaseException:  # Ctrl-C, an error in fn, or the caller closed the iterator
+        _kill(pool)
+        raise
+    else:
+        pool.shutdown()
     finally:
         _job = None
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    """Shut the pool down now: pending chunks are cancelled, running workers killed (a
+    stopped map has no use for them, and waiting for them could hang)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.kill()
+    for process in processes:
+        process.join()

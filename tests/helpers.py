@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +14,8 @@ import numpy as np
 
 from dedup.records import Document
 
-SEEDS = Path(__file__).parent.parent / "seeds"
+REPO = Path(__file__).parent.parent
+SEEDS = REPO / "seeds"
 
 _SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in ("a", "e", "i", "o", "u", "ar", "en", "ol")]
 # 2,000 pseudo-words: a vocabulary as wide as news text, so random sentences share few words.
@@ -76,3 +82,51 @@ def plant_copy(
         Span(host_start, host_start + len(copied)),
         Span(donor_start, donor_end),
     )
+
+
+def dedup_process(*argv: str, cwd: Path) -> subprocess.Popen[str]:
+    """``dedup ARGV`` as a real process in its own process group, output captured."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "80"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "dedup", *argv],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a shell job: Ctrl-C reaches all
+    )
+
+
+def corpus_jsonl(path: Path, docs: int, sentences: int) -> None:
+    """Random articles of ``sentences`` sentences, one in ten sharing a passage."""
+    rng = np.random.default_rng(5)
+    vocab = np.array(_WORDS + _GLUE * 40)
+    shared = random_text(rng, 6)
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(docs):
+            words = rng.choice(vocab, sentences * 16).reshape(sentences, 16)
+            body = " ".join(" ".join(s).capitalize() + "." for s in words)
+            text = body + ("\n\n" + shared if i % 10 == 0 else "")
+            f.write(json.dumps({"id": f"d{i:04}", "text": text}) + "\n")
+
+
+def wait_until_scanning(proc: subprocess.Popen[str], path: Path, timeout: float) -> None:
+    """Wait until ``proc`` is past its imports: it has ``path`` open, or it has started
+    its workers (reading a small corpus may take less time than one poll). Kills it
+    if that never happens, so that no process outlives the test."""
+    deadline = time.monotonic() + timeout
+    fds = Path(f"/proc/{proc.pid}/fd")
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    while time.monotonic() < deadline:
+        try:
+            if any(os.readlink(fd) == str(path) for fd in fds.iterdir()):
+                return
+            if children.exists() and children.read_text().split():
+                return
+        except OSError:  # a descriptor closed while being listed
+            pass
+        time.sleep(0.01)
+    proc.kill()
+    proc.communicate()
+    raise AssertionError(f"process {proc.pid} never opened {path} nor started workers")

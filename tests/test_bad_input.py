@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from helpers import _GLUE, _SYLLABLES, _WORDS, random_text
+from helpers import _SYLLABLES, corpus_jsonl, dedup_process, random_text, wait_until_scanning
 
 from dedup.cli import main
 from dedup.load import ACCEPTED
@@ -543,19 +543,6 @@ def test_a_50_mb_document_is_scanned_in_bounded_memory(tmp_path: Path) -> None:
 # --- subprocess: no traceback whatever the input ---------------------------------------------
 
 
-def _dedup(*argv: str, cwd: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "80"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "dedup", *argv],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, as a shell job: Ctrl-C reaches all
-    )
-
-
 @pytest.mark.parametrize(
     ("name", "data", "expected"),
     [
@@ -574,53 +561,20 @@ def test_a_real_process_prints_one_line_and_no_traceback(
 ) -> None:
     if data is not None:
         (tmp_path / name).write_bytes(data)
-    proc = _dedup("scan", name, cwd=tmp_path)
+    proc = dedup_process("scan", name, cwd=tmp_path)
     out, err = proc.communicate(timeout=120)
     assert (proc.returncode, out) == (2, "")
     assert err.startswith(f"error: {name}") and expected in err
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-def _corpus_jsonl(path: Path, docs: int, sentences: int) -> None:
-    rng = np.random.default_rng(5)
-    vocab = np.array(_WORDS + _GLUE * 40)
-    shared = random_text(rng, 6)
-    with open(path, "w", encoding="utf-8") as f:
-        for i in range(docs):
-            words = rng.choice(vocab, sentences * 16).reshape(sentences, 16)
-            body = " ".join(" ".join(s).capitalize() + "." for s in words)
-            text = body + ("\n\n" + shared if i % 10 == 0 else "")
-            f.write(json.dumps({"id": f"d{i:04}", "text": text}) + "\n")
-
-
-def _wait_until_scanning(proc: subprocess.Popen[str], path: Path, timeout: float) -> None:
-    """Wait until ``proc`` is past its imports: it has ``path`` open, or it has started
-    its workers (reading a small corpus may take less time than one poll). Kills it
-    if that never happens, so that no process outlives the test."""
-    deadline = time.monotonic() + timeout
-    fds = Path(f"/proc/{proc.pid}/fd")
-    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
-    while time.monotonic() < deadline:
-        try:
-            if any(os.readlink(fd) == str(path) for fd in fds.iterdir()):
-                return
-            if children.exists() and children.read_text().split():
-                return
-        except OSError:  # a descriptor closed while being listed
-            pass
-        time.sleep(0.01)
-    proc.kill()
-    proc.communicate()
-    raise AssertionError(f"process {proc.pid} never opened {path} nor started workers")
-
-
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to see open files")
 def test_ctrl_c_exits_130_with_one_line_and_leaves_outputs_untouched(tmp_path: Path) -> None:
     corpus = tmp_path / "big.jsonl"
-    _corpus_jsonl(corpus, docs=2000, sentences=40)  # about 7 s of scanning on 2 cores
+    corpus_jsonl(corpus, docs=2000, sentences=40)  # about 7 s of scanning on 2 cores
     (tmp_path / "out.json").write_text("previous run\n")
-    proc = _dedup("scan", str(corpus), "--json", "out.json", cwd=tmp_path)
-    _wait_until_scanning(proc, corpus, timeout=120)
+    proc = dedup_process("scan", str(corpus), "--json", "out.json", cwd=tmp_path)
+    wait_until_scanning(proc, corpus, timeout=120)
     time.sleep(1.0)
     os.killpg(proc.pid, signal.SIGINT)
     try:
