@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -91,11 +92,20 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] | None = Non
     ``conf`` holds ordinary Spark settings (``spark.executor.memory`` and the like). The
     driver gathers every document's features (about 17 KB of arrays a document), so
     ``spark.driver.maxResultSize`` is unlimited unless ``conf`` sets it.
+
+    Python workers run the interpreter that runs dedup (``sys.executable``) unless the
+    environment variable ``PYSPARK_PYTHON`` names another; Spark's own default is the
+    ``python3`` first on PATH, which need not have dedup and its dependencies installed.
+    The choice is exported as ``PYSPARK_PYTHON`` (pyspark reads it there when the session
+    starts) and set as ``spark.pyspark.python`` and ``spark.pyspark.driver.python``.
     """
     from pyspark.sql import SparkSession
 
+    python = os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    defaults = {"spark.driver.maxResultSize": "0", "spark.pyspark.python": python,
+                "spark.pyspark.driver.python": python}  # fmt: skip
     builder = SparkSession.builder.master(master).appName(app_name)
-    for key, value in {"spark.driver.maxResultSize": "0", **(conf or {})}.items():
+    for key, value in {**defaults, **(conf or {})}.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
 

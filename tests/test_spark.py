@@ -9,6 +9,7 @@ JSON result does not hold it. One local[2] session serves the module.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,13 +35,28 @@ pytestmark = pytest.mark.spark
 
 
 @pytest.fixture(scope="module")
-def spark() -> Iterator[SparkSession]:
-    session = spark_session("local[2]", {"spark.ui.enabled": "false",
-                                         "spark.ui.showConsoleProgress": "false",
-                                         "spark.sql.shuffle.partitions": "2"})  # fmt: skip
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
+    """A session started as on a fresh machine: no PYSPARK_PYTHON, and the ``python3``
+    first on PATH is a bare interpreter without dedup (here one that cannot even start)."""
+    bare = tmp_path_factory.mktemp("bare-bin")
+    (bare / "python3").write_text("#!/bin/sh\necho 'not the interpreter running dedup' >&2\n"
+                                  "exit 1\n")  # fmt: skip
+    (bare / "python3").chmod(0o755)
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("PYSPARK_PYTHON", raising=False)
+        env.setenv("PATH", f"{bare}{os.pathsep}{os.environ['PATH']}")
+        session = spark_session("local[2]", {"spark.ui.enabled": "false",
+                                             "spark.ui.showConsoleProgress": "false",
+                                             "spark.sql.shuffle.partitions": "2"})  # fmt: skip
+        session.sparkContext.setLogLevel("ERROR")
+        yield session
+        session.stop()
+
+
+def test_workers_run_the_interpreter_running_dedup(spark: SparkSession) -> None:
+    interpreters = spark.sparkContext.parallelize(range(2), 2).map(lambda _: sys.executable)
+    assert set(interpreters.collect()) == {sys.executable}
+    assert spark.conf.get("spark.pyspark.python") == sys.executable
 
 
 def _same(paths: list[Path], spark: SparkSession, **params: object) -> dict:
