@@ -39,7 +39,6 @@ import csv
 import datetime
 import gzip
 import io
-import itertools
 import json
 import logging
 import lzma
@@ -60,7 +59,10 @@ from dedup.records import Document
 log = logging.getLogger(__name__)
 
 _CSV_FIELD_LIMIT = 2**31 - 1
+_DUPES_SHOWN = 5  # duplicated ids an error names, and copies of each
+MAX_ID_CHARS = 4096  # longer is not a name but a mistake (a text in the id column, say)
 _HTML = (".html", ".htm")
+_LINKED = "a link to a folder, not followed (name that folder to read it)"
 STDIN = Path("<stdin>")  # the path "-": JSON lines on standard input
 _NEEDS_TRAFILATURA = "reading HTML needs trafilatura: pip install 'dedup[html]'"
 _DELIMITERS = ",;\t|"  # comma first; spreadsheets write ';' where ',' is the decimal mark
@@ -225,29 +227,46 @@ def _load(paths: list[Path], opts: _Options, report: LoadReport) -> Iterator[Doc
             report.read += 1
             yield doc
     if dupes:
-        listing = "; ".join(f"{d!r} ({', '.join(where)})" for d, where in sorted(dupes.items()))
-        raise InputError(first_dupe, None, f"ids must be unique; duplicated: {listing}")
+        shown = sorted(dupes.items())[:_DUPES_SHOWN]
+        listing = "; ".join(f"{d!r} ({', '.join(where[:_DUPES_SHOWN])}"
+                            f"{_more(len(where) - _DUPES_SHOWN, 'more copy', 'more copies')})"
+                            for d, where in shown)  # fmt: skip
+        more = _more(len(dupes) - len(shown), "more id", "more ids")
+        raise InputError(first_dupe, None, f"ids must be unique; {len(dupes):,} duplicated: "
+                                           f"{listing}{more}")  # fmt: skip
+
+
+def _more(n: int, one: str, many: str) -> str:
+    return "" if n <= 0 else f" and {n:,} {one if n == 1 else many}"
 
 
 def _read_folder(folder: Path, opts: _Options, report: LoadReport) -> Iterator[Document]:
     found: list[tuple[str, Path]] = []
     skipped: list[tuple[str, str]] = []
-    for root, dirs, files in os.walk(folder):
-        for name in [d for d in dirs if d.startswith(".")]:
-            dirs.remove(name)  # .git and the like: not walked
-            skipped.append((str(Path(root, name)), "hidden folder"))
+
+    def unreadable(exc: OSError) -> None:
+        skipped.append((str(exc.filename), f"cannot be read: {exc.strerror or exc}"))
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable):
+        for name in [d for d in dirs if d.startswith(".") or Path(root, d).is_symlink()]:
+            dirs.remove(name)  # .git and the like, and links: not walked
+            hidden = name.startswith(".")
+            skipped.append((str(Path(root, name)), "hidden folder" if hidden else _LINKED))
         for name in files:
             path = Path(root, name)
             if name.startswith(".") or _reader(name) is None:
                 why = "hidden file" if name.startswith(".") else "not a supported file type"
                 skipped.append((str(path), why))
+            elif not path.is_file():  # a FIFO would block the read forever
+                skipped.append((str(path), "not a regular file (a pipe, socket or device)"))
             elif name.lower().endswith(_HTML) and find_spec("trafilatura") is None:
                 skipped.append((str(path), f"HTML: {_NEEDS_TRAFILATURA}"))
             else:
                 found.append((path.relative_to(folder).as_posix(), path))
     report.skipped.extend(sorted(skipped))
     if skipped:
-        log.info("%s: skipped %d hidden files or files of other types", folder, len(skipped))
+        log.info("%s: skipped %d hidden, linked, unreadable or special entries or files of "
+                 "other types", folder, len(skipped))  # fmt: skip
     renamed = path_ids([rel for rel, path in found if _one_document(path.name)])
     count = 0
     for rel, path in sorted(found):
@@ -433,6 +452,8 @@ def _read_jsonl(path: Path, opts: _Options) -> Iterator[Document]:
                 raw = json_object(line)
             except DuplicateKey as exc:
                 raise InputError(path, number, str(exc)) from None
+            except RecursionError:
+                raise InputError(path, number, "not valid JSON here: nested too deeply") from None
             except json.JSONDecodeError as exc:
                 # pos, not colno: the line's own "\n" would put an early end on "line 2, column 1"
                 msg = exc.msg.removesuffix(" at")  # "Invalid control character at"
@@ -442,6 +463,8 @@ def _read_jsonl(path: Path, opts: _Options) -> Iterator[Document]:
                     where = f"at column {exc.pos + 1}"
                 problem = f"not valid JSON: {msg} {where}"
                 raise InputError(path, number, problem) from None
+            except ValueError as exc:  # a number of more digits than Python converts
+                raise InputError(path, number, f"not readable JSON: {exc}") from None
             if not isinstance(raw, dict):
                 raise InputError(path, number, f"expected a JSON object, got {_json_kind(raw)}")
             yield _record(raw, path, number, f"{path}:{number}", opts)
@@ -453,21 +476,36 @@ def _read_csv(path: Path, opts: _Options) -> Iterator[Document]:
         csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
         first = f.readline()
         delimiter = csv_delimiter(first, opts.id_field, opts.text_field)
-        reader = csv.reader(itertools.chain([first], f), delimiter=delimiter)
+        quotes = [0]  # quote marks in the lines of the record being read
+        reader = csv.reader(_counting_quotes(f, quotes, first), delimiter=delimiter)
         try:
             header = [name.strip() for name in next(reader, [])]
             _check_columns(path, header, opts)
-            start = reader.line_num + 1
+            start, quotes[0] = reader.line_num + 1, 0
             for row in reader:
                 if len(row) not in (0, len(header)):  # csv gives [] for a blank line
                     problem = f"has {len(row)} fields, the header has {len(header)}"
                     raise InputError(path, start, problem)
+                if quotes[0] % 2 and reader.line_num > start:
+                    # csv reads a quote never closed to the end of the file, as one field
+                    lines = f"lines {start:,} to {reader.line_num:,}"
+                    problem = (f"a quoted field opens here and is never closed: {lines} would "
+                               "be one field; close the quote")  # fmt: skip
+                    raise InputError(path, start, problem)
                 if row:
                     yield _record(dict(zip(header, row, strict=True)), path, start,
                                   f"{path}:{start}", opts)  # fmt: skip
-                start = reader.line_num + 1
+                start, quotes[0] = reader.line_num + 1, 0
         except csv.Error as exc:
             raise InputError(path, reader.line_num, f"not valid CSV: {exc}") from None
+
+
+def _counting_quotes(lines: Iterable[str], quotes: list[int], first: str) -> Iterator[str]:
+    """``first``, then ``lines``, adding the quote marks of each to ``quotes[0]``."""
+    yield first
+    for line in lines:
+        quotes[0] += line.count('"')
+        yield line
 
 
 def csv_delimiter(header: str, id_field: str = "id", text_field: str = "text") -> str:
@@ -554,6 +592,10 @@ def _record(raw: Mapping[str, Any], path: Path, line: int, origin: str, opts: _O
     if not isinstance(doc_id, str) or not doc_id.strip():
         got = repr(doc_id) if isinstance(doc_id, str) else _json_kind(doc_id)
         problem = f'field "{id_f}" must be a non-empty string or an integer, got {got}'
+        raise InputError(path, line, problem)
+    if len(doc_id) > MAX_ID_CHARS:
+        problem = (f'field "{id_f}" holds {len(doc_id):,} characters; an id has at most '
+                   f"{MAX_ID_CHARS:,} (is --id-field the right column?)")  # fmt: skip
         raise InputError(path, line, problem)
     source_f, date_f = opts.source_field, opts.date_field
     source, date = raw.get(source_f) or "", raw.get(date_f) or None

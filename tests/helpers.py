@@ -130,3 +130,15 @@ def wait_until_scanning(proc: subprocess.Popen[str], path: Path, timeout: float)
     proc.kill()
     proc.communicate()
     raise AssertionError(f"process {proc.pid} never opened {path} nor started workers")
+
+
+def finish(proc: subprocess.Popen[str], after: str) -> tuple[int, str, str]:
+    """Exit status, stdout and stderr of ``proc``; it hung (and is killed) if it runs on
+    for two minutes ``after`` what the test did to it."""
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        proc.communicate()
+        raise AssertionError(f"dedup hung after {after}") from None
+    return proc.returncode, out, err

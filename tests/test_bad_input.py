@@ -23,7 +23,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-from helpers import _SYLLABLES, corpus_jsonl, dedup_process, random_text, wait_until_scanning
+from helpers import (
+    _SYLLABLES,
+    corpus_jsonl,
+    dedup_process,
+    finish,
+    random_text,
+    wait_until_scanning,
+)
 
 from dedup.cli import main
 from dedup.load import ACCEPTED
@@ -334,7 +341,7 @@ def test_duplicate_ids_are_all_listed_with_where_each_copy_is(
     path.write_text("".join(json.dumps({"id": i, "text": B_TEXT}) + "\n" for i in ids))
     err = one_error(capsys, "scan", str(tmp_path / "a.txt"), str(path))
     assert err == (
-        f"error: {path}: ids must be unique; duplicated: 'a' ({tmp_path / 'a.txt'}, {path}:1); "
+        f"error: {path}: ids must be unique; 2 duplicated: 'a' ({tmp_path / 'a.txt'}, {path}:1); "
         f"'b' ({path}:2, {path}:4, {path}:6)"
     )
 
@@ -577,13 +584,8 @@ def test_ctrl_c_exits_130_with_one_line_and_leaves_outputs_untouched(tmp_path: P
     wait_until_scanning(proc, corpus, timeout=120)
     time.sleep(1.0)
     os.killpg(proc.pid, signal.SIGINT)
-    try:
-        out, err = proc.communicate(timeout=120)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        raise AssertionError("the scan hung after Ctrl-C") from None
-    assert proc.returncode == 130, err
+    status, out, err = finish(proc, "Ctrl-C")
+    assert status == 130, err
     assert err == "interrupted: no output file written; nothing else was changed\n"
     assert out == ""
     assert (tmp_path / "out.json").read_text() == "previous run\n"

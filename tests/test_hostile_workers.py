@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import REPO, corpus_jsonl, dedup_process, wait_until_scanning
+from helpers import REPO, corpus_jsonl, dedup_process, finish, wait_until_scanning
 
 from dedup.workers import default_workers, ordered_map
 
@@ -77,13 +77,8 @@ def test_a_scan_whose_worker_is_killed_exits_1_with_one_line(tmp_path: Path) -> 
         time.sleep(0.01)
     assert pids, "the scan finished before it started workers"
     os.kill(int(pids[0]), signal.SIGKILL)
-    try:
-        out, err = proc.communicate(timeout=120)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        raise AssertionError("the scan hung after a worker was killed") from None
-    assert proc.returncode == 1, err
+    status, out, err = finish(proc, "a worker was killed")
+    assert status == 1, err
     assert err.endswith("error: a worker process was killed (the system does that when memory "
                         "runs out); scan fewer or smaller documents, or use fewer --workers\n")
     assert "Traceback" not in err and out == ""
