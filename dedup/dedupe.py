@@ -17,9 +17,9 @@ documents that share an identical sentence of ``shingle_words`` words or more
 on its exact shingle sets, so the result does not depend on MinHash noise.
 
 Clusters are the connected components of near-duplicate pairs. The document
-kept is, in this order: the earliest dated (documents without a date come after
-dated ones; dates compare as ISO strings), then the longest text, then the
-smallest id. Every other member is dropped, naming the document it duplicates
+kept is, in this order: the earliest by parsed date (:mod:`dedup.dates`; documents
+without a date, or with one not understood, come after dated ones), then the longest
+text, then the smallest id. Every other member is dropped, naming the document it duplicates
 (the kept one, or the member through which it joined the cluster) and the figure.
 """
 
@@ -27,18 +27,20 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import gzip
 import io
 import os
 import tempfile
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from dedup.analyze import analyze
+from dedup.dates import earliest_key, parse_dates
 from dedup.errors import DedupError, ParamError
 from dedup.load import COMPRESSED, STDIN, csv_delimiter, split_compression
 from dedup.lsh import band_keys, band_layout, candidate_pairs
@@ -100,7 +102,7 @@ def _check_share(name: str, value: float) -> None:
 
 def dedupe(documents: Iterable[Document], *, threshold: float = 0.7, containment: float = 0.9,
            params: ScanParams | None = None, workers: int | None = None,
-           progress: Progress | None = None) -> DedupeResult:  # fmt: skip
+           progress: Progress | None = None, dayfirst: bool = False) -> DedupeResult:  # fmt: skip
     """Cluster near-duplicate documents and choose the one to keep in each.
 
     Parameters
@@ -119,6 +121,8 @@ def dedupe(documents: Iterable[Document], *, threshold: float = 0.7, containment
         depend on it. Only each document's shingle set and sentence keys are kept.
     progress : callable, optional
         ``progress(stage, done, total)`` as for :func:`dedup.scan` (stage ``analyze``).
+    dayfirst : bool
+        Read numeric dates day first when choosing the earliest (:mod:`dedup.dates`).
 
     Returns
     -------
@@ -150,7 +154,9 @@ def dedupe(documents: Iterable[Document], *, threshold: float = 0.7, containment
         if shared and (jac >= threshold or cont >= containment):
             edges[(i, j)] = (round(jac, 6), round(cont, 6))
     sizes = [len(s) for s in sets]
-    clusters, dropped = _clusters(docs, sizes, edges, threshold, containment)
+    dates = parse_dates(docs, dayfirst=dayfirst)
+    keep_key = {d.id: (earliest_key(dates.get(d.id)), -len(d.text), d.id) for d in docs}
+    clusters, dropped = _clusters(docs, sizes, edges, threshold, containment, keep_key)
     gone = {d.id for d in dropped}
     return DedupeResult(len(docs), tuple(i for i in ids if i not in gone), tuple(dropped),
                         tuple(clusters), threshold, containment)  # fmt: skip
@@ -188,16 +194,12 @@ def _shared_sentence_pairs(keys: list[np.ndarray], p: ScanParams) -> set[tuple[i
     return {(int(min(i, j)), int(max(i, j))) for i, j in docs}
 
 
-def _keep_key(doc: Document) -> tuple[int, str, int, str]:
-    """Earliest date (dated first), then longest, then smallest id."""
-    return (doc.date is None, doc.date or "", -len(doc.text), doc.id)
-
-
 Edges = dict[tuple[int, int], tuple[float, float]]  # (i, j), i < j -> (Jaccard, containment)
 
 
 def _clusters(docs: Sequence[Document], sizes: list[int], edges: Edges, threshold: float,
-              containment: float) -> tuple[list[Cluster], list[Dropped]]:  # fmt: skip
+              containment: float, keep_key: Mapping[str, tuple[tuple[bool, dt.datetime], int, str]]
+              ) -> tuple[list[Cluster], list[Dropped]]:  # fmt: skip
     neighbours: dict[int, list[int]] = {}
     for i, j in edges:
         neighbours.setdefault(i, []).append(j)
@@ -214,7 +216,7 @@ def _clusters(docs: Sequence[Document], sizes: list[int], edges: Edges, threshol
                         todo.append(n)
             seen |= group
             groups.append(group)
-    keepers = [(min(g, key=lambda i: _keep_key(docs[i])), g) for g in groups]
+    keepers = [(min(g, key=lambda i: keep_key[docs[i].id]), g) for g in groups]
     keepers.sort(key=lambda kg: docs[kg[0]].id)
     clusters, dropped = [], []
     for number, (keep, group) in enumerate(keepers, start=1):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -26,11 +26,14 @@ from scipy.sparse.csgraph import connected_components
 from dedup.align import align
 from dedup.analyze import DocAnalysis, analyze
 from dedup.arrays import unique_sorted
+from dedup.attribute import attribute
 from dedup.boilerplate import boilerplate_matches, chrome_lines
 from dedup.candidates import FeatureTable, candidate_documents, near_duplicate_documents
 from dedup.cluster import families
+from dedup.dates import parse_dates
 from dedup.errors import DedupError
 from dedup.features import DocFeatures, feature_batch, usable_rows
+from dedup.flows import source_flows
 from dedup.memory import release_freed_memory
 from dedup.minhash import jaccard
 from dedup.params import ScanParams
@@ -55,6 +58,7 @@ log = logging.getLogger(__name__)
 
 def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
          workers: int | None = None, progress: Progress | None = None,
+         wires: Collection[str] = (), dayfirst: bool = False,
          **kwargs: Any) -> ScanResult:  # fmt: skip
     """Find reused passages between documents and rank how close each pair is.
 
@@ -69,6 +73,11 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
         the same whatever the number.
     progress : callable, optional
         ``progress(stage, done, total)``, see :mod:`dedup.progress`.
+    wires : collection of str
+        Sources that are wires (agencies): the source of any copy with a non-wire
+        (:mod:`dedup.attribute`); a document's ``role`` field can say the same.
+    dayfirst : bool
+        Read numeric dates day first (``01/02/2022`` is 1 February), see :mod:`dedup.dates`.
 
     Returns
     -------
@@ -129,7 +138,8 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
     matches += boiler
     matches.sort(key=lambda m: (m.a, m.b, m.a_start, m.b_start, m.kind))
     counts = {"candidate_pairs": n_candidates, "skipped_buckets": skipped}
-    result = assemble_result(docs, terms, empty, matches, doc_pairs, doc_sigs, params, counts)
+    result = assemble_result(docs, terms, empty, matches, doc_pairs, doc_sigs, params, counts,
+                             wires=wires, dayfirst=dayfirst)  # fmt: skip
     report("score", 1, 1)
     return result
 
@@ -214,7 +224,8 @@ def _kept_rows(f: DocFeatures, usable: np.ndarray) -> tuple[int, int, int]:
 
 def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, matches: list[Match],
                     doc_pairs: set[tuple[int, int]], doc_sigs: np.ndarray, params: ScanParams,
-                    counts: dict[str, int]) -> ScanResult:  # fmt: skip
+                    counts: dict[str, int], *, wires: Collection[str] = (),
+                    dayfirst: bool = False) -> ScanResult:  # fmt: skip
     """Scores, families and stats of a scan, from what the stages found.
 
     Parameters
@@ -233,19 +244,24 @@ def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, m
         MinHash of each document's word shingles.
     counts : dict
         ``candidate_pairs`` and ``skipped_buckets``.
+    wires, dayfirst
+        As for :func:`scan`.
     """
     ids = [d.id for d in docs]
     chars = {d.id: len(d.text) for d in docs}
     cos = (cosine_pairs(tfidf_matrix(terms), doc_pairs, params.tfidf_floor)
            if any(len(t) for t in terms) else {})
     jac = {k: jaccard(doc_sigs[k[0]], doc_sigs[k[1]]) for k in set(cos) | doc_pairs}
-    pairs = pair_scores(ids, [chars[d] for d in ids], matches, cos, jac, params.tfidf_floor)
-    fams = families(docs, pairs, min_containment=params.family_containment)
+    dates = parse_dates(docs, dayfirst=dayfirst)
+    scored = pair_scores(ids, [chars[d] for d in ids], matches, cos, jac, params.tfidf_floor)
+    pairs = attribute(docs, scored, matches, dates, wires=wires)
+    fams = families(docs, pairs, matches, dates, min_containment=params.family_containment)
     family_of = {m: f.id for f in fams for m in f.members}
     reused, boiler = _covered_by_kind(docs, matches)
     doc_scores = tuple(
         DocumentScore(d.id, d.source, chars[d.id], round(reused[d.id] / max(chars[d.id], 1), 6),
-                      round(boiler[d.id] / max(chars[d.id], 1), 6), family_of.get(d.id))
+                      round(boiler[d.id] / max(chars[d.id], 1), 6), family_of.get(d.id), d.date,
+                      dates[d.id].iso() if d.id in dates else None)
         for d in docs
     )  # fmt: skip
     stats = {
@@ -264,6 +280,7 @@ def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, m
         corpus=corpus_score(chars, reused, boiler),
         params=params.as_dict(),
         stats=stats,
+        source_flows=tuple(source_flows(docs, pairs, matches)),
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 ReuseKind = Literal["verbatim", "light", "heavy", "boilerplate"]
 REUSE_KINDS: tuple[ReuseKind, ...] = ("verbatim", "light", "heavy", "boilerplate")
+Relation = Literal["copy", "siblings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +75,30 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
+class Direction:
+    """Who took from whom in a pair with reuse (:mod:`dedup.attribute`).
+
+    A ``copy`` goes from ``source`` (the earlier, taken-from document) to ``copy``;
+    ``siblings`` share a source that is not in the corpus, named by ``via``.
+    ``confidence`` in [0, 1] is the weight of the evidence for this reading;
+    ``evidence`` names each item that counted, for or against.
+    """
+
+    relation: Relation
+    source: str | None
+    copy: str | None
+    via: str | None
+    confidence: float
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class PairScore:
     """How close two documents are; ``a < b`` by id, ``rank`` 1 is the closest pair.
 
     ``containment_ab`` is the share of a's characters covered by reuse matches
-    with b; ``reused_chars`` is the larger of the two covered character counts.
+    with b; ``reused_chars`` is the larger of the two covered character counts;
+    ``direction`` is None when nothing decides it (and for pairs without reuse).
     """
 
     a: str
@@ -90,11 +110,16 @@ class PairScore:
     containment_ab: float
     containment_ba: float
     reused_chars: int
+    direction: Direction | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class DocumentScore:
-    """Per document: length and the shares of it that are reused or boilerplate."""
+    """Per document: length and the shares of it that are reused or boilerplate.
+
+    ``date`` is the date field as read; ``published`` the instant it names, in ISO 8601
+    UTC (``2022-01-12T10:00:00Z``, or ``2022-01-12`` for a day), None when not understood.
+    """
 
     id: str
     source: str
@@ -102,6 +127,8 @@ class DocumentScore:
     reused_share: float
     boilerplate_share: float
     family: int | None  # story family number, None when the document shares no story
+    date: str | None = None
+    published: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +146,46 @@ class SourceScore:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceFlow:
+    """What source ``taker`` takes from source ``giver`` over their directed copy pairs.
+
+    ``chars`` counts the taker's characters covered by matches with the giver's
+    documents it copied, in ``documents`` of its documents; ``share`` is ``chars`` over
+    those documents' length (the share of the taker's text on these stories).
+    """
+
+    taker: str
+    giver: str
+    documents: int
+    chars: int
+    share: float
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyEdge:
+    """A verified pair of a family, directed from source to copy when attribution decided."""
+
+    source: str
+    copy: str
+    relation: Relation | None  # None: reuse with no direction decided
+    confidence: float
+    tree: bool  # the copy's nearest source: the edges with ``tree`` set form the story tree
+
+
+@dataclass(frozen=True, slots=True)
 class Family:
-    """Documents that derive from the same story; ``origin`` is the earliest dated member."""
+    """Documents that derive from the same story.
+
+    ``origin`` is the earliest member by parsed date, or, without dates, the one member
+    every directed edge leads away from; None when neither decides. ``large`` marks a
+    family above :data:`dedup.cluster.LARGE_FAMILY` members (often a false merge).
+    """
 
     id: int
     members: tuple[str, ...]
     origin: str | None
+    edges: tuple[FamilyEdge, ...] = ()
+    large: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +205,8 @@ class ScanResult:
     """Everything a scan found; what the CLI shows and writes is a field of this.
 
     ``matches`` are oriented ``a < b`` by id and sorted by ``(a, b, a_start, b_start)``;
-    ``pairs`` are sorted by rank; ``params`` is a plain dict of the
+    ``pairs`` are sorted by rank; ``source_flows`` by characters taken, most first;
+    ``params`` is a plain dict of the
     :class:`~dedup.params.ScanParams` used; ``stats`` holds run counts
     (documents read, scanned, empty; candidate pairs; LSH buckets skipped).
     """
@@ -158,6 +220,7 @@ class ScanResult:
     corpus: CorpusScore
     params: Mapping[str, Any]
     stats: Mapping[str, int]
+    source_flows: tuple[SourceFlow, ...] = ()
 
     def document(self, doc_id: str) -> Document:
         """The input document with this id."""

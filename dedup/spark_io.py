@@ -43,7 +43,7 @@ from dedup.load import (
     path_ids,
     split_compression,
 )
-from dedup.records import Document, ScanResult
+from dedup.records import Direction, Document, ScanResult
 
 if TYPE_CHECKING:
     from pyspark import RDD
@@ -202,11 +202,13 @@ def _txt_document(uri: str, data: bytes, opts: _Options, renamed: dict[str, str]
 
 _SCHEMAS = {
     "pairs": "a string, b string, rank long, score double, tfidf_cosine double, jaccard double, "
-    "containment_ab double, containment_ba double, reused_chars long",
+    "containment_ab double, containment_ba double, reused_chars long, direction struct<from: "
+    "string, to: string, relation: string, via: string, confidence: double, evidence: "
+    "array<string>>",
     "matches": "a string, b string, a_start long, a_end long, b_start long, b_end long, "
     "kind string, score double, shared_words array<string>",
     "documents": "id string, source string, chars long, reused_share double, "
-    "boilerplate_share double, family long",
+    "boilerplate_share double, family long, date string, published string",
 }
 FORMATS = ("parquet", "jsonl")
 
@@ -215,6 +217,14 @@ def split_out(target: str) -> tuple[str, str]:
     """``(format, folder)`` of an ``--out`` value: ``DIR`` (Parquet) or ``jsonl:DIR``."""
     head, sep, rest = target.partition(":")
     return (head, rest) if sep and head in FORMATS else ("parquet", target)
+
+
+def _direction_row(d: Direction | None) -> tuple[Any, ...] | None:
+    """A pair's direction as the struct of the Spark pairs table: the JSON's fields, the
+    ones a relation does not use (``via`` of a copy, ``from`` and ``to`` of siblings) null."""
+    if d is None:
+        return None
+    return d.source, d.copy, d.relation, d.via, d.confidence, list(d.evidence)
 
 
 def write_results(spark: SparkSession, result: ScanResult, folder: str,
@@ -226,7 +236,7 @@ def write_results(spark: SparkSession, result: ScanResult, folder: str,
     """
     if fmt not in FORMATS:
         raise ParamError(f"The output format must be one of {', '.join(FORMATS)}. Got {fmt!r}.")
-    tables = {"pairs": [astuple(p) for p in result.pairs],
+    tables = {"pairs": [(*astuple(p)[:-1], _direction_row(p.direction)) for p in result.pairs],
               "matches": [(*astuple(m)[:-1], list(m.shared_words)) for m in result.matches],
               "documents": [astuple(d) for d in result.document_scores]}  # fmt: skip
     written = []

@@ -22,7 +22,8 @@ from dedup.normalize import fold
 from dedup.report.tables import MATCH_FIELDS, PAIR_FIELDS
 
 SEEDS = Path(__file__).parent.parent / "seeds"
-SCHEMA = ["documents", "pairs", "matches", "sources", "families", "corpus", "params", "stats"]
+SCHEMA = ["documents", "pairs", "matches", "sources", "source_flows", "families", "corpus",
+          "params", "stats"]
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import dedup
+from dedup.credits import credits
 from dedup.records import Document, ScanResult
 from dedup.report import html as html_report
-from dedup.report.credits import credits
 from dedup.report.html import Highlight, dom_ids, highlight, render_html, report_context, write_html
 
 SEEDS = Path(__file__).parent.parent / "seeds"

@@ -23,8 +23,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
+from dedup.credits import credits
 from dedup.records import Match, ScanResult
-from dedup.report.credits import credits
 from dedup.report.tables import result_dict, write_atomic
 
 # A page holds both full texts per pair view; past these sizes a report stops opening

@@ -18,29 +18,53 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from dedup.records import ScanResult
+from dedup.records import Direction, Family, ScanResult
 
 PAIR_FIELDS = ["a", "b", "rank", "score", "tfidf_cosine", "jaccard", "containment_ab",
-               "containment_ba", "reused_chars"]  # fmt: skip
+               "containment_ba", "reused_chars", "from", "to", "relation", "via",
+               "confidence"]  # fmt: skip
 MATCH_FIELDS = ["a", "b", "a_start", "a_end", "b_start", "b_end", "kind", "score"]
+FLOW_FIELDS = ["taker", "giver", "documents", "chars", "share"]
 
 
 def result_dict(result: ScanResult) -> dict[str, Any]:
-    """The JSON document: documents, pairs (by rank), matches, sources, families, corpus, params."""
+    """The JSON document: documents, pairs (by rank), matches, sources, source flows,
+    families, corpus, params, stats."""
     extra = {d.id: {k: json_value(v) for k, v in d.extra.items()} for d in result.documents}
+    published = {s.id: s.published for s in result.document_scores}
     return {
         "documents": [
             {**asdict(s), **({"extra": extra[s.id]} if extra[s.id] else {})}
             for s in result.document_scores
         ],
-        "pairs": [asdict(p) for p in result.pairs],
+        "pairs": [{**asdict(p), "direction": direction_dict(p.direction)} for p in result.pairs],
         "matches": [{**asdict(m), "shared_words": list(m.shared_words)} for m in result.matches],
         "sources": [asdict(s) for s in result.sources],
-        "families": [{**asdict(f), "members": list(f.members)} for f in result.families],
+        "source_flows": [asdict(f) for f in result.source_flows],
+        "families": [_family_dict(f, published) for f in result.families],
         "corpus": asdict(result.corpus),
         "params": dict(result.params),
         "stats": dict(result.stats),
     }
+
+
+def _family_dict(f: Family, published: dict[str, str | None]) -> dict[str, Any]:
+    """A family with its origin's date and its edges, each with both ends' dates."""
+    edges = [{"from": e.source, "to": e.copy, "relation": e.relation, "confidence": e.confidence,
+              "tree": e.tree, "from_date": published[e.source], "to_date": published[e.copy]}
+             for e in f.edges]  # fmt: skip
+    origin_date = published[f.origin] if f.origin else None
+    return {"id": f.id, "members": list(f.members), "origin": f.origin,
+            "origin_date": origin_date, "large": f.large, "edges": edges}  # fmt: skip
+
+
+def direction_dict(d: Direction | None) -> dict[str, Any] | None:
+    """A pair's direction as JSON: ``from``/``to`` for a copy, ``via`` for siblings."""
+    if d is None:
+        return None
+    ends = {"from": d.source, "to": d.copy} if d.relation == "copy" else {"via": d.via}
+    return {**ends, "relation": d.relation, "confidence": d.confidence,
+            "evidence": list(d.evidence)}  # fmt: skip
 
 
 def json_value(value: Any) -> Any:
@@ -98,7 +122,9 @@ def write_json(result: ScanResult, path: Path) -> None:
 
 
 def write_csv(result: ScanResult, folder: Path) -> None:
-    """Write ``pairs.csv`` and ``matches.csv`` into ``folder``."""
+    """Write ``pairs.csv`` (with each pair's direction), ``matches.csv`` and ``flows.csv``."""
     data = result_dict(result)
-    write_atomic(Path(folder) / "pairs.csv", _csv_text(data["pairs"], PAIR_FIELDS))
+    pairs = [{**p, **(p["direction"] or {})} for p in data["pairs"]]
+    write_atomic(Path(folder) / "pairs.csv", _csv_text(pairs, PAIR_FIELDS))
     write_atomic(Path(folder) / "matches.csv", _csv_text(data["matches"], MATCH_FIELDS))
+    write_atomic(Path(folder) / "flows.csv", _csv_text(data["source_flows"], FLOW_FIELDS))

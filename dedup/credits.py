@@ -1,33 +1,42 @@
 """Credit lines: which wire services or outlets a text names as its source.
 
-Newsrooms credit the agency they rewrote ("..., reports Reuters.", "a statement
-sent to AFP", "Agencies via Xinhua", "Euronews reported", "Image source:
-Bangkok post"). The HTML report shows these beside each document, so a reader
-sees at once whether reuse was credited. Detection is a short, documented list
-of patterns, one per outlet, each mapped to a canonical name; it is meant to be
-read and extended, not to be a named-entity recogniser.
+Stage: a document's text -> the outlets it credits, used by attribution
+(:mod:`dedup.attribute`: a text crediting the other's source copied it) and shown
+beside each document in the HTML report. Newsrooms credit the agency they rewrote
+("..., reports Reuters.", "a statement sent to AFP", "Agencies via Xinhua",
+"Euronews reported", "Image source: Bangkok post", "(اے پی پی)", "сообщает
+Рейтер"). Detection is a short, documented list of patterns, one per outlet, each
+mapped to a canonical name; it is meant to be read and extended, not to be a
+named-entity recogniser.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Canonical name: (acronyms, full names). Acronyms match case-sensitively and as
 # whole words only, so "AP" fires on "(AP)" but not on "map" or "AP-style";
 # full names match case-insensitively ("Bangkok post"), a space or hyphen in them
-# standing for any run of spaces and hyphens.
+# standing for any run of spaces and hyphens. Names in other scripts are full names.
 _OUTLETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "AFP": (("AFP",), ("Agence France-Presse",)),
-    "Reuters": ((), ("Reuters",)),
-    "AP": (("AP",), ("Associated Press",)),
-    "Xinhua": ((), ("Xinhua",)),
+    "AFP": (("AFP", "АФП"), ("Agence France-Presse", "Франс Пресс", "Франс-Прес",
+                            "فرانس برس", "法新社", "اے ایف پی")),
+    "Reuters": ((), ("Reuters", "Рейтер", "Ројтерс", "رويترز", "路透社", "رائٹرز")),
+    "AP": (("AP",), ("Associated Press", "Ассошиэйтед Пресс", "美联社")),
+    "Xinhua": ((), ("Xinhua", "Синьхуа", "新华社", "شینہوا", "شنهوا")),
+    "APP": (("APP",), ("Associated Press of Pakistan", "اے پی پی")),
+    "INN": (("INN",), ("آئی این این",)),
+    "NNI": (("NNI",), ("این این آئی",)),
+    "INP": (("INP",), ("آئی این پی",)),
+    "SANA": (("SANA",), ("Sana News", "ثنا نیوز", "ثناء نیوز")),
     "dpa": (("dpa", "DPA"), ("Deutsche Presse-Agentur",)),
     "EFE": (("EFE",), ()),
     "ANSA": (("ANSA",), ()),
     "UPI": (("UPI",), ("United Press International",)),
-    "TASS": (("TASS",), ()),
-    "RIA Novosti": ((), ("RIA Novosti",)),
-    "Interfax": ((), ("Interfax",)),
+    "TASS": (("TASS", "ТАСС"), ()),  # noqa: RUF001 (Cyrillic, as Russian writes it)
+    "RIA Novosti": ((), ("RIA Novosti", "РИА Новости")),
+    "Interfax": ((), ("Interfax", "Интерфакс")),
     "Kyodo": ((), ("Kyodo",)),
     "Yonhap": ((), ("Yonhap",)),
     "Anadolu": ((), ("Anadolu Agency",)),
@@ -53,7 +62,10 @@ def _compile(name: str, acronyms: tuple[str, ...], names: tuple[str, ...]) -> _C
     words = [rf"(?<![\w-]){re.escape(a)}(?![\w-])" for a in acronyms]
     for full in names:
         parts = re.split(r"[ -]", full)
-        words.append(r"(?i:\b" + r"[\s-]+".join(map(re.escape, parts)) + r"\b)")
+        body = r"[\s-]+".join(map(re.escape, parts))
+        # Chinese and Japanese run words together: a name there has no word boundary.
+        edge = "" if unicodedata.name(full[0], "").startswith("CJK") else r"\b"
+        words.append(rf"(?i:{edge}{body}{edge})")
     keywords = (*acronyms, *(full.split()[0].split("-")[0].lower() for full in names))
     return name, keywords, re.compile("|".join(words))
 

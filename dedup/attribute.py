@@ -1,0 +1,279 @@
+"""Attribution: who took from whom in every pair with reuse.
+
+Stage: scored pairs + matches + parsed dates -> each :class:`PairScore` with its
+:class:`Direction`. Each item of evidence votes for one reading with a weight (a log-odds):
+
+============  ======  =====================================================================
+evidence      weight  the document it points to as the source
+============  ======  =====================================================================
+role          4       the one from a declared wire (``wires``, or a ``role`` field
+                      ``wire``/``agency``) when the other is not
+credit        3       the one whose source the other credits ("(APP)", "reports Reuters")
+date          2       the one published earlier (by calendar day when either has no time)
+containment   0-2     the one less contained in the other: a cut copy is contained in its
+                      source; ``2 x`` the difference of the two shares, from 0.15
+interleaving  1.5     the one that does not mix the other's passages with passages of a
+                      third document sharing nothing with the other (a compilation is later)
+lone credit   1       the one crediting no outlet when the other credits one outside the
+                      corpus (a rewrite names the agency; the agency's story does not)
+own credit    1       the one carrying its own source's credit (an agency's dateline) when
+                      the other credits neither that source nor its own
+stemma        1.5     for a pair nothing above decides, whose two documents both copied
+                      a third and share more word shingles with each other than with it
+                      (one kept the other's edits): the one covering more of the third
+============  ======  =====================================================================
+
+The votes are summed; the reading with the larger sum wins with confidence
+``1 / (1 + exp(-|sum|))``. A sum below 0.5 decides nothing (direction None). Two documents
+that credit a common outlet which is no document's source, with no role or credit tying one
+to the other, are ``siblings`` via that outlet whatever the dates say: two rewrites of
+one wire story did not copy each other because one came out first.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from dedup.credits import credits
+from dedup.dates import PublishedDate, order
+from dedup.records import Direction, Document, Match, PairScore
+
+ROLE_WEIGHT = 4.0
+CREDIT_WEIGHT = 3.0
+DATE_WEIGHT = 2.0
+CONTAINMENT_WEIGHT = 3.0
+CONTAINMENT_MIN_GAP = 0.15
+INTERLEAVE_WEIGHT = 1.5
+LONE_CREDIT_WEIGHT = 1.0
+STEMMA_WEIGHT = 1.5
+DECIDES = 0.5  # summed weight from which a direction is given
+WIRE_ROLES = frozenset({"wire", "agency"})
+_GENERIC_CREDITS = frozenset({"Agencies"})  # names no one outlet: never a common source
+
+
+def name_key(name: str) -> str:
+    """A source or outlet name compared loosely: ``Daily Dunya`` = ``daily_dunya``."""
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+@dataclass(frozen=True, slots=True)
+class _Doc:
+    id: str
+    source: str
+    wire: bool
+    credits: frozenset[str]  # outlets credited, by name_key, the own source left out
+    own_credit: bool  # the text credits its own source (an agency's dateline)
+    names: dict[str, str]  # name_key -> canonical name, for the evidence text
+
+
+def attribute(docs: Sequence[Document], pairs: Sequence[PairScore], matches: Sequence[Match],
+              dates: Mapping[str, PublishedDate], *,
+              wires: Collection[str] = ()) -> list[PairScore]:  # fmt: skip
+    """``pairs`` with the direction of each pair that has reuse.
+
+    Parameters
+    ----------
+    docs : sequence of Document
+        Every scanned document.
+    pairs : sequence of PairScore
+        Ranked pairs; those with ``reused_chars`` 0 keep ``direction`` None.
+    matches : sequence of Match
+        Reuse and boilerplate matches (boilerplate is not evidence).
+    dates : mapping of str to PublishedDate
+        Parsed dates by document id (:func:`dedup.dates.parse_dates`).
+    wires : collection of str
+        Source names declared to be wires (agencies), compared by :func:`name_key`.
+
+    Returns
+    -------
+    list of PairScore
+        In the order of ``pairs``.
+    """
+    wire_keys = {name_key(w) for w in wires}
+    by_id = {d.id: d for d in docs}
+    in_corpus = {name_key(d.source) for d in docs}
+    needed = {x for p in pairs if p.reused_chars for x in (p.a, p.b)}
+    info = {i: _describe(by_id[i], wire_keys) for i in sorted(needed)}
+    spans = spans_by_partner(matches)
+    votes = {(p.a, p.b): _votes(info[p.a], info[p.b], p, dates, spans, in_corpus)
+             for p in pairs if p.reused_chars}  # fmt: skip
+    first = {k: _decide(info[k[0]], info[k[1]], v, in_corpus) for k, v in votes.items()}
+    by_key = {(p.a, p.b): p for p in pairs}
+    for k, d in first.items():
+        if d is None:
+            votes[k] += _stemma(*k, first, by_key)
+    out = []
+    for p in pairs:
+        k = (p.a, p.b)
+        if k in votes:
+            decided = first[k] or _decide(info[p.a], info[p.b], votes[k], in_corpus)
+            p = replace(p, direction=decided)
+        out.append(p)
+    return out
+
+
+def _stemma(a: str, b: str, first: Mapping[tuple[str, str], Direction | None],
+            pairs: Mapping[tuple[str, str], PairScore]) -> list[Vote]:  # fmt: skip
+    """Votes from a common source ``s`` that gave text to both ``a`` and ``b``.
+
+    When ``a`` and ``b`` share more word shingles with each other than either does with
+    ``s``, one took the other's version (siblings edit ``s`` each their own way); the
+    earlier is the one that covers more of ``s`` (a copy of a copy holds at most what
+    its source kept).
+    """
+    sources: dict[str, set[str]] = {a: set(), b: set()}
+    for d in first.values():
+        if d is not None and d.relation == "copy" and d.copy in sources and d.source:
+            sources[d.copy].add(d.source)
+
+    def pair(x: str, y: str) -> PairScore | None:
+        return pairs.get((min(x, y), max(x, y)))
+
+    def covers(x: str, s: str) -> float:  # share of s covered by its matches with x
+        p = pair(x, s)
+        return 0.0 if p is None else p.containment_ab if p.a == s else p.containment_ba
+
+    ab = pairs[(a, b)]
+    for s in sorted(sources[a] & sources[b]):
+        sa, sb = pair(s, a), pair(s, b)
+        if sa is None or sb is None or ab.jaccard <= max(sa.jaccard, sb.jaccard):
+            continue
+        first_one, then = (a, b) if covers(a, s) > covers(b, s) else (b, a)
+        if covers(a, s) != covers(b, s):
+            return [(STEMMA_WEIGHT if first_one == a else -STEMMA_WEIGHT, "stemma",
+                     f"{then} took {first_one}'s version of {s}: the two share more word "
+                     f"shingles ({ab.jaccard:.2f}) than either with {s}, and {first_one} "
+                     f"covers more of {s} ({covers(first_one, s):.0%} against "
+                     f"{covers(then, s):.0%})")]  # fmt: skip
+    return []
+
+
+def _describe(doc: Document, wire_keys: set[str]) -> _Doc:
+    own = name_key(doc.source)
+    found = {name_key(c): c for c in credits(doc.text)}
+    own_credit = found.pop(own, None) is not None
+    role = doc.extra.get("role")
+    wire = own in wire_keys or (isinstance(role, str) and role.casefold() in WIRE_ROLES)
+    return _Doc(doc.id, doc.source, wire, frozenset(found), own_credit, found)
+
+
+Vote = tuple[float, str, str]  # (weight for "a is the source of b", kind, what it is)
+
+
+def _votes(a: _Doc, b: _Doc, p: PairScore, dates: Mapping[str, PublishedDate],
+           spans: Mapping[str, Mapping[str, list[tuple[int, int]]]],
+           in_corpus: set[str]) -> list[Vote]:  # fmt: skip
+    votes: list[Vote] = []
+    if a.wire != b.wire:
+        w = a if a.wire else b
+        votes.append((_signed(ROLE_WEIGHT, w, a), "role", f"{w.id} is from {w.source}, a wire"))
+    for x, y in ((a, b), (b, a)):
+        if name_key(y.source) in x.credits:
+            said = x.names[name_key(y.source)]
+            votes.append((_signed(CREDIT_WEIGHT, y, a), "credit",
+                          f"{x.id} credits {said}, the source of {y.id}"))  # fmt: skip
+    when = order(dates.get(a.id), dates.get(b.id))
+    if when:
+        first, then = (a, b) if when < 0 else (b, a)
+        votes.append((_signed(DATE_WEIGHT, first, a), "date",
+                      f"{first.id} {_shown(dates[first.id])} before "
+                      f"{then.id} {_shown(dates[then.id])}"))  # fmt: skip
+    elif when == 0:
+        votes.append((0.0, "date", f"{a.id} and {b.id} on the same date ({_shown(dates[a.id])})"))
+    gap = p.containment_ba - p.containment_ab  # > 0: b is the more contained, the copy
+    if abs(gap) >= CONTAINMENT_MIN_GAP:
+        more, less = (b, a) if gap > 0 else (a, b)
+        shares = (p.containment_ab, p.containment_ba) if more is a else (p.containment_ba,
+                                                                           p.containment_ab)
+        votes.append((CONTAINMENT_WEIGHT * gap, "containment",
+                      f"{shares[0]:.0%} of {more.id} is reused with {less.id}, "
+                      f"{shares[1]:.0%} of {less.id}"))  # fmt: skip
+    for x, y in ((a, b), (b, a)):
+        third = _interleaved(x.id, y.id, spans)
+        if third:
+            votes.append((_signed(INTERLEAVE_WEIGHT, y, a), "interleaving",
+                          f"{x.id} mixes passages of {y.id} with {third}'s"))  # fmt: skip
+    for x, y in ((a, b), (b, a)):
+        outside = sorted(x.names[c] for c in x.credits - in_corpus)
+        if outside and not y.credits:
+            said = ", ".join(outside)
+            votes.append((_signed(LONE_CREDIT_WEIGHT, y, a), "lone credit",
+                          f"{x.id} credits {said}, {y.id} credits no outlet"))  # fmt: skip
+        if x.own_credit and not y.own_credit and name_key(x.source) not in y.credits:
+            votes.append((_signed(LONE_CREDIT_WEIGHT, x, a), "own credit",
+                          f"{x.id} carries the credit of its own source {x.source}, "
+                          f"{y.id} does not credit it"))  # fmt: skip
+    return votes
+
+
+def _signed(weight: float, source: _Doc, a: _Doc) -> float:
+    return weight if source is a else -weight
+
+
+def _shown(p: PublishedDate) -> str:
+    return p.iso() or p.text
+
+
+def _decide(a: _Doc, b: _Doc, votes: list[Vote], in_corpus: set[str]) -> Direction | None:
+    evidence = tuple(f"{kind}: {text}" for _, kind, text in votes)
+    direct = any(kind in ("role", "credit") for _, kind, _ in votes)
+    common = sorted(a.credits & b.credits - in_corpus - {name_key(g) for g in _GENERIC_CREDITS})
+    if common and not direct:
+        via = a.names[common[0]]
+        return Direction("siblings", None, None, via, round(_confidence(CREDIT_WEIGHT), 3),
+                         (f"credit: {a.id} and {b.id} both credit {via}, "
+                          "which no document here is from", *evidence))  # fmt: skip
+    total = sum(w for w, _, _ in votes)
+    if abs(total) < DECIDES:
+        return None
+    source, copy = (a, b) if total > 0 else (b, a)
+    return Direction("copy", source.id, copy.id, None, round(_confidence(abs(total)), 3), evidence)
+
+
+def _confidence(total: float) -> float:
+    return 1.0 / (1.0 + math.exp(-total))
+
+
+def spans_by_partner(matches: Sequence[Match]) -> dict[str, dict[str, list[tuple[int, int]]]]:
+    """Per document, per other document: its reused spans (sorted), boilerplate left out."""
+    out: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+    for m in matches:
+        if m.kind != "boilerplate":
+            out[m.a][m.b].append((m.a_start, m.a_end))
+            out[m.b][m.a].append((m.b_start, m.b_end))
+    for partners in out.values():
+        for found in partners.values():
+            found.sort()
+    return out
+
+
+def _interleaved(x: str, y: str, spans: Mapping[str, Mapping[str, list[tuple[int, int]]]]
+                 ) -> str | None:  # fmt: skip
+    """A third document whose passages ``x`` alternates with its passages from ``y``.
+
+    Counted only for a third document that shares no reuse with ``y`` (a second,
+    independent source), and only when each one's passages stand between the other's
+    (``y, z, y, z``), not one block after another: a copy of ``x`` that took a passage
+    ``y`` lacks sits between ``y``'s passages too, but once.
+    """
+    mine = spans.get(x, {})
+    from_y = mine.get(y, [])
+    partners_of_y = spans.get(y, {})
+    for z in sorted(mine):
+        independent = z != y and z not in partners_of_y
+        if independent and _between(mine[z], from_y) and _between(from_y, mine[z]):
+            return z
+    return None
+
+
+def _between(inner: list[tuple[int, int]], outer: list[tuple[int, int]]) -> bool:
+    """Does a span of ``inner`` stand between two spans of ``outer``, overlapping none?"""
+    if len(outer) < 2:
+        return False
+    lo, hi = outer[0][0], max(e for _, e in outer)
+    return any(lo <= s and e <= hi and not any(s < oe and os_ < e for os_, oe in outer)
+               for s, e in inner)

@@ -1,0 +1,143 @@
+"""Who copied whom: pair directions, story trees and source flows on real and planted text."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+from direction import Planted, ancestors, evaluate, generate
+from helpers import random_text, seed_documents
+
+import dedup
+from dedup.credits import credits
+from dedup.records import Direction, Document, ScanResult
+from dedup.report.tables import result_dict
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(19)
+
+
+@pytest.fixture(scope="module")
+def seeds() -> ScanResult:
+    return dedup.scan(seed_documents())
+
+
+@pytest.fixture(scope="module")
+def chains() -> tuple[Planted, ScanResult]:
+    planted = generate(24, seed=3)
+    return planted, dedup.scan(planted.docs)
+
+
+def _direction(result: ScanResult, a: str, b: str) -> Direction | None:
+    pair = result.pair(a, b)
+    assert pair is not None
+    return pair.direction
+
+
+def test_seed_back_translation_is_a_copy_of_the_reuters_story(seeds: ScanResult) -> None:
+    d = _direction(seeds, "001", "004")
+    assert d is not None and d.relation == "copy"
+    assert (d.source, d.copy) == ("004", "001")
+    assert any("001 credits Reuters" in e for e in d.evidence)
+
+
+def test_seed_afp_rewrites_are_siblings_via_afp(seeds: ScanResult) -> None:
+    d = _direction(seeds, "000", "003")
+    assert d is not None and (d.relation, d.via, d.source, d.copy) == ("siblings", "AFP", None,
+                                                                        None)  # fmt: skip
+    json_direction = next(p["direction"] for p in result_dict(seeds)["pairs"]
+                          if p["b"] == "003")  # fmt: skip
+    assert json_direction["via"] == "AFP" and "from" not in json_direction
+
+
+def test_seed_families_are_dated_trees(seeds: ScanResult) -> None:
+    by_members = {f.members: f for f in seeds.families}
+    reuters = by_members[("001", "004")]
+    assert reuters.origin == "004"
+    [edge] = reuters.edges
+    assert (edge.source, edge.copy, edge.relation, edge.tree) == (
+        "004", "001", "copy", True)
+    assert by_members[("000", "003")].origin is None
+
+
+def test_planted_chains_point_from_wire_to_outlet_to_aggregator(
+        chains: tuple[Planted, ScanResult]) -> None:  # fmt: skip
+    planted, result = chains
+    figures = evaluate(planted, result)
+    assert figures["planted pairs reported"] >= 0.9 * sum(
+        len(ancestors(c, planted.parent)) for c in planted.parent)
+    assert figures["accuracy with a date difference"] == 1.0
+    assert figures["reversed, confidence > 0.8"] == 0
+    decided = figures["planted pairs reported"] - figures["undecided"]
+    assert figures["direction accuracy"] * figures["planted pairs reported"] == decided
+
+
+def test_planted_tree_edges_and_no_family_held_by_a_compilation(
+        chains: tuple[Planted, ScanResult]) -> None:  # fmt: skip
+    planted, result = chains
+    figures = evaluate(planted, result)
+    assert figures["families holding two stories"] == 0
+    assert figures["tree edges matching the planted parent"] >= 0.9 * figures[
+        "copies with one parent"]
+    compiled = [c for c in planted.parent if c.startswith("m")]
+    for c in compiled:  # each compilation is a copy of both wires, in one family at most
+        for wire in planted.parent[c]:
+            d = _direction(result, c, wire)
+            assert d is not None and (d.source, d.copy) == (wire, c)
+        assert sum(c in f.members for f in result.families) <= 1
+
+
+def test_a_declared_wire_or_role_is_the_source(rng: np.random.Generator) -> None:
+    story = random_text(rng, 14)
+    docs = [Document("n1", story, "Gazette"), Document("w1", story + " " + random_text(rng, 3),
+                                                       "Wirecorp")]  # fmt: skip
+    declared = _direction(dedup.scan(docs, wires=["wirecorp"]), "n1", "w1")
+    assert declared is not None and (declared.source, declared.copy) == ("w1", "n1")
+    assert declared.confidence > 0.95 and declared.evidence[0].startswith("role: w1")
+    with_role = [docs[0], replace(docs[1], extra={"role": "agency"})]
+    by_role = _direction(dedup.scan(with_role), "n1", "w1")
+    assert by_role is not None and (by_role.source, by_role.copy) == ("w1", "n1")
+
+
+def test_a_credit_in_urdu_names_the_source(rng: np.random.Generator) -> None:
+    story = random_text(rng, 14)
+    agency = Document("a1", story + " " + random_text(rng, 4), "APP")
+    paper = Document("p1", "لاہور (اے پی پی) " + story, "daily_dunya")
+    assert credits(paper.text) == ("APP",)
+    d = _direction(dedup.scan([agency, paper]), "a1", "p1")
+    assert d is not None and (d.source, d.copy) == ("a1", "p1")
+    assert any(e == "credit: p1 credits APP, the source of a1" for e in d.evidence)
+
+
+def test_dates_decide_and_a_tie_leaves_other_evidence(rng: np.random.Generator) -> None:
+    story = random_text(rng, 14)
+    early = Document("x", story, "one", "Wed, 12 Jan 2022 08:00:00 +0000")
+    late = Document("y", story, "two", "2022-01-12T11:00:00+02:00")
+    d = _direction(dedup.scan([early, late]), "x", "y")
+    assert d is not None and (d.source, d.copy) == ("x", "y")
+    assert "date: x 2022-01-12T08:00:00Z before y 2022-01-12T09:00:00Z" in d.evidence
+    tie = _direction(dedup.scan([early, replace(late, date="2022-01-12")]), "x", "y")
+    assert tie is None  # same day, same text: nothing decides
+
+
+def test_source_flows_say_what_share_of_a_takers_text_comes_from_a_giver(
+        chains: tuple[Planted, ScanResult]) -> None:  # fmt: skip
+    _, result = chains
+    flows = {(f.taker, f.giver): f for f in result.source_flows}
+    assert flows and all(0 < f.share <= 1 and f.documents >= 1 for f in flows.values())
+    docs = {d.id: d for d in result.documents}
+    for f in list(flows.values())[:5]:
+        copies = {p.direction.copy for p in result.pairs if p.direction is not None
+                  and p.direction.relation == "copy" and p.direction.copy is not None
+                  and docs[p.direction.copy].source == f.taker
+                  and docs[p.direction.source or ""].source == f.giver}  # fmt: skip
+        assert len(copies) == f.documents
+        assert f.share == round(f.chars / sum(len(docs[c].text) for c in copies), 6)
