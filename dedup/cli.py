@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import re
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, NoReturn
@@ -18,17 +18,19 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dedup.dedupe import dedupe, write_kept
+from dedup.dedupe import dedupe, stage_kept
 from dedup.errors import DedupError
 from dedup.index import Index, QueryResult
 from dedup.load import LoadReport, load
 from dedup.normalize import normalize
+from dedup.outputs import OutputFiles, check_outputs, json_text
 from dedup.overlap import overlap
 from dedup.params import ScanParams
 from dedup.pipeline import scan
 from dedup.progress import cli_progress
 from dedup.records import Document, ScanResult
-from dedup.report.tables import write_atomic, write_csv, write_json
+from dedup.report.console import SafeConsole
+from dedup.report.tables import CSV_FILES, csv_texts, to_json
 from dedup.report.terminal import count, render_summary
 from dedup.shingle import tokenize
 
@@ -136,20 +138,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _scan(args) if args.command == "scan" else _corpus_command(args)
 
 
-def _write_html(result: ScanResult, path: Path) -> None:
-    from dedup.report.html import write_html  # jinja2 is loaded only when asked for
+def _html(result: ScanResult) -> str:
+    from dedup.report.html import render_html  # jinja2 is loaded only when asked for
 
-    write_html(result, path)
+    return render_html(result)
+
+
+def _scan_outputs(args: argparse.Namespace, result: ScanResult | None) -> list[tuple[Path, str]]:
+    """The files ``scan`` writes; their texts, rendered from ``result`` (else empty)."""
+    outputs: list[tuple[Path, str]] = []
+    if args.json is not None:
+        outputs.append((args.json, to_json(result) if result is not None else ""))
+    if args.csv is not None:
+        texts = csv_texts(result) if result is not None else dict.fromkeys(CSV_FILES, "")
+        outputs += [(args.csv / name, text) for name, text in texts.items()]
+    if args.html is not None:
+        outputs.append((args.html, _html(result) if result is not None else ""))
+    return outputs
 
 
 def _scan(args: argparse.Namespace) -> int:
     """``dedup scan``: errors are one line on stderr, then the run summary, then the tables.
 
     Exit status 0 on success, 2 on a :class:`DedupError` (bad input or parameter, unwritable
-    output), 1 when memory runs out, 130 on Ctrl-C. Output files are written only after the
-    scan has finished, each through a temporary file renamed into place.
+    output), 1 when memory runs out, 130 on Ctrl-C. Output files are checked against the
+    inputs first and written only after the scan has finished, all or none.
     """
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
     report = LoadReport()
     written: list[str] = []
     try:
@@ -158,6 +173,7 @@ def _scan(args: argparse.Namespace) -> int:
         else:
             if args.out is not None:
                 raise DedupError("--out writes Spark output folders: use it with --engine spark")
+            check_outputs(args.paths or [seeds_dir()], [p for p, _ in _scan_outputs(args, None)])
             docs = load(args.paths or [seeds_dir()], report=report, **_reading(args))
             progress = cli_progress(args.quiet)
             try:
@@ -166,15 +182,14 @@ def _scan(args: argparse.Namespace) -> int:
             finally:
                 getattr(progress, "close", lambda: None)()  # the bars leave a clean terminal
         result = replace(result, stats=_run_stats(result, report))
-        outputs = ((args.json, write_json), (args.csv, write_csv), (args.html, _write_html))
-        for target, write in outputs:
-            if target is not None:
-                _write_output(write, result, target)
-                written.append(str(target))
+        with _writing(OutputFiles()) as files:
+            for target, text in _scan_outputs(args, result):
+                files.write_text(target, text)
+            written += map(str, files.commit())
         if not args.quiet:
             for line in _run_summary(result, report):
                 err.print(line, markup=False)
-            render_summary(result, Console(), top_pairs=args.top)
+            render_summary(result, SafeConsole(), top_pairs=args.top)
     except DedupError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         return exc.status
@@ -204,13 +219,17 @@ def _scan_spark(args: argparse.Namespace, report: LoadReport) -> ScanResult:
                       **_reading(args))  # fmt: skip
 
 
-def _write_output(write: Callable[[ScanResult, Path], None], result: ScanResult,
-                  target: Path) -> None:  # fmt: skip
-    try:
-        write(result, target)
-    except OSError as exc:
-        why = exc.strerror or str(exc)
-        raise DedupError(f"{target}: cannot write: {why}; choose another path") from exc
+@contextmanager
+def _writing(files: OutputFiles) -> Iterator[OutputFiles]:
+    """``files``, whose staged outputs are removed if writing fails (the error names the
+    file and why: a full disk, a folder that cannot be written to)."""
+    with files:
+        try:
+            yield files
+        except OSError as exc:
+            where = exc.filename or "an output file"
+            raise DedupError(f"{where}: cannot write: {exc.strerror or exc}; no output file "
+                             "was written; choose another path") from exc
 
 
 # Start of a run of letters or digits that no markup entity (&amp; &#65;) can have consumed.
@@ -346,9 +365,9 @@ def _guarded(command: Callable[[argparse.Namespace, Console], int],
     """Run a command: a DedupError is one red line and exit status 2, Ctrl-C is 130."""
 
     def run(args: argparse.Namespace) -> int:
-        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
         try:
-            return command(args, Console(quiet=args.quiet, highlight=False, soft_wrap=True))
+            return command(args, SafeConsole(quiet=args.quiet, highlight=False, soft_wrap=True))
         except DedupError as exc:
             err.print(f"[red]error:[/red] {escape(str(exc))}")
             return exc.status
@@ -357,6 +376,10 @@ def _guarded(command: Callable[[argparse.Namespace, Console], int],
                 raise
             err.print(f"[red]interrupted[/red]: {message}")
             return 130
+        except MemoryError:
+            err.print(f"[red]error:[/red] out of memory; {message}; "
+                      "use fewer or smaller documents")  # fmt: skip
+            return 1
 
     return run
 
@@ -373,12 +396,9 @@ def interrupted(exc: BaseException) -> bool:
 
 
 def _write_json_file(target: Path, data: object) -> None:
-    try:
-        write_atomic(target, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    except OSError as exc:
-        raise DedupError(
-            f"{target}: cannot write: {exc.strerror or exc}; choose another path"
-        ) from exc
+    with _writing(OutputFiles()) as files:
+        files.write_text(target, json_text(data))
+        files.commit()
 
 
 def _index_add(args: argparse.Namespace, out: Console) -> int:
@@ -428,6 +448,7 @@ def _index_remove(args: argparse.Namespace, out: Console) -> int:
 
 
 def _query(args: argparse.Namespace, out: Console) -> int:
+    check_outputs(args.paths, [args.json])
     with Index.open(args.index, _given_params(args), create=False) as index:
         docs = list(_load_args(args, args.paths))
         results = index.query(docs, params=_given_params(args))
@@ -481,6 +502,7 @@ def _render_query(r: QueryResult, text: str, indexed: dict[str, Document], out: 
 
 
 def _overlap(args: argparse.Namespace, out: Console) -> int:
+    check_outputs([args.a, args.b], [args.json])
     progress = cli_progress(args.quiet)
     try:
         result = overlap(_load_args(args, [args.a]), _load_args(args, [args.b]),
@@ -527,8 +549,12 @@ def _dedupe(args: argparse.Namespace, out: Console) -> int:
     if args.out is not None and str(args.path) == "-":
         raise DedupError("-: records read from standard input cannot be written back; "
                          "save them to a file and dedupe that, or use --dry-run")  # fmt: skip
-    if args.out is not None and args.out.resolve() == args.path.resolve():
-        raise DedupError(f"{args.out}: --out must not be the input; choose another path")
+    report = None if args.out is None else args.report or args.out.with_name(
+        args.out.name + ".report.json")  # fmt: skip
+    if args.out is not None:
+        folder = args.out if args.path.is_dir() else None
+        check_outputs([args.path], [report, None if folder else args.out],
+                      documents_folder=folder)  # fmt: skip
     docs = list(_load_args(args, [args.path]))
     progress = cli_progress(args.quiet)
     try:
@@ -556,16 +582,14 @@ def _dedupe(args: argparse.Namespace, out: Console) -> int:
         out.print(table)
     if gone > args.top:
         out.print(f"… and {gone - args.top:,} more (--top {gone} lists all)", markup=False)
-    if args.dry_run:
+    if args.dry_run or report is None:
         out.print("Dry run: nothing written.")
         return 0
-    report = args.report or args.out.with_name(args.out.name + ".report.json")
-    try:
-        files = write_kept(docs, result, args.path, args.out, encoding=args.encoding,
+    with _writing(OutputFiles()) as staged:
+        files = stage_kept(docs, result, args.path, args.out, staged, encoding=args.encoding,
                            id_field=args.id_field, text_field=args.text_field)  # fmt: skip
-    except OSError as exc:
-        raise DedupError(f"{args.out}: cannot write: {exc.strerror or exc}") from exc
-    _write_json_file(report, asdict(result))
+        staged.write_text(report, json_text(asdict(result)))
+        staged.commit()
     out.print(f"Wrote {count(len(files), 'file')} to {escape(str(args.out))}; "
               f"report: {escape(str(report))}.")  # fmt: skip
     return 0
@@ -576,8 +600,7 @@ _INDEX_COMMANDS = {"add": _guarded(_index_add, _ROLLED_BACK), "stats": _guarded(
                    "remove": _guarded(_index_remove, _ROLLED_BACK)}  # fmt: skip
 _CORPUS_COMMANDS = {"query": _guarded(_query, "no output file written or changed"),
                     "overlap": _guarded(_overlap, "no output file written or changed"),
-                    "dedupe": _guarded(_dedupe, "files already written under --out stay; "
-                                                "run again to finish")}  # fmt: skip
+                    "dedupe": _guarded(_dedupe, "no output file written or changed")}  # fmt: skip
 
 
 def _corpus_command(args: argparse.Namespace) -> int:

@@ -30,8 +30,6 @@ import csv
 import datetime as dt
 import gzip
 import io
-import os
-import tempfile
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,6 +43,7 @@ from dedup.errors import DedupError, ParamError
 from dedup.load import COMPRESSED, STDIN, csv_delimiter, split_compression
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import signatures
+from dedup.outputs import OutputFiles
 from dedup.params import ScanParams
 from dedup.progress import Progress, silent
 from dedup.records import Document
@@ -257,14 +256,26 @@ def write_kept(documents: Sequence[Document], result: DedupeResult, source: Path
     so fields dedup does not read pass through; one whose records are all dropped
     is written empty (CSV: its header); a compressed file is written compressed the
     same way. ``encoding`` and the field names are those
-    the documents were read with (they tell a CSV file's delimiter). Each file goes
-    through a temporary file renamed into place.
+    the documents were read with (they tell a CSV file's delimiter). The files go
+    to temporary names renamed into place once all are written: all or none.
 
     Returns
     -------
     list of Path
         The files written, sorted.
     """
+    with OutputFiles() as files:
+        written = stage_kept(documents, result, source, out, files, encoding=encoding,
+                             id_field=id_field, text_field=text_field)  # fmt: skip
+        files.commit()
+    return written
+
+
+def stage_kept(documents: Sequence[Document], result: DedupeResult, source: Path, out: Path,
+               files: OutputFiles, *, encoding: str = "utf-8", id_field: str = "id",
+               text_field: str = "text") -> list[Path]:  # fmt: skip
+    """:func:`write_kept`, staged in ``files`` (written when ``files`` is committed, with
+    the run's other outputs). Returns the targets, sorted."""
     keep = set(result.kept)
     by_file: dict[Path, dict[int | None, bool]] = {}
     for d in documents:
@@ -280,16 +291,17 @@ def write_kept(documents: Sequence[Document], result: DedupeResult, source: Path
         name = path.name.lower()
         if None in records:  # a text file: one document
             if kept:
-                _write_bytes(target, path.read_bytes())
+                files.write_bytes(target, path.read_bytes())
                 written.append(target)
             continue
         inner, compression = split_compression(name)
         if inner.endswith((".jsonl", ".ndjson")):
-            _write_jsonl(path, target, kept, compression)
+            files.write_bytes(target, _kept_jsonl(path, kept, compression))
         elif inner.endswith((".csv", ".tsv")):
-            _write_csv(path, target, kept, compression, encoding, (id_field, text_field))
+            files.write_bytes(target, _kept_csv(path, kept, compression, encoding,
+                                                (id_field, text_field)))  # fmt: skip
         elif name.endswith(".parquet"):
-            _write_parquet(path, target, kept)
+            _write_parquet(path, files.staged(target), kept)
         else:
             raise DedupError(f"{path}: cannot write records of this file type back")
         written.append(target)
@@ -305,18 +317,6 @@ def _locate(origin: str) -> tuple[Path, int | None]:
     return Path(origin), None
 
 
-def _write_bytes(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _unpacked(path: Path, compression: str) -> bytes:
     data = path.read_bytes()
     return bytes(COMPRESSED[compression].decompress(data)) if compression else data
@@ -328,18 +328,18 @@ def _packed(data: bytes, compression: str) -> bytes:
     return bytes(COMPRESSED[compression].compress(data)) if compression else data
 
 
-def _write_jsonl(path: Path, target: Path, kept: set[int | None], compression: str) -> None:
+def _kept_jsonl(path: Path, kept: set[int | None], compression: str) -> bytes:
     data = _unpacked(path, compression)
     pieces = data.split(b"\n")  # lines end at b"\n" only, as the loader reads them
     lines = [x + b"\n" for x in pieces[:-1]] + ([pieces[-1]] if pieces[-1] else [])
     body = b"".join(line for n, line in enumerate(lines, start=1) if n in kept)
     if body and not body.endswith(b"\n"):
         body += b"\n"
-    _write_bytes(target, _packed(body, compression))
+    return _packed(body, compression)
 
 
-def _write_csv(path: Path, target: Path, kept: set[int | None], compression: str,
-               encoding: str, fields: tuple[str, str]) -> None:  # fmt: skip
+def _kept_csv(path: Path, kept: set[int | None], compression: str, encoding: str,
+              fields: tuple[str, str]) -> bytes:  # fmt: skip
     raw = _unpacked(path, compression)
     bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
     text = raw[len(bom) :].decode(encoding)
@@ -356,15 +356,12 @@ def _write_csv(path: Path, target: Path, kept: set[int | None], compression: str
     body = "".join(parts)
     if body and not body.endswith(("\n", "\r")):
         body += "\r\n" if "\r\n" in text else "\n"
-    _write_bytes(target, _packed(bom + body.encode(encoding), compression))
+    return _packed(bom + body.encode(encoding), compression)
 
 
-def _write_parquet(path: Path, target: Path, kept: set[int | None]) -> None:
+def _write_parquet(path: Path, staged: Path, kept: set[int | None]) -> None:
     import pyarrow.parquet as pq  # the loader needed pyarrow to read this file
 
     table = pq.read_table(path)
     rows = sorted(r - 1 for r in kept if r is not None)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    pq.write_table(table.take(rows), tmp)
-    os.replace(tmp, target)
+    pq.write_table(table.take(rows), staged)

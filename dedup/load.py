@@ -240,7 +240,9 @@ def _more(n: int, one: str, many: str) -> str:
     return "" if n <= 0 else f" and {n:,} {one if n == 1 else many}"
 
 
-def _read_folder(folder: Path, opts: _Options, report: LoadReport) -> Iterator[Document]:
+def folder_files(folder: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, str]]]:
+    """What :func:`load` reads in ``folder``: ``(relative POSIX path, path)`` of each file it
+    reads, sorted, and ``(path, reason)`` of each entry it skips."""
     found: list[tuple[str, Path]] = []
     skipped: list[tuple[str, str]] = []
 
@@ -263,13 +265,18 @@ def _read_folder(folder: Path, opts: _Options, report: LoadReport) -> Iterator[D
                 skipped.append((str(path), f"HTML: {_NEEDS_TRAFILATURA}"))
             else:
                 found.append((path.relative_to(folder).as_posix(), path))
-    report.skipped.extend(sorted(skipped))
+    return sorted(found), sorted(skipped)
+
+
+def _read_folder(folder: Path, opts: _Options, report: LoadReport) -> Iterator[Document]:
+    found, skipped = folder_files(folder)
+    report.skipped.extend(skipped)
     if skipped:
         log.info("%s: skipped %d hidden, linked, unreadable or special entries or files of "
                  "other types", folder, len(skipped))  # fmt: skip
     renamed = path_ids([rel for rel, path in found if _one_document(path.name)])
     count = 0
-    for rel, path in sorted(found):
+    for rel, path in found:
         for doc in _read_file(path, opts, report, named=False):
             if rel in renamed:
                 named = renamed[rel]

@@ -1,7 +1,9 @@
 """JSON and CSV renderings of a ScanResult (the schema is documented in the README).
 
 Files are written to a temporary name beside the target and renamed into place,
-so an interrupted run never leaves a half-written output.
+so an interrupted run never leaves a half-written output. CSV cells that a spreadsheet
+would run as a formula (text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return) start with a ``'``, as OWASP recommends; the JSON holds the text as it is.
 """
 
 from __future__ import annotations
@@ -10,14 +12,12 @@ import base64
 import csv
 import datetime
 import io
-import json
 import math
-import os
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from dedup.outputs import OutputFiles, json_text
 from dedup.records import Direction, Family, ScanResult
 
 PAIR_FIELDS = ["a", "b", "rank", "score", "tfidf_cosine", "jaccard", "containment_ab",
@@ -25,6 +25,8 @@ PAIR_FIELDS = ["a", "b", "rank", "score", "tfidf_cosine", "jaccard", "containmen
                "confidence"]  # fmt: skip
 MATCH_FIELDS = ["a", "b", "a_start", "a_end", "b_start", "b_end", "kind", "score"]
 FLOW_FIELDS = ["taker", "giver", "documents", "chars", "share"]
+CSV_FILES = ("pairs.csv", "matches.csv", "flows.csv")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def result_dict(result: ScanResult) -> dict[str, Any]:
@@ -88,32 +90,37 @@ def json_value(value: Any) -> Any:
 
 def to_json(result: ScanResult) -> str:
     """Deterministic JSON text: the same result gives byte-identical output."""
-    return json.dumps(result_dict(result), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    return json_text(result_dict(result))
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell no spreadsheet runs as a formula."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value
 
 
 def _csv_text(rows: list[dict[str, Any]], fields: list[str]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
     return buf.getvalue()
+
+
+def csv_texts(result: ScanResult) -> dict[str, str]:
+    """The CSV files by name: ``pairs.csv`` (with each pair's direction), ``matches.csv``
+    and ``flows.csv``."""
+    data = result_dict(result)
+    pairs = [{**p, **(p["direction"] or {})} for p in data["pairs"]]
+    return dict(zip(CSV_FILES, (_csv_text(pairs, PAIR_FIELDS),
+                                _csv_text(data["matches"], MATCH_FIELDS),
+                                _csv_text(data["source_flows"], FLOW_FIELDS)), strict=True))
 
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        umask = os.umask(0)  # mkstemp creates 0600; give the file the mode open() would
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with OutputFiles() as files:
+        files.write_text(path, text)
+        files.commit()
 
 
 def write_json(result: ScanResult, path: Path) -> None:
@@ -122,9 +129,9 @@ def write_json(result: ScanResult, path: Path) -> None:
 
 
 def write_csv(result: ScanResult, folder: Path) -> None:
-    """Write ``pairs.csv`` (with each pair's direction), ``matches.csv`` and ``flows.csv``."""
-    data = result_dict(result)
-    pairs = [{**p, **(p["direction"] or {})} for p in data["pairs"]]
-    write_atomic(Path(folder) / "pairs.csv", _csv_text(pairs, PAIR_FIELDS))
-    write_atomic(Path(folder) / "matches.csv", _csv_text(data["matches"], MATCH_FIELDS))
-    write_atomic(Path(folder) / "flows.csv", _csv_text(data["source_flows"], FLOW_FIELDS))
+    """Write ``pairs.csv`` (with each pair's direction), ``matches.csv`` and ``flows.csv``
+    into ``folder``, all or none."""
+    with OutputFiles() as files:
+        for name, text in csv_texts(result).items():
+            files.write_text(Path(folder) / name, text)
+        files.commit()
