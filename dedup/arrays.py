@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dedup.normalize import njit
+
 try:
     import numba
 except ImportError:  # a platform without numba: np.searchsorted gives the same index
@@ -66,7 +68,7 @@ def positions(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 if numba is not None:
 
-    @numba.njit(cache=True, nogil=True)
+    @njit()
     def _hash_lookup(keys, values, slots, shift, index):  # type: ignore[no-untyped-def]
         """``index[r]`` = position of ``values[r]`` in ``keys`` or -1, by open addressing
         over ``slots`` (Fibonacci hashing, linear probing)."""

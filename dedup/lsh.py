@@ -20,6 +20,7 @@ import numpy as np
 from scipy.integrate import quad
 
 from dedup.arrays import unique_sorted
+from dedup.normalize import njit
 from dedup.shingle import fmix64, fmix64_one
 
 try:
@@ -80,7 +81,7 @@ def _numpy_band_keys(sigs: np.ndarray, rows: int, out: np.ndarray) -> np.ndarray
 
 if numba is not None:
 
-    @numba.njit(cache=True, nogil=True)
+    @njit()
     def _fold_bands(sigs, rows, first, out):  # type: ignore[no-untyped-def]
         """:func:`_numpy_band_keys` from band ``first`` of C-ordered ``sigs``, one signature
         at a time (one compiled version: a column slice would compile another)."""
@@ -156,7 +157,7 @@ def _compiled_bucket_pairs(column: np.ndarray, groups: np.ndarray,
 
 if numba is not None:
 
-    @numba.njit(cache=True, nogil=True)
+    @njit()
     def _chain_buckets(column, slots, after, last, size):  # type: ignore[no-untyped-def]
         """Chain each row of ``column`` to the earlier rows of its key (see
         :func:`_compiled_bucket_pairs` for the arrays)."""
@@ -173,7 +174,7 @@ if numba is not None:
                 after[last[first]], last[first] = r, r
                 size[first] += 1
 
-    @numba.njit(cache=True, nogil=True)
+    @njit()
     def _bucket_rows(size, after, groups, max_bucket, rows, lo, hi):  # type: ignore[no-untyped-def]
         """Write the pairs of each chained bucket of 2 to ``max_bucket`` rows to ``lo``
         and ``hi`` (``rows`` is scratch); returns how many were written."""

@@ -23,6 +23,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from dedup.normalize import njit
+
 try:
     import numba
 except ImportError:  # a platform without numba: the numpy path gives the same signatures
@@ -109,7 +111,7 @@ def packed_signatures(values: np.ndarray, sizes: np.ndarray, *, num_perm: int,
 
 if numba is not None:
 
-    @numba.njit(cache=True, nogil=True, inline="always")
+    @njit(inline="always")
     def _mixed32(value):  # type: ignore[no-untyped-def]
         """``fmix32(to_hash32(value))`` of one uint64, in 64-bit registers."""
         h = value >> np.uint64(32)
@@ -120,7 +122,7 @@ if numba is not None:
         h ^= h >> np.uint64(16)
         return np.uint32(h)
 
-    @numba.njit(cache=True, nogil=True)
+    @njit()
     def _kernel(values, offsets, a, b, out):  # type: ignore[no-untyped-def]
         """Same arithmetic as the numpy path, permutations innermost (they vectorize).
 

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import functools
 import html
+import os
 import re
+import stat
+import tempfile
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -102,7 +105,7 @@ def compiled(func: F) -> F:
     warnings for it are silenced.
     """
     if numba is not None:
-        return cast(F, numba.njit(cache=True, nogil=True)(func))
+        return _jit(func)
 
     @functools.wraps(func)
     def wrapping(*args: Any, **kwargs: Any) -> Any:
@@ -116,8 +119,47 @@ def inlined(func: F) -> F:
     """:func:`compiled` for a small helper of compiled loops: numba compiles it into each
     caller instead of on its own (a compilation of its own costs a first run ~0.2 s)."""
     if numba is not None:
-        return cast(F, numba.njit(cache=True, nogil=True, inline="always")(func))
+        return _jit(func, inline="always")
     return compiled(func)
+
+
+def njit(**options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """``numba.njit(nogil=True, **options)`` with the cache of :func:`compiled`, for loops
+    written for numba alone (numba must be there)."""
+    return lambda func: _jit(func, **options)
+
+
+def _jit(func: F, **options: Any) -> F:
+    """``numba.njit`` with its on-disk cache where one can be written: beside the module,
+    in ``NUMBA_CACHE_DIR`` or the user's cache folder (numba's own order), else in a
+    folder of this user's under the temporary folder, else no cache (each run compiles
+    again). An install the user cannot write to, with no home, still runs."""
+    try:
+        return cast(F, numba.njit(cache=True, nogil=True, **options)(func))
+    except RuntimeError:  # numba found no folder to cache in
+        if _temporary_cache():
+            try:
+                return cast(F, numba.njit(cache=True, nogil=True, **options)(func))
+            except RuntimeError:
+                pass
+        return cast(F, numba.njit(nogil=True, **options)(func))
+
+
+@functools.cache
+def _temporary_cache() -> bool:
+    """Point numba's cache at ``TMPDIR/dedup-numba-UID`` if that is this user's alone
+    (a folder others can write to could hand it compiled code); whether it did."""
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    folder = os.path.join(tempfile.gettempdir(), f"dedup-numba-{uid}")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        st = os.lstat(folder)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != uid or st.st_mode & 0o022:
+        return False
+    numba.config.CACHE_DIR = folder  # type: ignore[attr-defined]
+    return True
 
 
 def code_points(text: str) -> np.ndarray:

@@ -15,6 +15,8 @@ from difflib import Match, SequenceMatcher
 
 import numpy as np
 
+from dedup.normalize import njit
+
 try:
     import numba
 except ImportError:  # a platform without numba: difflib itself
@@ -82,7 +84,7 @@ def _uint64(x: np.ndarray) -> np.ndarray:
 
 if numba is not None:
 
-    @numba.njit(cache=True, nogil=True)
+    @njit()
     def _blocks(a, b, lexicographic):  # type: ignore[no-untyped-def]
         """difflib's matching blocks of ``a`` and ``b`` (uint64 arrays), as ``(i, j, size)``
         back to back in the order the decomposition finds them (a flat int64 array: numba
@@ -142,7 +144,7 @@ if numba is not None:
     # A hash index, not np.argsort(kind="mergesort") and np.searchsorted: numba took 4 s to
     # compile those on a first run. Compiled into _blocks (inline), not on their own.
 
-    @numba.njit(cache=True, nogil=True, inline="always")
+    @njit(inline="always")
     def _occurrences(a, b):  # type: ignore[no-untyped-def]
         """Where each value of ``a`` occurs in ``b`` (uint64 arrays): ``first[i]`` is the first
         position of ``a[i]`` in ``b`` (-1 if none), ``after[j]`` the next position of ``b[j]``."""
@@ -167,12 +169,12 @@ if numba is not None:
             first[i] = slots[s]
         return first, after
 
-    @numba.njit(cache=True, nogil=True, inline="always")
+    @njit(inline="always")
     def _slot(value, bits):  # type: ignore[no-untyped-def]
         """Fibonacci hashing of a uint64 to ``bits`` bits."""
         return np.int64((value * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits))
 
-    @numba.njit(cache=True, nogil=True, inline="always")
+    @njit(inline="always")
     def _greater(x, y):  # type: ignore[no-untyped-def]
         """Whether ``x`` comes after ``y`` in lexicographic order (uint64 arrays)."""
         for k in range(min(len(x), len(y))):

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from dedup.normalize import code_points, compiled
+from dedup.normalize import code_points, compiled, njit
 
 try:
     import numba
@@ -233,7 +233,7 @@ def sequence_hashes(hashes: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.nd
 
 if numba is not None:  # the same values as the numpy paths above, without their passes
 
-    @numba.njit(cache=True, nogil=True)
+    @njit()
     def _hash_tokens(codes, starts, ends, stop_hashes):  # type: ignore[no-untyped-def]
         """``(hashes, stems, content)`` of the tokens, as :func:`tokenize` computes them with
         numpy: the polynomial it reads from prefix sums, summed one token at a time."""
@@ -264,7 +264,7 @@ if numba is not None:  # the same values as the numpy paths above, without their
             content[t] = long_or_digit and not stop
         return hashes, stems, content
 
-    @numba.njit(cache=True, nogil=True)
+    @njit()
     def _sequence_hashes(hashes, lo, hi):  # type: ignore[no-untyped-def]
         """:func:`sequence_hashes`, one sequence at a time."""
         out = np.empty(len(lo), np.uint64)
