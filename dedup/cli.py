@@ -83,6 +83,16 @@ def _reading(args: argparse.Namespace) -> dict[str, Any]:
             "date_field": args.date_field}  # fmt: skip
 
 
+def _attribution_options(p: argparse.ArgumentParser, *, wires: bool) -> None:
+    """How dates are read and (``wires``) which sources are wires: who copied whom."""
+    p.add_argument("--dayfirst", action="store_true",
+                   help="read numeric dates day first (01/02/2022 is 1 February)")  # fmt: skip
+    if wires:
+        p.add_argument("--wire", action="append", default=[], metavar="NAME",
+                       help="a source that is a wire service (repeatable): the source of "
+                            "every copy it shares with a non-wire")  # fmt: skip
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="dedup", description="Find who copied what from whom.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -94,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--csv", type=Path, metavar="DIR", help="write pairs.csv and matches.csv")
     s.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report")
     _reading_options(s)
+    _attribution_options(s, wires=True)
     s.add_argument("--top", type=_int_at_least(0), default=10,
                    help="pairs shown in the terminal table")  # fmt: skip
     s.add_argument("--quiet", action="store_true",
@@ -178,7 +189,8 @@ def _scan(args: argparse.Namespace) -> int:
             progress = cli_progress(args.quiet)
             try:
                 result = scan(docs, params=_params(args), workers=args.workers,
-                              progress=progress)  # fmt: skip
+                              progress=progress, wires=args.wire,
+                              dayfirst=args.dayfirst)  # fmt: skip
             finally:
                 getattr(progress, "close", lambda: None)()  # the bars leave a clean terminal
         result = replace(result, stats=_run_stats(result, report))
@@ -209,6 +221,9 @@ def _scan(args: argparse.Namespace) -> int:
 
 def _scan_spark(args: argparse.Namespace, report: LoadReport) -> ScanResult:
     """``--engine spark``: the same scan as a Spark job (pyspark is imported only here)."""
+    if args.wire or args.dayfirst:
+        raise DedupError("--wire and --dayfirst are read by the local engine only; "
+                         "drop them or drop --engine spark")  # fmt: skip
     try:
         from dedup.spark import scan_paths
     except ImportError as exc:
@@ -319,6 +334,7 @@ def _add_corpus_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
     q.add_argument("--top", type=_int_at_least(1), default=5,
                    help="indexed documents shown per new document (default 5)")  # fmt: skip
     _input_options(q)
+    _attribution_options(q, wires=False)
     _param_options(q)
     o = sub.add_parser("overlap", help="how much of corpus A is reused from corpus B")
     o.add_argument("a", type=Path, help="corpus A: a file or folder")
@@ -348,6 +364,7 @@ def _add_corpus_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
     d.add_argument("--workers", type=_int_at_least(1), default=None,
                    help="processes analysing the documents (default: all cores)")  # fmt: skip
     _input_options(d)
+    _attribution_options(d, wires=False)
     _param_options(d)
 
 
@@ -451,7 +468,7 @@ def _query(args: argparse.Namespace, out: Console) -> int:
     check_outputs(args.paths, [args.json])
     with Index.open(args.index, _given_params(args), create=False) as index:
         docs = list(_load_args(args, args.paths))
-        results = index.query(docs, params=_given_params(args))
+        results = index.query(docs, params=_given_params(args), dayfirst=args.dayfirst)
         indexed = index.documents(h.id for r in results for h in r.hits[: args.top])
         location, params = index.stats().location, index.params.as_dict()
     if args.json:
@@ -483,10 +500,12 @@ def _render_query(r: QueryResult, text: str, indexed: dict[str, Document], out: 
         table.add_column("source")
     if show_date:
         table.add_column("date")
+        table.add_column("than this")  # the indexed document is earlier or later
     for col in ("reused", "chars", "passages"):
         table.add_column(col, justify="right")
     for h in hits:
-        cells = [escape(h.id)] + [escape(h.source)] * show_source + [h.date or ""] * show_date
+        dated = [escape(h.date or ""), h.when or ""] * show_date
+        cells = [escape(h.id)] + [escape(h.source)] * show_source + dated
         table.add_row(*cells, f"{h.reused_share:.1%}", f"{h.reused_chars:,}", str(len(h.matches)))
     out.print(table)
     best = r.hits[0]
@@ -559,6 +578,7 @@ def _dedupe(args: argparse.Namespace, out: Console) -> int:
     progress = cli_progress(args.quiet)
     try:
         result = dedupe(docs, threshold=args.threshold, containment=args.containment,
+                        dayfirst=args.dayfirst,
                         params=_given_params(args), workers=args.workers,
                         progress=progress)  # fmt: skip
     finally:

@@ -41,7 +41,7 @@ import logging
 import sqlite3
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -51,6 +51,7 @@ from dedup.align import Weights, align
 from dedup.analyze import DocAnalysis, analyze
 from dedup.boilerplate import footer_lines, share_more
 from dedup.candidates import feature_weights, scaled_idf
+from dedup.dates import PublishedDate, order, parse_date, parse_dates
 from dedup.errors import DedupError, ParamError
 from dedup.features import usable_passages
 from dedup.lsh import band_keys, band_layout
@@ -101,6 +102,7 @@ class Hit:
     reused_share: float
     jaccard: float
     matches: tuple[Match, ...]
+    when: Literal["earlier", "later", "same"] | None = None  # against the queried document
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +167,17 @@ def _sha(text: str) -> str:
 def _extra(doc: Document) -> str:
     """Pass-through fields as JSON; values JSON cannot hold (Parquet timestamps) as text."""
     return json.dumps(dict(doc.extra), sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _dated(result: QueryResult, date: PublishedDate | None, dayfirst: bool) -> QueryResult:
+    """``result`` with each hit marked earlier, later or same as the queried document."""
+    words: dict[int, Literal["earlier", "later", "same"]] = {-1: "earlier", 0: "same",
+                                                            1: "later"}  # fmt: skip
+    hits = []
+    for h in result.hits:
+        when = order(parse_date(h.date, dayfirst=dayfirst) if h.date else None, date)
+        hits.append(replace(h, when=words[when]) if when is not None else h)
+    return replace(result, hits=tuple(hits))
 
 
 def _entry(doc: Document, a: DocAnalysis, params: ScanParams) -> _Entry:
@@ -351,7 +364,8 @@ class Index:
                           features, self.params.as_dict())  # fmt: skip
 
     def query(self, documents: Document | Iterable[Document], *, skip_same_id: bool = True,
-              params: ScanParams | None = None) -> list[QueryResult]:  # fmt: skip
+              params: ScanParams | None = None, dayfirst: bool = False
+              ) -> list[QueryResult]:  # fmt: skip
         """Which indexed documents each document reuses, with the aligned passages.
 
         Parameters
@@ -364,6 +378,9 @@ class Index:
             the same article, indexed earlier).
         params : ScanParams, optional
             Must equal the index's parameters when given.
+        dayfirst : bool
+            Read numeric dates day first (:mod:`dedup.dates`) when telling whether each
+            indexed document is earlier or later than the queried one.
 
         Returns
         -------
@@ -374,7 +391,9 @@ class Index:
         self._check(params)
         docs = [documents] if isinstance(documents, Document) else list(documents)
         seen: OrderedDict[str, tuple[_Stored, DocAnalysis]] = OrderedDict()
-        return [self._query_one(d, skip_same_id, seen) for d in docs]
+        dates = parse_dates(docs, dayfirst=dayfirst)
+        return [_dated(self._query_one(d, skip_same_id, seen), dates.get(d.id), dayfirst)
+                for d in docs]  # fmt: skip
 
     def _query_one(self, doc: Document, skip_same_id: bool,
                    seen: OrderedDict[str, tuple[_Stored, DocAnalysis]]) -> QueryResult:  # fmt: skip

@@ -608,6 +608,8 @@ def _record(raw: Mapping[str, Any], path: Path, line: int, origin: str, opts: _O
     source, date = raw.get(source_f) or "", raw.get(date_f) or None
     if isinstance(date, datetime.date):  # Parquet date and timestamp columns
         date = date.isoformat()
+    elif type(date) in (int, float):  # Unix seconds (a bool is neither: it stays an error)
+        date = str(date)
     for name, value in ((source_f, source), (date_f, date)):
         if value is not None and not isinstance(value, str):
             problem = f'field "{name}" must be a string, got {_json_kind(value)}'

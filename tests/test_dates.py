@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 
 import pytest
 
 import dedup
 from dedup.dates import earliest_key, order, parse_date, parse_dates
+from dedup.load import load
 from dedup.records import Document
 
 UTC = dt.timezone.utc
@@ -103,3 +105,11 @@ def test_scan_reports_each_documents_date_and_its_instant() -> None:
                                                          "2022-01-12T08:00:00Z")  # fmt: skip
     assert (scores["b"].date, scores["b"].published) == ("not a date", None)
     assert (scores["c"].date, scores["c"].published) == (None, None)
+
+
+def test_a_json_number_date_is_read_as_unix_seconds(tmp_path: Path) -> None:
+    path = tmp_path / "n.jsonl"
+    path.write_text('{"id": "a", "text": "Words here.", "date": 1641981600}\n', encoding="utf-8")
+    [doc] = load([path])
+    assert doc.date == "1641981600"
+    assert parse_date(doc.date).iso() == "2022-01-12T10:00:00Z"

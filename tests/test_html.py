@@ -15,6 +15,7 @@ from dedup.report import html as html_report
 from dedup.report.html import Highlight, dom_ids, highlight, render_html, report_context, write_html
 
 SEEDS = Path(__file__).parent.parent / "seeds"
+SEEDS_TEXT = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
 HOSTILE = (
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
@@ -213,7 +214,24 @@ def test_context_carries_the_json_data(seeds: ScanResult) -> None:
         assert cells[(s.a, s.b)]["tfidf"] == cells[(s.b, s.a)]["tfidf"] == s.tfidf_cosine
     for f, fam in zip(ctx["families"], seeds.families, strict=True):
         assert list(f["members"]) == list(fam.members)
-        assert {(e["a"], e["b"]) for e in f["edges"]} <= {(p.a, p.b) for p in seeds.pairs}
+        assert {tuple(sorted((e["from"], e["to"]))) for e in f["edges"]} <= {
+            (p.a, p.b) for p in seeds.pairs}
+    for flow in seeds.source_flows:  # the heat map's first layer: rows take from columns
+        assert cells[(flow.taker, flow.giver)]["takes"] == flow.share
+
+
+def test_report_shows_dates_directions_and_family_trees() -> None:
+    docs = [Document("wire", SEEDS_TEXT["004"], "Reuters", "Wed, 12 Jan 2022 09:00:00 +0000"),
+            Document("copy", SEEDS_TEXT["001"], "Blog", "2022-01-13")]  # fmt: skip
+    page = render_html(dedup.scan(docs))
+    assert "2022-01-12T09:00:00Z" in page and 'title="as read: Wed, 12 Jan 2022' in page
+    took = '<b><span class="ident">copy</span> took from <span class="ident">wire</span></b>'
+    assert took in page
+    assert "date: wire 2022-01-12T09:00:00Z before copy 2022-01-13" in page
+    assert 'marker-end="url(#arrow-1)"' in page  # the family drawn as a directed tree
+    assert re.search(r"Blog takes [1-9][0-9]\.[0-9]% of its text on these stories from Reuters",
+                     page)
+    assert "Reuters takes 0.0% of its text on these stories from Blog" in page
 
 
 def test_large_results_keep_the_closest_pairs_and_say_so(

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +30,8 @@ from dedup.report.tables import result_dict, write_atomic
 MAX_PAIR_VIEWS = 300  # pair views, closest pairs first
 MAX_PAIR_ROWS = 2000  # rows of the ranked pair table
 HEATMAP_MAX_SOURCES = 40  # beyond this a source x source grid is unreadable: keep the most reused
+_FAMILY_GAP_X = 170  # pixels between two members of one tree row
+_FAMILY_GAP_Y = 70  # pixels between tree rows
 _SAFE_ID = re.compile(r"[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*")
 
 
@@ -117,8 +117,10 @@ def report_context(result: ScanResult) -> dict[str, Any]:
     data = result_dict(result)
     docs = {
         d.id: {"id": d.id, "source": d.source, "chars": len(d.text), "text": d.text,
-               "anchor": f"doc-{slug}", "slug": slug, "credits": credits(d.text)}
-        for d, slug in zip(result.documents, _slugs(result), strict=True)
+               "anchor": f"doc-{slug}", "slug": slug, "credits": credits(d.text),
+               "published": s.published, "date": d.date}
+        for d, s, slug in zip(result.documents, result.document_scores, _slugs(result),
+                              strict=True)
     }  # fmt: skip
     between = _matches_by_pair(result.matches)
     with_matches = [p for p in data["pairs"] if (p["a"], p["b"]) in between]
@@ -129,7 +131,9 @@ def report_context(result: ScanResult) -> dict[str, Any]:
         {**d, "anchor": docs[d["id"]]["anchor"], "credits": docs[d["id"]]["credits"]}
         for d in data["documents"]
     ]
-    pairs = [{**p, "view": anchor.get((p["a"], p["b"]))} for p in data["pairs"][:MAX_PAIR_ROWS]]
+    published = {d["id"]: d["published"] for d in data["documents"]}
+    pairs = [{**p, "view": anchor.get((p["a"], p["b"])), "a_date": published[p["a"]],
+              "b_date": published[p["b"]]} for p in data["pairs"][:MAX_PAIR_ROWS]]  # fmt: skip
     return {
         "corpus": data["corpus"],
         "stats": data["stats"],
@@ -137,7 +141,7 @@ def report_context(result: ScanResult) -> dict[str, Any]:
         "documents": documents,
         "pairs": pairs,
         "heatmap": _heatmap(data, {d.id: d.source for d in result.documents}, views),
-        "families": [_family(f, data["pairs"], anchor) for f in data["families"]],
+        "families": [_family(f, published, anchor) for f in data["families"]],
         "pair_views": views,
         "totals": {"pairs": len(data["pairs"]), "pair_views": len(with_matches)},
     }
@@ -189,7 +193,9 @@ def _note(n: int, m: Match) -> str:
 
 def _heatmap(data: dict[str, Any], source_of: dict[str, str],
              views: Sequence[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
-    """Source x source cells: containment (row in column) and TF-IDF cosine, with pair links."""
+    """Source x source cells with pair links: the share of the row's text on shared stories
+    that it takes from the column (source flows), containment (row in column) and TF-IDF."""
+    takes = {(f["taker"], f["giver"]): f["share"] for f in data["source_flows"]}
     reused: dict[str, int] = {}
     for s in data["sources"]:
         reused[s["a"]] = reused.get(s["a"], 0) + s["reused_chars_a"]
@@ -208,7 +214,9 @@ def _heatmap(data: dict[str, Any], source_of: dict[str, str],
             continue
         for row, col, contained in ((s["a"], s["b"], s["containment_ab"]),
                                     (s["b"], s["a"], s["containment_ba"])):  # fmt: skip
+            taken = takes.get((row, col), 0.0)
             cells.append({"row": row, "col": col, "y": index[row], "x": index[col],
+                          "takes": taken, "takes_fill": _fill(taken, (120, 60, 150)),
                           "containment": contained, "tfidf": s["tfidf_cosine"],
                           "containment_fill": _fill(contained, (179, 40, 30)),
                           "tfidf_fill": _fill(s["tfidf_cosine"], (33, 90, 170)),
@@ -225,31 +233,41 @@ def _fill(value: float, dark: tuple[int, int, int]) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def _family(family: dict[str, Any], pairs: Sequence[dict[str, Any]],
+def _family(family: dict[str, Any], dates: dict[str, str | None],
             anchor: dict[tuple[str, str], str]) -> dict[str, Any]:  # fmt: skip
-    """A family as a ring of members joined by the pairs that have a pair view."""
+    """A family as a dated tree: the origin and other roots on top, each copy one row below
+    its nearest source (tree edges, solid arrows); other verified pairs dashed."""
     members = family["members"]
-    n = len(members)
-    radius = 0 if n == 1 else max(60, 22 * n)
-    size = 2 * radius + 160
+    parent = {e["to"]: e["from"] for e in family["edges"] if e["tree"]}
+    depth: dict[str, int] = {}
+    for m in members:
+        chain, x = [], m
+        while x in parent and x not in chain and x not in depth:
+            chain.append(x)
+            x = parent[x]
+        base = depth.get(x, 0)
+        depth.setdefault(x, base)
+        for k, y in enumerate(reversed(chain), start=1):
+            depth[y] = base + k
+    rows: dict[int, list[str]] = {}
+    for m in sorted(members, key=lambda m: (dates.get(m) or "\uffff", m)):
+        rows.setdefault(depth[m], []).append(m)
+    width = max(len(r) for r in rows.values())
+    size_x, size_y = max(2 * _FAMILY_GAP_X, width * _FAMILY_GAP_X), (len(rows) + 1) * _FAMILY_GAP_Y
     nodes = []
-    for i, m in enumerate(members):
-        angle = 2 * math.pi * i / n - math.pi / 2
-        x, y = _polar(size / 2, radius, angle)
-        nodes.append({"id": m, "x": x, "y": y, "label": m if len(m) <= 20 else m[:19] + "…",
-                      "origin": m == family["origin"]})  # fmt: skip
-    at = {m["id"]: m for m in nodes}
-    score = {(p["a"], p["b"]): p["score"] for p in pairs}
-    edges = [
-        {"a": a, "b": b, "href": anchor[(a, b)], "score": score[(a, b)],
-         "x1": at[a]["x"], "y1": at[a]["y"], "x2": at[b]["x"], "y2": at[b]["y"]}
-        for a, b in combinations(sorted(members), 2) if (a, b) in anchor
-    ]  # fmt: skip
-    return {**family, "nodes": nodes, "edges": edges, "size": size}
-
-
-def _polar(centre: float, radius: float, angle: float) -> tuple[float, float]:
-    return round(centre + radius * math.cos(angle), 1), round(centre + radius * math.sin(angle), 1)
+    for level, row in sorted(rows.items()):
+        for i, m in enumerate(row):
+            x = round(size_x * (i + 0.5) / len(row), 1)
+            nodes.append({"id": m, "x": x, "y": _FAMILY_GAP_Y * (level + 0.5) + 10,
+                          "label": m if len(m) <= 20 else m[:19] + "…", "date": dates.get(m),
+                          "origin": m == family["origin"]})  # fmt: skip
+    at = {n["id"]: n for n in nodes}
+    edges = []
+    for e in family["edges"]:
+        a, b = sorted((e["from"], e["to"]))
+        edges.append({**e, "href": anchor.get((a, b)), "x1": at[e["from"]]["x"],
+                      "y1": at[e["from"]]["y"], "x2": at[e["to"]]["x"], "y2": at[e["to"]]["y"]})
+    return {**family, "nodes": nodes, "edges": edges, "width": size_x, "height": size_y}
 
 
 def render_html(result: ScanResult) -> str:

@@ -1,0 +1,78 @@
+"""Who copied whom on the command line: --wire, --dayfirst, the arrow column, query's dates."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import random_text
+from test_cli import run_cli
+
+SEEDS = Path(__file__).parent.parent / "seeds"
+
+
+def _jsonl(path: Path, rows: list[dict[str, str]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def story() -> str:
+    return random_text(np.random.default_rng(7), 16)
+
+
+def test_scan_prints_who_took_from_whom_and_the_top_flow(tmp_path: Path) -> None:
+    run = run_cli("scan", str(SEEDS), "--csv", str(tmp_path))
+    assert run.status == 0
+    assert "b → a 0.73" in run.out and "siblings via" in run.out  # folded at 80 columns
+    assert "001_e2ab171a521ca024 takes 71% of its text on 1 story from" in run.out
+    with (tmp_path / "pairs.csv").open(encoding="utf-8") as f:
+        first = next(csv.DictReader(f))
+    assert (first["from"], first["to"], first["relation"]) == ("004_8caa1555c1246b20",
+                                                               "001_e2ab171a521ca024", "copy")
+    assert (tmp_path / "flows.csv").read_text().startswith("taker,giver,documents,chars,share\n")
+
+
+def test_wire_flag_names_the_source(tmp_path: Path, story: str) -> None:
+    path = _jsonl(tmp_path / "two.jsonl", [
+        {"id": "n", "text": story, "source": "Gazette"},
+        {"id": "w", "text": story + "\n\nMore lines of the agency's own.", "source": "Newswire"},
+    ])  # fmt: skip
+    out = tmp_path / "r.json"
+    assert run_cli("scan", str(path), "--wire", "newswire", "--json", str(out)).status == 0
+    [pair] = [p for p in json.loads(out.read_text())["pairs"] if p["reused_chars"]]
+    assert (pair["direction"]["from"], pair["direction"]["to"]) == ("w", "n")
+    assert pair["direction"]["evidence"][0] == "role: w is from Newswire, a wire"
+
+
+def test_dayfirst_changes_which_date_comes_first(tmp_path: Path, story: str) -> None:
+    path = _jsonl(tmp_path / "d.jsonl", [
+        {"id": "x", "text": story, "source": "one", "date": "15/01/2022"},
+        {"id": "y", "text": story, "source": "two", "date": "01/02/2022"},
+    ])  # fmt: skip
+    for flag, source in (([], "y"), (["--dayfirst"], "x")):  # 2 January, or 1 February
+        out = tmp_path / "r.json"
+        assert run_cli("scan", str(path), "--json", str(out), "--quiet", *flag).status == 0
+        [pair] = json.loads(out.read_text())["pairs"]
+        assert pair["direction"]["from"] == source
+        run = run_cli("dedupe", str(path), "--dry-run", *flag)
+        assert run.status == 0 and f" {'x' if source == 'y' else 'y'}  " in run.out
+
+
+def test_query_says_whether_the_indexed_document_is_earlier(tmp_path: Path, story: str) -> None:
+    old = _jsonl(tmp_path / "old.jsonl", [
+        {"id": "old", "text": story, "source": "one", "date": "Wed, 12 Jan 2022 10:00:00 +0000"}])
+    new = _jsonl(tmp_path / "new.jsonl", [
+        {"id": "new", "text": story, "source": "two", "date": "1642100000"}])  # fmt: skip
+    db = str(tmp_path / "i.db")
+    assert run_cli("index", "add", db, str(old)).status == 0
+    run = run_cli("query", db, str(new))
+    assert run.status == 0 and "than this" in run.out and "earlier" in run.out
+
+
+def test_wire_with_spark_is_refused(tmp_path: Path) -> None:
+    run = run_cli("scan", str(SEEDS), "--engine", "spark", "--wire", "AFP")
+    assert run.status == 2 and "--wire and --dayfirst are read by the local engine" in run.err
