@@ -103,9 +103,13 @@ def attribute(docs: Sequence[Document], pairs: Sequence[PairScore], matches: Seq
              for p in pairs if p.reused_chars}  # fmt: skip
     first = {k: _decide(info[k[0]], info[k[1]], v, in_corpus) for k, v in votes.items()}
     by_key = {(p.a, p.b): p for p in pairs}
+    sources: dict[str, set[str]] = defaultdict(set)
+    for d in first.values():
+        if d is not None and d.relation == "copy" and d.copy and d.source:
+            sources[d.copy].add(d.source)
     for k, d in first.items():
         if d is None:
-            votes[k] += _stemma(*k, first, by_key)
+            votes[k] += _stemma(*k, sources, by_key)
     out = []
     for p in pairs:
         k = (p.a, p.b)
@@ -116,19 +120,15 @@ def attribute(docs: Sequence[Document], pairs: Sequence[PairScore], matches: Seq
     return out
 
 
-def _stemma(a: str, b: str, first: Mapping[tuple[str, str], Direction | None],
+def _stemma(a: str, b: str, sources: Mapping[str, set[str]],
             pairs: Mapping[tuple[str, str], PairScore]) -> list[Vote]:  # fmt: skip
     """Votes from a common source ``s`` that gave text to both ``a`` and ``b``.
 
     When ``a`` and ``b`` share more word shingles with each other than either does with
     ``s``, one took the other's version (siblings edit ``s`` each their own way); the
     earlier is the one that covers more of ``s`` (a copy of a copy holds at most what
-    its source kept).
+    its source kept). ``sources`` maps each copy to the documents it was found to copy.
     """
-    sources: dict[str, set[str]] = {a: set(), b: set()}
-    for d in first.values():
-        if d is not None and d.relation == "copy" and d.copy in sources and d.source:
-            sources[d.copy].add(d.source)
 
     def pair(x: str, y: str) -> PairScore | None:
         return pairs.get((min(x, y), max(x, y)))
@@ -138,7 +138,7 @@ def _stemma(a: str, b: str, first: Mapping[tuple[str, str], Direction | None],
         return 0.0 if p is None else p.containment_ab if p.a == s else p.containment_ba
 
     ab = pairs[(a, b)]
-    for s in sorted(sources[a] & sources[b]):
+    for s in sorted(sources.get(a, set()) & sources.get(b, set())):
         sa, sb = pair(s, a), pair(s, b)
         if sa is None or sb is None or ab.jaccard <= max(sa.jaccard, sb.jaccard):
             continue

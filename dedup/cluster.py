@@ -13,8 +13,8 @@ meet only in a compilation of both are two families.
 Each family lists an edge, source to copy, for every pair of its members with reuse; a
 copy's *tree* edge is the one to its nearest source (of those it copied, the one it
 shares most word shingles with), so the tree edges draw the story's tree. The origin is
-the earliest member by parsed date, when one is strictly earliest; without dates, the one
-root of the tree edges.
+the earliest member by parsed date, when one is strictly earliest, or the root of the tree
+it was copied from (an undated wire story); without dates, the one root of the tree.
 A family of more than :data:`LARGE_FAMILY` members is marked ``large`` and warned about:
 long chains of topic neighbours are what a false merge looks like.
 """
@@ -86,7 +86,13 @@ def families(docs: Sequence[Document], pairs: Sequence[PairScore], matches: Sequ
     for d in docs:
         groups.setdefault(uf.find(d.id), []).append(d.id)
     members = sorted(sorted(g) for g in groups.values() if len(g) > 1)
-    out = [_family(k, m, pairs, dates) for k, m in enumerate(members, start=1)]
+    family_of = {d: k for k, m in enumerate(members) for d in m}
+    inside: list[list[PairScore]] = [[] for _ in members]
+    for p in pairs:
+        k = family_of.get(p.a)
+        if p.reused_chars and k is not None and family_of.get(p.b) == k:
+            inside[k].append(p)
+    out = [_family(k + 1, m, inside[k], dates) for k, m in enumerate(members)]
     large = [f for f in out if f.large]
     if large:
         big = max(large, key=lambda f: len(f.members))
@@ -156,17 +162,16 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _family(number: int, members: list[str], pairs: Sequence[PairScore],
             dates: Mapping[str, PublishedDate]) -> Family:  # fmt: skip
-    inside = set(members)
+    """Family ``number`` of ``members``, with an edge for each of ``pairs`` (its members'
+    pairs with reuse)."""
     edges = []
     for p in pairs:
-        if p.reused_chars and p.a in inside and p.b in inside:
-            d = p.direction
-            if d is not None and d.relation == "copy" and d.source and d.copy:
-                edges.append((p, FamilyEdge(d.source, d.copy, "copy", d.confidence, False)))
-            else:
-                relation = d.relation if d is not None else None
-                edges.append((p, FamilyEdge(p.a, p.b, relation, d.confidence if d else 0.0,
-                                            False)))  # fmt: skip
+        d = p.direction
+        if d is not None and d.relation == "copy" and d.source and d.copy:
+            edges.append((p, FamilyEdge(d.source, d.copy, "copy", d.confidence, False)))
+        else:
+            relation = d.relation if d is not None else None
+            edges.append((p, FamilyEdge(p.a, p.b, relation, d.confidence if d else 0.0, False)))
     nearest: dict[str, tuple[PairScore, FamilyEdge]] = {}
     for p, e in edges:
         if e.relation == "copy":
@@ -177,8 +182,8 @@ def _family(number: int, members: list[str], pairs: Sequence[PairScore],
     final = tuple(sorted((FamilyEdge(e.source, e.copy, e.relation, e.confidence, id(e) in tree)
                           for _, e in edges),
                          key=lambda e: (not e.tree, e.source, e.copy)))  # fmt: skip
-    roots = {e.source for e in final if e.tree} - {e.copy for e in final if e.tree}
-    return Family(number, tuple(members), _origin(members, dates, roots), final,
+    parent = {e.copy: e.source for e in final if e.tree}
+    return Family(number, tuple(members), _origin(members, dates, parent), final,
                   len(members) > LARGE_FAMILY)  # fmt: skip
 
 
@@ -193,10 +198,19 @@ def _nearer(p: PairScore, e: FamilyEdge, best: tuple[PairScore, FamilyEdge],
     return (later or 0) > 0 or (not later and e.source < f.source)
 
 
-def _origin(members: list[str], dates: Mapping[str, PublishedDate], roots: set[str]) -> str | None:
+def _origin(members: list[str], dates: Mapping[str, PublishedDate],
+            parent: Mapping[str, str]) -> str | None:  # fmt: skip
+    """The earliest dated member, or the root it was copied from (an undated wire story
+    its earliest dated copy took from); without dates, the tree's one root."""
     dated = sorted((earliest_key(dates.get(m)), m) for m in members)
     first = dated[0][1]
     if dates.get(first) is not None and dates[first].instant is not None:
-        runner_up = dated[1][1]
-        return None if order(dates.get(first), dates.get(runner_up)) == 0 else first
+        if order(dates.get(first), dates.get(dated[1][1])) == 0:
+            return None
+        seen = {first}
+        while first in parent and parent[first] not in seen:
+            first = parent[first]
+            seen.add(first)
+        return first
+    roots = set(parent.values()) - set(parent)
     return next(iter(roots)) if len(roots) == 1 else None

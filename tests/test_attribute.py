@@ -141,3 +141,13 @@ def test_source_flows_say_what_share_of_a_takers_text_comes_from_a_giver(
                   and docs[p.direction.source or ""].source == f.giver}  # fmt: skip
         assert len(copies) == f.documents
         assert f.share == round(f.chars / sum(len(docs[c].text) for c in copies), 6)
+
+
+def test_an_undated_wire_is_the_origin_of_its_dated_copies(rng: np.random.Generator) -> None:
+    story = random_text(rng, 18)
+    wire = Document("wire", "CITY (AFP) - " + story + "\n\n" + random_text(rng, 4), "AFP")
+    copy = Document("copy", story + "\n\n(AFP)", "Gazette", "2022-01-12")
+    [family] = dedup.scan([wire, copy]).families
+    assert family.origin == "wire"
+    [edge] = family.edges
+    assert (edge.source, edge.copy, edge.tree) == ("wire", "copy", True)
