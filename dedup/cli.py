@@ -221,16 +221,14 @@ def _scan(args: argparse.Namespace) -> int:
 
 def _scan_spark(args: argparse.Namespace, report: LoadReport) -> ScanResult:
     """``--engine spark``: the same scan as a Spark job (pyspark is imported only here)."""
-    if args.wire or args.dayfirst:
-        raise DedupError("--wire and --dayfirst are read by the local engine only; "
-                         "drop them or drop --engine spark")  # fmt: skip
     try:
         from dedup.spark import scan_paths
     except ImportError as exc:
         why = f"--engine spark needs pyspark: pip install 'dedup[spark]' ({exc})"
         raise DedupError(why) from exc
     return scan_paths(args.paths or [seeds_dir()], _params(args), master=args.spark_master,
-                      conf=args.spark_conf, out=args.out, report=report,
+                      conf=args.spark_conf, out=args.out, report=report, wires=args.wire,
+                      dayfirst=args.dayfirst,
                       **_reading(args))  # fmt: skip
 
 

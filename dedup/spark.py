@@ -44,7 +44,7 @@ import logging
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -143,7 +143,8 @@ class _Corpus:
 
 def scan_spark(documents: DataFrame | RDD[Document] | Iterable[Document],
                params: ScanParams | None = None, *, spark: SparkSession | None = None,
-               partitions: int | None = None, **kwargs: Any) -> ScanResult:  # fmt: skip
+               partitions: int | None = None, wires: Collection[str] = (),
+               dayfirst: bool = False, **kwargs: Any) -> ScanResult:  # fmt: skip
     """:func:`dedup.scan` as a Spark job: the same :class:`ScanResult`, to the last bit.
 
     Parameters
@@ -158,6 +159,8 @@ def scan_spark(documents: DataFrame | RDD[Document] | Iterable[Document],
     partitions : int, optional
         Tasks per stage (default: twice the context's default parallelism); the documents
         are spread evenly over them.
+    wires, dayfirst
+        Who copied whom, as for :func:`dedup.scan`.
 
     Returns
     -------
@@ -206,7 +209,8 @@ def scan_spark(documents: DataFrame | RDD[Document] | Iterable[Document],
     matches += boiler
     matches.sort(key=lambda m: (m.a, m.b, m.a_start, m.b_start, m.kind))
     counts = {"candidate_pairs": n_candidates, "skipped_buckets": skipped}
-    return assemble_result(docs_sorted, terms, empty, matches, doc_pairs, doc_sigs, params, counts)
+    return assemble_result(docs_sorted, terms, empty, matches, doc_pairs, doc_sigs, params, counts,
+                           wires=wires, dayfirst=dayfirst)  # fmt: skip
 
 
 def _document_rdd(spark: SparkSession, documents: Any, parts: int) -> RDD[Document]:
@@ -389,7 +393,8 @@ def _align_partition(pairs: Iterable[tuple[int, int, DocAnalysis, DocAnalysis]],
 
 def scan_paths(paths: Sequence[str | os.PathLike[str]], params: ScanParams, *,
                master: str = "local[*]", conf: Sequence[str] = (), out: str | None = None,
-               report: LoadReport | None = None, **reading: Any) -> ScanResult:  # fmt: skip
+               report: LoadReport | None = None, wires: Collection[str] = (),
+               dayfirst: bool = False, **reading: Any) -> ScanResult:  # fmt: skip
     """``dedup scan --engine spark``: read, scan and (``out``) write on a session of its own.
 
     ``conf`` holds ``KEY=VALUE`` Spark settings; ``out`` is ``DIR`` (Parquet folders of
@@ -411,7 +416,7 @@ def scan_paths(paths: Sequence[str | os.PathLike[str]], params: ScanParams, *,
                          f"or JAVA_HOME): {exc}") from exc  # fmt: skip
     try:
         docs = read_documents(spark, paths, report=report, **reading)
-        result = scan_spark(docs, params, spark=spark)
+        result = scan_spark(docs, params, spark=spark, wires=wires, dayfirst=dayfirst)
         if out is not None:
             write_results(spark, result, folder, fmt)
         return result

@@ -71,8 +71,3 @@ def test_query_says_whether_the_indexed_document_is_earlier(tmp_path: Path, stor
     assert run_cli("index", "add", db, str(old)).status == 0
     run = run_cli("query", db, str(new))
     assert run.status == 0 and "than this" in run.out and "earlier" in run.out
-
-
-def test_wire_with_spark_is_refused(tmp_path: Path) -> None:
-    run = run_cli("scan", str(SEEDS), "--engine", "spark", "--wire", "AFP")
-    assert run.status == 2 and "--wire and --dayfirst are read by the local engine" in run.err

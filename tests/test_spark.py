@@ -53,6 +53,17 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
         session.stop()
 
 
+def test_wires_and_dayfirst_direct_pairs_as_locally(spark: SparkSession, seeds_dir: Path) -> None:
+    docs = [Document(d.id, d.text, "Wire" if d.id.startswith("004") else d.source,
+                     f"0{k + 1}/02/2022") for k, d in enumerate(load([seeds_dir]))]  # fmt: skip
+    options = {"wires": ["wire"], "dayfirst": True}
+    remote = scan_spark(docs, spark=spark, **options)
+    assert remote == dedup.scan(docs, workers=1, **options)
+    pair = remote.pair("001_e2ab171a521ca024", "004_8caa1555c1246b20")
+    assert pair is not None and pair.direction is not None
+    assert pair.direction.evidence[0] == "role: 004_8caa1555c1246b20 is from Wire, a wire"
+
+
 def test_workers_run_the_interpreter_running_dedup(spark: SparkSession) -> None:
     interpreters = spark.sparkContext.parallelize(range(2), 2).map(lambda _: sys.executable)
     assert set(interpreters.collect()) == {sys.executable}
