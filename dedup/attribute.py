@@ -10,8 +10,8 @@ role          4       the one from a declared wire (``wires``, or a ``role`` fie
                       ``wire``/``agency``) when the other is not
 credit        3       the one whose source the other credits ("(APP)", "reports Reuters")
 date          2       the one published earlier (by calendar day when either has no time)
-containment   0-2     the one less contained in the other: a cut copy is contained in its
-                      source; ``2 x`` the difference of the two shares, from 0.15
+containment   0-3     the one less contained in the other: a cut copy is contained in its
+                      source; ``3 x`` the difference of the two shares, from 0.15
 interleaving  1.5     the one that does not mix the other's passages with passages of a
                       third document sharing nothing with the other (a compilation is later)
 lone credit   1       the one crediting no outlet when the other credits one outside the

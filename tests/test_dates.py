@@ -65,7 +65,8 @@ def test_one_warning_a_run_counts_bad_and_ambiguous_dates(caplog: pytest.LogCapt
     [record] = caplog.records
     assert "2 of 4 dates not understood" in record.message
     assert "e.g. a: '2014-09-31'" in record.message
-    assert "1 ambiguous (e.g. c: '03/04/2022' read as 2022-03-04" in record.message
+    assert "1 ambiguous (e.g. c: '03/04/2022' read as 2022-03-04): " in record.message
+    assert "read month first; --dayfirst reads them day first" in record.message
 
 
 def test_a_tie_on_date_orders_neither_first() -> None:
