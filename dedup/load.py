@@ -110,6 +110,7 @@ class _Options:
     id_field: str = "id"
     source_field: str = "source"
     date_field: str = "date"
+    seen: Counter[str] = field(default_factory=Counter)  # records read, sources found in them
 
 
 def load(
@@ -226,6 +227,7 @@ def _load(paths: list[Path], opts: _Options, report: LoadReport) -> Iterator[Doc
                 dupes.setdefault(doc.id, [seen[doc.id]]).append(doc.origin)
             report.read += 1
             yield doc
+    _warn_sources(opts)
     if dupes:
         shown = sorted(dupes.items())[:_DUPES_SHOWN]
         listing = "; ".join(f"{d!r} ({', '.join(where[:_DUPES_SHOWN])}"
@@ -234,6 +236,18 @@ def _load(paths: list[Path], opts: _Options, report: LoadReport) -> Iterator[Doc
         more = _more(len(dupes) - len(shown), "more id", "more ids")
         raise InputError(first_dupe, None, f"ids must be unique; {len(dupes):,} duplicated: "
                                            f"{listing}{more}")  # fmt: skip
+
+
+def _warn_sources(opts: _Options) -> None:
+    """Say when a source rule or field name the user gave did not apply to every record."""
+    records, sourced = opts.seen["records"], opts.seen["sourced"]
+    if opts.rules and sourced:
+        log.warning("warning: %s with a %r field keep that source; the source rules "
+                    "(--source-from) set the others' only", f"{sourced:,} record" +
+                    "s" * (sourced != 1), opts.source_field)  # fmt: skip
+    if records and not sourced and opts.source_field != "source":
+        log.warning("warning: no record has a field %r (--source-field), so none took its "
+                    "source from it", opts.source_field)  # fmt: skip
 
 
 def _more(n: int, one: str, many: str) -> str:
@@ -278,9 +292,11 @@ def _read_folder(folder: Path, opts: _Options, report: LoadReport) -> Iterator[D
     count = 0
     for rel, path in found:
         for doc in _read_file(path, opts, report, named=False):
-            if rel in renamed:
+            if rel in renamed:  # a source rule matches the id as shown: the renamed one
                 named = renamed[rel]
-                doc = replace(doc, id=named, source=named if doc.source == doc.id else doc.source)
+                ruled = doc.source in (doc.id, _source(doc.id, path, opts))
+                source = _source(named, path, opts) or named if ruled else doc.source
+                doc = replace(doc, id=named, source=source)
             count += 1
             yield doc
     if count == 0:
@@ -606,6 +622,7 @@ def _record(raw: Mapping[str, Any], path: Path, line: int, origin: str, opts: _O
         raise InputError(path, line, problem)
     source_f, date_f = opts.source_field, opts.date_field
     source, date = raw.get(source_f) or "", raw.get(date_f) or None
+    opts.seen.update(("records", "sourced") if source else ("records",))
     if isinstance(date, datetime.date):  # Parquet date and timestamp columns
         date = date.isoformat()
     elif type(date) in (int, float):  # Unix seconds (a bool is neither: it stays an error)

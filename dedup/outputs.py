@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from dedup.errors import DedupError
 from dedup.load import STDIN, folder_files
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+STDOUT = Path("-")  # the output path that means standard output
 
 
 def check_outputs(inputs: Sequence[Path], files: Iterable[Path | None], *,
@@ -107,6 +109,7 @@ class OutputFiles:
 
     def __init__(self) -> None:
         self._staged: list[tuple[Path, Path]] = []  # (temporary, target)
+        self._stdout: list[bytes] = []  # what goes to standard output (the path "-")
 
     def __enter__(self) -> OutputFiles:
         return self
@@ -128,7 +131,10 @@ class OutputFiles:
         return Path(tmp)
 
     def write_bytes(self, target: Path, data: bytes) -> None:
-        """Stage ``data`` for ``target``."""
+        """Stage ``data`` for ``target`` (:data:`STDOUT`: standard output, at the commit)."""
+        if Path(target) == STDOUT:
+            self._stdout.append(data)
+            return
         with _naming(target), open(self.staged(target), "wb") as f:
             f.write(data)
 
@@ -148,6 +154,12 @@ class OutputFiles:
                 os.replace(tmp, target)
         done = [target for _, target in self._staged]
         self._staged.clear()
+        for data in self._stdout:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        done += [STDOUT] * bool(self._stdout)
+        self._stdout.clear()
         return done
 
 

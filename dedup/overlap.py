@@ -42,9 +42,9 @@ class DocumentOverlap:
 class SourceOverlap:
     """Reuse aggregated over a source: of A (``side="a"``) or of B (``side="b"``).
 
-    For an A source, ``reused_chars`` are its documents' characters found in B.
-    For a B source, they are the A characters found in that source's documents,
-    ``documents`` the A documents reusing it and ``chars`` all A characters.
+    Each row counts its own source's documents and characters: for an A source,
+    ``reused_chars`` are its characters found in B; for a B source, its characters that
+    A reuses, and ``documents_with_reuse`` its documents that A reuses.
     """
 
     side: str
@@ -107,7 +107,6 @@ def overlap(a: Iterable[Document], b: Iterable[Document], params: ScanParams | N
     docs_b = list(b)
     both = [_tagged(d, _A) for d in docs_a] + [_tagged(d, _B) for d in docs_b]
     scanned = scan(both, params=params, workers=workers, progress=progress)
-    source_b = {_B + d.id: d.source for d in docs_b}
     found: dict[str, list[Match]] = defaultdict(list)  # A id -> its matches with B, A as a
     for m in scanned.matches:
         if m.kind != "boilerplate" and m.a[:2] != m.b[:2]:
@@ -115,7 +114,7 @@ def overlap(a: Iterable[Document], b: Iterable[Document], params: ScanParams | N
             found[m.a].append(m)
     rows: list[DocumentOverlap] = []
     matches: list[Match] = []
-    b_spans: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+    b_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)  # B id -> spans A reuses
     for doc in docs_a:
         by_b: dict[str, list[Match]] = defaultdict(list)
         for m in found[_A + doc.id]:
@@ -128,11 +127,10 @@ def overlap(a: Iterable[Document], b: Iterable[Document], params: ScanParams | N
                                     tuple(d[len(_B):] for d in order)))  # fmt: skip
         for d in order:
             matches.extend(by_b[d])
-            b_spans[source_b[d]][doc.id].extend((m.a_start, m.a_end) for m in by_b[d])
-    total_chars = sum(d.chars for d in rows)
+            b_spans[d[len(_B):]].extend((m.b_start, m.b_end) for m in by_b[d])
     return OverlapResult(
         documents=tuple(rows),
-        sources=tuple(_a_sources(rows) + _b_sources(b_spans, len(rows), total_chars)),
+        sources=tuple(_a_sources(rows) + _b_sources(docs_b, b_spans)),
         total=_share(rows),
         matches=tuple(sorted(matches, key=lambda m: (m.a, m.b, m.a_start, m.b_start))),
         params=params.as_dict(),
@@ -167,11 +165,17 @@ def _a_sources(rows: list[DocumentOverlap]) -> list[SourceOverlap]:
     return sorted(out, key=lambda s: (-s.reused_chars, s.source))
 
 
-def _b_sources(spans: dict[str, dict[str, list[tuple[int, int]]]], documents: int,
-               chars: int) -> list[SourceOverlap]:  # fmt: skip
+def _b_sources(docs_b: list[Document],
+               spans: dict[str, list[tuple[int, int]]]) -> list[SourceOverlap]:  # fmt: skip
+    """The B sources A reuses, each with its own documents' totals."""
+    by_source: dict[str, list[Document]] = defaultdict(list)
+    for d in docs_b:
+        by_source[d.source].append(d)
     out = []
-    for source, per_doc in spans.items():
-        reused = sum(covered_chars(s) for s in per_doc.values())
-        out.append(SourceOverlap("b", source, documents, len(per_doc), chars, reused,
-                                 round(reused / max(chars, 1), 6)))  # fmt: skip
+    for source, members in by_source.items():
+        reused = [covered_chars(spans[d.id]) for d in members if d.id in spans]
+        if reused:
+            chars = sum(len(d.text) for d in members)
+            out.append(SourceOverlap("b", source, len(members), len(reused), chars, sum(reused),
+                                     round(sum(reused) / max(chars, 1), 6)))  # fmt: skip
     return sorted(out, key=lambda s: (-s.reused_chars, s.source))

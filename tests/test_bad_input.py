@@ -599,7 +599,7 @@ def test_ctrl_c_while_the_summary_prints_exits_130_and_names_the_written_outputs
     def interrupt(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("dedup.cli.render_summary", interrupt)
+    monkeypatch.setattr("dedup.report.terminal.render_summary", interrupt)
     out_json = tmp_path / "out.json"
     status = main(["scan", str(seeds_dir), "--json", str(out_json), "--workers", "1"])
     err = capsys.readouterr().err

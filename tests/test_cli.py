@@ -23,7 +23,7 @@ from dedup.report.tables import MATCH_FIELDS, PAIR_FIELDS
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 SCHEMA = ["documents", "pairs", "matches", "sources", "source_flows", "families", "corpus",
-          "params", "stats"]
+          "params", "stats", "settings"]
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,14 @@ def test_scan_on_seeds_prints_the_ranked_table_and_run_summary(
     assert run.status == 0
     assert "Closest document pairs" in run.out and "Top reused passages" in run.out
     assert "Traceback" not in run.err
-    for pair in seeds_json["pairs"][:10]:
-        # ids are folded over two lines at 80 columns: their first 12 characters start the row
-        row = rf"│\s+{pair['rank']} │ {re.escape(str(pair['a'])[:12])}\S*\s+│ {str(pair['b'])[:12]}"
-        assert re.search(row, run.out), f"rank {pair['rank']} row missing"
+    listed = [p for p in seeds_json["pairs"] if p["reused_chars"]]
+    assert 0 < len(listed) < len(seeds_json["pairs"])
+    for pair in listed:
+        # ids are folded over two lines at 80 columns: their first 11 characters start the row
+        row = rf"^\s+{pair['rank']}\s+{re.escape(str(pair['a'])[:11])}\S*\s+{str(pair['b'])[:11]}"
+        assert re.search(row, run.out, re.M), f"rank {pair['rank']} row missing"
+    unlisted = len(seeds_json["pairs"]) - len(listed)
+    assert f"{unlisted} pair without reused passages" in " ".join(run.out.split())
     assert run.err == "Read 5 documents from 5 files; scanned 5.\n"
 
 
@@ -144,9 +148,10 @@ def test_csv_writes_pairs_and_matches_as_in_the_json(
     [
         (
             ["--passage-threshold", "1.5"],
-            "error: The 'passage_threshold' parameter must be a float in [0, 1]. Got 1.5 instead.",
+            "dedup scan: error: argument --passage-threshold: must be a float in [0, 1]; got '1.5'",
         ),
-        (["--num-perm", "1"], "error: The 'num_perm' parameter must be an int in [2, 1024]."),
+        (["--num-perm", "1"],
+         "dedup scan: error: argument --num-perm: must be an int in [2, 1024]; got '1'"),
         (
             ["--passage-threshold", "half"],
             "dedup scan: error: argument --passage-threshold: invalid float value: 'half'",
@@ -210,7 +215,7 @@ def test_running_out_of_memory_is_one_line_and_exit_1(
         raise MemoryError
 
     (tmp_path / "a.txt").write_text("Some words to scan here.")
-    monkeypatch.setattr("dedup.cli.scan", no_memory)
+    monkeypatch.setattr("dedup.pipeline.scan", no_memory)
     run = run_cli("scan", str(tmp_path))
     assert (run.status, run.out) == (1, "")
     assert run.err == (

@@ -3,6 +3,7 @@ memory running out in any command is one line and exit status 1."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -52,9 +53,9 @@ def test_running_out_of_memory_in_any_command_is_one_line_and_exit_1(
 
     docs = tmp_path / "docs.jsonl"
     docs.write_text(json.dumps({"id": "a", "text": A_TEXT}) + "\n")
-    target = {"index": "dedup.index.analyze", "overlap": "dedup.cli.overlap",
-              "dedupe": "dedup.cli.dedupe"}[command]  # fmt: skip
-    monkeypatch.setattr(target, no_memory)
+    module, name = {"index": ("dedup.index", "analyze"), "overlap": ("dedup.overlap", "overlap"),
+                    "dedupe": ("dedup.dedupe", "dedupe")}[command]  # fmt: skip
+    monkeypatch.setattr(importlib.import_module(module), name, no_memory)
     argv = {"index": ["index", "add", str(tmp_path / "i.db"), str(docs)],
             "overlap": ["overlap", str(docs), str(docs)],
             "dedupe": ["dedupe", str(docs), "--dry-run"]}[command]  # fmt: skip

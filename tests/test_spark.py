@@ -154,9 +154,10 @@ def test_jsonl_folders_hold_the_matches(spark: SparkSession, seeds_dir: Path,
 
 def _pair_row(p: dict) -> dict:
     """A Parquet pair as in the JSON: the direction's fields its relation has no use for are
-    null in the table's struct and absent from the JSON."""
+    null in the table's struct and absent from the JSON; the JSON flags pairs with reuse."""
     d = p["direction"]
-    return {**p, "direction": d and {k: v for k, v in d.items() if v is not None}}
+    return {**p, "direction": d and {k: v for k, v in d.items() if v is not None},
+            "has_reuse": p["reused_chars"] > 0}
 
 
 def _match_order(m: dict) -> tuple:

@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from dedup.credits import credits
 from dedup.records import Match, ScanResult
 from dedup.report.tables import result_dict, write_atomic
+from dedup.report.terminal import count
 
 # A page holds both full texts per pair view; past these sizes a report stops opening
 # quickly, so it keeps the closest pairs and says how many it left to the JSON.
@@ -281,6 +282,7 @@ def render_html(result: ScanResult) -> str:
     )
     env.filters["pct"] = lambda v: f"{v:.1%}"
     env.filters["num"] = lambda v: f"{v:,}"
+    env.filters["counted"] = count  # 1 passage, 2 passages
     env.filters["f3"] = lambda v: f"{v:.3f}"
     script = env.get_template("report.js").render()
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")

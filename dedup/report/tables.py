@@ -13,19 +13,23 @@ import csv
 import datetime
 import io
 import math
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
 from dedup.outputs import OutputFiles, json_text
-from dedup.records import Direction, Family, ScanResult
+from dedup.records import Direction, DocumentScore, Family, ScanResult, SourceScore
 
 PAIR_FIELDS = ["a", "b", "rank", "score", "tfidf_cosine", "jaccard", "containment_ab",
                "containment_ba", "reused_chars", "from", "to", "relation", "via",
                "confidence"]  # fmt: skip
-MATCH_FIELDS = ["a", "b", "a_start", "a_end", "b_start", "b_end", "kind", "score"]
+MATCH_FIELDS = ["a", "b", "a_start", "a_end", "b_start", "b_end", "kind", "score",
+                "shared_words", "a_text", "b_text"]  # fmt: skip
+DOCUMENT_FIELDS = [f.name for f in fields(DocumentScore)]
+SOURCE_FIELDS = [f.name for f in fields(SourceScore)]
 FLOW_FIELDS = ["taker", "giver", "documents", "chars", "share"]
-CSV_FILES = ("pairs.csv", "matches.csv", "flows.csv")
+CSV_FILES = ("pairs.csv", "matches.csv", "documents.csv", "sources.csv", "flows.csv")
+CSV_TEXT_LIMIT = 300  # characters of a passage's text in matches.csv; longer ones end in "…"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -39,7 +43,8 @@ def result_dict(result: ScanResult) -> dict[str, Any]:
             {**asdict(s), **({"extra": extra[s.id]} if extra[s.id] else {})}
             for s in result.document_scores
         ],
-        "pairs": [{**asdict(p), "direction": direction_dict(p.direction)} for p in result.pairs],
+        "pairs": [{**asdict(p), "direction": direction_dict(p.direction),
+                   "has_reuse": p.reused_chars > 0} for p in result.pairs],
         "matches": [{**asdict(m), "shared_words": list(m.shared_words)} for m in result.matches],
         "sources": [asdict(s) for s in result.sources],
         "source_flows": [asdict(f) for f in result.source_flows],
@@ -88,9 +93,11 @@ def json_value(value: Any) -> Any:
     return str(value)
 
 
-def to_json(result: ScanResult) -> str:
-    """Deterministic JSON text: the same result gives byte-identical output."""
-    return json_text(result_dict(result))
+def to_json(result: ScanResult, settings: dict[str, Any] | None = None) -> str:
+    """Deterministic JSON text: the same result gives byte-identical output. ``settings``
+    (the command line's choices beside ``params``) is added under that key when given."""
+    data = result_dict(result)
+    return json_text(data if settings is None else {**data, "settings": settings})
 
 
 def _cell(value: Any) -> Any:
@@ -106,13 +113,26 @@ def _csv_text(rows: list[dict[str, Any]], fields: list[str]) -> str:
     return buf.getvalue()
 
 
+def _clipped(text: str) -> str:
+    return text if len(text) <= CSV_TEXT_LIMIT else text[: CSV_TEXT_LIMIT - 1] + "…"
+
+
 def csv_texts(result: ScanResult) -> dict[str, str]:
     """The CSV files by name: ``pairs.csv`` (with each pair's direction), ``matches.csv``
-    and ``flows.csv``."""
+    (with the shared words, space-separated, and both passages' text, clipped to
+    :data:`CSV_TEXT_LIMIT` characters), ``documents.csv``, ``sources.csv`` and
+    ``flows.csv``."""
     data = result_dict(result)
     pairs = [{**p, **(p["direction"] or {})} for p in data["pairs"]]
+    text = {d.id: d.text for d in result.documents}
+    matches = [{**m, "shared_words": " ".join(m["shared_words"]),
+                "a_text": _clipped(text[m["a"]][m["a_start"]:m["a_end"]]),
+                "b_text": _clipped(text[m["b"]][m["b_start"]:m["b_end"]])}
+               for m in data["matches"]]  # fmt: skip
     return dict(zip(CSV_FILES, (_csv_text(pairs, PAIR_FIELDS),
-                                _csv_text(data["matches"], MATCH_FIELDS),
+                                _csv_text(matches, MATCH_FIELDS),
+                                _csv_text(data["documents"], DOCUMENT_FIELDS),
+                                _csv_text(data["sources"], SOURCE_FIELDS),
                                 _csv_text(data["source_flows"], FLOW_FIELDS)), strict=True))
 
 
@@ -129,8 +149,7 @@ def write_json(result: ScanResult, path: Path) -> None:
 
 
 def write_csv(result: ScanResult, folder: Path) -> None:
-    """Write ``pairs.csv`` (with each pair's direction), ``matches.csv`` and ``flows.csv``
-    into ``folder``, all or none."""
+    """Write the files of :func:`csv_texts` into ``folder``, all or none."""
     with OutputFiles() as files:
         for name, text in csv_texts(result).items():
             files.write_text(Path(folder) / name, text)

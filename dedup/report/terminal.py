@@ -3,6 +3,9 @@ top passages side by side."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -10,6 +13,23 @@ from rich.table import Table
 from dedup.records import PairScore, ScanResult
 
 _ID_IN_ARROW = 8  # longer ids are named by their column, a or b, in the arrow
+# Pair table: the numbers of a pair by column header; the columns in their order; those
+# left out first when the terminal is too narrow for all (rank, ids and reused characters
+# always stay); the narrowest the text columns get before one is left out.
+_PAIR_NUMBERS: dict[str, Callable[[PairScore], str]] = {
+    "rank": lambda p: str(p.rank),
+    "score": lambda p: f"{p.score:.3f}",
+    "tf-idf": lambda p: f"{p.tfidf_cosine:.3f}",
+    "jaccard": lambda p: f"{p.jaccard:.3f}",
+    "a in b": lambda p: f"{p.containment_ab:.0%}",
+    "b in a": lambda p: f"{p.containment_ba:.0%}",
+    "reused": lambda p: f"{p.reused_chars:,}",
+}
+_PAIR_ORDER = ("rank", "direction", "dates", "score", "tf-idf", "jaccard", "a in b", "b in a",
+               "reused")  # fmt: skip
+_DROPPED_FIRST = ("tf-idf", "jaccard", "dates", "a in b", "b in a", "score", "direction")
+_TEXT_MIN = {"direction": 14, "dates": 10}
+_ID_MIN = 12  # characters an id column keeps before a column is left out
 _KIND_STYLE = {"verbatim": "bold red", "light": "yellow", "heavy": "cyan", "boilerplate": "dim"}
 
 
@@ -35,7 +55,12 @@ def arrow(pair: PairScore) -> str:
 def render_summary(result: ScanResult, console: Console, *, top_pairs: int = 10,
                    top_passages: int = 8, top_flows: int = 5) -> None:  # fmt: skip
     """Print the corpus line, the ranked pair table (with each pair's direction and the
-    dates, when known), the largest source flows and the top passages side by side."""
+    dates, when known), the largest source flows and the top passages side by side.
+
+    Pairs without a reused passage (ranked on TF-IDF or Jaccard alone) are counted, not
+    listed. Numbers are never cut: at a narrow width the ids wrap and the least telling
+    columns (tf-idf first) are left out, with a caption saying so.
+    """
     c = result.corpus
     console.print(
         f"[bold]{count(c.documents, 'document')}[/bold], {count(c.chars, 'character')}; "
@@ -43,24 +68,14 @@ def render_summary(result: ScanResult, console: Console, *, top_pairs: int = 10,
         f"({count(c.documents_with_reuse, 'document')} with reuse); "
         f"{count(c.boilerplate_chars, 'character')} of boilerplate set apart."
     )
-    table = Table(title="Closest document pairs", header_style="bold")
-    shown = result.pairs[:top_pairs]
-    published = {s.id: s.published for s in result.document_scores}
-    dated = any(published[p.a] or published[p.b] for p in shown)
-    columns = ("rank", "a", "b", "direction", *(("dates",) if dated else ()), "score",
-               "tf-idf", "jaccard", "a in b", "b in a", "reused")  # fmt: skip
-    for col in columns:
-        if col in ("a", "b", "direction", "dates"):
-            table.add_column(col, overflow="fold", min_width=12 if col != "dates" else 10)
-        else:
-            table.add_column(col, justify="right", no_wrap=True)
-    for p in shown:
-        when = [f"{published[p.a] or '?'}\n{published[p.b] or '?'}"] if dated else []
-        table.add_row(str(p.rank), escape(p.a), escape(p.b), escape(arrow(p)), *when,
-                      f"{p.score:.3f}", f"{p.tfidf_cosine:.3f}", f"{p.jaccard:.3f}",
-                      f"{p.containment_ab:.0%}", f"{p.containment_ba:.0%}",
-                      f"{p.reused_chars:,}")  # fmt: skip
-    console.print(table)
+    listed = [p for p in result.pairs if p.reused_chars > 0]
+    if listed:
+        published = {d.id: d.published for d in result.document_scores}
+        console.print(pair_table(listed[:top_pairs], published, console.width))
+    unreused = len(result.pairs) - len(listed)
+    if unreused:
+        console.print(f"{count(unreused, 'pair')} without reused passages (alike in TF-IDF "
+                      "or Jaccard only) not listed; --json and --csv hold them.")  # fmt: skip
     if len(result.sources) and any(s.a != s.b for s in result.sources):
         console.print(f"{len(result.sources)} source pairs scored (see --json for the table).")
     for f in result.source_flows[:top_flows]:
@@ -86,6 +101,51 @@ def render_summary(result: ScanResult, console: Console, *, top_pairs: int = 10,
             f"[bold]{escape(m.b)}[/bold] {m.b_start}-{m.b_end}\n{escape(_clip(tb))}",
         )
     console.print(passages)
+
+
+def pair_table(pairs: Sequence[PairScore], published: Mapping[str, str | None],
+               width: int) -> Table:  # fmt: skip
+    """The ranked pair table, its columns chosen to fit ``width`` with every number whole.
+
+    ``published`` maps each document id to its date (None when unknown); a dates column
+    is shown when one of the pairs has one.
+    """
+    cells = {h: [value(p) for p in pairs] for h, value in _PAIR_NUMBERS.items()}
+    cells["direction"] = [arrow(p) for p in pairs]
+    if any(published[p.a] or published[p.b] for p in pairs):
+        cells["dates"] = [f"{published[p.a] or '?'}\n{published[p.b] or '?'}" for p in pairs]
+    shown = [h for h in _PAIR_ORDER if h in cells]
+    dropped: list[str] = []
+
+    def least(header: str) -> int:  # the narrowest a column can be; text columns wrap
+        widest = max(len(header), *(len(line) for c in cells[header] for line in c.split("\n")))
+        return min(widest, _TEXT_MIN[header]) if header in _TEXT_MIN else widest
+
+    def needed() -> int:  # SIMPLE_HEAD: about 3 characters between and around columns
+        return sum(map(least, shown)) + 2 * _ID_MIN + 3 * (len(shown) + 2)
+
+    for header in _DROPPED_FIRST:
+        if needed() <= width:
+            break
+        if header in shown:
+            shown.remove(header)
+            dropped.append(header)
+    caption = f"{', '.join(dropped)} left out to fit {width} columns" if dropped else None
+    table = Table(title="Closest document pairs", caption=caption, header_style="bold",
+                  box=box.SIMPLE_HEAD, show_edge=False)  # fmt: skip
+    table.add_column("rank", justify="right", no_wrap=True)
+    table.add_column("a", overflow="fold")
+    table.add_column("b", overflow="fold")
+    rest = [h for h in shown if h != "rank"]
+    for header in rest:
+        if header in _TEXT_MIN:
+            table.add_column(header, overflow="fold", min_width=least(header))
+        else:
+            table.add_column(header, justify="right", no_wrap=True)
+    for i, p in enumerate(pairs):
+        table.add_row(cells["rank"][i], escape(p.a), escape(p.b),
+                      *(escape(cells[h][i]) for h in rest))  # fmt: skip
+    return table
 
 
 def _clip(text: str, limit: int = 400) -> str:

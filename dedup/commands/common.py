@@ -1,0 +1,162 @@
+"""What every command shares: input options, output staging, one-line errors, stage logs."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dedup.errors import DedupError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from dedup.outputs import OutputFiles
+    from dedup.progress import Progress
+
+log = logging.getLogger("dedup")
+
+
+def seeds_dir() -> Path:
+    """The sample corpus: shipped inside the package, or beside it in a source checkout."""
+    inside = Path(__file__).parent.parent / "seeds"
+    return inside if inside.is_dir() else Path(__file__).parent.parent.parent / "seeds"
+
+
+def reading(args: argparse.Namespace, paths: Sequence[Path]) -> dict[str, Any]:
+    """The :func:`dedup.load.load` options of the command line for ``paths``.
+
+    Without ``--source-from``, inputs that are all folders keeping every file in a
+    subfolder (``afp/story.txt``, ``reuters/story.txt``) take the subfolder as the
+    source (the ``folder`` rule), and a log line says so.
+    """
+    rules = args.source_from or _folder_layout(paths)
+    return {"source_rules": rules, "encoding": args.encoding,
+            "encoding_errors": args.encoding_errors, "id_field": args.id_field,
+            "text_field": args.text_field, "source_field": args.source_field,
+            "date_field": args.date_field}  # fmt: skip
+
+
+def _folder_layout(paths: Sequence[Path]) -> list[str]:
+    """``["folder"]`` when every input is a folder whose files all lie in subfolders."""
+    from dedup.load import folder_files
+
+    if not paths or not all(Path(p).is_dir() for p in paths):
+        return []
+    found = [rel for p in paths for rel, _ in folder_files(Path(p))[0]]
+    if not found or not all("/" in rel for rel in found):
+        return []
+    log.info("Sources: the subfolder of each file (afp/story.txt: afp); --source-from RULE "
+             "sets them otherwise.")  # fmt: skip
+    return ["folder"]
+
+
+def listing(items: Sequence[str], most: int = 10) -> str:
+    """``items`` joined by commas, the first ``most`` of them and how many more."""
+    more = f" and {len(items) - most:,} more" if len(items) > most else ""
+    return ", ".join(items[:most]) + more
+
+
+@contextmanager
+def writing(files: OutputFiles) -> Iterator[OutputFiles]:
+    """``files``, whose staged outputs are removed if writing fails (the error names the
+    file and why: a full disk, a folder that cannot be written to)."""
+    with files:
+        try:
+            yield files
+        except OSError as exc:
+            where = exc.filename or "an output file"
+            raise DedupError(f"{where}: cannot write: {exc.strerror or exc}; no output file "
+                             "was written; choose another path") from exc
+
+
+def write_json_file(target: Path, data: object) -> None:
+    """``data`` as JSON in ``target`` (``-``: standard output)."""
+    from dedup.outputs import OutputFiles, json_text
+
+    with writing(OutputFiles()) as files:
+        files.write_text(target, json_text(data))
+        files.commit()
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Is ``exc`` Ctrl-C, or an error Ctrl-C caused? (numba raises SystemError when the
+    interrupt lands while it loads a compiled function.)"""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def guarded(command: Callable[[argparse.Namespace, Console], int],
+            message: str = "nothing was changed") -> Command:  # fmt: skip
+    """Run a command: a DedupError is one red line and exit status 2, Ctrl-C is 130."""
+
+    def run(args: argparse.Namespace) -> int:
+        from rich.markup import escape
+
+        from dedup.report.console import SafeConsole
+
+        err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
+        try:
+            quiet = args.quiet or getattr(args, "json", None) == Path("-")
+            return command(args, SafeConsole(quiet=quiet, highlight=False, soft_wrap=True))
+        except DedupError as exc:
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
+            return exc.status
+        except (KeyboardInterrupt, SystemError) as exc:
+            if not interrupted(exc):
+                raise
+            err.print(f"[red]interrupted[/red]: {message}")
+            return 130
+        except MemoryError:
+            err.print(f"[red]error:[/red] out of memory; {message}; "
+                      "use fewer or smaller documents")  # fmt: skip
+            return 1
+
+    return run
+
+
+def with_progress(quiet: bool, verbose: bool) -> Progress:
+    """The progress callback of a command: bars or log lines (:func:`cli_progress`), and
+    with ``verbose`` each stage's count and time logged when it ends."""
+    from dedup.progress import cli_progress
+
+    shown = cli_progress(quiet)
+    return _StageLog(shown) if verbose else shown
+
+
+class _StageLog:
+    """A progress callback that logs (DEBUG) each stage's items and seconds as it ends,
+    then passes every call on."""
+
+    def __init__(self, inner: Progress) -> None:
+        self.inner = inner
+        self.started: dict[str, float] = {}
+        self.ended: set[str] = set()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        start = self.started.setdefault(stage, now)
+        if done >= total and stage not in self.ended:
+            self.ended.add(stage)
+            log.debug("%s: %s items in %.2f s", stage, f"{total:,}", now - start)
+        self.inner(stage, done, total)
+
+    def close(self) -> None:
+        """Close the bars passed on to, if any."""
+        getattr(self.inner, "close", lambda: None)()
+
+
+def closing(progress: Progress) -> None:
+    """Stop the progress bars of ``progress`` (they leave a clean terminal)."""
+    getattr(progress, "close", lambda: None)()
