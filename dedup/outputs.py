@@ -155,9 +155,13 @@ class OutputFiles:
         done = [target for _, target in self._staged]
         self._staged.clear()
         for data in self._stdout:
+            raw = getattr(sys.stdout, "buffer", None)  # None: a text stream stands in for it
+            if raw is None:
+                sys.stdout.write(data.decode("utf-8"))
+                continue
             sys.stdout.flush()
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
+            raw.write(data)
+            raw.flush()
         done += [STDOUT] * bool(self._stdout)
         self._stdout.clear()
         return done
