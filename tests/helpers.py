@@ -7,10 +7,13 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from dedup.records import Document
 
@@ -142,3 +145,18 @@ def finish(proc: subprocess.Popen[str], after: str) -> tuple[int, str, str]:
         proc.communicate()
         raise AssertionError(f"dedup hung after {after}") from None
     return proc.returncode, out, err
+
+
+@contextmanager
+def tmpfs(folder: Path, size: str) -> Iterator[Path]:
+    """``folder`` as a file system of ``size`` (``64k``, ``1m``) in memory while the block
+    runs: a small disk that fills, or one to remount read-only (root can write to any
+    folder whatever its permissions). Skips the test where mounting is not allowed."""
+    folder.mkdir(exist_ok=True)
+    mount = ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)]
+    if subprocess.run(mount, capture_output=True).returncode != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)

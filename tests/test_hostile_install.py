@@ -12,25 +12,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import REPO, SEEDS
+from helpers import REPO, SEEDS, tmpfs
 
 
 @pytest.fixture
 def read_only_install(tmp_path: Path) -> Iterator[Path]:
     """A copy of the package on a file system mounted read-only (root can write to any
     folder whatever its permissions, so the mount is what refuses)."""
-    site = tmp_path / "site"
-    site.mkdir()
-    mount = ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(site)]
-    if subprocess.run(mount, capture_output=True).returncode != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    try:
+    with tmpfs(tmp_path / "site", "64m") as site:
         shutil.copytree(REPO / "dedup", site / "dedup",
                         ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
         subprocess.run(["mount", "-o", "remount,ro", str(site)], check=True)
         yield site
-    finally:
-        subprocess.run(["umount", str(site)], check=True)
 
 
 def _scan(site: Path, tmp: Path) -> subprocess.CompletedProcess[str]:

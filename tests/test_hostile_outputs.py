@@ -7,13 +7,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import seed_documents
+from helpers import seed_documents, tmpfs
 from test_bad_input import A_TEXT, B_TEXT, cli, one_error, write_pair
 
 IS_INPUT = "dedup never writes over what it reads: choose another output path"
@@ -141,20 +140,12 @@ def test_csv_cells_never_start_a_formula(
 @pytest.fixture
 def full_disk(tmp_path: Path) -> Iterator[Path]:
     """A folder on a small file system with no space left (a tmpfs mounted as root)."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)],
-                             capture_output=True)  # fmt: skip
-    if mounted.returncode != 0:
-        pytest.skip("mounting a small tmpfs needs root")
-    try:
+    with tmpfs(tmp_path / "disk", "64k") as disk:
         with pytest.raises(OSError), open(disk / "filler", "wb") as f:
             while True:
                 f.write(b"\0" * 4096)
                 f.flush()
         yield disk
-    finally:
-        subprocess.run(["umount", str(disk)], check=True)
 
 
 def test_a_full_disk_leaves_no_output_of_the_run(

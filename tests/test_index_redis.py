@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A redis-server of its own on a free loopback port, as long as the block runs: its URL."""
     if not Path(REDIS_SERVER).exists():
         pytest.skip("redis-server is not installed (Debian package redis-server)")
     redis = pytest.importorskip("redis")
@@ -52,6 +54,12 @@ def redis_url() -> Iterator[str]:
         client.close()
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    with redis_server() as url:
+        yield url
 
 
 @pytest.fixture
