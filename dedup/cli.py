@@ -19,12 +19,20 @@ __all__ = ["interrupted", "main", "run", "seeds_dir"]
 
 
 def run() -> NoReturn:
-    """The ``dedup`` program: :func:`main`, then exit with its status. A Ctrl-C that comes
-    once main has returned (outputs written, summary printed) has nothing left to stop, and
-    would only print a traceback from the interpreter's shutdown: it is ignored."""
+    """The ``dedup`` program: :func:`main`, then exit with its status. SIGTERM (``kill``, a
+    service manager stopping it) stops it as Ctrl-C does: workers killed, no output
+    written. A Ctrl-C that comes once main has returned (outputs written, summary printed)
+    has nothing left to stop, and would only print a traceback from the interpreter's
+    shutdown: it is ignored."""
+    signal.signal(signal.SIGTERM, _interrupt)
     status = main()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.exit(status)
+
+
+def _interrupt(signum: int, frame: object) -> NoReturn:
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,11 +12,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# Every character str.splitlines() breaks at, escaped: an error is one line even when
+# it quotes a field or file name that holds one.
+_BREAKS = {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+           for c in (0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0x2029)}  # fmt: skip
+
 
 class DedupError(Exception):
-    """Base of every error dedup raises on purpose."""
+    """Base of every error dedup raises on purpose; its message is one line."""
 
     status = 2  # exit status of the command line
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(str(message).translate(_BREAKS))
 
 
 class InputError(DedupError):

@@ -17,7 +17,7 @@ import sqlite3
 import urllib.parse
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Literal
 
@@ -137,11 +137,13 @@ class SQLiteStore:
             raise DedupError(f"{self.location}: {why}") from exc
 
     def close(self) -> None:
-        """Close the file; one this store created and never wrote an index into (the open
-        failed) is removed: it holds nothing, and would be refused as an empty file."""
+        """Close the file; one this store created and nobody wrote into (the open failed)
+        is removed: it holds nothing, and would be refused as an empty file."""
         self._db.close()
         if self.created and self.location != ":memory:":
-            Path(self.location).unlink(missing_ok=True)
+            with suppress(OSError):
+                if Path(self.location).stat().st_size == 0:
+                    Path(self.location).unlink()
 
     def meta(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
@@ -150,6 +152,10 @@ class SQLiteStore:
         """Store the index's parameters; a new index's tables are created with them, in
         one transaction, so that a file is a whole index or nothing of one."""
         with self._transaction():
+            made = self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+            if self.created and made:
+                raise DedupError(f"{self.location}: another process created an index here at "
+                                 "the same time; run the command again")  # fmt: skip
             if self.created:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():

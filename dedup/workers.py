@@ -64,12 +64,16 @@ def _warn_capped(requested: int, available: int) -> None:
                 requested, available, available)  # fmt: skip
 
 
+_STOPS = {signal.SIGINT, signal.SIGTERM}  # Ctrl-C, and kill's or a service manager's stop
+
+
 def _ignore_interrupt() -> None:
-    # Ctrl-C reaches the whole process group: the parent handles it (and the pool
-    # is terminated as the parent unwinds); workers must not print tracebacks. They
-    # start with SIGINT blocked (see _forking): ignored, a held one is dropped.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    # Ctrl-C and SIGTERM reach the whole process group: the parent handles them (and
+    # kills the pool as it unwinds); workers must not print tracebacks. They start with
+    # both blocked (see _forking): ignored, a held one is dropped.
+    for stop in _STOPS:
+        signal.signal(stop, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
 
 
 @contextmanager
@@ -77,11 +81,11 @@ def _forking() -> Iterator[None]:
     """Hold Ctrl-C back while workers are forked. A worker interrupted before its
     initializer ran died of it, and the parent, once it had reported the interrupt,
     could hang at exit; held, the signal reaches the parent as the pool is up."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
 
 
 def _run_chunk(chunk: Sequence[Any]) -> list[Any]:

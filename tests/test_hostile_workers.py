@@ -93,3 +93,17 @@ def test_more_workers_than_cores_are_capped_with_a_warning(
     cores = default_workers()
     assert len(pids - {os.getpid()}) <= cores
     assert f"--workers 5000: this machine lets dedup use {cores} cores" in caplog.text
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to find workers")
+def test_sigterm_stops_a_scan_like_ctrl_c_without_a_traceback(tmp_path: Path) -> None:
+    corpus = tmp_path / "big.jsonl"
+    corpus_jsonl(corpus, docs=2000, sentences=40)
+    proc = dedup_process("scan", str(corpus), "--json", "out.json", "--workers", "2",
+                         cwd=tmp_path)  # fmt: skip
+    wait_until_scanning(proc, corpus, timeout=120)
+    os.killpg(proc.pid, signal.SIGTERM)  # as kill does to a shell job
+    status, out, err = finish(proc, "SIGTERM")
+    assert (status, out) == (130, ""), err
+    assert err == "interrupted: no output file written; nothing else was changed\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl"]
