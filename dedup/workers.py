@@ -23,7 +23,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from functools import cache
@@ -141,9 +141,10 @@ def ordered_imap(fn: Callable[[T], R], items: Sequence[T], *, workers: int, chun
     ctx = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(min(workers, len(chunks)), mp_context=ctx,
                                initializer=_ignore_interrupt)  # fmt: skip
+    futures: list[Future[list[R]]] = []
     try:
         with _forking():  # the executor forks its workers as the chunks are submitted
-            futures = [pool.submit(_run_chunk, chunk) for chunk in chunks]
+            futures += (pool.submit(_run_chunk, chunk) for chunk in chunks)
         for future in futures:
             results = future.result()
             finished += len(results)
@@ -151,8 +152,13 @@ def ordered_imap(fn: Callable[[T], R], items: Sequence[T], *, workers: int, chun
                 done(finished)
             yield from results
     except BrokenProcessPool as exc:
+        # The chunk whose result could not be unpickled here holds the cause; a submit
+        # that came later only says the pool is broken. The pool fails every pending
+        # chunk as it breaks: the wait is short.
+        wait(futures, timeout=60)
         _kill(pool)
-        if "MemoryError" in str(exc.__cause__):  # raised as a result was unpickled here
+        failed = [exc, *(f.exception() for f in futures if f.done() and not f.cancelled())]
+        if any("MemoryError" in str(e.__cause__) for e in failed if e is not None):
             raise MemoryError from exc
         raise WorkerDied() from exc
     except BaseException:  # Ctrl-C, an error in fn, or the caller closed the iterator

@@ -118,7 +118,7 @@ def pair_table(pairs: Sequence[PairScore], published: Mapping[str, str | None],
     dropped: list[str] = []
 
     def least(header: str) -> int:  # the narrowest a column can be; text columns wrap
-        widest = max(len(header), *(len(line) for c in cells[header] for line in c.split("\n")))
+        widest = max([len(header), *(len(line) for c in cells[header] for line in c.split("\n"))])
         return min(widest, _TEXT_MIN[header]) if header in _TEXT_MIN else widest
 
     def needed() -> int:  # SIMPLE_HEAD: about 3 characters between and around columns
