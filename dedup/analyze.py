@@ -7,10 +7,11 @@ document, so a worker pool or a Spark executor runs it unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from dedup.language import detect
 from dedup.normalize import NormalizedText, compiled, normalize
 from dedup.records import Document
 from dedup.segment import sentences
@@ -153,9 +154,12 @@ class DocAnalysis:
 
 
 def analyze(doc: Document) -> DocAnalysis:
-    """Normalize, segment and tokenize one document."""
+    """Normalize, segment and tokenize one document; the analysis's ``doc`` has its
+    language (given, or detected)."""
+    if doc.language is None:
+        doc = replace(doc, language=detect(doc.text))
     norm = normalize(doc.text)
-    tokens = tokenize(norm.text)
+    tokens = tokenize(norm.text, str(doc.language))
     segs = sentences(doc.text)
     tok_lo = np.searchsorted(tokens.starts, norm.normalized(segs.starts), side="left")
     tok_hi = np.searchsorted(tokens.starts, norm.normalized(segs.ends), side="left")

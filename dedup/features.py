@@ -10,7 +10,7 @@ size of its :class:`~dedup.analyze.DocAnalysis` (measured pickled, text apart).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -113,6 +113,7 @@ class FeatureBatch:
     arrays: dict[str, np.ndarray]
     lengths: np.ndarray
     n_tokens: np.ndarray
+    languages: tuple[str | None, ...]  # of the documents, as analysis found them
 
     def unpack(self, docs: Sequence[Document]) -> list[DocFeatures]:
         """The documents' features (views of the batch's arrays), ``docs`` in batch order."""
@@ -120,9 +121,12 @@ class FeatureBatch:
         bounds = zip((ends - self.lengths).tolist(), ends.tolist(), strict=True)
         columns = [self.arrays[name] for name in _ARRAYS]
         out = []
-        for doc, (first, last), n in zip(docs, bounds, self.n_tokens.tolist(), strict=True):
+        rows = zip(docs, self.languages, bounds, self.n_tokens.tolist(), strict=True)
+        for doc, language, (first, last), n in rows:
             parts = {name: c[lo:hi] for name, c, lo, hi in zip(_ARRAYS, columns, first, last,
                                                                   strict=True)}  # fmt: skip
+            if doc.language != language:
+                doc = replace(doc, language=language)
             out.append(DocFeatures(doc=doc, n_tokens=int(n), **parts))
         return out
 
@@ -134,7 +138,8 @@ def feature_batch(docs: Sequence[Document], params: ScanParams) -> FeatureBatch:
                        dtype=np.int64).reshape(len(feats), len(_ARRAYS))  # fmt: skip
     arrays = {name: np.concatenate([getattr(f, name) for f in feats]) if feats else np.zeros(0)
               for name in _ARRAYS}  # fmt: skip
-    return FeatureBatch(arrays, lengths, np.array([f.n_tokens for f in feats], dtype=np.int64))
+    n_tokens = np.array([f.n_tokens for f in feats], dtype=np.int64)
+    return FeatureBatch(arrays, lengths, n_tokens, tuple(f.doc.language for f in feats))
 
 
 def _term_rows(a: DocAnalysis) -> tuple[np.ndarray, np.ndarray]:

@@ -100,6 +100,7 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
                           workers=workers, chunk_size=1,
                           done=lambda n: report("analyze", min(n * _BATCH, len(docs)), len(docs)))
     feats = [f for k, p in zip(firsts, packed, strict=True) for f in p.unpack(docs[k : k + _BATCH])]
+    docs = [f.doc for f in feats]  # with the language analysis found
     report("candidates", 0, len(docs))
     chrome = chrome_lines(feats, params)
     usable = [f.usable(c) for f, c in zip(feats, chrome, strict=True)]
@@ -261,7 +262,7 @@ def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, m
     doc_scores = tuple(
         DocumentScore(d.id, d.source, chars[d.id], round(reused[d.id] / max(chars[d.id], 1), 6),
                       round(boiler[d.id] / max(chars[d.id], 1), 6), family_of.get(d.id), d.date,
-                      dates[d.id].iso() if d.id in dates else None)
+                      dates[d.id].iso() if d.id in dates else None, d.language or "")
         for d in docs
     )  # fmt: skip
     stats = {

@@ -22,7 +22,8 @@ class Document:
     ``source`` is the outlet; when no record or rule names one, it is the id
     (each document is then its own outlet). ``origin`` says where the record
     was read (``path`` or ``path:line``). ``extra`` keeps input fields that
-    dedup does not use, so that they pass through to the output.
+    dedup does not use, so that they pass through to the output. ``language``
+    is an ISO 639-1 code (``"ur"``); analysis detects it where it is None.
     """
 
     id: str
@@ -31,6 +32,7 @@ class Document:
     date: str | None = None
     origin: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    language: str | None = None
 
     def __post_init__(self) -> None:
         if not self.source:
@@ -129,6 +131,7 @@ class DocumentScore:
     family: int | None  # story family number, None when the document shares no story
     date: str | None = None
     published: str | None = None
+    language: str = ""  # ISO 639-1 code, given or detected
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,32 +7,41 @@ A token's hash is a polynomial over its code points (``sum_j c_j Q^j`` mod
 2^64, then mixed), so the same string hashes the same anywhere. With numba a
 compiled loop sums it token by token; without, numpy reads it from prefix
 sums (``G[i] = sum_{j<i} c_j Q^j``); both give the same values, and there is
-no Python work per token or shingle. Chinese and Japanese characters are
-tokens of their own, so word shingles over them are character shingles.
+no Python work per token or shingle.
 
-A content word is a token that is not an English stopword and is longer than
-one character (digits always count). Its feature is its first six characters:
-truncation is a crude stemmer, but it needs no language model and merges
-``guarantee``/``guarantees``/``guaranteed`` as a reader would.
+A token is a run of letters, digits and combining marks (the vowel signs and
+viramas of Indic scripts, Arabic vowel marks, ...). Scripts written without
+spaces between words make character tokens, so that word shingles over them
+are character shingles: each Chinese or Japanese character is a token, and so
+is each letter of Thai, Lao, Khmer and Myanmar with the marks on it. Word
+segmenters were weighed and left out: jieba (Chinese) and pythainlp's newmm
+(Thai) are pure Python and split about 1 M characters/s or less, a fraction of
+the compiled scan; a copied passage shares its character n-grams exactly, and
+the IDF weights of alignment make rare characters count more.
+
+A content word is a token that is not a stop word of the document's language
+(:func:`dedup.language.stop_words`) and is longer than one character (digits,
+and the characters of the scripts above, always count). Its feature is its
+first six characters: truncation is a crude stemmer, but it needs no language
+model and merges ``guarantee``/``guarantees``/``guaranteed`` as a reader would.
 """
 
 from __future__ import annotations
 
-import re
+import functools
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from dedup.normalize import code_points, compiled, njit
+from dedup.language import stop_words
+from dedup.normalize import code_points, compiled, fold, njit
 
 try:
     import numba
 except ImportError:  # a platform without numba: the numpy path gives the same hashes
     numba = None  # type: ignore[assignment]
 
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
 _Q = np.uint64(0x100000001B3)  # FNV-64 prime: odd, so invertible mod 2^64
 _Q_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
 _R = np.uint64(0x9E3779B97F4A7C15)
@@ -93,61 +102,88 @@ def _span_hashes(prefix: np.ndarray, inv_powers: np.ndarray, starts: np.ndarray,
         return fmix64(raw ^ (ends - starts).astype(np.uint64))
 
 
-def _char_classes() -> np.ndarray:
-    """Token class of every BMP code point: 0 none, 1 word character, 2 CJK character.
+_WORD, _OWN, _LETTER, _MARK = 1, 2, 4, 8  # token classes of characters (0: none)
+_IN_WORD = _WORD | _MARK  # what a run of word characters is made of
 
-    Equal to ``_TOKEN`` on single characters: ``[^\\W_]`` is ``str.isalnum()``.
-    """
-    chars = "".join(chr(c) if not 0xD800 <= c < 0xE000 else " " for c in range(0x10000))
-    classes = np.frombuffer(bytes(c.isalnum() for c in chars), dtype=np.uint8).copy()
-    for lo, hi in ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)):
-        classes[lo : hi + 1] = 2
-    return classes
+
+def _char_class(char: str) -> int:
+    """Token class of one character: ``_WORD`` for letters and digits, ``_OWN`` for a
+    Chinese or Japanese character, ``_LETTER`` for a letter of Thai, Lao, Khmer or
+    Myanmar, ``_MARK`` for a combining mark, 0 for the rest."""
+    c = ord(char)
+    if 0x3040 <= c <= 0x30FF or 0x3400 <= c <= 0x4DBF or 0x4E00 <= c <= 0x9FFF or (
+        0xF900 <= c <= 0xFAFF or 0x20000 <= c <= 0x323AF
+    ):
+        return _OWN
+    if unicodedata.category(char) in ("Mn", "Mc", "Me"):
+        return _MARK
+    if not char.isalnum():
+        return 0
+    if 0x0E00 <= c <= 0x0EFF or 0x1780 <= c <= 0x17FF or 0x1000 <= c <= 0x109F:
+        return _LETTER
+    return _WORD
+
+
+def _char_classes() -> np.ndarray:
+    """:func:`_char_class` of every BMP code point (uint8, shape (65536,))."""
+    chars = [chr(c) if not 0xD800 <= c < 0xE000 else " " for c in range(0x10000)]
+    return np.array([_char_class(c) for c in chars], dtype=np.uint8)
 
 
 _CLASSES = _char_classes()
+_DIGITS = np.array([chr(c).isdecimal() for c in range(0x10000)], dtype=bool)
 
 
-def _token_spans(text: str, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Half-open spans of the ``_TOKEN`` matches of ``text``, int64 arrays.
-
-    ``codes`` are the text's code points. Texts with characters beyond the BMP
-    take the regular expression itself.
-    """
-    if len(codes) and int(codes.max()) > 0xFFFF:
-        spans = np.array([m.span() for m in _TOKEN.finditer(text)], dtype=np.int64)
-        spans = spans.reshape(-1, 2)
-        return spans[:, 0], spans[:, 1]
-    return _bmp_token_spans(codes, _CLASSES)
+def _classes_of(codes: np.ndarray) -> np.ndarray:
+    """Token class of each code point of ``codes`` (uint8, same shape)."""
+    classes: np.ndarray = _CLASSES[np.minimum(codes, 0xFFFF)]
+    beyond = np.flatnonzero(codes > 0xFFFF)
+    if len(beyond):
+        found = {c: _char_class(chr(c)) for c in set(codes[beyond].tolist())}
+        classes[beyond] = [found[c] for c in codes[beyond].tolist()]
+    return classes
 
 
 @compiled
-def _bmp_token_spans(codes: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Token spans from the classes of BMP ``codes``: runs of word characters, and each
-    CJK character alone. Returns ``(starts, ends)``, int64 arrays."""
-    n = len(codes)
+def _token_spans(classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Token spans from the token classes of a text's characters: runs of letters, digits
+    and marks, and each ``_OWN`` or ``_LETTER`` character with the marks after it.
+    Returns ``(starts, ends)``, int64 arrays."""
+    n = len(classes)
     count = 0
     for i in range(n):
-        c = classes[codes[i]]
-        if c == 2 or (c == 1 and (i == 0 or classes[codes[i - 1]] != 1)):
+        c = classes[i]
+        if c & (_OWN | _LETTER) or (c and (i == 0 or not classes[i - 1] & _IN_WORD)):
             count += 1
     starts, ends = np.empty(count, np.int64), np.empty(count, np.int64)
     m = i = 0
     while i < n:
-        c = classes[codes[i]]
+        c = classes[i]
+        if c == 0:
+            i += 1
+            continue
         j = i + 1
-        if c == 1:
-            while j < n and classes[codes[j]] == 1:
+        if c & _IN_WORD:
+            while j < n and classes[j] & _IN_WORD:
                 j += 1
-        if c != 0:
-            starts[m], ends[m] = i, j
-            m += 1
+        else:
+            while j < n and classes[j] == _MARK:
+                j += 1
+        starts[m], ends[m] = i, j
+        m += 1
         i = j
-    return starts, ends
+    return starts[:m], ends[:m]
 
 
-def tokenize(text: str) -> Tokens:
+def tokenize(text: str, language: str = "en") -> Tokens:
     """Tokenize normalized ``text`` and hash every token.
+
+    Parameters
+    ----------
+    text : str
+        Normalized text.
+    language : str
+        ISO 639-1 code of the text's language, whose stop words are not content words.
 
     Returns
     -------
@@ -155,9 +191,23 @@ def tokenize(text: str) -> Tokens:
         One entry per token, in text order.
     """
     codes = code_points(text)
-    starts, ends = _token_spans(text, codes)
+    classes = _classes_of(codes)
+    starts, ends = _token_spans(classes)
     if numba is not None:
-        return Tokens(starts, ends, *_hash_tokens(codes, starts, ends, _STOP_HASHES))
+        hashes, stems = _hash_tokens(codes, starts, ends)
+    else:
+        hashes, stems = _numpy_hashes(codes, starts, ends)
+    first = np.minimum(codes[starts], 0xFFFF)
+    alone = (first >= 0x3040) | (classes[starts] == _LETTER) | _DIGITS[first]
+    stops = stop_hashes(language)
+    at = np.minimum(np.searchsorted(stops, hashes), len(stops) - 1)
+    content = (((ends - starts) > 1) | alone) & (stops[at] != hashes)
+    return Tokens(starts, ends, hashes, stems, content)
+
+
+def _numpy_hashes(codes: np.ndarray, starts: np.ndarray,
+                  ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Hashes and stem hashes of the tokens ``[starts, ends)`` of ``codes``, from prefix sums."""
     hashes = np.empty(len(starts), dtype=np.uint64)
     stems = np.empty(len(starts), dtype=np.uint64)
     # Prefix tables take 32 bytes a character: build them a block of tokens at a time (a
@@ -171,11 +221,7 @@ def tokenize(text: str) -> Tokens:
         s, e = starts[lo:hi] - first, ends[lo:hi] - first
         hashes[lo:hi] = _span_hashes(prefix, inv_powers, s, e)
         stems[lo:hi] = _span_hashes(prefix, inv_powers, s, np.minimum(e, s + STEM_CHARS))
-    first = codes[starts]
-    is_digit = (first >= 48) & (first <= 57)
-    at = np.minimum(np.searchsorted(_STOP_HASHES, hashes), len(_STOP_HASHES) - 1)
-    content = (((ends - starts) > 1) | is_digit | (first >= 0x3040)) & (_STOP_HASHES[at] != hashes)
-    return Tokens(starts, ends, hashes, stems, content)
+    return hashes, stems
 
 
 def shingles(token_hashes: np.ndarray, n: int) -> np.ndarray:
@@ -234,12 +280,11 @@ def sequence_hashes(hashes: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.nd
 if numba is not None:  # the same values as the numpy paths above, without their passes
 
     @njit()
-    def _hash_tokens(codes, starts, ends, stop_hashes):  # type: ignore[no-untyped-def]
-        """``(hashes, stems, content)`` of the tokens, as :func:`tokenize` computes them with
-        numpy: the polynomial it reads from prefix sums, summed one token at a time."""
+    def _hash_tokens(codes, starts, ends):  # type: ignore[no-untyped-def]
+        """``(hashes, stems)`` of the tokens, as :func:`_numpy_hashes` computes them: the
+        polynomial it reads from prefix sums, summed one token at a time."""
         hashes = np.empty(len(starts), np.uint64)
         stems = np.empty(len(starts), np.uint64)
-        content = np.empty(len(starts), np.bool_)
         for t in range(len(starts)):
             s, e = starts[t], ends[t]
             h, power = np.uint64(0), np.uint64(1)
@@ -251,18 +296,7 @@ if numba is not None:  # the same values as the numpy paths above, without their
             if e - s < STEM_CHARS:
                 stems[t] = fmix64_one(h ^ np.uint64(e - s))
             hashes[t] = fmix64_one(h ^ np.uint64(e - s))
-            lo, hi = 0, len(stop_hashes)  # a loop: numba's searchsorted took 0.7 s to compile
-            while lo < hi:  # lo: how many stopwords hash below the token
-                mid = (lo + hi) // 2
-                if stop_hashes[mid] < hashes[t]:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            first = codes[s]
-            long_or_digit = e - s > 1 or 48 <= first <= 57 or first >= 0x3040
-            stop = lo < len(stop_hashes) and stop_hashes[lo] == hashes[t]
-            content[t] = long_or_digit and not stop
-        return hashes, stems, content
+        return hashes, stems
 
     @njit()
     def _sequence_hashes(hashes, lo, hi):  # type: ignore[no-untyped-def]
@@ -277,12 +311,14 @@ if numba is not None:  # the same values as the numpy paths above, without their
         return out
 
 
-def _stop_hashes() -> np.ndarray:
-    text = " ".join(sorted(ENGLISH_STOP_WORDS))
-    codes = code_points(text)
-    starts, ends = _token_spans(text, codes)
-    prefix, inv_powers = _prefix_tables(codes)
-    return np.unique(_span_hashes(prefix, inv_powers, starts, ends))
-
-
-_STOP_HASHES = _stop_hashes()
+@functools.cache
+def stop_hashes(language: str) -> np.ndarray:
+    """Sorted unique token hashes of the stop words of a document in ``language`` (uint64;
+    a list's entries that normalize to more than one token are left out)."""
+    hashes = []
+    for word in sorted(stop_words(language)):
+        codes = code_points(fold(word))
+        starts, ends = _token_spans(_classes_of(codes))
+        if len(starts) == 1 and starts[0] == 0 and ends[0] == len(codes):
+            hashes.append(_numpy_hashes(codes, starts, ends)[0][0])
+    return np.unique(np.array(hashes, dtype=np.uint64))

@@ -173,7 +173,7 @@ def test_a_feature_batch_unpacks_to_each_documents_own_features() -> None:
     unpacked = feature_batch(docs, params).unpack(docs)
     for doc, got in zip(docs, unpacked, strict=True):
         want = doc_features(doc, params)
-        assert got.doc is doc and got.n_tokens == want.n_tokens
+        assert got.doc == want.doc and got.doc.id == doc.id and got.n_tokens == want.n_tokens
         for field in dataclasses.fields(DocFeatures):
             if field.name not in ("doc", "n_tokens"):
                 a, b = getattr(got, field.name), getattr(want, field.name)

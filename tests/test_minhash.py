@@ -97,6 +97,7 @@ def test_compiled_and_numpy_paths_give_the_same_tokens(monkeypatch: pytest.Monke
     # Every stopword (the first and last of the sorted stop hashes among them), one-letter
     # words, digits and CJK characters decide the content flags.
     texts = [fold(d.text) for d in seed_documents()]
+    texts += [fold("हिन्दी में لکھا گیا วันนี้อากาศดี \U00020000\U00020001 ab\U0001F600d ٣ ५")]
     texts += [" ".join(sorted(ENGLISH_STOP_WORDS)), "a i x 7 42 zz \u4ed6\u3002 guarantees", ""]
     compiled = [tokenize(t) for t in texts]
     monkeypatch.setattr(shingle_module, "numba", None)

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import py3langid
+import pytest
+from helpers import seed_documents
+
+from dedup import scan
+from dedup.analyze import analyze
+from dedup.language import SAMPLE_CHARS, detect
+from dedup.normalize import fold
+from dedup.records import Document
+from dedup.shingle import tokenize
+
+COUNTER_DEV = Path(__file__).parent.parent.parent / "shared/corpora/counter-dev/counter-dev.jsonl"
+
+_TEXTS = {
+    "ru": "Переговоры России и альянса в Брюсселе завершились без прорыва, заявил Грушко.",
+    "el": "Η κυβέρνηση ανακοίνωσε νέα μέτρα για την οικονομία της χώρας την Τρίτη.",
+    "ar": "أعلنت الحكومة يوم الثلاثاء عن إجراءات جديدة لدعم الاقتصاد الوطني في البلاد.",
+    "hi": "सरकार ने मंगलवार को देश की अर्थव्यवस्था के लिए नए उपायों की घोषणा की।",
+    "zh": "政府星期二宣布了支持国家经济的新措施，专家表示欢迎。",
+    "ja": "政府は火曜日、国の経済を支えるための新たな措置を発表した。",
+    "th": "รัฐบาลประกาศมาตรการใหม่เพื่อสนับสนุนเศรษฐกิจของประเทศเมื่อวันอังคาร",
+    "es": "El gobierno anunció el martes nuevas medidas para apoyar la economía del país.",
+}
+
+
+def _counter_dev() -> list[str]:
+    if not COUNTER_DEV.exists():
+        pytest.skip("../shared/corpora/counter-dev is not there")
+    with COUNTER_DEV.open(encoding="utf-8") as f:
+        return [json.loads(line)["text"] for line in f]
+
+
+@pytest.mark.parametrize("language", sorted(_TEXTS))
+def test_detect_names_the_language_as_py3langid_does(language: str) -> None:
+    text = _TEXTS[language]
+    assert detect(text) == language == py3langid.classify(text)[0]
+
+
+def test_detect_agrees_with_py3langid_on_real_news() -> None:
+    texts = _counter_dev()[:150] + [d.text for d in seed_documents()]
+    assert [detect(t) for t in texts] == [py3langid.classify(t[:SAMPLE_CHARS])[0] for t in texts]
+    assert {detect(t) for t in texts} == {"ur", "en"}
+
+
+def test_text_without_letters_is_undetermined() -> None:
+    assert detect("") == detect(" \n ") == "und"
+
+
+def _content(text: str, language: str) -> list[str]:
+    norm = fold(text)
+    t = tokenize(norm, language)
+    return [norm[s:e] for s, e, c in zip(t.starts, t.ends, t.content, strict=True) if c]
+
+
+def test_urdu_function_words_are_not_content_words() -> None:
+    text = "حکومت اور عوام کے لیے ہے کہ کام ہو"
+    function_words = {"اور", "کے", "ہے", "کہ"}
+    assert not function_words & set(_content(text, "ur"))
+    assert {"حکومت", "عوام"} <= set(_content(text, "ur"))
+    assert function_words <= set(_content(text, "en"))  # English's list alone does not know them
+
+
+def test_marks_stay_inside_their_words() -> None:
+    norm = fold(_TEXTS["hi"])
+    t = tokenize(norm, "hi")
+    assert [norm[s:e] for s, e in zip(t.starts, t.ends, strict=True)] == norm.rstrip("।").split()
+
+
+def test_thai_letters_are_tokens_with_their_marks() -> None:
+    norm = fold("ดีน้อย")  # do, mai tho on no, o, yo
+    t = tokenize(norm, "th")
+    assert [norm[s:e] for s, e in zip(t.starts, t.ends, strict=True)] == ["ดี", "น้", "อ", "ย"]
+    assert t.content.all()
+
+
+def test_a_given_language_is_kept_and_a_missing_one_detected() -> None:
+    text = _TEXTS["es"]
+    assert analyze(Document("a", text)).doc.language == "es"
+    assert analyze(Document("a", text, language="pt")).doc.language == "pt"
+
+
+def test_scan_reports_each_documents_language() -> None:
+    docs = [Document(k, v) for k, v in _TEXTS.items()]
+    result = scan([*docs, Document("x", _TEXTS["es"], language="ca")])
+    found = {d.id: d.language for d in result.document_scores}
+    assert found == {**{k: k for k in _TEXTS}, "x": "ca"}
