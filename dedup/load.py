@@ -5,7 +5,8 @@ Accepted inputs (each path a file or a folder):
 - ``.txt``: one document; its id is the file name without ``.txt`` (in a folder, where
   two subfolders hold files of one name, the relative path: ``afp/story``).
 - ``.jsonl`` / ``.ndjson``: one document per non-blank line, an object with
-  ``"id"`` (string or integer) and ``"text"`` (string), optionally ``"source"`` and ``"date"``
+  ``"id"`` (string or integer) and ``"text"`` (string), optionally ``"source"``, ``"date"``
+  and ``"language"`` (an ISO 639-1 code such as ``"ur"``, else detected)
   (other names with ``id_field``, ``text_field``, ``source_field``, ``date_field``); other
   fields are kept in ``Document.extra``.
 - ``.csv`` / ``.tsv``: a header with ``id`` and ``text`` columns (optionally ``source``,
@@ -623,17 +624,22 @@ def _record(raw: Mapping[str, Any], path: Path, line: int, origin: str, opts: _O
     source_f, date_f = opts.source_field, opts.date_field
     source, date = raw.get(source_f) or "", raw.get(date_f) or None
     opts.seen.update(("records", "sourced") if source else ("records",))
+    language = raw.get(_LANGUAGE_FIELD) or None
     if isinstance(date, datetime.date):  # Parquet date and timestamp columns
         date = date.isoformat()
     elif type(date) in (int, float):  # Unix seconds (a bool is neither: it stays an error)
         date = str(date)
-    for name, value in ((source_f, source), (date_f, date)):
+    for name, value in ((source_f, source), (date_f, date), (_LANGUAGE_FIELD, language)):
         if value is not None and not isinstance(value, str):
             problem = f'field "{name}" must be a string, got {_json_kind(value)}'
             raise InputError(path, line, problem)
-    extra = {k: v for k, v in raw.items() if k not in (id_f, text_f, source_f, date_f)}
+    used = (id_f, text_f, source_f, date_f, _LANGUAGE_FIELD)
+    extra = {k: v for k, v in raw.items() if k not in used}
     source = source or _source(doc_id, path, opts)
-    return Document(doc_id, text, source, date, origin, extra)
+    return Document(doc_id, text, source, date, origin, extra, language)
+
+
+_LANGUAGE_FIELD = "language"  # a record's ISO 639-1 language code, else it is detected
 
 
 def _source(doc_id: str, path: Path, opts: _Options) -> str:

@@ -9,7 +9,9 @@ from helpers import seed_documents
 
 from dedup import scan
 from dedup.analyze import analyze
+from dedup.errors import InputError
 from dedup.language import SAMPLE_CHARS, detect
+from dedup.load import load
 from dedup.normalize import fold
 from dedup.records import Document
 from dedup.shingle import tokenize
@@ -89,3 +91,13 @@ def test_scan_reports_each_documents_language() -> None:
     result = scan([*docs, Document("x", _TEXTS["es"], language="ca")])
     found = {d.id: d.language for d in result.document_scores}
     assert found == {**{k: k for k in _TEXTS}, "x": "ca"}
+
+
+def test_a_language_field_of_a_record_is_the_documents_language(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    rows = [{"id": "a", "text": _TEXTS["es"], "language": "pt"}, {"id": "b", "text": _TEXTS["es"]}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert [(d.language, dict(d.extra)) for d in load(path)] == [("pt", {}), (None, {})]
+    path.write_text(json.dumps({"id": "a", "text": "x", "language": 7}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r'in\.jsonl:1: field "language" must be a string'):
+        list(load(path))

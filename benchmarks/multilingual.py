@@ -1,0 +1,322 @@
+"""Accuracy and speed of ``dedup.scan`` in every script, next to English, in one run.
+
+Usage::
+
+    python benchmarks/multilingual.py [--docs 1000] [--seed 0] [--scripts thai,urdu] [--json FILE]
+
+For each script a corpus of ``--docs`` documents is written from words of that
+script: its language's stop words (stopwordsiso, shipped in the package) as the
+function words, and pseudo-words drawn from its letters (or, for Chinese and
+Japanese, its characters) as the content words. Nothing is downloaded. Sentences
+end and words are separated as the script does (``।`` in Hindi, ``۔`` in Urdu,
+``。`` and no spaces in Chinese and Japanese, no spaces between Thai words and a
+space between Thai sentences). A third of the documents are hosts: each reuses
+2-5 consecutive sentences of another document, planted at a sentence boundary,
+
+- ``verbatim``: copied character for character;
+- ``light``: a tenth of the content words replaced, one sentence end dropped
+  (two sentences run together);
+- ``shuffled``: the passage's second half first; each half is its own case.
+
+Each corpus is scanned on its own and scored with ``accuracy.evaluate`` (PAN
+measures: recall, precision per kind); ``exact`` is the share of verbatim cases
+that one match reports with exactly the planted offsets on both sides. Speed:
+characters per second of the whole scan and of each stage (``progress``
+callbacks), and their ratio to English's (time per character over English's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import stopwordsiso
+
+_HERE = Path(__file__).resolve().parent
+for _path in (_HERE.parent, _HERE):  # this checkout's dedup, and accuracy.py beside us
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from accuracy import evaluate  # noqa: E402
+from labeled import Planted  # noqa: E402
+
+import dedup  # noqa: E402
+from dedup.progress import STAGES  # noqa: E402
+from dedup.records import Document  # noqa: E402
+
+_KINDS = ("verbatim", "light", "shuffled")
+_BARS = {"verbatim.recall": 0.99, "light.recall": 0.99, "verbatim.precision": 0.98,
+         "light.precision": 0.98}  # fmt: skip
+
+
+def _chars(spec: str) -> list[str]:
+    """Characters of ``spec``: single characters and ``a-z`` style ranges."""
+    out, i = [], 0
+    while i < len(spec):
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            out += [chr(c) for c in range(ord(spec[i]), ord(spec[i + 2]) + 1)]
+            i += 3
+        else:
+            out.append(spec[i])
+            i += 1
+    return out
+
+
+@dataclass(frozen=True)
+class Script:
+    """How one script writes: its language, letters, word and sentence separators."""
+
+    name: str
+    language: str
+    consonants: str  # letters (or characters) that start a syllable, as _chars reads them
+    vowels: str  # what follows them in a syllable ("" for a character script)
+    end: str  # sentence end
+    space: str = " "  # between words
+    sentence_space: str = " "  # after a sentence end
+    cased: bool = False
+    syllables: tuple[int, int] = (2, 3)  # syllables of a pseudo-word, inclusive
+
+    def words(self, rng: np.random.Generator, count: int) -> list[str]:
+        """``count`` pseudo-words of 2-3 (``syllables``) letters and vowels each."""
+        consonants = np.array(_chars(self.consonants))
+        vowels = np.array(_chars(self.vowels) or [""])
+        lo, hi = self.syllables
+        sizes = rng.integers(lo, hi + 1, count)
+        firsts = consonants[rng.integers(0, len(consonants), (count, hi))]
+        seconds = vowels[rng.integers(0, len(vowels), (count, hi))]
+        return ["".join(a + b for a, b in zip(f[:n], v[:n], strict=True))
+                for f, v, n in zip(firsts.tolist(), seconds.tolist(), sizes.tolist(), strict=True)]
+
+
+SCRIPTS = (
+    Script("english", "en", "bcdfghklmnprstvwz", "aeiou", ".", cased=True),
+    Script("latin", "fr", "bcdfglmnprstvz", "aeiouéèêàâîôûçëï", ".", cased=True),
+    Script("cyrillic", "ru", "бвгджзклмнпрстфхцчшщ", "аеиоуыэюяё", ".", cased=True),
+    Script("greek", "el", "βγδζθκλμνξπρστφχψ", "αεηιουωάέήίόύώ", ".", cased=True),
+    Script("arabic", "ar", "بتثجحخدذرزسشصضطظعغفقكلمنه", "اوي", "."),
+    Script("urdu", "ur", "بپتٹثجچحخدڈذرڑزژسشصضطظعغفقکگلمنہھ", "اوییے", "۔"),
+    Script("devanagari", "hi", "कखगघचछजझटठडढणतथदधनपफबभमयरलवशषसह", "ािीुूेैोौ", "।"),
+    Script("chinese", "zh", "一-龥", "", "。", space="", sentence_space="", syllables=(2, 2)),
+    Script("japanese", "ja", "一-龥ア-ン", "", "。", space="", sentence_space="", syllables=(2, 3)),
+    Script("thai", "th", "กขคงจฉชซญดตถทธนบปผพฟภมยรลวศษสหอฮ", "ะาิีึืุูเแโใไ่้", "",
+           space="", syllables=(2, 4)),  # fmt: skip
+)
+
+
+class _Writer:
+    """Sentences of one script: content pseudo-words and the language's stop words."""
+
+    def __init__(self, script: Script, rng: np.random.Generator) -> None:
+        self.script, self.rng = script, rng
+        self.vocabulary = sorted(set(script.words(rng, 20_000)))
+        stops = sorted(stopwordsiso.stopwords(script.language))
+        self.glue = [w for w in stops if " " not in w and "'" not in w][:150]
+
+    def sentence(self) -> str:
+        s, rng = self.script, self.rng
+        words = [str(rng.choice(self.vocabulary)) if rng.random() < 0.65
+                 else str(rng.choice(self.glue)) for _ in range(int(rng.integers(12, 22)))]  # fmt: skip
+        text = s.space.join(words)
+        return (text[:1].upper() + text[1:] if s.cased else text) + s.end
+
+    def light(self, sentences: list[str]) -> list[str]:
+        """A tenth of the content words replaced, one sentence end dropped."""
+        s, rng = self.script, self.rng
+        out = []
+        for sentence in sentences:
+            body = sentence[: len(sentence) - len(s.end)]
+            words = body.split(s.space) if s.space else _chunks(body, 2)
+            k = max(1, len(words) // 10)
+            for i in rng.choice(len(words), size=k, replace=False).tolist():
+                words[i] = str(rng.choice(self.vocabulary))
+            out.append(s.space.join(words) + s.end)
+        if s.end and len(out) > 1:
+            i = int(rng.integers(0, len(out) - 1))
+            out[i] = out[i][: len(out[i]) - len(s.end)]
+        return out
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+@dataclass
+class _Doc:
+    id: str
+    paragraphs: list[list[str]]
+
+
+def _text(doc: _Doc, script: Script) -> tuple[str, list[list[tuple[int, int]]]]:
+    """A document's text and each sentence's span, by paragraph."""
+    parts, spans, pos = [], [], 0
+    for k, paragraph in enumerate(doc.paragraphs):
+        if k:
+            parts.append("\n\n")
+            pos += 2
+        row = []
+        for j, sentence in enumerate(paragraph):
+            if j:
+                parts.append(script.sentence_space)
+                pos += len(script.sentence_space)
+            row.append((pos, pos + len(sentence)))
+            parts.append(sentence)
+            pos += len(sentence)
+        spans.append(row)
+    return "".join(parts), spans
+
+
+def make_corpus(script: Script, n_docs: int, seed: int) -> tuple[list[Document], list[Planted]]:
+    """``n_docs`` documents of ``script`` and the planted reuse among them."""
+    rng = np.random.default_rng(seed)
+    writer = _Writer(script, rng)
+    docs = [_Doc(f"{script.name}-{i:05d}",
+                 [[writer.sentence() for _ in range(int(rng.integers(3, 6)))]
+                  for _ in range(int(rng.integers(2, 4)))]) for i in range(n_docs)]  # fmt: skip
+    plans: list[tuple[int, int, str, int, int, int, list[str]]] = []
+    hosts = rng.permutation(n_docs)[: n_docs // 3].tolist()
+    for n, host in enumerate(hosts):
+        src = int(rng.integers(0, n_docs))
+        while src == host or src in hosts:
+            src = int(rng.integers(0, n_docs))
+        kind = _KINDS[n % len(_KINDS)]
+        paragraph = max(range(len(docs[src].paragraphs)), key=lambda p: len(docs[src].paragraphs[p]))
+        sentences = docs[src].paragraphs[paragraph]
+        length = int(rng.integers(2, min(5, len(sentences)) + 1))
+        first = int(rng.integers(0, len(sentences) - length + 1))
+        passage = sentences[first : first + length]
+        copied = writer.light(passage) if kind == "light" else list(passage)
+        if kind == "shuffled":
+            half = length // 2
+            copied = copied[half:] + copied[:half]
+        where = int(rng.integers(0, len(docs[host].paragraphs[0]) + 1))
+        docs[host].paragraphs[0][where:where] = copied
+        plans.append((host, src, kind, paragraph, first, length, copied))
+    texts = {d.id: _text(d, script) for d in docs}
+    planted = []
+    for host, src, kind, paragraph, first, length, copied in plans:
+        src_id, host_id = docs[src].id, docs[host].id
+        src_spans = texts[src_id][1][paragraph][first : first + length]
+        at = next(i for i, s in enumerate(docs[host].paragraphs[0]) if s is copied[0])
+        host_spans = texts[host_id][1][0][at : at + length]
+        if kind == "shuffled":
+            half = length // 2
+            runs = [(src_spans[half:], host_spans[: length - half]),
+                    (src_spans[:half], host_spans[length - half :])]  # fmt: skip
+        else:
+            runs = [(src_spans, host_spans)]
+        for s, h in runs:
+            planted.append(Planted(kind, src_id, s[0][0], s[-1][1], host_id, h[0][0], h[-1][1]))
+    documents = [Document(d.id, texts[d.id][0]) for d in docs]
+    return documents, planted
+
+
+def _exact(planted: Sequence[Planted], matches: Sequence[Any]) -> float:
+    """Share of verbatim cases that one match reports with exactly their offsets."""
+    spans = {(m.a, m.a_start, m.a_end, m.b, m.b_start, m.b_end) for m in matches}
+    spans |= {(b, bs, be, a, as_, ae) for a, as_, ae, b, bs, be in spans}
+    cases = [p for p in planted if p.kind == "verbatim"]
+    hits = sum((p.src_id, p.src_start, p.src_end, p.host_id, p.host_start, p.host_end) in spans
+               for p in cases)  # fmt: skip
+    return hits / len(cases) if cases else 1.0
+
+
+def _timed_scan(docs: list[Document]) -> tuple[Any, dict[str, float]]:
+    """``dedup.scan(docs)`` and the seconds of the whole scan and of each stage."""
+    ends: dict[str, float] = {}
+    begin = time.perf_counter()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if done == total:
+            ends[stage] = time.perf_counter()
+
+    result = dedup.scan(docs, progress=progress)
+    seconds = {"scan": time.perf_counter() - begin}
+    last = begin
+    for stage in STAGES:
+        if stage in ends:
+            seconds[stage] = ends[stage] - last
+            last = ends[stage]
+    return result, seconds
+
+
+def measure(script: Script, n_docs: int, seed: int) -> dict[str, Any]:
+    """Accuracy and speed figures of one script's corpus."""
+    docs, planted = make_corpus(script, n_docs, seed)
+    result, seconds = _timed_scan(docs)
+    figures = evaluate(docs, planted, result)
+    reuse = [m for m in result.matches if m.kind != "boilerplate"]
+    chars = sum(len(d.text) for d in docs)
+    languages = sorted({d.language for d in result.document_scores})
+    return {
+        "docs": n_docs,
+        "chars": chars,
+        "languages": languages,
+        **{f"{k}.{m}": figures["kinds"][k][m] for k in _KINDS for m in ("recall", "precision")},
+        "all.precision": figures["kinds"]["all"]["precision"],
+        "exact": round(_exact(planted, reuse), 4),
+        "seconds": {k: round(v, 3) for k, v in seconds.items()},
+        "chars_per_s": {k: round(chars / v) for k, v in seconds.items() if v > 0},
+    }
+
+
+def _ratios(rows: dict[str, dict[str, Any]]) -> None:
+    """Time per character over English's, per stage, in place."""
+    base = rows["english"]["chars_per_s"]
+    for row in rows.values():
+        row["vs_english"] = {k: round(base[k] / v, 2) for k, v in row["chars_per_s"].items()
+                             if k in base}  # fmt: skip
+
+
+def format_table(rows: dict[str, dict[str, Any]]) -> str:
+    stages = ["scan", *STAGES]
+    head = (f"{'script':<11} {'lang':<5} {'verb R':>6} {'verb P':>6} {'light R':>7} {'light P':>7} "
+            f"{'shuf R':>6} {'exact':>5} {'chars/s':>9} " + " ".join(f"{s:>10}" for s in stages))
+    lines = [head, "-" * len(head)]
+    for name, r in rows.items():
+        ratios = " ".join(f"{r['vs_english'].get(s, float('nan')):>9.2f}x" for s in stages)
+        lines.append(f"{name:<11} {','.join(r['languages']):<5} {r['verbatim.recall']:>6.3f} "
+                     f"{r['verbatim.precision']:>6.3f} {r['light.recall']:>7.3f} "
+                     f"{r['light.precision']:>7.3f} {r['shuffled.recall']:>6.3f} {r['exact']:>5.2f} "
+                     f"{r['chars_per_s']['scan']:>9,} {ratios}")  # fmt: skip
+    lines.append("chars/s: whole scan; the last columns: time per character over English's")
+    return "\n".join(lines)
+
+
+def failures(rows: dict[str, dict[str, Any]]) -> list[str]:
+    """The accuracy bars a script misses."""
+    return [f"{name}: {key} {r[key]} < {bar}" for name, r in rows.items()
+            for key, bar in _BARS.items() if r[key] < bar]  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None,
+         out: Callable[[str], None] = print) -> int:  # fmt: skip
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--docs", type=int, default=1000, help="documents a script")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scripts", default="", help="comma-separated names (default: all)")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    args = parser.parse_args(argv)
+    wanted = {s for s in args.scripts.split(",") if s} | {"english"} if args.scripts else None
+    rows = {}
+    for script in SCRIPTS:
+        if wanted is None or script.name in wanted:
+            rows[script.name] = measure(script, args.docs, args.seed)
+    _ratios(rows)
+    out(format_table(rows))
+    missed = failures(rows)
+    for line in missed:
+        out(f"MISSED {line}")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
