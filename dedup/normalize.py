@@ -513,21 +513,13 @@ def _special_run(run: str, offset: int) -> tuple[str, np.ndarray]:
 
 
 def _fold_clusters(text: str) -> tuple[str, np.ndarray]:
-    """Normalize ``text`` one cluster (a character and the combining marks after it) at a
-    time; return it with the offset in ``text`` of each output character."""
+    """Normalize ``text`` (clusters as :func:`_unstable_clusters` finds them: no white space)
+    one cluster (a character and the combining marks after it) at a time; return it with
+    the offset in ``text`` of each output character."""
     out: list[str] = []
     out_starts: list[int] = []
     i = 0
     while i < len(text):
-        ch = text[i]
-        if ch.isspace() or ch in _LINE_BREAKS:
-            j = i
-            while j < len(text) and (text[j].isspace() or text[j] in _LINE_BREAKS):
-                j += 1
-            out.append("\n" if any(c in _LINE_BREAKS for c in text[i:j]) else " ")
-            out_starts.append(i)
-            i = j
-            continue
         j = i + 1  # a base character and the combining marks that follow it
         while j < len(text) and unicodedata.combining(text[j]):
             j += 1

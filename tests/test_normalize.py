@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pytest
 from helpers import seed_documents
@@ -81,8 +83,10 @@ def test_normalized_inverts_the_map() -> None:
 def test_compiled_loops_equal_their_python_source(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = [d.text for d in seed_documents()]
     texts += ["", " ", "\ud800", "a\u0301\u3000&nbsp;\x01 \r\n\u2028x", "\U0001f600 &amp"]
+    texts += ["Straße ΐ يُّ\u0654ی ﷲ हिन्दी ไม้ x\u0301 \U0001d400 \U00011127"]
     expected = [normalize(t) for t in texts]
-    for name in ("_runs", "_offset_map", "_push", "_normalized"):
+    for name in ("_runs", "_offset_map", "_push", "_normalized", "_fold_codes",
+                 "_combining_classes", "_unstable_clusters", "_position_map"):
         monkeypatch.setattr(normalize_module, name, getattr(normalize_module, name).py_func)
     for raw, want in zip(texts, expected, strict=True):
         got = normalize(raw)
@@ -90,3 +94,36 @@ def test_compiled_loops_equal_their_python_source(monkeypatch: pytest.MonkeyPatc
         assert got.at.tolist() == want.at.tolist() and got.shift.tolist() == want.shift.tolist()
         offsets = np.arange(len(raw) + 1)
         assert got.normalized(offsets).tolist() == want.normalized(offsets).tolist()
+
+
+_SCRIPTS = st.sampled_from(
+    list("aZé \n\t\u00a0\u3000\u2028\u200b\u00ad\ufb01\uff21\u2019\u201c\u2014\u00df\u0130\u03a3")
+    + list("Жжλά\u0390ضي\u064b\u0651\u064e\u0654\u06d2ﷲक\u094d\u093fก\u0e49\u0e33\u1100\u1161")
+    + list("\u0301\u0308\u0323\u0327\u302a\U0001d400\U00011127\U00011131\U0001f600")
+)
+
+
+def _reference(raw: str) -> str:
+    """What normalize() means, written out: runs of white space become a space (a newline
+    when one breaks a line); every character with the combining marks after it NFKC,
+    quotes and dashes folded, case folded, format characters dropped."""
+    out, i = [], 0
+    while i < len(raw):
+        j = i + 1
+        if raw[i].isspace():
+            while j < len(raw) and raw[j].isspace():
+                j += 1
+            out.append("\n" if any(c in "\n\r\u2028\u2029\x0b\x0c\x85" for c in raw[i:j]) else " ")
+        else:
+            while j < len(raw) and unicodedata.combining(raw[j]):
+                j += 1
+            folded = unicodedata.normalize("NFKC", raw[i:j]).translate(normalize_module._FOLD)
+            folded = "".join(c for c in folded.casefold() if unicodedata.category(c) != "Cf")
+            out.append(" " if folded.isspace() else folded)
+        i = j
+    return "".join(out)
+
+
+@given(st.lists(_SCRIPTS, max_size=40).map("".join))
+def test_text_of_every_script_normalizes_as_written_out(raw: str) -> None:
+    assert normalize(raw).text == _reference(raw)
