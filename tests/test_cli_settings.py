@@ -88,8 +88,8 @@ def test_fail_on_reuse_exits_3_when_a_reported_pair_reuses_text(argv: list[str],
 def test_verbose_logs_each_stage_with_its_count_and_time() -> None:
     done = run_process("scan", str(SEEDS), "--workers", "1", "-v")
     assert done.returncode == 0, done.stderr
-    for stage, items in (("analyze", 5), ("candidates", 5), ("score", 1)):
-        assert f"{stage}: {items} items in " in done.stderr
+    for stage, items in (("analyze", "5 items"), ("candidates", "5 items"), ("score", "1 item")):
+        assert f"{stage}: {items} in " in done.stderr
     assert "counts: documents 5, " in done.stderr
     assert "analyze: " not in run_process("scan", str(SEEDS), "--workers", "1").stderr
 

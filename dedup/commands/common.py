@@ -149,7 +149,8 @@ class _StageLog:
         start = self.started.setdefault(stage, now)
         if done >= total and stage not in self.ended:
             self.ended.add(stage)
-            log.debug("%s: %s items in %.2f s", stage, f"{total:,}", now - start)
+            items = f"{total:,} item{'' if total == 1 else 's'}"
+            log.debug("%s: %s in %.2f s", stage, items, now - start)
         self.inner(stage, done, total)
 
     def close(self) -> None:

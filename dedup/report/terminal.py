@@ -85,7 +85,9 @@ def render_summary(result: ScanResult, console: Console, *, top_pairs: int = 10,
     reuse = [m for m in result.matches if m.kind != "boilerplate"]
     reuse.sort(key=lambda m: (-(m.a_end - m.a_start) * m.score, m.a, m.b, m.a_start))
     if not reuse:
-        console.print("No reused passages found.")
+        filtered = c.reused_share > 0  # the corpus has reuse; no pair listed holds any
+        console.print("No reused passages in the pairs reported." if filtered
+                      else "No reused passages found.")  # fmt: skip
         return
     passages = Table(title="Top reused passages", show_lines=True, header_style="bold")
     passages.add_column("kind")
