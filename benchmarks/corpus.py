@@ -64,6 +64,14 @@ _NEWS = _NEWS_TEXT.split()
 _SYLLABLES = _SYLLABLES_TEXT.split()
 
 _STORY_SHARE = 0.15
+_WEB_OUTLETS = 80
+_WIRES = 5  # wires in the web shape; with the outlets, 85 sources
+_WIRE_SHARE = 0.3  # of new stories in the web shape, those a wire publishes
+_STOCK = 4  # stock background paragraphs per wire
+_STOCK_SHARE = 0.5  # of a wire's stories, those that carry one of its stock paragraphs
+_MASTHEADS = ("Herald", "Courier", "Gazette", "Tribune", "Post", "Observer", "Chronicle", "Times")
+
+Truth = tuple[str, str, str]  # a, b (a < b), kind: "copy" or "sibling"
 
 
 def vocabulary(rng: np.random.Generator, size: int = 40_000) -> tuple[list[str], np.ndarray]:
@@ -172,15 +180,31 @@ class _Writer:
 
 def generate(n_docs: int, *, seed: int = 0, copy_share: float = _STORY_SHARE,
              outlets: int = 60) -> tuple[list[dict[str, str]], list[tuple[str, str]]]:  # fmt: skip
-    """Documents (``id``, ``text``, ``source``) and the sorted ground-truth pairs."""
+    """Documents (``id``, ``text``, ``source``) and the sorted ground-truth pairs, plain shape."""
+    docs, truth = _generate(n_docs, seed=seed, copy_share=copy_share, outlets=outlets, web=False)
+    return docs, [(a, b) for a, b, _ in truth]
+
+
+def generate_web(
+    n_docs: int, *, seed: int = 0, copy_share: float = _STORY_SHARE, outlets: int = _WEB_OUTLETS
+) -> tuple[list[dict[str, str]], list[Truth]]:
+    """Documents shaped like the web (outlet chrome, wire stock paragraphs) and the sorted
+    ground-truth pairs ``(a, b, kind)``, kind ``copy`` or ``sibling``."""
+    return _generate(n_docs, seed=seed, copy_share=copy_share, outlets=outlets, web=True)
+
+
+def _generate(n_docs: int, *, seed: int, copy_share: float, outlets: int,
+              web: bool) -> tuple[list[dict[str, str]], list[Truth]]:  # fmt: skip
     rng = np.random.default_rng(seed)
     w = _Writer(rng)
+    chrome = _Chrome(w, outlets) if web else None
     width = len(str(n_docs - 1))
     ids = [f"doc{k:0{width}d}" for k in range(n_docs)]
     is_copy = rng.random(n_docs) < copy_share
     is_copy[0] = False
     story = np.arange(n_docs)
     bodies: dict[int, list[list[np.ndarray]]] = {}
+    stock: dict[int, str] = {}  # wire story -> the stock paragraph it carries
     topics = rng.integers(0, len(w.topic_words), n_docs)
     rewrites = np.zeros(n_docs, dtype=np.int64)
     docs = []
@@ -203,29 +227,89 @@ def generate(n_docs: int, *, seed: int = 0, copy_share: float = _STORY_SHARE,
         if not is_copy[k]:
             bodies[k] = paragraphs
         source = f"outlet{int(rng.integers(0, outlets)):02d}"
-        docs.append({"id": ids[k], "text": w.render(paragraphs), "source": source})
+        text = w.render(paragraphs)
+        if chrome is not None:
+            if not is_copy[k] and rng.random() < _WIRE_SHARE:
+                source, stock[k] = chrome.wire_story()
+            text = chrome.dress(text, source, stock.get(int(story[k])))
+        docs.append({"id": ids[k], "text": text, "source": source})
     members: dict[int, list[int]] = {}
     for k in range(n_docs):
         members.setdefault(int(story[k]), []).append(k)
-    pairs = sorted((ids[a], ids[b]) for group in members.values() if len(group) > 1
+    pairs = sorted((ids[a], ids[b], "sibling" if is_copy[a] else "copy")
+                   for group in members.values() if len(group) > 1
                    for x, a in enumerate(group) for b in group[x + 1 :])  # fmt: skip
     return docs, pairs
 
 
-def write(n_docs: int, out: Path, *, seed: int = 0) -> tuple[Path, Path]:
-    """Write ``corpus-<n>.jsonl`` and ``corpus-<n>.pairs.tsv`` into ``out`` (kept if present)."""
+class _Chrome:
+    """What outlets stamp on every article and what wires repeat across their stories.
+
+    Each outlet has a byline pool (8 reporters), a newsletter line after the second
+    paragraph, a disclaimer and a footer of short lines; each of ``_WIRES`` wires has
+    ``_STOCK`` stock background paragraphs, one of which a wire story may carry
+    verbatim (and so do the outlets' rewrites of it).
+    """
+
+    def __init__(self, w: _Writer, outlets: int) -> None:
+        rng = w.rng
+        self.rng = rng
+        self.name = {**{f"outlet{k:02d}": f"The {n} {t}" for k, (n, t) in enumerate(zip(
+            _names(rng, outlets), rng.choice(_MASTHEADS, outlets), strict=True))},
+            **{f"wire{k}": f"{n} Press" for k, n in enumerate(_names(rng, _WIRES))}}  # fmt: skip
+        self.staff = {s: [" ".join(_names(rng, 2)) for _ in range(8)] for s in self.name}
+        self.stock = [[w.render(w.paragraphs(int(rng.integers(0, len(w.topic_words))), 45)[:1])
+                       for _ in range(_STOCK)] for _ in range(_WIRES)]  # fmt: skip
+
+    def wire_story(self) -> tuple[str, str | None]:
+        """Source of a new wire story, and the stock paragraph it carries (or None)."""
+        wire = int(self.rng.integers(0, _WIRES))
+        carries = self.rng.random() < _STOCK_SHARE
+        stock = self.stock[wire][int(self.rng.integers(0, _STOCK))]
+        return f"wire{wire}", stock if carries else None
+
+    def dress(self, body: str, source: str, stock: str | None) -> str:
+        """``body`` with ``source``'s byline, newsletter line, disclaimer and footer."""
+        name = self.name[source]
+        paras = body.split("\n\n")
+        staff = self.staff[source]
+        paras.insert(min(2, len(paras)), f"Sign up for the {name} morning newsletter to get "
+                                         "the day's top stories in your inbox before breakfast.")
+        if stock is not None:
+            paras.append(stock)
+        byline = f"By {staff[int(self.rng.integers(0, len(staff)))]}"
+        disclaimer = (f"The views and opinions expressed in this article are those of the "
+                      f"author and do not necessarily reflect the official position of {name}.")
+        footer = "\n".join((f"\u00a9 2024 {name}", "All rights reserved", "Privacy Policy",
+                            "Follow us"))  # fmt: skip
+        return "\n\n".join((byline, *paras, disclaimer, footer))
+
+
+def write(n_docs: int, out: Path, *, seed: int = 0, shape: str = "plain") -> tuple[Path, Path]:
+    """Write a corpus and its ground truth into ``out`` (kept if present).
+
+    ``shape`` ``plain`` writes ``corpus-<n>.jsonl``, ``web`` writes ``web-<n>.jsonl``
+    (:func:`generate_web`); the truth, ``<name>.pairs.tsv``, has a line
+    ``a<TAB>b<TAB>kind`` a pair.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    corpus, truth = out / f"corpus-{n_docs}.jsonl", out / f"corpus-{n_docs}.pairs.tsv"
+    stem = {"plain": "corpus", "web": "web"}[shape]
+    corpus, truth = out / f"{stem}-{n_docs}.jsonl", out / f"{stem}-{n_docs}.pairs.tsv"
     if corpus.exists() and truth.exists():
         return corpus, truth
-    docs, pairs = generate(n_docs, seed=seed)
+    make = generate_web if shape == "web" else _plain
+    docs, pairs = make(n_docs, seed=seed)
     tmp = corpus.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8") as f:
         for d in docs:
             f.write(json.dumps(d, ensure_ascii=False) + "\n")
     tmp.replace(corpus)
-    truth.write_text("".join(f"{a}\t{b}\n" for a, b in pairs), encoding="utf-8")
+    truth.write_text("".join(f"{a}\t{b}\t{kind}\n" for a, b, kind in pairs), encoding="utf-8")
     return corpus, truth
+
+
+def _plain(n_docs: int, *, seed: int) -> tuple[list[dict[str, str]], list[Truth]]:
+    return _generate(n_docs, seed=seed, copy_share=_STORY_SHARE, outlets=60, web=False)
 
 
 def read_jsonl(path: Path) -> list[dict[str, str]]:
@@ -233,9 +317,16 @@ def read_jsonl(path: Path) -> list[dict[str, str]]:
         return [json.loads(line) for line in f]
 
 
-def read_pairs(path: Path) -> set[tuple[str, str]]:
+def read_truth(path: Path) -> dict[tuple[str, str], str]:
+    """Ground-truth pairs ``(a, b)`` of a ``.pairs.tsv`` and the kind of each."""
     with path.open(encoding="utf-8") as f:
-        return {tuple(line.rstrip("\n").split("\t")) for line in f if line.strip()}  # type: ignore[misc]
+        rows = [line.rstrip("\n").split("\t") for line in f if line.strip()]
+    return {(r[0], r[1]): r[2] if len(r) > 2 else "copy" for r in rows}
+
+
+def read_pairs(path: Path) -> set[tuple[str, str]]:
+    """Ground-truth pairs ``(a, b)`` of a ``.pairs.tsv``."""
+    return set(read_truth(path))
 
 
 def main() -> None:
@@ -243,9 +334,10 @@ def main() -> None:
     parser.add_argument("--docs", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--out", type=Path, default=Path("/tmp/dedup-corpora"))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--shape", choices=("web", "plain"), default="web")
     args = parser.parse_args()
     for n in args.docs:
-        corpus, truth = write(n, args.out, seed=args.seed)
+        corpus, truth = write(n, args.out, seed=args.seed, shape=args.shape)
         size = corpus.stat().st_size / 1e6
         n_pairs = sum(1 for _ in truth.open())
         print(f"{corpus}: {n} documents, {size:.1f} MB; {truth.name}: {n_pairs} pairs")

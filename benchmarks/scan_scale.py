@@ -19,6 +19,7 @@ on-disk cache (a one-time compile per install, printed) before anything is timed
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import multiprocessing
 import resource
@@ -30,7 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import read_pairs, write
+from corpus import read_truth, write
 
 PEER_THRESHOLD = 0.3
 
@@ -46,12 +47,25 @@ def _run_dedup(path: str, workers: int | None, out: Any) -> None:
     from dedup.pipeline import scan
 
     start = time.perf_counter()
-    result = scan(_documents(Path(path)), workers=workers)
+    stages: dict[str, float] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        stages.setdefault(stage, time.perf_counter() - start)
+
+    result = scan(_documents(Path(path)), workers=workers, progress=progress)
     seconds = time.perf_counter() - start
     found = sorted((p.a, p.b) if p.a < p.b else (p.b, p.a) for p in result.pairs
                    if p.reused_chars > 0)  # fmt: skip
-    out.send({"seconds": seconds, "found": found, "stats": dict(result.stats),
+    marks = [*stages.items(), ("end", seconds)]
+    split = {a: b_at - a_at for (a, a_at), (_, b_at) in itertools.pairwise(marks)}
+    out.send({"seconds": seconds, "found": found, "stats": dict(result.stats), "stages": split,
+              "cpu": time.process_time() + _children_cpu(),
               "matches": len(result.matches), "rss_mib": _peak_rss_mib()})  # fmt: skip
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _run_datasketch(path: str, out: Any) -> None:
@@ -96,50 +110,59 @@ def _child(target: Any, *args: Any) -> tuple[dict[str, Any], float]:
     return result, float(result["rss_mib"])
 
 
-def _quality(found: list[tuple[str, str]], truth: set[tuple[str, str]]) -> tuple[float, float]:
-    got = {tuple(p) for p in found}
-    hits = len(got & truth)
-    return hits / max(len(truth), 1), hits / max(len(got), 1)
+def _quality(found: list[tuple[str, str]], truth: dict[tuple[str, str], str]) -> str:
+    """Copy and sibling recall and the precision of ``found`` against ``truth``."""
+    got = {(a, b) for a, b in found}
+    recall = {kind: sum(1 for p, k in truth.items() if k == kind and p in got)
+                    / max(sum(1 for k in truth.values() if k == kind), 1)
+              for kind in ("copy", "sibling")}  # fmt: skip
+    precision = len(got & truth.keys()) / max(len(got), 1)
+    return (f"copy recall {recall['copy']:.4f}  sibling recall {recall['sibling']:.4f}  "
+            f"precision {precision:.4f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--out", type=Path, default=Path("/tmp/dedup-corpora"))
+    parser.add_argument("--shape", choices=("web", "plain"), default="web",
+                        help="corpus generator (benchmarks/corpus.py); default: web")
     parser.add_argument("--workers", type=int, default=None, help="default: all cores")
     parser.add_argument("--peer-docs", type=int, default=10000)
     args = parser.parse_args()
     # numba compiles dedup's kernels on first use and caches them on disk; time that
     # once here, so that every size below measures the scan and not the compiler.
-    warm, _ = _child(_run_dedup, str(write(50, args.out)[0]), args.workers)
+    warm, _ = _child(_run_dedup, str(write(50, args.out, shape=args.shape)[0]), args.workers)
     print(f"warm-up scan of 50 documents (includes numba's one-time compile when its cache"
           f" is cold): {warm['seconds']:.1f} s", flush=True)  # fmt: skip
     rows = []
     for n in sorted(args.docs):
-        corpus, truth_path = write(n, args.out)
-        truth = read_pairs(truth_path)
+        corpus, truth_path = write(n, args.out, shape=args.shape)
+        truth = read_truth(truth_path)
         mb = corpus.stat().st_size / 1e6
         res, rss = _child(_run_dedup, str(corpus), args.workers)
-        recall, precision = _quality(res["found"], truth)
-        rows.append((n, res["seconds"]))
+        candidates = res["stats"].get("candidate_pairs")
+        rows.append((n, res["seconds"], candidates))
+        stages = "  ".join(f"{k} {v:.1f}" for k, v in res["stages"].items())
         print(f"dedup scan  {n:>7} docs ({mb:6.1f} MB): {res['seconds']:8.1f} s "
-              f"{n / res['seconds']:8.0f} docs/s  peak RSS {rss:7.0f} MiB  "
-              f"candidates {res['stats'].get('candidate_pairs')}  matches {res['matches']}  "
-              f"recall {recall:.4f}  precision {precision:.4f}  ({len(truth)} true pairs)",
-              flush=True)  # fmt: skip
+              f"({res['cpu']:.1f} CPU-s) {n / res['seconds']:8.0f} docs/s  peak RSS {rss:7.0f} "
+              f"MiB  candidates {candidates}  matches {res['matches']}  "
+              f"{_quality(res['found'], truth)}  ({len(truth)} true pairs)\n"
+              f"            stages (s): {stages}", flush=True)  # fmt: skip
         if n == args.peer_docs:
             peer, peer_rss = _child(_run_datasketch, str(corpus))
-            p_recall, p_precision = _quality(peer["found"], truth)
             print(f"datasketch  {n:>7} docs: {peer['seconds']:8.1f} s "
                   f"{n / peer['seconds']:8.0f} docs/s  peak RSS {peer_rss:7.0f} MiB  "
-                  f"recall {p_recall:.4f}  precision {p_precision:.4f} (candidates only)\n"
-                  f"dedup is {peer['seconds'] / res['seconds']:.1f}x the datasketch pipeline",
-                  flush=True)  # fmt: skip
+                  f"{_quality(peer['found'], truth)} (candidates only)\n"
+                  f"dedup takes {res['seconds'] / peer['seconds']:.2f}x the datasketch "
+                  "pipeline's wall time", flush=True)  # fmt: skip
     if len(rows) > 1:
-        print("\nscaling (time relative to the smallest size)")
-        print(f"{'docs':>8}{'seconds':>10}{'x time':>9}{'x docs':>9}")
-        for n, seconds in rows:
-            print(f"{n:>8}{seconds:>10.1f}{seconds / rows[0][1]:>9.1f}{n / rows[0][0]:>9.0f}")
+        print("\nscaling (relative to the smallest size)")
+        print(f"{'docs':>8}{'seconds':>10}{'x time':>9}{'candidates':>12}{'x cand.':>9}"
+              f"{'x docs':>9}")
+        for n, seconds, candidates in rows:
+            print(f"{n:>8}{seconds:>10.1f}{seconds / rows[0][1]:>9.1f}{candidates:>12}"
+                  f"{candidates / max(rows[0][2], 1):>9.1f}{n / rows[0][0]:>9.0f}")
 
 
 if __name__ == "__main__":

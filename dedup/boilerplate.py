@@ -17,22 +17,28 @@ is either
   A long line in fewer documents, or shared by documents that also share other
   long lines, is a copied story (an outlet may rerun its own paragraph), not chrome.
 
-Chrome lines take no part in reuse alignment or TF-IDF. When two documents
-share chrome lines, each run of consecutive shared lines is reported as a
-``boilerplate`` match, apart from reuse and never counted in a pair's score.
+Chrome lines take no part in candidate generation, reuse alignment or TF-IDF.
+Each document's chrome lines are its boilerplate spans (:func:`mark_boilerplate`,
+with how many documents and sources carry each line), found by sorting the
+corpus's line hashes: linear in the corpus, however many documents share a
+footer. Between two documents that share reuse, each run of consecutive chrome
+lines both carry is a ``boilerplate`` match, never counted in the pair's score;
+a long one (a wire's stock paragraph) is reuse when their sources differ
+(:func:`pair_boilerplate`).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
 from dedup.arrays import runs, unique_sorted
 from dedup.params import ScanParams
-from dedup.records import Document, Match
+from dedup.records import BoilerplateSpan, Document, Match, ReuseKind
 
 _SENTENCE_END = frozenset(".!?\"'\u201d\u2019\u00bb")
 
@@ -171,45 +177,110 @@ def share_more(h: int, docs: Iterable[Hashable], shared_long: Mapping[Any, set[i
     return False
 
 
-def boilerplate_matches(analyses: Sequence[Lines], chrome: list[np.ndarray],
-                        params: ScanParams) -> list[Match]:  # fmt: skip
-    """Runs of chrome lines shared by two documents, as ``boilerplate`` matches.
+@dataclass(frozen=True)
+class Boilerplate:
+    """Every document's chrome lines, in flat arrays: rows ``at[d]:at[d + 1]`` are document
+    ``d``'s, in line order.
 
-    Lines shared by more than ``params.max_bucket`` documents are not paired
-    (they still count as chrome), which keeps this linear in the corpus size.
+    ``line``: line number in the document; ``hash``: hash of its tokens; ``start``,
+    ``end``: original offsets; ``documents``, ``sources``: how many documents, and how
+    many distinct sources, carry a line of that hash; ``long``: more than
+    ``chrome_max_words`` words.
     """
-    where: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for d, a in enumerate(analyses):
-        for line in np.flatnonzero(chrome[d]):
-            where[int(a.line_hashes[line])].append((d, int(line)))
-    shared: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-    for places in where.values():
-        if len(places) > params.max_bucket:
-            continue
-        for x in range(len(places)):
-            for y in range(x + 1, len(places)):
-                (da, la), (db, lb) = places[x], places[y]
-                if da != db:
-                    key, line_pair = ((da, db), (la, lb)) if da < db else ((db, da), (lb, la))
-                    shared[key].append(line_pair)
+
+    at: np.ndarray
+    line: np.ndarray
+    hash: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    documents: np.ndarray
+    sources: np.ndarray
+    long: np.ndarray
+
+    def spans(self, d: int) -> tuple[BoilerplateSpan, ...]:
+        """Document ``d``'s boilerplate lines."""
+        rows = slice(int(self.at[d]), int(self.at[d + 1]))
+        return tuple(BoilerplateSpan(*v) for v in zip(
+            self.start[rows].tolist(), self.end[rows].tolist(), self.documents[rows].tolist(),
+            self.sources[rows].tolist(), strict=True))  # fmt: skip
+
+    def chars(self, d: int) -> int:
+        """Characters of document ``d`` on boilerplate lines (lines do not overlap)."""
+        rows = slice(int(self.at[d]), int(self.at[d + 1]))
+        return int((self.end[rows] - self.start[rows]).sum())
+
+
+def mark_boilerplate(analyses: Sequence[Lines], chrome: list[np.ndarray],
+                     params: ScanParams) -> Boilerplate:  # fmt: skip
+    """The chrome lines of every document (``chrome``: :func:`chrome_lines`) with how many
+    documents and sources carry each: one sort of the corpus's line hashes, no pairs."""
+    sizes = np.array([len(a.line_words) for a in analyses], dtype=np.int64)
+    hashes = np.concatenate([a.line_hashes for a in analyses] + [np.zeros(0, np.uint64)])
+    flags = np.concatenate([*chrome, np.zeros(0, bool)])
+    doc = np.repeat(np.arange(len(analyses), dtype=np.int64), sizes)
+    codes: dict[str, int] = {}
+    source = np.array([codes.setdefault(a.doc.source, len(codes)) for a in analyses], np.int64)
+    carried = np.isin(hashes, hashes[flags])
+    keys, documents = runs(_distinct(hashes[carried], doc[carried])[0])
+    by_source = _distinct(hashes[carried], source[doc[carried]])[0]
+    sources = runs(by_source)[1]
+    chrome_hash = hashes[flags]
+    where = np.searchsorted(keys, chrome_hash)
+    line = np.arange(len(doc)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    words = np.concatenate([a.line_words for a in analyses] + [np.zeros(0, np.int64)])
+    return Boilerplate(
+        at=np.concatenate(([0], np.cumsum([int(c.sum()) for c in chrome]))).astype(np.int64),
+        line=line[flags], hash=chrome_hash,
+        start=np.concatenate([a.line_starts[c] for a, c in zip(analyses, chrome, strict=True)]
+                             + [np.zeros(0, np.int64)]).astype(np.int64),
+        end=np.concatenate([a.line_ends[c] for a, c in zip(analyses, chrome, strict=True)]
+                           + [np.zeros(0, np.int64)]).astype(np.int64),
+        documents=documents[where].astype(np.int64), sources=sources[where].astype(np.int64),
+        long=words[flags] > params.chrome_max_words,
+    )  # fmt: skip
+
+
+def pair_boilerplate(marked: Boilerplate, docs: Sequence[Document],
+                     matches: Iterable[Match]) -> list[Match]:  # fmt: skip
+    """Chrome lines two documents with reuse between them both carry, as matches.
+
+    Only pairs with a reuse match among ``matches`` are looked at (``docs`` sorted by id,
+    as ``marked`` numbers them), so the work grows with the reuse found, never with how
+    many documents share a footer. Each run of consecutive shared lines is one
+    ``boilerplate`` match, except that a long line (a wire's stock background paragraph)
+    shared by documents of different sources is a ``verbatim`` match: they share more
+    than that paragraph, so it is part of what one took from the other.
+    """
+    index = {d.id: k for k, d in enumerate(docs)}
+    pairs = sorted({(min(index[m.a], index[m.b]), max(index[m.a], index[m.b]))
+                    for m in matches if m.kind != "boilerplate"})  # fmt: skip
     out = []
-    for (da, db), line_pairs in sorted(shared.items()):
-        a, b = analyses[da], analyses[db]
-        for run in _runs(sorted(set(line_pairs))):
-            (la0, lb0), (la1, lb1) = run[0], run[-1]
-            match = Match(a.doc.id, b.doc.id, int(a.line_starts[la0]), int(a.line_ends[la1]),
-                          int(b.line_starts[lb0]), int(b.line_ends[lb1]),
-                          "boilerplate", 1.0)  # fmt: skip
-            out.append(match if a.doc.id < b.doc.id else match.flipped())
+    for i, j in pairs:
+        lines_of: dict[int, list[int]] = defaultdict(list)
+        for row in range(int(marked.at[j]), int(marked.at[j + 1])):
+            lines_of[int(marked.hash[row])].append(row)
+        shared = sorted((ra, rb) for ra in range(int(marked.at[i]), int(marked.at[i + 1]))
+                        for rb in lines_of.get(int(marked.hash[ra]), ()))  # fmt: skip
+        stock = docs[i].source != docs[j].source
+        kinds: tuple[tuple[ReuseKind, bool], ...] = (("boilerplate", False), ("verbatim", True))
+        for kind, want in kinds:
+            picked = [(ra, rb) for ra, rb in shared if (stock and bool(marked.long[ra])) == want]
+            for run in _runs(marked, picked):
+                (ra0, rb0), (ra1, rb1) = run[0], run[-1]
+                out.append(Match(docs[i].id, docs[j].id, int(marked.start[ra0]),
+                                 int(marked.end[ra1]), int(marked.start[rb0]),
+                                 int(marked.end[rb1]), kind, 1.0))  # fmt: skip
     return out
 
 
-def _runs(lines: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
-    """Group shared line pairs that follow each other on both sides."""
-    runs: list[list[tuple[int, int]]] = []
-    for la, lb in lines:
-        if runs and runs[-1][-1] == (la - 1, lb - 1):
-            runs[-1].append((la, lb))
+def _runs(marked: Boilerplate, rows: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Group shared line pairs (rows of ``marked``) that follow each other on both sides."""
+    out: list[list[tuple[int, int]]] = []
+    for ra, rb in rows:
+        if out and (marked.line[out[-1][-1][0]], marked.line[out[-1][-1][1]]) == (
+            marked.line[ra] - 1, marked.line[rb] - 1
+        ):
+            out[-1].append((ra, rb))
         else:
-            runs.append([(la, lb)])
-    return runs
+            out.append([(ra, rb)])
+    return out

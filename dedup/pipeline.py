@@ -27,7 +27,7 @@ from dedup.align import align
 from dedup.analyze import DocAnalysis, analyze
 from dedup.arrays import unique_sorted
 from dedup.attribute import attribute
-from dedup.boilerplate import boilerplate_matches, chrome_lines
+from dedup.boilerplate import Boilerplate, chrome_lines, mark_boilerplate, pair_boilerplate
 from dedup.candidates import FeatureTable, candidate_documents, near_duplicate_documents
 from dedup.cluster import families
 from dedup.dates import parse_dates
@@ -104,7 +104,7 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
     report("candidates", 0, len(docs))
     chrome = chrome_lines(feats, params)
     usable = [f.usable(c) for f, c in zip(feats, chrome, strict=True)]
-    boiler = boilerplate_matches(feats, chrome, params)
+    marked = mark_boilerplate(feats, chrome, params)
     doc_sigs = np.vstack([f.signature for f in feats] + [np.zeros((0, params.num_perm), np.uint32)])
     empty = sum(1 for f in feats if f.n_tokens == 0)
     handed_over: list[DocFeatures | None] = list(feats)
@@ -136,11 +136,11 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
         align_pair, pairs, workers=workers, chunk_size=256,
         done=lambda n: report("align", n, len(pairs))) for m in found]  # fmt: skip
     report("score", 0, 1)
-    matches += boiler
+    matches += pair_boilerplate(marked, docs, matches)
     matches.sort(key=lambda m: (m.a, m.b, m.a_start, m.b_start, m.kind))
     counts = {"candidate_pairs": n_candidates, "skipped_buckets": skipped}
     result = assemble_result(docs, terms, empty, matches, doc_pairs, doc_sigs, params, counts,
-                             wires=wires, dayfirst=dayfirst)  # fmt: skip
+                             marked, wires=wires, dayfirst=dayfirst)  # fmt: skip
     report("score", 1, 1)
     return result
 
@@ -225,8 +225,8 @@ def _kept_rows(f: DocFeatures, usable: np.ndarray) -> tuple[int, int, int]:
 
 def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, matches: list[Match],
                     doc_pairs: set[tuple[int, int]], doc_sigs: np.ndarray, params: ScanParams,
-                    counts: dict[str, int], *, wires: Collection[str] = (),
-                    dayfirst: bool = False) -> ScanResult:  # fmt: skip
+                    counts: dict[str, int], marked: Boilerplate, *,
+                    wires: Collection[str] = (), dayfirst: bool = False) -> ScanResult:  # fmt: skip
     """Scores, families and stats of a scan, from what the stages found.
 
     Parameters
@@ -245,6 +245,8 @@ def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, m
         MinHash of each document's word shingles.
     counts : dict
         ``candidate_pairs`` and ``skipped_buckets``.
+    marked : Boilerplate
+        Each document's boilerplate lines.
     wires, dayfirst
         As for :func:`scan`.
     """
@@ -258,12 +260,14 @@ def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, m
     pairs = attribute(docs, scored, matches, dates, wires=wires)
     fams = families(docs, pairs, matches, dates, min_containment=params.family_containment)
     family_of = {m: f.id for f in fams for m in f.members}
-    reused, boiler = _covered_by_kind(docs, matches)
+    reused = _reused_chars(docs, matches)
+    boiler = {d.id: marked.chars(k) for k, d in enumerate(docs)}
     doc_scores = tuple(
         DocumentScore(d.id, d.source, chars[d.id], round(reused[d.id] / max(chars[d.id], 1), 6),
                       round(boiler[d.id] / max(chars[d.id], 1), 6), family_of.get(d.id), d.date,
-                      dates[d.id].iso() if d.id in dates else None, d.language or "")
-        for d in docs
+                      dates[d.id].iso() if d.id in dates else None, d.language or "",
+                      marked.spans(k))
+        for k, d in enumerate(docs)
     )  # fmt: skip
     stats = {
         "documents": len(docs),
@@ -285,14 +289,11 @@ def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, m
     )
 
 
-def _covered_by_kind(
-    docs: list[Document], matches: list[Match]
-) -> tuple[dict[str, int], dict[str, int]]:
-    spans: dict[tuple[str, bool], list[tuple[int, int]]] = {}
+def _reused_chars(docs: list[Document], matches: list[Match]) -> dict[str, int]:
+    """Per document, characters covered by reuse matches (each counted once)."""
+    spans: dict[str, list[tuple[int, int]]] = {}
     for m in matches:
-        boiler = m.kind == "boilerplate"
-        spans.setdefault((m.a, boiler), []).append((m.a_start, m.a_end))
-        spans.setdefault((m.b, boiler), []).append((m.b_start, m.b_end))
-    reused = {d.id: covered_chars(spans.get((d.id, False), [])) for d in docs}
-    boilerplate = {d.id: covered_chars(spans.get((d.id, True), [])) for d in docs}
-    return reused, boilerplate
+        if m.kind != "boilerplate":
+            spans.setdefault(m.a, []).append((m.a_start, m.a_end))
+            spans.setdefault(m.b, []).append((m.b_start, m.b_end))
+    return {d.id: covered_chars(spans.get(d.id, [])) for d in docs}

@@ -116,11 +116,23 @@ class PairScore:
 
 
 @dataclass(frozen=True, slots=True)
+class BoilerplateSpan:
+    """A boilerplate line of a document: half-open offsets into its original text, and how
+    many documents, and how many distinct sources, carry the same line in the corpus."""
+
+    start: int
+    end: int
+    documents: int
+    sources: int
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentScore:
     """Per document: length and the shares of it that are reused or boilerplate.
 
     ``date`` is the date field as read; ``published`` the instant it names, in ISO 8601
     UTC (``2022-01-12T10:00:00Z``, or ``2022-01-12`` for a day), None when not understood.
+    ``boilerplate``: its boilerplate lines (``boilerplate_share`` is the share they cover).
     """
 
     id: str
@@ -132,6 +144,7 @@ class DocumentScore:
     date: str | None = None
     published: str | None = None
     language: str = ""  # ISO 639-1 code, given or detected
+    boilerplate: tuple[BoilerplateSpan, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ reducers. Alignment (:func:`dedup.align.align`) runs per candidate document pair
 task that receives the pair joined to its two analyses.
 
 Driver: the corpus-wide tables every task reads, built from what the executors send:
-chrome lines and boilerplate matches (line hashes of every document), the passage feature
+chrome lines and boilerplate spans (line hashes of every document), the passage feature
 table and its IDF (broadcast to the reducers and aligners), and the final scores
 (:func:`dedup.pipeline.assemble_result`: TF-IDF fit, ranks, sources, families). These are
 linear in the corpus size, as in the local engine, and computed by the same functions, so
@@ -53,7 +53,7 @@ import numpy as np
 from dedup.align import align
 from dedup.analyze import DocAnalysis, analyze
 from dedup.arrays import unique_sorted
-from dedup.boilerplate import boilerplate_matches, chrome_lines
+from dedup.boilerplate import chrome_lines, mark_boilerplate, pair_boilerplate
 from dedup.candidates import (
     MIN_STEMS,
     EvidenceTable,
@@ -185,7 +185,7 @@ def scan_spark(documents: DataFrame | RDD[Document] | Iterable[Document],
         docs.unpersist()
         n_docs = len(feats)
         chrome = chrome_lines(feats, params)
-        boiler = boilerplate_matches(feats, chrome, params)
+        marked = mark_boilerplate(feats, chrome, params)
         usable = [f.usable(c) for f, c in zip(feats, chrome, strict=True)]
         doc_sigs = np.vstack([f.signature[None, :] for f in feats] +
                              [np.zeros((0, params.num_perm), np.uint32)])  # fmt: skip
@@ -206,11 +206,11 @@ def scan_spark(documents: DataFrame | RDD[Document] | Iterable[Document],
         docs.unpersist()
         feats_rdd.unpersist()
         analyses.unpersist()
-    matches += boiler
+    matches += pair_boilerplate(marked, docs_sorted, matches)
     matches.sort(key=lambda m: (m.a, m.b, m.a_start, m.b_start, m.kind))
     counts = {"candidate_pairs": n_candidates, "skipped_buckets": skipped}
     return assemble_result(docs_sorted, terms, empty, matches, doc_pairs, doc_sigs, params, counts,
-                           wires=wires, dayfirst=dayfirst)  # fmt: skip
+                           marked, wires=wires, dayfirst=dayfirst)  # fmt: skip
 
 
 def _document_rdd(spark: SparkSession, documents: Any, parts: int) -> RDD[Document]:

@@ -214,8 +214,9 @@ def test_a_disclaimer_one_source_repeats_is_boilerplate_not_reuse() -> None:
             for k in range(3)]  # fmt: skip
     result = dedup.scan(docs)
     assert [m for m in result.matches if m.kind != "boilerplate"] == []
-    boiler = result.matches_between("d0", "d1", include_boilerplate=True)
-    assert [docs[0].text[m.a_start : m.a_end] for m in boiler] == [disclaimer]
+    for doc, score in zip(docs, result.document_scores, strict=True):
+        assert [(doc.text[b.start : b.end], b.documents, b.sources)
+                for b in score.boilerplate] == [(disclaimer, 3, 1)]  # fmt: skip
 
 
 def test_a_paragraph_two_outlets_copy_is_reuse_even_when_long() -> None:

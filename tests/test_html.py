@@ -195,9 +195,14 @@ def test_top_pairs_have_a_pair_view_with_every_match(seeds: ScanResult, seeds_pa
                                ("b", b, lambda m: (m.b_start, m.b_end))):  # fmt: skip
             parsed = _parse(str(views[anchor][side]["html"]))
             assert parsed.text == doc.text
-            assert parsed.by_match == {
+            numbered = {n: text for n, text in parsed.by_match.items() if n != "0"}
+            assert numbered == {
                 str(n): doc.text[slice(*key(m))] for n, m in enumerate(matches, 1)
             }
+            [score] = [s for s in seeds.document_scores if s.id == doc.id]
+            grey = [doc.text[b.start : b.end] for b in score.boilerplate
+                    if not any(key(m)[0] < b.end and b.start < key(m)[1] for m in matches)]
+            assert parsed.by_match.get("0", "") == "".join(grey)
 
 
 def test_context_carries_the_json_data(seeds: ScanResult) -> None:

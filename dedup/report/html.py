@@ -119,7 +119,7 @@ def report_context(result: ScanResult) -> dict[str, Any]:
     docs = {
         d.id: {"id": d.id, "source": d.source, "chars": len(d.text), "text": d.text,
                "anchor": f"doc-{slug}", "slug": slug, "credits": credits(d.text),
-               "published": s.published, "date": d.date}
+               "published": s.published, "date": d.date, "boilerplate": s.boilerplate}
         for d, s, slug in zip(result.documents, result.document_scores, _slugs(result),
                               strict=True)
     }  # fmt: skip
@@ -171,8 +171,13 @@ def _pair_view(a: dict[str, Any], b: dict[str, Any], pair: dict[str, Any],
     for doc, start, end in ((a, "a_start", "a_end"), (b, "b_start", "b_end")):
         spans = [Highlight(getattr(m, start), getattr(m, end), n, m.kind, note)
                  for n, (m, note) in enumerate(zip(matches, notes, strict=True), 1)]  # fmt: skip
+        spans += [Highlight(b.start, b.end, 0, "boilerplate",
+                            f"boilerplate: {b.documents} documents of {b.sources} sources carry it")
+                  for b in doc["boilerplate"]
+                  if not any(h.start < b.end and b.start < h.end for h in spans)]  # fmt: skip
         html = highlight(doc["text"], spans)
-        sides.append({k: v for k, v in doc.items() if k != "text"} | {"html": html})
+        sides.append({k: v for k, v in doc.items() if k not in ("text", "boilerplate")}
+                     | {"html": html})
     return {
         "anchor": f"pair-{a['slug']}--{b['slug']}",
         "pair": pair,
