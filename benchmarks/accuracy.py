@@ -219,7 +219,7 @@ def evaluate(
             "chars": sum((m.a_end - m.a_start) + (m.b_end - m.b_start) for m in fp),
         },
         "distractor": _distractor_share(documents, cases, reuse),
-        "boilerplate": _boilerplate(planted, result.matches),
+        "boilerplate": _boilerplate(planted, result),
         "pairs": _pairs(cases, reuse),
         "reported_kinds": _reported_kinds(reuse, attributed),
     }
@@ -249,12 +249,15 @@ def _distractor_share(
     }
 
 
-def _boilerplate(planted: Sequence[Planted], matches: Sequence[Match]) -> dict[str, Any]:
-    """Per planted footer: covered (>= half) by boilerplate matches, touched by reuse ones."""
+def _boilerplate(planted: Sequence[Planted], result: ScanResult) -> dict[str, Any]:
+    """Per planted footer: covered (>= half) by its document's boilerplate lines or by
+    boilerplate matches, touched by reuse matches."""
     footers = {(p.src_id, _src(p)) for p in planted if p.kind == "boilerplate"}
     footers |= {(p.host_id, _host(p)) for p in planted if p.kind == "boilerplate"}
-    boiler = _doc_spans(m for m in matches if m.kind == "boilerplate")
-    reuse = _doc_spans(m for m in matches if m.kind != "boilerplate")
+    boiler = _doc_spans(m for m in result.matches if m.kind == "boilerplate")
+    for score in result.document_scores:
+        boiler[score.id].extend((b.start, b.end) for b in score.boilerplate)
+    reuse = _doc_spans(m for m in result.matches if m.kind != "boilerplate")
     as_boiler = as_reuse = correct = 0
     for doc, span in footers:
         is_boiler = 2 * _covered(boiler.get(doc, []), span) >= span[1] - span[0]

@@ -30,7 +30,7 @@ a long one (a wire's stock paragraph) is reuse when their sources differ
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -163,6 +163,25 @@ def _template_lines(analyses: Sequence[Lines], hashes: np.ndarray, doc: np.ndarr
         ):
             out.append(key)
     return np.array(sorted(out), dtype=np.uint64)
+
+
+def held_chrome(holders: Mapping[str, str], *, short: bool, params: ScanParams,
+                shares_more: Callable[[], bool]) -> bool:  # fmt: skip
+    """The rule :func:`chrome_lines` applies to the corpus at once, for one line and the
+    documents that hold it (``holders``: id -> source; a source equal to the id is none
+    of its own), as an index judges a line against what it stores.
+
+    A short line is chrome in ``boilerplate_min_docs`` documents or in two of one named
+    source; a long line in ``boilerplate_min_docs`` documents of one named source, or in
+    as many documents of which no two share another repeated long line
+    (``shares_more()`` says whether two do).
+    """
+    named = Counter(s for d, s in holders.items() if s != d)
+    if short:
+        return len(holders) >= params.boilerplate_min_docs or any(n > 1 for n in named.values())
+    return len(holders) >= params.boilerplate_min_docs and (
+        max(named.values(), default=0) >= params.boilerplate_min_docs or not shares_more()
+    )
 
 
 def share_more(h: int, docs: Iterable[Hashable], shared_long: Mapping[Any, set[int]]) -> bool:

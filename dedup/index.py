@@ -49,7 +49,7 @@ import numpy as np
 
 from dedup.align import Weights, align
 from dedup.analyze import DocAnalysis, analyze
-from dedup.boilerplate import footer_lines, share_more
+from dedup.boilerplate import footer_lines, held_chrome, share_more
 from dedup.candidates import feature_weights, scaled_idf
 from dedup.dates import PublishedDate, order, parse_date, parse_dates
 from dedup.errors import DedupError, ParamError
@@ -408,13 +408,8 @@ class Index:
 
         def is_chrome(h: int, short: bool) -> bool:
             held = holders.get(h, {})
-            if short:
-                return _is_repeated(held, p)
-            named = Counter(s for d, s in held.items() if s != d)
-            return len(held) >= p.boilerplate_min_docs and (
-                max(named.values(), default=0) >= p.boilerplate_min_docs
-                or not share_more(h, [d for d in held if d in docs], shared_long)
-            )
+            return held_chrome(held, short=short, params=p, shares_more=lambda: share_more(
+                h, [d for d in held if d in docs], shared_long))  # fmt: skip
 
         def usable(x: DocAnalysis) -> np.ndarray:
             short = x.line_words <= p.chrome_max_words
@@ -440,14 +435,6 @@ class Index:
             counts += np.array([entry.features.get(f, 0) for f in feats.tolist()], dtype=np.int64)
         seen = counts > 0
         return feature_weights(feats[seen], scaled_idf(counts[seen], n))
-
-
-def _is_repeated(holders: dict[str, str], params: ScanParams) -> bool:
-    """A short line held by ``boilerplate_min_docs`` documents, or two of one named source."""
-    if len(holders) >= params.boilerplate_min_docs:
-        return True
-    named = [s for d, s in holders.items() if s != d]
-    return len(named) != len(set(named))
 
 
 def _check_meta(location: str, meta: dict[str, str]) -> ScanParams:

@@ -25,7 +25,8 @@ CASE = Planted("verbatim", "s", 50, 150, "h", 30, 130)
 
 
 def _evaluate(*matches: Match, planted: tuple[Planted, ...] = (CASE,)) -> dict:
-    return evaluate([SRC, HOST, OTHER], list(planted), SimpleNamespace(matches=matches))
+    result = SimpleNamespace(matches=matches, document_scores=())
+    return evaluate([SRC, HOST, OTHER], list(planted), result)
 
 
 def test_perfect_detection_scores_one() -> None:
@@ -223,7 +224,7 @@ def test_ground_truth_as_detections_scores_perfectly(corpus) -> None:
               "boilerplate" if p.kind == "boilerplate" else "heavy", 1.0)
         for p in planted
     )  # fmt: skip
-    figures = evaluate(documents, planted, SimpleNamespace(matches=matches))
+    figures = evaluate(documents, planted, SimpleNamespace(matches=matches, document_scores=()))
     for kind in (*REUSE_KINDS, "all"):
         assert figures["kinds"][kind]["plagdet"] == 1.0, kind
     assert figures["false_positive"]["matches"] == 0

@@ -42,7 +42,7 @@ class Highlight:
 
     start: int
     end: int
-    match: int  # number of the match inside its pair view, shared by both sides
+    match: int  # number of the match inside its pair view, shared by both sides; 0 for none
     kind: str
     note: str  # tooltip text
 
@@ -85,7 +85,8 @@ def highlight(text: str, spans: Iterable[Highlight]) -> Markup:
 
 def _open_tag(s: Highlight, *, cont: bool) -> str:
     cls = f"reuse {s.kind}" + (" cont" if cont else "")
-    return f'<mark class="{escape(cls)}" data-match="{s.match}" title="{escape(s.note)}">'
+    match = f' data-match="{s.match}"' if s.match else ""  # 0: a line of one side's chrome
+    return f'<mark class="{escape(cls)}"{match} title="{escape(s.note)}">'
 
 
 def dom_ids(ids: Iterable[str]) -> dict[str, str]:
