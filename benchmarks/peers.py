@@ -38,7 +38,7 @@ NEAR = 0.3
 PEERS: dict[str, tuple[str, list[str]]] = {  # peer: (Python version, requirements)
     "datasketch": ("3.11", ["datasketch==2.0.0"]),
     "text-dedup": ("3.12", ["text-dedup==0.4.1"]),
-    "datatrove": ("3.11", ["datatrove==0.10.1", "xxhash", "spacy", "regex", "tokenizers",
+    "datatrove": ("3.11", ["datatrove==0.10.1", "xxhash<4", "spacy", "regex", "tokenizers",
                            "orjson"]),
 }  # fmt: skip
 
@@ -66,7 +66,7 @@ def run_dedup(corpus: str, threshold: float | None, workers: int, work: str) -> 
 
     docs = [Document(r["id"], r["text"], r["source"]) for r in _rows(corpus)]
     result = dedup.scan(docs, workers=workers)
-    return [(p.a, p.b) for p in result.pairs if p.reused_chars > 0]
+    return [(min(p.a, p.b), max(p.a, p.b)) for p in result.pairs if p.reused_chars > 0]
 
 
 def run_datasketch(corpus: str, threshold: float | None, workers: int, work: str) -> list[Any]:
