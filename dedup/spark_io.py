@@ -208,7 +208,7 @@ _SCHEMAS = {
     "matches": "a string, b string, a_start long, a_end long, b_start long, b_end long, "
     "kind string, score double, shared_words array<string>",
     "documents": "id string, source string, chars long, reused_share double, "
-    "boilerplate_share double, family long, date string, published string, "
+    "boilerplate_share double, family long, date string, published string, language string, "
     "boilerplate array<struct<start:long,end:long,documents:long,sources:long>>",
 }
 FORMATS = ("parquet", "jsonl")
