@@ -114,20 +114,14 @@ def _main_group(doc: str, links: list[PairScore],
     copies = {p.direction.copy for p in links if p.direction is not None
               and p.direction.source == doc and p.direction.copy is not None}  # fmt: skip
     sources = sorted(x for x in partners if x not in copies)
-    group = {x: x for x in sources}
-
-    def root(x: str) -> str:
-        while group[x] != x:
-            x = group[x]
-        return x
-
+    groups = _UnionFind(sources)
     for i, x in enumerate(sources):
         for y in sources[i + 1 :]:
-            if root(x) != root(y) and _overlap(spans.get(x, []), spans.get(y, [])):
-                group[max(root(x), root(y))] = min(root(x), root(y))
+            if groups.find(x) != groups.find(y) and _overlap(spans.get(x, []), spans.get(y, [])):
+                groups.union(x, y)
     by_root: dict[str, list[str]] = {}
     for x in sources:
-        by_root.setdefault(root(x), []).append(x)
+        by_root.setdefault(groups.find(x), []).append(x)
     if len(by_root) < 2:
         return set(partners)
     covered = {r: sum(e - s for x in g for s, e in spans.get(x, [])) for r, g in by_root.items()}
