@@ -115,15 +115,16 @@ class _Writer:
 
     def __init__(self, script: Script, rng: np.random.Generator) -> None:
         self.script, self.rng = script, rng
-        self.vocabulary = sorted(set(script.words(rng, 20_000)))
+        self.vocabulary = np.array(sorted(set(script.words(rng, 20_000))))
         stops = sorted(stopwordsiso.stopwords(script.language))
-        self.glue = [w for w in stops if " " not in w and "'" not in w][:150]
+        self.glue = np.array([w for w in stops if " " not in w and "'" not in w][:150])
 
     def sentence(self) -> str:
         s, rng = self.script, self.rng
         size = int(rng.integers(12, 22))
-        words = [str(rng.choice(self.vocabulary)) if rng.random() < 0.65
-                 else str(rng.choice(self.glue)) for _ in range(size)]  # fmt: skip
+        content = rng.random(size) < 0.65
+        words = np.where(content, self.vocabulary[rng.integers(0, len(self.vocabulary), size)],
+                         self.glue[rng.integers(0, len(self.glue), size)]).tolist()
         text = s.space.join(words)
         return (text[:1].upper() + text[1:] if s.cased else text) + s.end
 
@@ -136,7 +137,7 @@ class _Writer:
             words = body.split(s.space) if s.space else _chunks(body, 2)
             k = max(1, len(words) // 10)
             for i in rng.choice(len(words), size=k, replace=False).tolist():
-                words[i] = str(rng.choice(self.vocabulary))
+                words[i] = str(self.vocabulary[rng.integers(0, len(self.vocabulary))])
             out.append(s.space.join(words) + s.end)
         if s.end and len(out) > 1:
             i = int(rng.integers(0, len(out) - 1))
