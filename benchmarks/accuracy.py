@@ -48,6 +48,7 @@ for _path in (_HERE.parent, _HERE):  # this checkout's dedup, and labeled.py bes
 from labeled import REUSE_KINDS, Planted, make_corpus  # noqa: E402
 
 import dedup  # noqa: E402
+from dedup.floor import FLOOR_WORDS, SharedRun, shared_runs  # noqa: E402
 from dedup.records import Document, Match, ScanResult  # noqa: E402
 
 __all__ = ["TARGETS", "evaluate", "examples", "format_table", "main", "make_corpus", "targets"]
@@ -241,12 +242,27 @@ def _distractor_share(
     covered = {d: _covered(s) for d, s in _doc_spans(reuse).items()}
     total = sum(covered.values())
     in_distractors = sum(n for d, n in covered.items() if d in distractors)
+    # Runs of identical words that the grammar happened to give two documents: the
+    # verbatim floor reports them, so their characters are counted apart.
+    runs = _doc_spans_of_runs(shared_runs(documents))
+    in_runs = sum(_covered(s) for d, s in runs.items() if d in distractors)
     return {
         "documents": len(distractors),
         "matched_chars": total,
         "distractor_chars": in_distractors,
         "share": round(in_distractors / total, 4) if total else 0.0,
+        "chars_in_shared_runs": in_runs,
+        "share_outside_shared_runs": round(max(in_distractors - in_runs, 0) / total, 4)
+        if total else 0.0,
     }
+
+
+def _doc_spans_of_runs(runs: Iterable[SharedRun]) -> dict[str, list[Span]]:
+    spans: dict[str, list[Span]] = defaultdict(list)
+    for r in runs:
+        spans[r.a].append((r.a_start, r.a_end))
+        spans[r.b].append((r.b_start, r.b_end))
+    return spans
 
 
 def _boilerplate(planted: Sequence[Planted], result: ScanResult) -> dict[str, Any]:
@@ -377,7 +393,10 @@ def format_table(figures: dict[str, Any]) -> str:
         "",
         f"false-positive matches: {fp['matches']} ({fp['chars']} chars, both sides)",
         f"distractor share of matched chars: {dis['share']:.4f} "
-        f"({dis['distractor_chars']} of {dis['matched_chars']}, {dis['documents']} distractors)",
+        f"({dis['distractor_chars']} of {dis['matched_chars']}, {dis['documents']} distractors); "
+        f"{dis['chars_in_shared_runs']} of them in runs of {FLOOR_WORDS}+ identical words two "
+        f"distractors share (reported by the verbatim floor), "
+        f"{dis['share_outside_shared_runs']:.4f} outside them",
         f"boilerplate footers: {bp['footers']}, reported as boilerplate {bp['as_boilerplate']}, "
         f"as reuse {bp['as_reuse']}, accuracy {bp['accuracy']:.4f}",
         f"document pairs: planted {pr['planted']}, reported {pr['reported']}, "

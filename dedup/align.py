@@ -91,7 +91,8 @@ from dedup.params import ScanParams
 from dedup.records import Match, ReuseKind
 from dedup.sequence import matching_blocks, word_ratio
 
-__all__ = ["PairSimilarity", "Weights", "align", "is_evidence", "passage_similarity"]
+__all__ = ["PairSimilarity", "Weights", "align", "is_evidence", "passage_similarity",
+           "shared_words"]
 
 _EDGE_MIN_WORDS = 4  # fewer differing words at an end are an edit, not a boundary
 _OPENING = frozenset("\"'(\u201c\u2018\u00ab")
@@ -362,7 +363,7 @@ def _span_match(ctx: ChainContext, run: list[tuple[int, int]]) -> tuple[Match, i
             if a_cut and b_cut:
                 kind, score = "verbatim", 1.0
     match = Match(a.doc.id, b.doc.id, a_start, a_end, b_start, b_end, kind, round(score, 4),
-                  _shared_words(a, a_lo, a_hi, b, b_lo, b_hi, ctx.weights))  # fmt: skip
+                  shared_words(a, a_lo, a_hi, b, b_lo, b_hi, ctx.weights))  # fmt: skip
     return match, identical
 
 
@@ -406,7 +407,7 @@ def _trimmed(d: DocAnalysis, lo: int, hi: int, first: int, size: int, start: int
     return start, end, before == 0 and after == 0
 
 
-def _shared_words(a: DocAnalysis, a_lo: int, a_hi: int, b: DocAnalysis, b_lo: int, b_hi: int,
+def shared_words(a: DocAnalysis, a_lo: int, a_hi: int, b: DocAnalysis, b_lo: int, b_hi: int,
                   weights: Weights) -> tuple[str, ...]:  # fmt: skip
     """The rarest content words of a's span whose stems also stand in b's span."""
     b_stems = set(b.tokens.stems[b_lo:b_hi][b.tokens.content[b_lo:b_hi]].tolist())

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from dedup.fingerprints import fingerprints
 from dedup.language import detect
 from dedup.normalize import NormalizedText, compiled, normalize
 from dedup.records import Document
@@ -91,7 +92,9 @@ class DocAnalysis:
     tokens ``[passage_tok_lo[k], passage_tok_hi[k])``; it lies on line
     ``passage_lines[k]``. Line ``l`` is original span ``[line_starts[l],
     line_ends[l])`` with ``line_words[l]`` tokens and ``line_hashes[l]`` the hash
-    of its token sequence (equal lines, equal hashes).
+    of its token sequence (equal lines, equal hashes). Fingerprint ``f`` is the word
+    n-gram starting at token ``fingerprint_at[f]`` (:mod:`dedup.fingerprints`), of
+    hash ``fingerprint_hashes[f]``.
     """
 
     doc: Document
@@ -107,6 +110,8 @@ class DocAnalysis:
     line_ends: np.ndarray
     line_words: np.ndarray
     line_hashes: np.ndarray
+    fingerprint_at: np.ndarray
+    fingerprint_hashes: np.ndarray
     _memo: _Memo = field(default_factory=_Memo, init=False, repr=False, compare=False)
 
     @property
@@ -163,6 +168,7 @@ def analyze(doc: Document) -> DocAnalysis:
     segs = sentences(doc.text)
     tok_lo = np.searchsorted(tokens.starts, norm.normalized(segs.starts), side="left")
     tok_hi = np.searchsorted(tokens.starts, norm.normalized(segs.ends), side="left")
+    prints_at, prints = fingerprints(tokens.hashes)
     line_starts, line_ends, line_lo, line_hi = _lines(
         segs.lines, segs.starts, segs.ends, tok_lo, tok_hi
     )
@@ -180,6 +186,8 @@ def analyze(doc: Document) -> DocAnalysis:
         line_ends=line_ends,
         line_words=line_hi - line_lo,
         line_hashes=sequence_hashes(tokens.hashes, line_lo, line_hi),
+        fingerprint_at=prints_at,
+        fingerprint_hashes=prints,
     )
 
 

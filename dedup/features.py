@@ -33,7 +33,9 @@ class DocFeatures:
     ``passage_lines[k]``. Rows ``(stem_passage, stems)``: distinct content-word stems
     of each passage; ``(bigram_passage, bigrams)``: distinct adjacent stem pairs of each
     passage; ``(term_passage, terms)``: hash of every content word, in text order
-    (TF-IDF input). ``signature``: MinHash of the document's word shingles.
+    (TF-IDF input). ``signature``: MinHash of the document's word shingles. Rows
+    ``(fingerprint_passage, fingerprints)``: winnowed word n-grams
+    (:mod:`dedup.fingerprints`), each with the passage of its first word.
     """
 
     doc: Document
@@ -49,6 +51,8 @@ class DocFeatures:
     term_passage: np.ndarray
     terms: np.ndarray
     signature: np.ndarray
+    fingerprint_passage: np.ndarray
+    fingerprints: np.ndarray
     n_tokens: int
 
     @property
@@ -78,6 +82,7 @@ def features_of(a: DocAnalysis, params: ScanParams) -> DocFeatures:
     term_passage, terms = _term_rows(a)
     signature = signatures([shingles(a.tokens.hashes, params.shingle_words)],
                            num_perm=params.num_perm, seed=params.seed)[0]  # fmt: skip
+    fingerprint_passage, fingerprints = _fingerprint_rows(a)
     return DocFeatures(
         doc=a.doc,
         line_starts=a.line_starts,
@@ -92,6 +97,8 @@ def features_of(a: DocAnalysis, params: ScanParams) -> DocFeatures:
         term_passage=term_passage,
         terms=terms,
         signature=signature,
+        fingerprint_passage=fingerprint_passage,
+        fingerprints=fingerprints,
         n_tokens=len(a.tokens),
     )
 
@@ -140,6 +147,13 @@ def feature_batch(docs: Sequence[Document], params: ScanParams) -> FeatureBatch:
               for name in _ARRAYS}  # fmt: skip
     n_tokens = np.array([f.n_tokens for f in feats], dtype=np.int64)
     return FeatureBatch(arrays, lengths, n_tokens, tuple(f.doc.language for f in feats))
+
+
+def _fingerprint_rows(a: DocAnalysis) -> tuple[np.ndarray, np.ndarray]:
+    """Passage (int32) of each fingerprint of ``a`` (of its first word), and its hash."""
+    last = max(a.n_passages - 1, 0)
+    passage = np.minimum(np.searchsorted(a.passage_tok_hi, a.fingerprint_at, side="right"), last)
+    return passage.astype(np.int32), a.fingerprint_hashes
 
 
 def _term_rows(a: DocAnalysis) -> tuple[np.ndarray, np.ndarray]:

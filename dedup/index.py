@@ -47,13 +47,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from dedup.align import Weights, align
+from dedup.align import Weights
 from dedup.analyze import DocAnalysis, analyze
 from dedup.boilerplate import footer_lines, held_chrome, share_more
 from dedup.candidates import feature_weights, scaled_idf
 from dedup.dates import PublishedDate, order, parse_date, parse_dates
 from dedup.errors import DedupError, ParamError
 from dedup.features import usable_passages
+from dedup.fingerprints import Frequency, document_frequency
 from dedup.index_redis import RedisStore
 from dedup.index_sqlite import SQLiteStore
 from dedup.index_store import BandKey, Entry, Store, Stored, sha
@@ -61,6 +62,7 @@ from dedup.lsh import band_keys, band_layout
 from dedup.minhash import jaccard, signatures
 from dedup.params import ScanParams
 from dedup.records import Document, Match
+from dedup.reuse import reuse_matches
 from dedup.score import covered_chars
 from dedup.shingle import shingles
 
@@ -128,6 +130,16 @@ class IndexStats:
     passages: int
     features: int
     params: dict[str, Any]
+
+
+def _local_frequency(a: DocAnalysis, analyses: dict[str, DocAnalysis]) -> Frequency:
+    """How many of the queried document and its candidates hold each fingerprint: the
+    index keeps no corpus-wide fingerprint counts, so a phrase is a stock phrase when
+    ``run_max_docs`` of the documents a query aligns hold it, where a scan counts all."""
+    found = [a, *analyses.values()]
+    doc = np.concatenate([np.full(len(x.fingerprint_hashes), k, np.int64)
+                          for k, x in enumerate(found)])  # fmt: skip
+    return document_frequency(doc, np.concatenate([x.fingerprint_hashes for x in found]))
 
 
 def _dated(result: QueryResult, date: PublishedDate | None, dayfirst: bool) -> QueryResult:
@@ -360,11 +372,12 @@ class Index:
         same = stored.get(doc.id) or self._store.documents([doc.id]).get(doc.id)
         indexed = same is not None and same.sha == entry.sha  # its counts are stored already
         usable_a, usable = self._usable(doc, a, analyses)
+        frequency = _local_frequency(a, analyses)
         weights = self._weights(entry, analyses, indexed=indexed)
         hits = []
         for d in sorted(analyses):
-            matches = align(a, analyses[d], weights, p, usable_a=usable_a,
-                            usable_b=usable[d])  # fmt: skip
+            matches = reuse_matches(a, analyses[d], weights, frequency, p, usable_a=usable_a,
+                                    usable_b=usable[d])  # fmt: skip
             if not matches:
                 continue
             reused = covered_chars((m.a_start, m.a_end) for m in matches)

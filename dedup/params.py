@@ -89,8 +89,29 @@ class ScanParams:
         Word-sequence similarity (difflib ratio) from which a match is ``light``
         rather than ``heavy``; ``verbatim`` needs identical word sequences.
     verbatim_min_words : int
-        Words of an identical run that make a ``verbatim`` match on their own
-        (a copied clause inside otherwise different sentences).
+        Words of an identical run that make a sentence-level ``verbatim`` match on
+        their own (a copied clause inside otherwise different sentences).
+    floor_words : int
+        Words of an identical run two documents share that is always reported (the
+        verbatim floor), whatever sentences it sits in: as reuse, or as
+        ``boilerplate`` when it is a stock phrase of the corpus.
+    run_seed_words : int
+        Words of the shared n-grams that seed word-level alignment.
+    run_gap_words : int
+        Words that may stand between two runs of identical words of one
+        word-level span, on each side (changed, inserted or dropped words).
+    run_min_words : int
+        Words inside runs of identical words that a word-level span needs to be
+        reported, when it holds no run of ``floor_words``.
+    run_min_weight : float
+        Summed weight (scaled IDF) of the content words inside those runs that
+        such a span needs, so that function words prove nothing.
+    run_max_docs : int
+        Documents of the corpus that may hold a word n-gram fingerprint for it to
+        count as evidence in such a span; one held by more is a stock phrase.
+    run_min_rare : int
+        Rare fingerprints that the word-level spans of a pair with no sentence match
+        need together to be reuse (one formula with a name in it is not).
     chrome_max_words : int
         Lines of at most this many words outside a document's body (or repeated
         across documents) are site chrome; matches made only of them are boilerplate.
@@ -121,6 +142,13 @@ class ScanParams:
     name_penalty: float = 0.5
     light_similarity: float = 0.6
     verbatim_min_words: int = 14
+    floor_words: int = 12
+    run_seed_words: int = 3
+    run_gap_words: int = 6
+    run_min_words: int = 10
+    run_min_weight: float = 1.5
+    run_max_docs: int = 2
+    run_min_rare: int = 8
     chrome_max_words: int = 8
     boilerplate_min_docs: int = 3
     max_bucket: int = 200
@@ -133,6 +161,12 @@ class ScanParams:
         _check_int("seed", self.seed, low=0, high=2**32 - 1)
         _check_int("passage_min_words", self.passage_min_words, low=1)
         _check_int("verbatim_min_words", self.verbatim_min_words, low=1)
+        _check_int("floor_words", self.floor_words, low=1)
+        _check_int("run_seed_words", self.run_seed_words, low=1, high=32)
+        _check_int("run_gap_words", self.run_gap_words, low=0)
+        _check_int("run_min_words", self.run_min_words, low=1)
+        _check_int("run_max_docs", self.run_max_docs, low=2)
+        _check_int("run_min_rare", self.run_min_rare, low=1)
         _check_int("chrome_max_words", self.chrome_max_words, low=0)
         _check_int("boilerplate_min_docs", self.boilerplate_min_docs, low=2)
         _check_int("max_bucket", self.max_bucket, low=2)
@@ -140,7 +174,8 @@ class ScanParams:
                      "match_containment", "support_similarity", "end_ratio", "light_similarity",
                      "tfidf_floor", "family_containment"):  # fmt: skip
             _check_unit_interval(name, getattr(self, name))
-        for name in ("match_min_weight", "chain_min_score", "anchor_bonus", "name_penalty"):
+        for name in ("match_min_weight", "chain_min_score", "anchor_bonus", "name_penalty",
+                     "run_min_weight"):
             _check_non_negative(name, getattr(self, name))
 
     @classmethod

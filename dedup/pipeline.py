@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -23,7 +24,6 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from dedup.align import align
 from dedup.analyze import DocAnalysis, analyze
 from dedup.arrays import unique_sorted
 from dedup.attribute import attribute
@@ -33,12 +33,14 @@ from dedup.cluster import families
 from dedup.dates import parse_dates
 from dedup.errors import DedupError
 from dedup.features import DocFeatures, feature_batch, usable_rows
+from dedup.fingerprints import Frequency, document_frequency, shared_fingerprint_pairs
 from dedup.flows import source_flows
 from dedup.memory import release_freed_memory
 from dedup.minhash import jaccard
 from dedup.params import ScanParams
 from dedup.progress import Progress, silent
 from dedup.records import Document, DocumentScore, Match, ScanResult
+from dedup.reuse import reuse_matches
 from dedup.score import (
     corpus_score,
     cosine_pairs,
@@ -107,6 +109,7 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
     marked = mark_boilerplate(feats, chrome, params)
     doc_sigs = np.vstack([f.signature for f in feats] + [np.zeros((0, params.num_perm), np.uint32)])
     empty = sum(1 for f in feats if f.n_tokens == 0)
+    runs = word_run_candidates(feats, usable, params)
     handed_over: list[DocFeatures | None] = list(feats)
     del feats  # corpus_tables frees each document's features once copied
     stems, bigrams, terms = corpus_tables(handed_over, usable)
@@ -116,7 +119,8 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
     near = near_duplicate_documents(doc_sigs, params)
     doc_pairs |= near
     near_codes = np.array([i * len(docs) + j for i, j in near], dtype=np.int64)
-    n_candidates = len(unique_sorted(np.concatenate((colliding, near_codes))))
+    doc_pairs |= runs.pairs
+    n_candidates = len(unique_sorted(np.concatenate((colliding, near_codes, runs.codes))))
     report("candidates", len(docs), len(docs))
     pairs = by_component(doc_pairs, len(docs))
     weights = stems.weights()
@@ -128,8 +132,8 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
 
     def align_pair(pair: tuple[int, int]) -> list[Match]:
         i, j = pair
-        return align(analysis(i), analysis(j), weights, params,
-                     usable_a=usable[i], usable_b=usable[j])  # fmt: skip
+        return reuse_matches(analysis(i), analysis(j), weights, runs.frequency, params,
+                             usable_a=usable[i], usable_b=usable[j])  # fmt: skip
 
     report("align", 0, len(pairs))
     matches: list[Match] = [m for found in ordered_map(
@@ -138,7 +142,8 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
     report("score", 0, 1)
     matches += pair_boilerplate(marked, docs, matches)
     matches.sort(key=lambda m: (m.a, m.b, m.a_start, m.b_start, m.kind))
-    counts = {"candidate_pairs": n_candidates, "skipped_buckets": skipped}
+    counts = {"candidate_pairs": n_candidates, "skipped_buckets": skipped,
+              "skipped_fingerprints": runs.skipped}
     result = assemble_result(docs, terms, empty, matches, doc_pairs, doc_sigs, params, counts,
                              marked, wires=wires, dayfirst=dayfirst)  # fmt: skip
     report("score", 1, 1)
@@ -215,6 +220,35 @@ def corpus_tables(feats: list[DocFeatures | None], usable: list[np.ndarray]
             np.split(terms, term_at[1:-1]) if len(usable) else [])  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class RunCandidates:
+    """Document pairs sharing a run of words (:mod:`dedup.fingerprints`): ``pairs`` and
+    their ``codes`` (``i * n + j``), the corpus's ``frequency`` of each fingerprint, and
+    the fingerprints ``skipped`` for being in too many documents."""
+
+    pairs: set[tuple[int, int]]
+    codes: np.ndarray
+    frequency: Frequency
+    skipped: int
+
+
+def word_run_candidates(feats: list[DocFeatures], usable: list[np.ndarray],
+                        params: ScanParams) -> RunCandidates:  # fmt: skip
+    """:class:`RunCandidates` of the fingerprints of the corpus's usable passages; pairs of
+    fingerprints in more than ``max_bucket`` documents pair none."""
+    keep = [u[f.fingerprint_passage] if len(u) else np.zeros(0, bool)
+            for f, u in zip(feats, usable, strict=True)]  # fmt: skip
+    doc = np.concatenate([np.full(int(k.sum()), d, np.int64) for d, k in enumerate(keep)]
+                         + [np.zeros(0, np.int64)])  # fmt: skip
+    prints = np.concatenate([f.fingerprints[k] for f, k in zip(feats, keep, strict=True)]
+                            + [np.zeros(0, np.uint64)])  # fmt: skip
+    ordinal = np.concatenate([np.flatnonzero(k) for k in keep] + [np.zeros(0, np.int64)])
+    codes, skipped = shared_fingerprint_pairs(doc, prints, ordinal.astype(np.int64), len(feats),
+                                              params.max_bucket)  # fmt: skip
+    pairs = {(int(i), int(j)) for i, j in zip(*np.divmod(codes, len(feats)), strict=True)}
+    return RunCandidates(pairs, codes, document_frequency(doc, prints), skipped)
+
+
 def _kept_rows(f: DocFeatures, usable: np.ndarray) -> tuple[int, int, int]:
     """Stem, bigram and term rows of ``f`` on ``usable`` passages."""
     if usable.all():  # most documents
@@ -274,6 +308,7 @@ def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, m
         "empty_documents": empty,
         "candidate_pairs": counts["candidate_pairs"],
         "skipped_buckets": counts["skipped_buckets"],
+        "skipped_fingerprints": counts["skipped_fingerprints"],
     }
     return ScanResult(
         documents=tuple(docs),

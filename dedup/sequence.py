@@ -15,7 +15,7 @@ from difflib import Match, SequenceMatcher
 
 import numpy as np
 
-from dedup.normalize import njit
+from dedup.normalize import inlined, njit
 
 try:
     import numba
@@ -82,6 +82,41 @@ def _uint64(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x) if x.dtype == np.uint64 else x.astype(np.int64).view(np.uint64)
 
 
+# A hash index, not np.argsort(kind="mergesort") and np.searchsorted: numba took 4 s to
+# compile those on a first run. Compiled into their callers (inline), not on their own.
+
+@inlined
+def occurrences(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each value of ``a`` occurs in ``b`` (uint64 arrays): ``first[i]`` is the first
+    position of ``a[i]`` in ``b`` (-1 if none), ``after[j]`` the next position of ``b[j]``."""
+    bits = 1
+    while (1 << bits) < 2 * len(b):  # load factor at most 1/2
+        bits += 1
+    mask = (1 << bits) - 1
+    slots = np.empty(1 << bits, np.int64)  # a position of each distinct value of b, or -1
+    for s in range(len(slots)):
+        slots[s] = -1
+    after = np.empty(len(b), np.int64)
+    for j in range(len(b) - 1, -1, -1):  # backwards: chains come out ascending
+        s = _slot(b[j], bits)
+        while slots[s] >= 0 and b[slots[s]] != b[j]:
+            s = (s + 1) & mask
+        after[j], slots[s] = slots[s], j
+    first = np.empty(len(a), np.int64)
+    for i in range(len(a)):
+        s = _slot(a[i], bits)
+        while slots[s] >= 0 and b[slots[s]] != a[i]:
+            s = (s + 1) & mask
+        first[i] = slots[s]
+    return first, after
+
+
+@inlined
+def _slot(value: np.uint64, bits: int) -> int:
+    """Fibonacci hashing of a uint64 to ``bits`` bits."""
+    return np.int64((value * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits))  # type: ignore[return-value]
+
+
 if numba is not None:
 
     @njit()
@@ -96,7 +131,7 @@ if numba is not None:
         if lexicographic and _greater(a, b):
             a, b = b, a
         la, lb = len(a), len(b)
-        first, after = _occurrences(a, b)
+        first, after = occurrences(a, b)
         # Length of the match ending at (i - 1, j): row i - 1 in ``before``, row i in ``now``;
         # only the cells a row wrote are reset, so a row costs its matches, as difflib's dict.
         before, now = np.empty(lb, np.int64), np.empty(lb, np.int64)
@@ -140,39 +175,6 @@ if numba is not None:
                 if best_i + best < ahi and best_j + best < bhi:
                     stack.append((best_i + best, ahi, best_j + best, bhi))
         return out[:n_out], matches
-
-    # A hash index, not np.argsort(kind="mergesort") and np.searchsorted: numba took 4 s to
-    # compile those on a first run. Compiled into _blocks (inline), not on their own.
-
-    @njit(inline="always")
-    def _occurrences(a, b):  # type: ignore[no-untyped-def]
-        """Where each value of ``a`` occurs in ``b`` (uint64 arrays): ``first[i]`` is the first
-        position of ``a[i]`` in ``b`` (-1 if none), ``after[j]`` the next position of ``b[j]``."""
-        bits = 1
-        while (1 << bits) < 2 * len(b):  # load factor at most 1/2
-            bits += 1
-        mask = (1 << bits) - 1
-        slots = np.empty(1 << bits, np.int64)  # a position of each distinct value of b, or -1
-        for s in range(len(slots)):
-            slots[s] = -1
-        after = np.empty(len(b), np.int64)
-        for j in range(len(b) - 1, -1, -1):  # backwards: chains come out ascending
-            s = _slot(b[j], bits)
-            while slots[s] >= 0 and b[slots[s]] != b[j]:
-                s = (s + 1) & mask
-            after[j], slots[s] = slots[s], j
-        first = np.empty(len(a), np.int64)
-        for i in range(len(a)):
-            s = _slot(a[i], bits)
-            while slots[s] >= 0 and b[slots[s]] != a[i]:
-                s = (s + 1) & mask
-            first[i] = slots[s]
-        return first, after
-
-    @njit(inline="always")
-    def _slot(value, bits):  # type: ignore[no-untyped-def]
-        """Fibonacci hashing of a uint64 to ``bits`` bits."""
-        return np.int64((value * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits))
 
     @njit(inline="always")
     def _greater(x, y):  # type: ignore[no-untyped-def]

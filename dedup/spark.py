@@ -50,7 +50,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dedup.align import align
 from dedup.analyze import DocAnalysis, analyze
 from dedup.arrays import unique_sorted
 from dedup.boilerplate import chrome_lines, mark_boilerplate, pair_boilerplate
@@ -69,11 +68,13 @@ from dedup.candidates import (
 )
 from dedup.errors import DedupError, ParamError
 from dedup.features import DocFeatures, features_of, usable_passages, usable_rows
+from dedup.fingerprints import Frequency
 from dedup.load import LoadReport
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.params import ScanParams
-from dedup.pipeline import assemble_result, check_unique, corpus_tables
+from dedup.pipeline import assemble_result, check_unique, corpus_tables, word_run_candidates
 from dedup.records import Document, Match, ScanResult
+from dedup.reuse import reuse_matches
 from dedup.spark_io import dataframe_documents, read_documents, split_out, write_results
 
 if TYPE_CHECKING:
@@ -191,6 +192,7 @@ def scan_spark(documents: DataFrame | RDD[Document] | Iterable[Document],
                              [np.zeros((0, params.num_perm), np.uint32)])  # fmt: skip
         empty = sum(1 for f in feats if f.n_tokens == 0)
         docs_sorted = [f.doc for f in feats]
+        runs = word_run_candidates(feats, usable, params)
         stems, bigrams, terms = corpus_tables(list[DocFeatures | None](feats), usable)
         del feats
         corpus_b = sc.broadcast(_corpus(stems, bigrams, chrome, params))
@@ -199,16 +201,18 @@ def scan_spark(documents: DataFrame | RDD[Document] | Iterable[Document],
         colliding, aligned, skipped = _candidates(feats_rdd, corpus_b, params, parts)
         feats_rdd.unpersist()
         near_codes = np.array([i * n_docs + j for i, j in near], dtype=np.int64)
-        n_candidates = len(unique_sorted(np.concatenate((colliding, near_codes))))
-        doc_pairs = decode(aligned, n_docs) | near
-        matches = _align_pairs(analyses, sorted(doc_pairs), corpus_b, params, parts)
+        n_candidates = len(unique_sorted(np.concatenate((colliding, near_codes, runs.codes))))
+        doc_pairs = decode(aligned, n_docs) | near | runs.pairs
+        matches = _align_pairs(analyses, sorted(doc_pairs), corpus_b,
+                               sc.broadcast(runs.frequency), params, parts)  # fmt: skip
     finally:
         docs.unpersist()
         feats_rdd.unpersist()
         analyses.unpersist()
     matches += pair_boilerplate(marked, docs_sorted, matches)
     matches.sort(key=lambda m: (m.a, m.b, m.a_start, m.b_start, m.kind))
-    counts = {"candidate_pairs": n_candidates, "skipped_buckets": skipped}
+    counts = {"candidate_pairs": n_candidates, "skipped_buckets": skipped,
+              "skipped_fingerprints": runs.skipped}
     return assemble_result(docs_sorted, terms, empty, matches, doc_pairs, doc_sigs, params, counts,
                            marked, wires=wires, dayfirst=dayfirst)  # fmt: skip
 
@@ -369,8 +373,10 @@ def _candidates(feats: RDD[tuple[int, DocFeatures]], corpus_b: Any, params: Scan
 
 
 def _align_pairs(analyses: RDD[tuple[int, DocAnalysis]], pairs: list[tuple[int, int]],
-                 corpus_b: Any, params: ScanParams, parts: int) -> list[Match]:  # fmt: skip
-    """:func:`dedup.align.align` of every pair, each task with the pair's two analyses."""
+                 corpus_b: Any, frequency_b: Any, params: ScanParams, parts: int
+                 ) -> list[Match]:  # fmt: skip
+    """:func:`dedup.reuse.reuse_matches` of every pair, each task with the pair's two
+    analyses."""
     if not pairs:
         return []
     sc = analyses.context
@@ -379,16 +385,18 @@ def _align_pairs(analyses: RDD[tuple[int, DocAnalysis]], pairs: list[tuple[int, 
     with_a = sc.parallelize(pairs, parts).join(some, parts)
     by_b = with_a.map(lambda x: (x[1][0], (x[0], x[1][1])))
     both = by_b.join(some, parts).map(lambda x: (x[1][0][0], x[0], x[1][0][1], x[1][1]))
-    return both.mapPartitions(lambda it: _align_partition(it, corpus_b.value, params)).collect()
+    return both.mapPartitions(
+        lambda it: _align_partition(it, corpus_b.value, frequency_b.value, params)).collect()
 
 
 def _align_partition(pairs: Iterable[tuple[int, int, DocAnalysis, DocAnalysis]],
-                     corpus: _Corpus, params: ScanParams) -> Iterator[Match]:  # fmt: skip
+                     corpus: _Corpus, frequency: Frequency, params: ScanParams
+                     ) -> Iterator[Match]:  # fmt: skip
     weights = feature_weights(corpus.keys, corpus.pretest.idf)
     for i, j, a, b in pairs:
-        yield from align(a, b, weights, params,
-                         usable_a=usable_passages(a.passage_lines, corpus.chrome[i]),
-                         usable_b=usable_passages(b.passage_lines, corpus.chrome[j]))
+        yield from reuse_matches(a, b, weights, frequency, params,
+                                 usable_a=usable_passages(a.passage_lines, corpus.chrome[i]),
+                                 usable_b=usable_passages(b.passage_lines, corpus.chrome[j]))
 
 
 def scan_paths(paths: Sequence[str | os.PathLike[str]], params: ScanParams, *,

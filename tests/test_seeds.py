@@ -60,6 +60,27 @@ AFP_003_000 = [
 ]
 
 
+# Wording one article took from another across the rewrite pairs: China Daily (000)
+# compiles AFP with Reuters lines (004), the blog (002) quotes China Daily and the AFP
+# tweet. (a, b, words of a, words of b), each as the reader finds it in the text.
+CROSS_REUSE = [
+    ("000", "004", "its demands for security guarantees in Europe to NATO's 30",
+     "its demands for security guarantees in Europe to NATO\u2019s 30"),
+    ("000", "004", "the worst East-West tensions since the Cold War, triggered primarily by a "
+     "confrontation over Ukraine", "the worst East-West tensions since the Cold War, "
+     "triggered primarily by a confrontation over Ukraine"),
+    ("000", "002", "Kremlin spokesman Dmitry Peskov described the Geneva talks as \"open, "
+     "comprehensive and direct\"", "Kremlin spokesman Dmitry Peskov described the Geneva "
+     "talks as \"open, comprehensive and direct\""),
+    ("000", "002", "\"We see no significant reason for optimism,\" he told reporters.",
+     "\"We see no significant reason for optimism,\" he told reporters."),
+    ("000", "002", "de-escalation and respond to the security crisis caused by Russia,",
+     "de-escalation and respond to the security crisis caused by Russia,"),
+    ("002", "003", "de-escalation and respond to the security crisis caused by Russia,",
+     "de-escalation and respond to the security crisis caused by Russia,"),
+]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def result() -> ScanResult:
     return dedup.scan(seed_documents())
@@ -204,6 +225,18 @@ def test_a_quote_under_another_speaker_keeps_only_the_quote(result: ScanResult) 
     quote = ("\"NATO'S relationship with Ukraine is a matter only for Ukraine and the 30 NATO "
              "allies, not for other countries to determine.\"")  # fmt: skip
     assert quote in a and quote in b
+
+
+@pytest.mark.parametrize(("a", "b", "words_a", "words_b"), CROSS_REUSE)
+def test_wording_taken_across_the_rewrite_pairs_is_reported(
+    result: ScanResult, a: str, b: str, words_a: str, words_b: str
+) -> None:
+    ta, tb = result.document(a).text, result.document(b).text
+    start_a, start_b = ta.index(words_a), tb.index(words_b)
+    span_a, span_b = (start_a, start_a + len(words_a)), (start_b, start_b + len(words_b))
+    assert any(m.a_start <= span_a[0] and span_a[1] <= m.a_end
+               and m.b_start <= span_b[0] and span_b[1] <= m.b_end
+               for m in result.matches_between(a, b))  # fmt: skip
 
 
 @pytest.mark.parametrize(("a", "b"), [("003", "004"), ("001", "003")])

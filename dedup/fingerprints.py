@@ -1,0 +1,144 @@
+"""Winnowed word n-gram fingerprints: document pairs that share runs of identical words.
+
+Stage: tokens -> fingerprints (per document), then the corpus's fingerprints ->
+document pairs to align. The passage indexes of :mod:`dedup.candidates` meet
+sentences alike in their rare words; these meet documents that share a run of
+words whatever sentences it sits in, so word-level alignment sees every pair
+sharing a long run.
+
+Winnowing (Schleimer, Wilkerson and Aiken, "Winnowing: local algorithms for
+document fingerprinting", SIGMOD 2003): of every window of ``WINDOW``
+consecutive word n-gram hashes (``GRAM_WORDS`` words each), the smallest is a
+fingerprint. Two documents sharing a run of ``WINDOW + GRAM_WORDS - 1`` words
+share a fingerprint; a run of ``2 * WINDOW + GRAM_WORDS - 1`` words, two. Some
+``2 / (WINDOW + 1)`` of the n-grams are kept. Within a shared run the two documents
+select the same fingerprints, one after the other in both: documents holding the same
+two fingerprints one after the other are a pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from dedup.arrays import runs, unique_sorted
+from dedup.shingle import fmix64, shingles
+
+GRAM_WORDS = 4
+WINDOW = 4
+
+_PAIRS_AT_ONCE = 1 << 24
+_R = np.uint64(0x9E3779B97F4A7C15)  # document pairs enumerated at a time
+
+
+def fingerprints(tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The fingerprints of a token sequence: in each window of ``WINDOW`` consecutive
+    word n-grams, the one of smallest hash (the leftmost of equal ones).
+
+    Parameters
+    ----------
+    tokens : ndarray of uint64
+        Token hashes, in text order.
+
+    Returns
+    -------
+    at, hashes : ndarray of int64 and ndarray of uint64
+        Start token of each fingerprint's n-gram (ascending, distinct) and its hash.
+    """
+    if len(tokens) < GRAM_WORDS:
+        return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+    grams = shingles(tokens, GRAM_WORDS)
+    if len(grams) <= WINDOW:
+        at = np.array([int(np.argmin(grams))], dtype=np.int64)
+    else:
+        windows = sliding_window_view(grams, WINDOW)
+        at = np.argmin(windows, axis=1) + np.arange(len(windows))
+        at = at[np.concatenate(([True], at[1:] != at[:-1]))]  # non-decreasing: drop repeats
+    return at, grams[at]
+
+
+@dataclass(frozen=True, slots=True)
+class Frequency:
+    """How many documents of a corpus hold each fingerprint: ``keys`` (sorted) held by
+    two documents or more, ``counts`` theirs; any other is held by one. Called with an
+    array of fingerprint hashes, gives their counts (int64)."""
+
+    keys: np.ndarray
+    counts: np.ndarray
+
+    def __call__(self, hashes: np.ndarray) -> np.ndarray:
+        if not len(self.keys):
+            return np.ones(len(hashes), np.int64)
+        at = np.minimum(np.searchsorted(self.keys, hashes), len(self.keys) - 1)
+        return np.where(self.keys[at] == hashes, self.counts[at], 1)
+
+
+def document_frequency(doc: np.ndarray, prints: np.ndarray) -> Frequency:
+    """The :class:`Frequency` of a corpus's fingerprint rows.
+
+    Parameters
+    ----------
+    doc, prints : ndarray of int64 and ndarray of uint64, shape (m,)
+        The corpus's fingerprint rows (a document may list one several times).
+    """
+    keys, counts = runs(np.sort(prints[_distinct_rows(doc, prints)]))
+    keep = counts >= 2  # held by one document: nothing to look up
+    return Frequency(keys[keep], counts[keep].astype(np.int64))
+
+
+def _distinct_rows(doc: np.ndarray, prints: np.ndarray) -> np.ndarray:
+    """Indexes of the first row of each distinct ``(doc, fingerprint)``, sorted by
+    fingerprint, then document."""
+    order = np.lexsort((doc, prints))
+    d, f = doc[order], prints[order]
+    new = np.ones(len(d), dtype=bool)
+    new[1:] = (d[1:] != d[:-1]) | (f[1:] != f[:-1])
+    return order[new]
+
+
+def shared_fingerprint_pairs(doc: np.ndarray, prints: np.ndarray, ordinal: np.ndarray,
+                             n_docs: int, max_docs: int) -> tuple[np.ndarray, int]:  # fmt: skip
+    """Document pairs sharing a run of words: two fingerprints that follow each other in
+    both documents.
+
+    Parameters
+    ----------
+    doc, prints, ordinal : ndarray of int64, uint64 and int64, shape (m,)
+        The corpus's fingerprint rows, in document order: document, hash, and the
+        fingerprint's number in its document's sequence of fingerprints.
+    n_docs : int
+    max_docs : int
+        Pairs of fingerprints found in more documents than this (stock phrases) pair
+        none of them.
+
+    Returns
+    -------
+    codes : ndarray of int64
+        ``i * n_docs + j`` (``i < j``) of each pair, ascending.
+    skipped : int
+        Pairs of fingerprints left out for being in more than ``max_docs`` documents.
+    """
+    follows = (doc[1:] == doc[:-1]) & (ordinal[1:] == ordinal[:-1] + 1)
+    with np.errstate(over="ignore"):
+        keys = fmix64(prints[:-1][follows] * _R + prints[1:][follows])
+    doc = doc[:-1][follows]
+    order = _distinct_rows(doc, keys)  # sorted by key
+    doc = doc[order]
+    _, sizes = runs(keys[order])
+    firsts = np.cumsum(sizes) - sizes
+    keep = (sizes >= 2) & (sizes <= max_docs)
+    skipped = int((sizes > max_docs).sum())
+    firsts, sizes = firsts[keep], sizes[keep]
+    codes = [np.zeros(0, np.int64)]
+    for size in np.unique(sizes).tolist():  # buckets of one size pair in one array pass
+        starts = firsts[sizes == size]
+        left, right = np.triu_indices(size, k=1)
+        step = max(1, _PAIRS_AT_ONCE // len(left))
+        for lo in range(0, len(starts), step):
+            block = starts[lo : lo + step]
+            i = doc[block[:, None] + left[None, :]].ravel()  # ascending within a bucket
+            j = doc[block[:, None] + right[None, :]].ravel()
+            codes.append(i * n_docs + j)
+    return unique_sorted(np.concatenate(codes)), skipped
