@@ -226,7 +226,7 @@ def evaluate(
     }
 
 
-def _doc_spans(matches: Iterable[Match]) -> dict[str, list[Span]]:
+def _doc_spans(matches: Iterable[Match | SharedRun]) -> dict[str, list[Span]]:
     spans: dict[str, list[Span]] = defaultdict(list)
     for m in matches:
         spans[m.a].append((m.a_start, m.a_end))
@@ -244,7 +244,7 @@ def _distractor_share(
     in_distractors = sum(n for d, n in covered.items() if d in distractors)
     # Runs of identical words that the grammar happened to give two documents: the
     # verbatim floor reports them, so their characters are counted apart.
-    runs = _doc_spans_of_runs(shared_runs(documents))
+    runs = _doc_spans(shared_runs(documents))
     in_runs = sum(_covered(s) for d, s in runs.items() if d in distractors)
     return {
         "documents": len(distractors),
@@ -255,14 +255,6 @@ def _distractor_share(
         "share_outside_shared_runs": round(max(in_distractors - in_runs, 0) / total, 4)
         if total else 0.0,
     }
-
-
-def _doc_spans_of_runs(runs: Iterable[SharedRun]) -> dict[str, list[Span]]:
-    spans: dict[str, list[Span]] = defaultdict(list)
-    for r in runs:
-        spans[r.a].append((r.a_start, r.a_end))
-        spans[r.b].append((r.b_start, r.b_end))
-    return spans
 
 
 def _boilerplate(planted: Sequence[Planted], result: ScanResult) -> dict[str, Any]:
