@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -32,6 +33,7 @@ from typing import Any, TypeVar
 from dedup.errors import WorkerDied
 
 log = logging.getLogger(__name__)
+_live: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()  # pools of unfinished maps
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -141,6 +143,7 @@ def ordered_imap(fn: Callable[[T], R], items: Sequence[T], *, workers: int, chun
     ctx = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(min(workers, len(chunks)), mp_context=ctx,
                                initializer=_ignore_interrupt)  # fmt: skip
+    _live.add(pool)
     futures: list[Future[list[R]]] = []
     try:
         with _forking():  # the executor forks its workers as the chunks are submitted
@@ -168,6 +171,16 @@ def ordered_imap(fn: Callable[[T], R], items: Sequence[T], *, workers: int, chun
         pool.shutdown()
     finally:
         _job = None
+        _live.discard(pool)
+
+
+def stop_workers() -> None:
+    """Kill the workers of maps left unfinished: a Ctrl-C that lands while the caller, not
+    the map, runs leaves its iterator open, and at exit Python would wait for all of
+    its chunks to be computed."""
+    for pool in list(_live):
+        _kill(pool)
+        _live.discard(pool)
 
 
 def _kill(pool: ProcessPoolExecutor) -> None:
