@@ -245,7 +245,9 @@ def _distractor_share(
     # Runs of identical words that the grammar happened to give two documents: the
     # verbatim floor reports them, so their characters are counted apart.
     runs = _doc_spans(shared_runs(documents))
-    in_runs = sum(_covered(s) for d, s in runs.items() if d in distractors)
+    reported = _doc_spans(reuse)
+    in_runs = sum(_covered(reported[d], run)
+                  for d in distractors for run in _merged(runs.get(d, [])))
     return {
         "documents": len(distractors),
         "matched_chars": total,
@@ -255,6 +257,17 @@ def _distractor_share(
         "share_outside_shared_runs": round(max(in_distractors - in_runs, 0) / total, 4)
         if total else 0.0,
     }
+
+
+def _merged(spans: list[Span]) -> list[Span]:
+    """The union of ``spans`` as disjoint spans, in order."""
+    out: list[Span] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
 
 
 def _boilerplate(planted: Sequence[Planted], result: ScanResult) -> dict[str, Any]:
@@ -386,8 +399,8 @@ def format_table(figures: dict[str, Any]) -> str:
         f"false-positive matches: {fp['matches']} ({fp['chars']} chars, both sides)",
         f"distractor share of matched chars: {dis['share']:.4f} "
         f"({dis['distractor_chars']} of {dis['matched_chars']}, {dis['documents']} distractors); "
-        f"{dis['chars_in_shared_runs']} of them in runs of {FLOOR_WORDS}+ identical words two "
-        f"distractors share (reported by the verbatim floor), "
+        f"{dis['chars_in_shared_runs']} of them in runs of {FLOOR_WORDS}+ identical words that "
+        f"two documents share (the verbatim floor reports them), "
         f"{dis['share_outside_shared_runs']:.4f} outside them",
         f"boilerplate footers: {bp['footers']}, reported as boilerplate {bp['as_boilerplate']}, "
         f"as reuse {bp['as_reuse']}, accuracy {bp['accuracy']:.4f}",
