@@ -160,7 +160,7 @@ class _Fingerprints:
 
     def __init__(self, a: DocAnalysis, b: DocAnalysis, frequency: Frequency,
                  params: ScanParams) -> None:  # fmt: skip
-        self.a, self.b, self.params = a, b, params
+        self.a, self.b = a, b
         self.sides = [(a.fingerprint_at, a.fingerprint_hashes),
                       (b.fingerprint_at, b.fingerprint_hashes)]
         common = np.intersect1d(self.sides[0][1], self.sides[1][1])
