@@ -185,10 +185,18 @@ def stop_workers() -> None:
 
 def _kill(pool: ProcessPoolExecutor) -> None:
     """Shut the pool down now: pending chunks are cancelled, running workers killed (a
-    stopped map has no use for them, and waiting for them could hang)."""
+    stopped map has no use for them, and waiting for them could hang).
+
+    The pool's manager thread is joined too: while it closes its wake-up pipe, the
+    executor's exit hook may write to it and print an ``OSError`` traceback after the
+    command has reported the interrupt. Once the thread has ended the hook does nothing.
+    """
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.kill()
     for process in processes:
         process.join()
+    if manager is not None:
+        manager.join(timeout=60)  # it ends as it sees the killed workers
