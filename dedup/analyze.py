@@ -12,8 +12,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from dedup.fingerprints import fingerprints
+from dedup.kernels import compiled
 from dedup.language import detect
-from dedup.normalize import NormalizedText, compiled, normalize
+from dedup.normalize import normalize
+from dedup.offset_map import NormalizedText
 from dedup.records import Document
 from dedup.segment import sentences
 from dedup.shingle import Tokens, sequence_hashes, tokenize

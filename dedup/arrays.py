@@ -10,12 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dedup.normalize import njit
-
-try:
-    import numba
-except ImportError:  # a platform without numba: np.searchsorted gives the same index
-    numba = None  # type: ignore[assignment]
+from dedup.kernels import NUMBA, njit
 
 _HASHED_LOOKUP_ROWS = 1 << 16  # below this, np.searchsorted is as fast
 
@@ -55,7 +50,7 @@ def positions(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Position of each of ``values`` in the sorted distinct ``keys``, -1 for a value that
     is not one of them (int32 when the keys allow it)."""
     small = np.int32 if len(keys) < 2**31 else np.int64  # 4 bytes a row saved at scale
-    if numba is None or len(values) < _HASHED_LOOKUP_ROWS:
+    if not NUMBA or len(values) < _HASHED_LOOKUP_ROWS:
         at = np.minimum(np.searchsorted(keys, values), max(len(keys) - 1, 0))
         found = keys[at] == values if len(keys) else np.zeros(len(values), bool)
         return np.where(found, at, -1).astype(small)
@@ -66,7 +61,7 @@ def positions(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     return index
 
 
-if numba is not None:
+if NUMBA:
 
     @njit()
     def _hash_lookup(keys, values, slots, shift, index):  # type: ignore[no-untyped-def]

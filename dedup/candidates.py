@@ -48,9 +48,9 @@ import numpy as np
 from dedup.align import Weights, is_evidence
 from dedup.analyze import DocAnalysis
 from dedup.arrays import positions, runs, unique_sorted
+from dedup.kernels import compiled, inlined
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import packed_signatures
-from dedup.normalize import compiled, inlined
 from dedup.params import ScanParams
 from dedup.shingle import fmix64_one
 from dedup.workers import ordered_map

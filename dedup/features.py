@@ -16,8 +16,8 @@ import numpy as np
 
 from dedup.analyze import DocAnalysis, analyze
 from dedup.candidates import bigram_rows
+from dedup.kernels import compiled
 from dedup.minhash import signatures
-from dedup.normalize import compiled
 from dedup.params import ScanParams
 from dedup.records import Document
 from dedup.shingle import shingles

@@ -27,7 +27,7 @@ import stopwordsiso
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from dedup.normalize import compiled
+from dedup.kernels import compiled
 
 SAMPLE_CHARS = 400
 UNDETERMINED = "und"

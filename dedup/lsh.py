@@ -20,13 +20,8 @@ import numpy as np
 from scipy.integrate import quad
 
 from dedup.arrays import unique_sorted
-from dedup.normalize import njit
+from dedup.kernels import NUMBA, njit
 from dedup.shingle import fmix64, fmix64_one
-
-try:
-    import numba
-except ImportError:  # a platform without numba: numpy gives the same keys
-    numba = None  # type: ignore[assignment]
 
 _BLOCK_ROWS = 1 << 16  # signatures banded at a time (numpy path)
 _R = np.uint64(0x9E3779B97F4A7C15)
@@ -61,7 +56,7 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int, first: int = 0) -> np.nda
     same keys; temporaries of a few tens of MB whatever ``n`` is).
     """
     out = np.empty((sigs.shape[0], bands), dtype=np.uint64)
-    if numba is not None:
+    if NUMBA:
         _fold_bands(np.ascontiguousarray(sigs), rows, first, out)
         return out
     return _numpy_band_keys(sigs[:, first * rows :], rows, out)
@@ -79,7 +74,7 @@ def _numpy_band_keys(sigs: np.ndarray, rows: int, out: np.ndarray) -> np.ndarray
     return out
 
 
-if numba is not None:
+if NUMBA:
 
     @njit()
     def _fold_bands(sigs, rows, first, out):  # type: ignore[no-untyped-def]
@@ -118,7 +113,7 @@ def candidate_pairs(keys: np.ndarray, *, max_bucket: int,
     skipped = 0
     for band in range(bands):
         column = np.ascontiguousarray(keys[:, band])
-        if numba is not None and n < _INT32_ROWS:
+        if NUMBA and n < _INT32_ROWS:
             every = np.arange(n, dtype=np.int64) if groups is None else groups.astype(np.int64)
             codes, sk = _compiled_bucket_pairs(column, every, max_bucket)
         else:
@@ -155,7 +150,7 @@ def _compiled_bucket_pairs(column: np.ndarray, groups: np.ndarray,
     return lo[:m] * n + hi[:m], int(np.sum(size > max_bucket))
 
 
-if numba is not None:
+if NUMBA:
 
     @njit()
     def _chain_buckets(column, slots, after, last, size):  # type: ignore[no-untyped-def]

@@ -23,12 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from dedup.normalize import njit
-
-try:
-    import numba
-except ImportError:  # a platform without numba: the numpy path gives the same signatures
-    numba = None  # type: ignore[assignment]
+from dedup.kernels import NUMBA, njit
 
 _MAX32 = np.uint32(0xFFFFFFFF)
 _CHUNK_VALUES = 1 << 20  # shingles x permutations per broadcast: 4 MB, near the cache
@@ -90,7 +85,7 @@ def packed_signatures(values: np.ndarray, sizes: np.ndarray, *, num_perm: int,
     a, b = permutations(num_perm, seed)
     out = np.full((len(sizes), num_perm), _MAX32, dtype=np.uint32)
     offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
-    if compiled and numba is not None:
+    if compiled and NUMBA:
         _kernel(np.ascontiguousarray(values, dtype=np.uint64), offsets, a, b, out)
         return out
     per_chunk = max(1, _CHUNK_VALUES // num_perm)
@@ -109,7 +104,7 @@ def packed_signatures(values: np.ndarray, sizes: np.ndarray, *, num_perm: int,
     return out
 
 
-if numba is not None:
+if NUMBA:
 
     @njit(inline="always")
     def _mixed32(value):  # type: ignore[no-untyped-def]

@@ -15,38 +15,24 @@ folded by one compiled loop over its code points: NFKC leaves it as it is, so
 each character's fold (quotes, dashes, case) is read from a table of the BMP.
 Otherwise one compiled loop finds the runs outside printable ASCII; runs of
 white space only are folded in bulk, runs in NFKC form by the same table, and
-Python normalizes the rest one run at a time. The later stages share this
-module's code-point helpers: :func:`code_points`, :func:`space_table`,
-:func:`compiled`.
+Python normalizes the rest one run at a time.
 """
 
 from __future__ import annotations
 
-import functools
 import html
-import os
 import re
-import stat
-import tempfile
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar, cast
 
 import numpy as np
 
-try:
-    import numba
-except ImportError:  # a platform without numba: the same loops run as Python, slower
-    numba = None  # type: ignore[assignment]
-
-F = TypeVar("F", bound=Callable[..., object])
+from dedup.kernels import LINE_BREAK, SPACE, code_points, compiled, space_table
+from dedup.offset_map import NormalizedText, offset_map, position_map
 
 _QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u2035\u0060\u00b4"), "'")
 _QUOTES |= dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb"), '"')
 _QUOTES |= dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"), "-")
 _FOLD = str.maketrans(_QUOTES)
-_LINE_BREAKS = frozenset("\n\r\u2028\u2029\x0b\x0c\x85")
 # Runs that need per-character work: anything outside printable ASCII (with the spaces
 # around it, and an ASCII letter that a combining mark follows), runs of two or more
 # spaces, and entities. Single spaces stay on the fast path.
@@ -57,130 +43,9 @@ _SPECIAL = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class NormalizedText:
-    """Normalized text and the map from its positions to the original's.
-
-    ``bounds[i]`` is the original offset of the boundary before ``text[i]``;
-    ``bounds[len(text)]`` is the original length. ``bounds`` is non-decreasing.
-
-    The map is stored run-length encoded (a few runs per paragraph instead of
-    eight bytes a character): from normalized position ``at[k]`` until the
-    next ``at``, ``bounds[i] = i + shift[k]``.
-    """
-
-    text: str
-    at: np.ndarray  # int64, increasing, at[0] == 0: where a run of equal shift starts
-    shift: np.ndarray  # int64, original minus normalized position in each run
-
-    @property
-    def bounds(self) -> np.ndarray:
-        """The full map, int64 of shape ``(len(text) + 1,)`` (built on each call)."""
-        return self.original(np.arange(len(self.text) + 1, dtype=np.int64))
-
-    def original(self, positions: np.ndarray) -> np.ndarray:
-        """``bounds[positions]`` (int64), without building ``bounds``."""
-        run = np.searchsorted(self.at, positions, side="right") - 1
-        return np.asarray(np.asarray(positions, dtype=np.int64) + self.shift[run])
-
-    def normalized(self, offsets: np.ndarray) -> np.ndarray:
-        """``searchsorted(bounds, offsets, side="left")``: for each original offset, the first
-        normalized position that maps to it or after it (int64), without building ``bounds``."""
-        return _normalized(self.at, self.shift, len(self.text), np.asarray(offsets, dtype=np.int64))
-
-    def to_original(self, start: int, end: int) -> tuple[int, int]:
-        """Original ``(start, end)`` of the normalized span ``text[start:end]``."""
-        lo, hi = self.original(np.array([start, end], dtype=np.int64)).tolist()
-        return lo, hi
-
-
 def fold(text: str) -> str:
     """The normalized form of a short string (no offset map); for queries and tests."""
     return normalize(text).text
-
-
-def compiled(func: F) -> F:
-    """``func`` compiled by numba (cached on disk), or ``func`` itself where numba is missing.
-
-    For the loops over code points of this stage and the next ones: documents
-    are small, and numpy would spend more time in its calls than on the data.
-    The loops touch only integers, so both ways give the same arrays. Hash
-    arithmetic wraps modulo 2^64 by design: without numba, numpy's overflow
-    warnings for it are silenced.
-    """
-    if numba is not None:
-        return _jit(func)
-
-    @functools.wraps(func)
-    def wrapping(*args: Any, **kwargs: Any) -> Any:
-        with np.errstate(over="ignore"):
-            return func(*args, **kwargs)
-
-    return cast(F, wrapping)
-
-
-def inlined(func: F) -> F:
-    """:func:`compiled` for a small helper of compiled loops: numba compiles it into each
-    caller instead of on its own (a compilation of its own costs a first run ~0.2 s)."""
-    if numba is not None:
-        return _jit(func, inline="always")
-    return compiled(func)
-
-
-def njit(**options: Any) -> Callable[[Callable[..., Any]], Any]:
-    """``numba.njit(nogil=True, **options)`` with the cache of :func:`compiled`, for loops
-    written for numba alone (numba must be there)."""
-    return lambda func: _jit(func, **options)
-
-
-def _jit(func: F, **options: Any) -> F:
-    """``numba.njit`` with its on-disk cache where one can be written: beside the module,
-    in ``NUMBA_CACHE_DIR`` or the user's cache folder (numba's own order), else in a
-    folder of this user's under the temporary folder, else no cache (each run compiles
-    again). An install the user cannot write to, with no home, still runs."""
-    try:
-        return cast(F, numba.njit(cache=True, nogil=True, **options)(func))
-    except RuntimeError:  # numba found no folder to cache in
-        if _temporary_cache():
-            try:
-                return cast(F, numba.njit(cache=True, nogil=True, **options)(func))
-            except RuntimeError:
-                pass
-        return cast(F, numba.njit(nogil=True, **options)(func))
-
-
-@functools.cache
-def _temporary_cache() -> bool:
-    """Point numba's cache at ``TMPDIR/dedup-numba-UID`` if that is this user's alone
-    (a folder others can write to could hand it compiled code); whether it did."""
-    uid = os.getuid() if hasattr(os, "getuid") else 0
-    folder = os.path.join(tempfile.gettempdir(), f"dedup-numba-{uid}")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        st = os.lstat(folder)
-    except OSError:
-        return False
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != uid or st.st_mode & 0o022:
-        return False
-    numba.config.CACHE_DIR = folder  # type: ignore[attr-defined]
-    return True
-
-
-def code_points(text: str) -> np.ndarray:
-    """Code points of ``text``, one per ``str`` index (uint32; a lone surrogate is itself)."""
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-
-
-SPACE, LINE_BREAK = 1, 2  # flags in space_table()
-
-
-def space_table() -> np.ndarray:
-    """Flags of the BMP code points (uint8, shape (65536,)): ``SPACE`` where ``str.isspace``,
-    plus ``LINE_BREAK`` where a line ends. No white space lies beyond the BMP."""
-    table = np.zeros(0x10000, dtype=np.uint8)
-    table[[c for c in range(0x10000) if chr(c).isspace()]] = SPACE
-    table[[ord(c) for c in _LINE_BREAKS]] |= LINE_BREAK
-    return table
 
 
 _SPACES = space_table()
@@ -241,7 +106,7 @@ def normalize(raw: str) -> NormalizedText:
     codes = code_points(raw)
     if "&" not in raw:
         text, positions = _fold_text(raw, codes)
-        return NormalizedText(text, *_position_map(positions, len(raw)))
+        return NormalizedText(text, *position_map(positions, len(raw)))
     starts, ends, kinds = _runs(codes, _SPACES)
     if "&" in raw or (kinds == _OTHER).any():
         starts, ends, outs, out_starts = _special_runs(raw, starts, ends, kinds)
@@ -253,7 +118,7 @@ def normalize(raw: str) -> NormalizedText:
     parts[1::2] = outs
     text = "".join(parts)
     out_lens = np.array([len(out) for out in outs], dtype=np.int64)
-    return NormalizedText(text, *_offset_map(starts, ends, out_lens, out_starts, len(raw)))
+    return NormalizedText(text, *offset_map(starts, ends, out_lens, out_starts, len(raw)))
 
 
 def _fold_text(text: str, codes: np.ndarray) -> tuple[str, np.ndarray]:
@@ -356,18 +221,6 @@ def _fold_codes(codes: np.ndarray, spaces: np.ndarray, lengths: np.ndarray,
 
 
 @compiled
-def _position_map(positions: np.ndarray, n_raw: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(at, shift)`` of :class:`NormalizedText` whose character ``i`` comes from original
-    offset ``positions[i]``."""
-    at, shift = np.empty(len(positions) + 1, np.int64), np.empty(len(positions) + 1, np.int64)
-    m = 0
-    for i in range(len(positions)):
-        m = _push(at, shift, m, i, positions[i] - i)
-    m = _push(at, shift, m, len(positions), n_raw - len(positions))
-    return at[:m], shift[:m]
-
-
-@compiled
 def _runs(codes: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Maximal runs of characters outside printable ASCII, lone spaces left out.
 
@@ -399,61 +252,6 @@ def _runs(codes: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray,
             m += 1
         i = j
     return starts[:m], ends[:m], kinds[:m]
-
-
-@compiled
-def _offset_map(starts: np.ndarray, ends: np.ndarray, out_lens: np.ndarray,
-                out_starts: np.ndarray, n_raw: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """``(at, shift)`` of :class:`NormalizedText` when the original spans ``[starts, ends)``
-    become ``out_lens`` characters each, from original offsets ``out_starts`` (back to
-    back), and the text between them is kept."""
-    size = 2 * len(starts) + len(out_starts) + 2
-    at, shift = np.empty(size, np.int64), np.empty(size, np.int64)
-    m = pos = npos = k = 0
-    for r in range(len(starts) + 1):
-        start = starts[r] if r < len(starts) else n_raw
-        if start > pos:  # kept text: one run
-            m = _push(at, shift, m, npos, pos - npos)
-            npos += start - pos
-        if r == len(starts):
-            break
-        for _ in range(out_lens[r]):
-            m = _push(at, shift, m, npos, out_starts[k] - npos)
-            npos, k = npos + 1, k + 1
-        pos = ends[r]
-    m = _push(at, shift, m, npos, n_raw - npos)
-    return at[:m], shift[:m]
-
-
-@inlined
-def _push(at: np.ndarray, shift: np.ndarray, m: int, position: int, offset: int) -> int:
-    """Append a run to the first ``m`` of the map unless it continues the last; the new ``m``."""
-    if m > 0 and shift[m - 1] == offset:
-        return m
-    at[m], shift[m] = position, offset
-    return m + 1
-
-
-@compiled
-def _normalized(at: np.ndarray, shift: np.ndarray, n_text: int,
-                offsets: np.ndarray) -> np.ndarray:  # fmt: skip
-    """:meth:`NormalizedText.normalized`, by binary search over the runs' original starts."""
-    out = np.empty(len(offsets), np.int64)
-    for i in range(len(offsets)):
-        lo, hi = 0, len(at)
-        while lo < hi:  # lo: how many runs start before offsets[i] in the original
-            mid = (lo + hi) // 2
-            if at[mid] + shift[mid] < offsets[i]:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo == 0:
-            out[i] = 0
-            continue
-        run = lo - 1
-        end = at[run + 1] if run + 1 < len(at) else n_text + 1  # the run's end, exclusive
-        out[i] = offsets[i] - shift[run] if offsets[i] <= end - 1 + shift[run] else end
-    return out
 
 
 def _special_runs(raw: str, starts: np.ndarray, ends: np.ndarray, kinds: np.ndarray

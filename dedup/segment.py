@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedup.normalize import LINE_BREAK, SPACE, code_points, compiled, inlined, space_table
+from dedup.kernels import LINE_BREAK, SPACE, code_points, compiled, inlined, space_table
 
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st gen lt col sgt capt cmdr adm gov sen rep rev hon pres

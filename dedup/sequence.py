@@ -15,12 +15,7 @@ from difflib import Match, SequenceMatcher
 
 import numpy as np
 
-from dedup.normalize import inlined, njit
-
-try:
-    import numba
-except ImportError:  # a platform without numba: difflib itself
-    numba = None  # type: ignore[assignment]
+from dedup.kernels import NUMBA, inlined, njit
 
 
 def ratio(a: np.ndarray, b: np.ndarray) -> float:
@@ -34,7 +29,7 @@ def ratio(a: np.ndarray, b: np.ndarray) -> float:
     total = len(a) + len(b)
     if total == 0:
         return 1.0
-    if numba is None:
+    if not NUMBA:
         return SequenceMatcher(None, a.tolist(), b.tolist(), autojunk=False).ratio()
     return 2.0 * int(_blocks(_uint64(a), _uint64(b), False)[1]) / total
 
@@ -49,7 +44,7 @@ def word_ratio(x: np.ndarray, y: np.ndarray) -> float:
     x, y : ndarray of uint64
         Word hashes.
     """
-    if numba is not None and x.dtype == y.dtype == np.uint64:
+    if NUMBA and x.dtype == y.dtype == np.uint64:
         total = len(x) + len(y)
         if total == 0:
             return 1.0
@@ -64,7 +59,7 @@ def matching_blocks(a: np.ndarray, b: np.ndarray) -> list[Match]:
     """``SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()`` without its
     closing empty block: ``Match(i, j, size)`` with ``a[i:i+size] == b[j:j+size]``,
     ascending, adjacent blocks joined."""
-    if numba is None:
+    if not NUMBA:
         matcher = SequenceMatcher(None, a.tolist(), b.tolist(), autojunk=False)
         return matcher.get_matching_blocks()[:-1]
     found = sorted(map(tuple, _blocks(_uint64(a), _uint64(b), False)[0].reshape(-1, 3).tolist()))
@@ -117,7 +112,7 @@ def _slot(value: np.uint64, bits: int) -> int:
     return np.int64((value * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits))  # type: ignore[return-value]
 
 
-if numba is not None:
+if NUMBA:
 
     @njit()
     def _blocks(a, b, lexicographic):  # type: ignore[no-untyped-def]

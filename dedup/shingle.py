@@ -34,13 +34,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dedup.kernels import NUMBA, code_points, compiled, njit
 from dedup.language import stop_words
-from dedup.normalize import code_points, compiled, fold, njit
-
-try:
-    import numba
-except ImportError:  # a platform without numba: the numpy path gives the same hashes
-    numba = None  # type: ignore[assignment]
+from dedup.normalize import fold
 
 _Q = np.uint64(0x100000001B3)  # FNV-64 prime: odd, so invertible mod 2^64
 _Q_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
@@ -193,7 +189,7 @@ def tokenize(text: str, language: str = "en") -> Tokens:
     codes = code_points(text)
     classes = _classes_of(codes)
     starts, ends = _token_spans(classes)
-    if numba is not None:
+    if NUMBA:
         hashes, stems = _hash_tokens(codes, starts, ends)
     else:
         hashes, stems = _numpy_hashes(codes, starts, ends)
@@ -258,7 +254,7 @@ def sequence_hashes(hashes: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.nd
     -------
     ndarray of uint64, shape (len(lo),)
     """
-    if numba is not None:
+    if NUMBA:
         return _sequence_hashes(hashes, lo, hi)  # type: ignore[no-any-return]
     lengths = (hi - lo).astype(np.int64)
     if not len(lengths):
@@ -277,7 +273,7 @@ def sequence_hashes(hashes: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.nd
         return fmix64(sums + lengths.astype(np.uint64))
 
 
-if numba is not None:  # the same values as the numpy paths above, without their passes
+if NUMBA:  # the same values as the numpy paths above, without their passes
 
     @njit()
     def _hash_tokens(codes, starts, ends):  # type: ignore[no-untyped-def]

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.analyze import DocAnalysis, Weights
-from dedup.normalize import compiled, inlined
+from dedup.kernels import compiled, inlined
 from dedup.params import ScanParams
 from dedup.sequence import occurrences
 from dedup.shingle import shingles

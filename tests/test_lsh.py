@@ -86,7 +86,7 @@ def test_candidate_pairs_equal_brute_force_with_near_equal_keys(
     # grouping's table, and share the high bits the numpy grouping packs with the row
     # number: they must still land in different buckets, on both paths.
     if not compiled:
-        monkeypatch.setattr(dedup.lsh, "numba", None)
+        monkeypatch.setattr(dedup.lsh, "NUMBA", False)
     rng = np.random.default_rng(seed)
     base = rng.integers(0, 2**63, 50, dtype=np.uint64)
     keys = (base[rng.integers(0, 50, (400, 3))] ^ rng.integers(0, 4, (400, 3)).astype(np.uint64))
