@@ -37,7 +37,7 @@ from dedup.params import ScanParams
 from dedup.sequence import word_ratio
 
 __all__ = ["ChainContext", "Pairs", "Weights", "anchor_agreement", "chains", "extend_identical",
-           "numpy_sum", "pieces", "trim_weak_ends"]  # fmt: skip
+           "figures", "numpy_sum", "other_facts", "pieces", "trim_weak_ends"]  # fmt: skip
 
 # Kept passage pairs (i, j) -> (is a seed, Dice, anchors (see anchor_agreement), containment).
 Pairs = dict[tuple[int, int], tuple[bool, float, int, float]]
@@ -304,9 +304,17 @@ def _passage_text(d: DocAnalysis, k: int) -> str:
 
 # Both cached by the passage's text: a document's passages meet each of its pairs.
 @lru_cache(maxsize=1 << 16)
-def _figures(text: str) -> frozenset[str]:
+def figures(text: str) -> frozenset[str]:
     """The figures ``text`` states, thousands separators dropped (6,256 -> 6256)."""
     return frozenset(_GROUPING.sub("", m) for m in _NUMBER.findall(text))
+
+
+def other_facts(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two texts stating figures ``a`` and ``b`` state different facts: both
+    state figures and share fewer than half of the figures of the one stating fewer.
+    Reused text keeps its figures; a template filled for another day or match, or a
+    topic neighbour, changes them."""
+    return bool(a and b) and 2 * len(a & b) < min(len(a), len(b))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -335,20 +343,20 @@ def anchor_agreement(a: DocAnalysis, b: DocAnalysis, p: np.ndarray, q: np.ndarra
                      ) -> np.ndarray:  # fmt: skip
     """Per passage pair ``(p[k], q[k])``, what its anchors say (int8):
 
-    -2 both passages state figures but none in common (different facts: reused text
-    keeps its figures); +1 a figure in common; -1 each names someone or something
+    -2 the passages state other facts (:func:`other_facts`); +1 figures in common;
+    -1 each names someone or something
     whose name the other does not contain at all (another person or place in the
     same slot); else 0. Names are only read where figures do not decide.
     """
     p_list, q_list = p.tolist(), q.tolist()
     text_a = {i: _passage_text(a, i) for i in set(p_list)}
     text_b = {j: _passage_text(b, j) for j in set(q_list)}
-    figs_a = {i: _figures(text) for i, text in text_a.items()}
-    figs_b = {j: _figures(text) for j, text in text_b.items()}
+    figs_a = {i: figures(text) for i, text in text_a.items()}
+    figs_b = {j: figures(text) for j, text in text_b.items()}
     out = []
     for i, j in zip(p_list, q_list, strict=True):
         if figs_a[i] and figs_b[j]:
-            out.append(1 if figs_a[i] & figs_b[j] else -2)
+            out.append(-2 if other_facts(figs_a[i], figs_b[j]) else 1)
             continue
         (names_a, words_a), (names_b, words_b) = (_names_and_words(text_a[i]),
                                                   _names_and_words(text_b[j]))  # fmt: skip

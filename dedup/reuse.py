@@ -23,6 +23,12 @@ fingerprint is a stock phrase, reported as ``boilerplate`` (so that every run of
 ``floor_words`` identical words is reported); any other is dropped.
 Sentence matches keep the sentence-level verdict.
 
+**Templates.** Agencies also fill one text with the figures of another day or
+match (a market report, a scorecard). A match whose two sides state other facts
+(:func:`dedup.chain.other_facts`: fewer than half of their figures in common) is
+such a template: it is reported as ``boilerplate`` when it holds an identical run
+of ``floor_words`` words, else dropped. Copied text keeps its figures.
+
 The kind of a joined or word-level match is read off its word sequences:
 ``verbatim`` when identical, ``light`` when difflib's ratio reaches
 ``light_similarity``, else ``heavy``.
@@ -36,6 +42,7 @@ import numpy as np
 
 from dedup.align import align, shared_words
 from dedup.analyze import DocAnalysis, Weights
+from dedup.chain import figures, other_facts
 from dedup.fingerprints import GRAM_WORDS, Frequency
 from dedup.params import ScanParams
 from dedup.records import Match, ReuseKind
@@ -102,7 +109,23 @@ def reuse_matches(a: DocAnalysis, b: DocAnalysis, weights: Weights, frequency: F
     if alone:
         prints = _Fingerprints(a, b, frequency, params)
         matches += _alone_verdicts([prints.candidate(m) for m in alone], bool(matches), params)
-    return sorted(matches, key=lambda m: (m.a_start, m.b_start))
+    kept = [_template_verdict(a, b, m, params) for m in matches]
+    return sorted((m for m in kept if m is not None), key=lambda m: (m.a_start, m.b_start))
+
+
+def _template_verdict(a: DocAnalysis, b: DocAnalysis, m: Match, params: ScanParams
+                      ) -> Match | None:  # fmt: skip
+    """``m``, or for a template filled with other facts (see the module) a stock match
+    when it holds an identical run of ``floor_words`` words, else None."""
+    if m.kind in ("verbatim", "boilerplate") or not other_facts(
+        figures(a.doc.text[m.a_start : m.a_end]), figures(b.doc.text[m.b_start : m.b_end])
+    ):
+        return m
+    a_lo, a_hi = _token_range(a, m.a_start, m.a_end)
+    b_lo, b_hi = _token_range(b, m.b_start, m.b_end)
+    blocks = matching_blocks(a.tokens.hashes[a_lo:a_hi], b.tokens.hashes[b_lo:b_hi])
+    longest = max((blk.size for blk in blocks), default=0)
+    return _stock(m) if longest >= params.floor_words else None
 
 
 def _spills(a: DocAnalysis, b: DocAnalysis, span: WordSpan, touching: list[Match],
