@@ -40,7 +40,8 @@ import numpy as np
 from dedup.analyze import analyze
 from dedup.dates import earliest_key, parse_dates
 from dedup.errors import DedupError, ParamError
-from dedup.load import COMPRESSED, STDIN, csv_delimiter, split_compression
+from dedup.load_files import COMPRESSED, STDIN, split_compression
+from dedup.load_formats import csv_delimiter
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import signatures
 from dedup.outputs import OutputFiles

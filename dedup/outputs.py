@@ -26,7 +26,8 @@ from pathlib import Path
 from types import TracebackType
 
 from dedup.errors import DedupError
-from dedup.load import STDIN, folder_files
+from dedup.load import folder_files
+from dedup.load_files import STDIN
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 STDOUT = Path("-")  # the output path that means standard output

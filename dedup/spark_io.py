@@ -27,21 +27,17 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from dedup.errors import InputError, ParamError
-from dedup.load import (
-    COMPRESSED,
+from dedup.load import LoadReport, path_ids
+from dedup.load_files import COMPRESSED, file_id, sniff, split_compression
+from dedup.load_records import (
     DuplicateKey,
-    LoadReport,
-    _json_kind,
-    _Options,
-    _parse_rule,
-    _record,
-    _sniff,
-    _source,
+    LoadOptions,
     check_fields,
-    file_id,
+    json_kind,
     json_object,
-    path_ids,
-    split_compression,
+    parse_rule,
+    record_document,
+    rule_source,
 )
 from dedup.records import Direction, Document, ScanResult
 
@@ -68,8 +64,8 @@ def read_documents(spark: SparkSession, paths: Sequence[str | os.PathLike[str]],
         raise ParamError("The 'paths' parameter must name at least one file or folder. Got none.")
     if any(str(p) == "-" for p in paths):
         raise ParamError("The Spark engine reads files and folders, not standard input ('-').")
-    opts = _Options(tuple(map(_parse_rule, source_rules)), encoding, encoding_errors,
-                    *check_fields(text_field, id_field, source_field, date_field))  # fmt: skip
+    opts = LoadOptions(tuple(map(parse_rule, source_rules)), encoding, encoding_errors,
+                       *check_fields(text_field, id_field, source_field, date_field))  # fmt: skip
     report = LoadReport() if report is None else report
     files: dict[tuple[str, ...], list[str]] = {_JSONL: [], _TXT: [], _PARQUET: []}
     renamed: dict[str, str] = {}  # local path -> id, as the local loader names text files
@@ -97,7 +93,7 @@ def read_documents(spark: SparkSession, paths: Sequence[str | os.PathLike[str]],
 def dataframe_documents(df: DataFrame) -> RDD[Document]:
     """Documents of a DataFrame with ``id`` and ``text`` columns (``source``, ``date`` and
     other columns as for a Parquet file)."""
-    opts = _Options((), "utf-8", "strict")
+    opts = LoadOptions((), "utf-8", "strict")
     return df.rdd.map(lambda r: _row_document({"_path": "dataframe", **r.asDict(True)}, opts))
 
 
@@ -146,13 +142,13 @@ def _local_path(uri: str) -> Path:
     return Path(unquote(parsed.path)) if parsed.scheme in ("", "file") else Path(uri)
 
 
-def _row_document(raw: dict[str, Any], opts: _Options) -> Document:
+def _row_document(raw: dict[str, Any], opts: LoadOptions) -> Document:
     """A record (JSON object or table row) as the local loader makes it."""
     uri = raw.pop("_path")
-    return _record(raw, _local_path(uri), 0, uri, opts)
+    return record_document(raw, _local_path(uri), 0, uri, opts)
 
 
-def _jsonl(spark: SparkSession, uris: list[str], opts: _Options) -> RDD[Document]:
+def _jsonl(spark: SparkSession, uris: list[str], opts: LoadOptions) -> RDD[Document]:
     lines = _with_path(spark.read.option("lineSep", "\n").text(uris))
 
     def parse(uri: str, line: str) -> list[Document]:
@@ -166,7 +162,7 @@ def _jsonl(spark: SparkSession, uris: list[str], opts: _Options) -> RDD[Document
         except json.JSONDecodeError as exc:
             raise InputError(_local_path(uri), None, f"not valid JSON: {exc.msg}") from None
         if not isinstance(raw, dict):
-            problem = f"expected a JSON object, got {_json_kind(raw)}"
+            problem = f"expected a JSON object, got {json_kind(raw)}"
             raise InputError(_local_path(uri), None, problem)
         return [_row_document({**raw, "_path": uri}, opts)]
 
@@ -183,7 +179,7 @@ def _folder_ids(root: str, uris: list[str]) -> dict[str, str]:
     return {str(local[rel]): named for rel, named in path_ids(list(local)).items()}
 
 
-def _txt_document(uri: str, data: bytes, opts: _Options, renamed: dict[str, str]) -> Document:
+def _txt_document(uri: str, data: bytes, opts: LoadOptions, renamed: dict[str, str]) -> Document:
     """One ``.txt`` file as the local loader reads it: BOM, codec and error handling, and
     its id (``renamed`` by local path where names collide, see :func:`_folder_ids`)."""
     path = _local_path(uri)
@@ -191,13 +187,13 @@ def _txt_document(uri: str, data: bytes, opts: _Options, renamed: dict[str, str]
     if compression:
         data = COMPRESSED[compression].decompress(data)
     doc_id = renamed.get(str(path), file_id(path.name))
-    codec, skip = _sniff(path, io.BytesIO(data), opts.encoding)
+    codec, skip = sniff(path, io.BytesIO(data), opts.encoding)
     try:
         text = data[skip:].decode(codec, opts.errors)
     except UnicodeDecodeError as exc:
         problem = f"not valid {codec}: byte offset {exc.start + skip} ({exc.reason})"
         raise InputError(path, None, problem) from None
-    return Document(doc_id, text, _source(doc_id, path, opts), origin=str(path))
+    return Document(doc_id, text, rule_source(doc_id, path, opts), origin=str(path))
 
 
 _SCHEMAS = {

@@ -165,7 +165,7 @@ def test_kept_records_of_a_semicolon_csv_with_other_field_names_are_copied_exact
 @pytest.mark.parametrize("name", ["in.jsonl.bz2", "in.csv.gz", "in.tsv.xz"])
 def test_kept_records_of_a_compressed_file_are_written_compressed(tmp_path: Path,
                                                                   name: str) -> None:  # fmt: skip
-    from dedup.load import COMPRESSED, split_compression
+    from dedup.load_files import COMPRESSED, split_compression
 
     docs, drop = planted()
     inner, suffix = split_compression(name)

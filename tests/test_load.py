@@ -541,7 +541,7 @@ def test_a_page_with_no_article_is_read_empty_and_a_pdf_named_html_is_refused(
 
 @pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
 def test_compressed_files_of_every_line_format_are_read(tmp_path: Path, suffix: str) -> None:
-    from dedup.load import COMPRESSED
+    from dedup.load_files import COMPRESSED
 
     codec = COMPRESSED[suffix]
     (tmp_path / f"a.txt{suffix}").write_bytes(codec.compress(b"Plain text.\n"))

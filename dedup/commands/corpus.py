@@ -23,7 +23,7 @@ from dedup.commands.common import (
 )
 from dedup.commands.settings import given_params
 from dedup.errors import DedupError
-from dedup.load import STDIN
+from dedup.load_files import STDIN
 
 if TYPE_CHECKING:
     from rich.console import Console
