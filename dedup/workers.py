@@ -10,8 +10,9 @@ closure. Where ``fork`` is not available (Windows, macOS default), or with one
 worker, the map runs in the calling process.
 
 A worker that dies (the kernel's out-of-memory killer sends SIGKILL) stops the map
-with :class:`~dedup.errors.WorkerDied`; memory running out while a result comes back
-raises ``MemoryError``. Neither hangs: the pool is a
+with :class:`~dedup.errors.WorkerDied`; memory running out while a result comes back,
+or in a worker where the pool cannot send the error back (taking a chunk, sending a
+result), raises ``MemoryError``. Neither hangs: the pool is a
 :class:`concurrent.futures.ProcessPoolExecutor`, which notices a lost process, where
 ``multiprocessing.Pool`` replaces it and waits forever for its chunk.
 """
@@ -64,6 +65,25 @@ def capped_workers(requested: int) -> int:
 def _warn_capped(requested: int, available: int) -> None:
     log.warning("--workers %d: this machine lets dedup use %d cores; using %d workers",
                 requested, available, available)  # fmt: skip
+
+
+_OUT_OF_MEMORY = 75  # exit status of a worker that ran out of memory outside its job
+
+
+class _Worker(multiprocessing.context.ForkProcess):
+    """A pool process that, when memory runs out where the pool cannot send the error
+    back, exits with a status saying so: multiprocessing would print the start of a
+    traceback for it, and the parent reports it once."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except MemoryError:
+            raise SystemExit(_OUT_OF_MEMORY) from None
+
+
+class _Forking(multiprocessing.context.ForkContext):
+    Process = _Worker
 
 
 _STOPS = {signal.SIGINT, signal.SIGTERM}  # Ctrl-C, and kill's or a service manager's stop
@@ -140,8 +160,7 @@ def ordered_imap(fn: Callable[[T], R], items: Sequence[T], *, workers: int, chun
             yield from results
         return
     _job = fn
-    ctx = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(min(workers, len(chunks)), mp_context=ctx,
+    pool = ProcessPoolExecutor(min(workers, len(chunks)), mp_context=_Forking(),
                                initializer=_ignore_interrupt)  # fmt: skip
     _live.add(pool)
     futures: list[Future[list[R]]] = []
@@ -159,9 +178,11 @@ def ordered_imap(fn: Callable[[T], R], items: Sequence[T], *, workers: int, chun
         # that came later only says the pool is broken. The pool fails every pending
         # chunk as it breaks: the wait is short.
         wait(futures, timeout=60)
-        _kill(pool)
+        processes = _kill(pool)
         failed = [exc, *(f.exception() for f in futures if f.done() and not f.cancelled())]
-        if any("MemoryError" in str(e.__cause__) for e in failed if e is not None):
+        if any("MemoryError" in str(e.__cause__) for e in failed if e is not None) or any(
+            p.exitcode == _OUT_OF_MEMORY for p in processes
+        ):
             raise MemoryError from exc
         raise WorkerDied() from exc
     except BaseException:  # Ctrl-C, an error in fn, or the caller closed the iterator
@@ -183,9 +204,10 @@ def stop_workers() -> None:
         _live.discard(pool)
 
 
-def _kill(pool: ProcessPoolExecutor) -> None:
+def _kill(pool: ProcessPoolExecutor) -> list[Any]:
     """Shut the pool down now: pending chunks are cancelled, running workers killed (a
-    stopped map has no use for them, and waiting for them could hang).
+    stopped map has no use for them, and waiting for them could hang). Returns the
+    worker processes, ended.
 
     The pool's manager thread is joined too: while it closes its wake-up pipe, the
     executor's exit hook may write to it and print an ``OSError`` traceback after the
@@ -200,3 +222,4 @@ def _kill(pool: ProcessPoolExecutor) -> None:
         process.join()
     if manager is not None:
         manager.join(timeout=60)  # it ends as it sees the killed workers
+    return processes
