@@ -45,14 +45,14 @@ from functools import cached_property
 
 import numpy as np
 
-from dedup.align import Weights, is_evidence
-from dedup.analyze import DocAnalysis
+from dedup.analyze import DocAnalysis, Weights
 from dedup.arrays import positions, runs, unique_sorted
 from dedup.kernels import compiled, inlined
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import packed_signatures
 from dedup.params import ScanParams
 from dedup.shingle import fmix64_one
+from dedup.similarity import is_evidence
 from dedup.workers import ordered_map
 
 _EPS = 1e-9  # slack for the evidence pre-test: alignment sums the same weights in another order
@@ -451,7 +451,7 @@ def passage_evidence(table: EvidenceTable, pairs: np.ndarray, params: ScanParams
     """Alignment's evidence test for passage pairs ``(p, q)`` (bool per pair).
 
     Shared weight, weighted Dice and weighted containment as in
-    :func:`dedup.align.passage_similarity`, with a hair of slack so that no pair
+    :func:`dedup.similarity.passage_similarity`, with a hair of slack so that no pair
     alignment would accept is dropped for a rounding difference.
 
     Parameters

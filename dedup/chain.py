@@ -4,10 +4,8 @@ Stage: kept passage pairs of :func:`dedup.align.align` (seeds and support, with
 Dice, containment and anchors) -> runs of pairs, each a candidate match; steps 3
 to 5 of :mod:`dedup.align`, which reports the runs as spans.
 
-- **Anchors.** Figures and names anchor facts (:func:`anchor_agreement`): a
-  figure in common (``6,256`` and ``6256`` are one figure) adds to a chain's
-  score; passages stating only different figures are not reuse; each side naming
-  someone the other lacks costs score.
+- **Anchors** (:func:`dedup.anchors.anchor_agreement`): a figure in common adds
+  to a chain's score; each side naming someone the other lacks costs score.
 - **Chains** (:func:`chains`). Dynamic programming links pairs whose steps are 0
   to 2 passages on both sides: 0 on one side is a merge or split, 2 skips a
   sentence. Reordered passages form separate chains.
@@ -23,60 +21,24 @@ to 5 of :mod:`dedup.align`, which reports the runs as spans.
 from __future__ import annotations
 
 import itertools
-import re
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache, reduce
-from operator import add
 
 import numpy as np
 
 from dedup.analyze import DocAnalysis, Weights
+from dedup.dice import WordSet, shared_weight, weighted_dice
 from dedup.params import ScanParams
 from dedup.sequence import word_ratio
 
-__all__ = ["ChainContext", "Pairs", "Weights", "anchor_agreement", "chains", "extend_identical",
-           "figures", "numpy_sum", "other_facts", "pieces", "trim_weak_ends"]  # fmt: skip
+__all__ = ["ChainContext", "Pairs", "Weights", "chains", "extend_identical", "pieces",
+           "trim_weak_ends"]  # fmt: skip
 
 # Kept passage pairs (i, j) -> (is a seed, Dice, anchors (see anchor_agreement), containment).
 Pairs = dict[tuple[int, int], tuple[bool, float, int, float]]
 _MAX_SKIP = 1  # passages a chain may skip on each side between two of its pairs
 _REPEAT_SHARE = 0.1  # a merged part adding less than this share of its word weight repeats
-# A figure as news writes it: 6256, 6,256, 6 256 (thin or non-breaking space), 28.5.
-_NUMBER = re.compile(r"\d+(?:[,\u00a0\u202f ]\d{3}(?!\d))*(?:\.\d+)?")
-_GROUPING = re.compile(r"[,\u00a0\u202f ]")
-_WORD = re.compile(r"[^\W\d_][\w\u2019'-]*")
-# A word and the gap before it (the gap holds no character that starts a word, so a
-# match never backtracks); the gap after the last word comes with an empty word.
-_GAP_AND_WORD = re.compile(r"([\W\d_]*)(" + _WORD.pattern + ")?")
-# A capital after one of these opens a clause (not a name).
-_AFTER_BREAK = frozenset(".!?:;\"'(\u201c\u2018\u00ab\u2014\u2013-")
-_HONORIFICS = frozenset(("mr", "ms", "mrs", "dr"))
-_POSSESSIVE_END = re.compile("(?:'s|\u2019s)(?=\x00|\\Z)")  # of a word, in words joined by NULs
-_PAIRWISE_BLOCK = 128  # numpy sums blocks up to this long with 8 accumulators
-
-
-@dataclass(frozen=True, slots=True)
-class _Words:
-    """Content-word features (``keys``, ascending; ``members``, the same as a set), their
-    ``weights`` in the same order, and ``total``, their sum (:func:`numpy_sum`)."""
-
-    keys: tuple[int, ...]
-    weights: list[float]
-    members: frozenset[int]
-    total: float
-
-    @classmethod
-    def of(cls, keys: tuple[int, ...], weights: list[float]) -> _Words:
-        """Features ``keys`` (ascending) and their ``weights``."""
-        return cls(keys, weights, frozenset(keys), numpy_sum(weights))
-
-    def without(self, other: _Words) -> _Words:
-        """The features of this set that ``other`` lacks."""
-        kept = [(f, w) for f, w in zip(self.keys, self.weights, strict=True)
-                if f not in other.members]  # fmt: skip
-        return _Words.of(tuple(f for f, _ in kept), [w for _, w in kept])
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +54,8 @@ class ChainContext:
     params: ScanParams
     pairs: Pairs
     ratios: dict[tuple[int, int, int, int], float] = field(default_factory=dict)
-    words: dict[tuple[int, int], _Words] = field(default_factory=dict)
-    pooled: dict[tuple[int, tuple[int, ...]], _Words] = field(default_factory=dict)
+    words: dict[tuple[int, int], WordSet] = field(default_factory=dict)
+    pooled: dict[tuple[int, tuple[int, ...]], WordSet] = field(default_factory=dict)
 
     def chain_score(self, run: list[tuple[int, int]]) -> float:
         """Evidence of a run (step 5): the gains of its blocks, summed.
@@ -144,25 +106,25 @@ class ChainContext:
             return False  # the usual neighbour: no word in common, a Dice of 0 with any part
         partners = [x[1 - side] for x in run if x[side] == whole and x[1 - side] != own]
         if not partners:  # no merge: the pair stands as any support pair
-            return _dice(words, mine) >= self.params.support_similarity
+            return weighted_dice(words, mine) >= self.params.support_similarity
         theirs = self._pooled(1 - side, partners)
         rest = words.without(theirs)
-        explains = _dice(rest, mine) >= self.params.support_similarity
-        return explains and _dice(words, self._pooled(1 - side, [*partners, own])) >= _dice(
-            words, theirs
-        )
+        if weighted_dice(rest, mine) < self.params.support_similarity:
+            return False  # it does not explain what its partners leave unexplained
+        joined = self._pooled(1 - side, [*partners, own])
+        return weighted_dice(words, joined) >= weighted_dice(words, theirs)
 
-    def _passage(self, side: int, k: int) -> _Words:
+    def _passage(self, side: int, k: int) -> WordSet:
         """The words of passage ``k`` of a (``side`` 0) or b (1), computed once."""
         found = self.words.get((side, k))
         if found is None:
             d = self.b if side else self.a
             own = d.weighted(self.weights).passage_words(k)
-            found = _Words(own.keys, own.weights.tolist(), own.members, own.total)
+            found = WordSet(own.keys, own.weights.tolist(), own.members, own.total)
             self.words[side, k] = found
         return found
 
-    def _pooled(self, side: int, passages: Iterable[int]) -> _Words:
+    def _pooled(self, side: int, passages: Iterable[int]) -> WordSet:
         """The words of passages of a (``side`` 0) or b (1) taken together, computed once."""
         key = (side, tuple(sorted(set(passages))))
         if len(key[1]) == 1:
@@ -174,7 +136,7 @@ class ChainContext:
                 x = self._passage(side, k)
                 weight.update(zip(x.keys, x.weights, strict=True))
             keys = tuple(sorted(weight))
-            found = self.pooled[key] = _Words.of(keys, [weight[f] for f in keys])
+            found = self.pooled[key] = WordSet.of(keys, [weight[f] for f in keys])
         return found
 
     def extend_merges(self, run: list[tuple[int, int]], free_a: np.ndarray, free_b: np.ndarray
@@ -208,11 +170,11 @@ class ChainContext:
         anchor counted) with its weighted Dice and containment."""
         fa, fb = self._passage(0, i), self._passage(1, j)
         lighter = min(fa.total, fb.total)
-        shared = _shared(fa, fb)
-        return False, _dice(fa, fb, shared), 0, shared / lighter if lighter > 0 else 0.0
+        shared = shared_weight(fa, fb)
+        return False, weighted_dice(fa, fb, shared), 0, shared / lighter if lighter > 0 else 0.0
 
     def anchor_gain(self, anchor: int) -> float:
-        """Chain score added by a block's anchors (see :func:`anchor_agreement`)."""
+        """Chain score added by a block's anchors (see :func:`dedup.anchors.anchor_agreement`)."""
         if anchor > 0:
             return self.params.anchor_bonus
         return -self.params.name_penalty if anchor < 0 else 0.0
@@ -254,36 +216,7 @@ class ChainContext:
             return self.pairs[block[0]][1] if block[0] in self.pairs else 1.0
         fa = self._pooled(0, (i for i, _ in block))
         fb = self._pooled(1, (j for _, j in block))
-        return _dice(fa, fb)
-
-
-def numpy_sum(values: list[float]) -> float:
-    """``float(np.sum(values))`` to the bit for non-negative floats, quicker on a few: numpy's
-    pairwise summation (8 accumulators over blocks of up to ``_PAIRWISE_BLOCK``)."""
-    n = len(values)
-    if n < 8:
-        return reduce(add, values, 0.0)
-    if n <= _PAIRWISE_BLOCK:
-        end = n - n % 8
-        r = [reduce(add, values[k:end:8]) for k in range(8)]
-        head = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-        return reduce(add, values[end:], head)
-    half = n // 2 - n // 2 % 8
-    return numpy_sum(values[:half]) + numpy_sum(values[half:])
-
-
-def _shared(x: _Words, y: _Words) -> float:
-    """The weight of the features of ``x`` that ``y`` has, summed in ascending order (as
-    numpy sums the weights of ``np.intersect1d(x, y)``), so results do not move."""
-    return numpy_sum([w for f, w in zip(x.keys, x.weights, strict=True) if f in y.members])
-
-
-def _dice(x: _Words, y: _Words, shared: float | None = None) -> float:
-    """Weighted Dice of two sets of features (``shared``: :func:`_shared`, if known)."""
-    total = x.total + y.total
-    if shared is None:
-        shared = _shared(x, y)
-    return 2 * shared / total if total > 0 else 0.0
+        return weighted_dice(fa, fb)
 
 
 def _blocks(run: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
@@ -296,72 +229,6 @@ def _blocks(run: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
             out.append([])
         out[-1].append(cur)
     return out
-
-
-def _passage_text(d: DocAnalysis, k: int) -> str:
-    return d.doc.text[d.passage_starts[k] : d.passage_ends[k]]
-
-
-# Both cached by the passage's text: a document's passages meet each of its pairs.
-@lru_cache(maxsize=1 << 16)
-def figures(text: str) -> frozenset[str]:
-    """The figures ``text`` states, thousands separators dropped (6,256 -> 6256)."""
-    return frozenset(_GROUPING.sub("", m) for m in _NUMBER.findall(text))
-
-
-def other_facts(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Whether two texts stating figures ``a`` and ``b`` state different facts: both
-    state figures and share fewer than half of the figures of the one stating fewer.
-    Reused text keeps its figures; a template filled for another day or match, or a
-    topic neighbour, changes them."""
-    return bool(a and b) and 2 * len(a & b) < min(len(a), len(b))
-
-
-@lru_cache(maxsize=1 << 16)
-def _names_and_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """The names ``text`` states (capitalised words inside a clause) and all its words,
-    case folded, possessives dropped."""
-    found = _GAP_AND_WORD.findall(text)  # the words _WORD finds, each after its gap
-    while found and not found[-1][1]:
-        found.pop()
-    if not found:
-        return frozenset(), frozenset()
-    # casefold maps each character alone, so the words are folded in one call
-    joined = _POSSESSIVE_END.sub("", "\x00".join([token for _, token in found]))
-    folded = joined.casefold().split("\x00")
-    names = set()
-    for k, (gap, token) in enumerate(found):
-        if token[0].isupper():
-            gap = gap.rstrip()  # the character before the word, spaces skipped:
-            last = gap[-1] if gap else found[k - 1][1][-1] if k else ""
-            if last and last not in _AFTER_BREAK:
-                names.add(folded[k])
-    return frozenset(names - _HONORIFICS), frozenset(folded)
-
-
-def anchor_agreement(a: DocAnalysis, b: DocAnalysis, p: np.ndarray, q: np.ndarray
-                     ) -> np.ndarray:  # fmt: skip
-    """Per passage pair ``(p[k], q[k])``, what its anchors say (int8):
-
-    -2 the passages state other facts (:func:`other_facts`); +1 figures in common;
-    -1 each names someone or something
-    whose name the other does not contain at all (another person or place in the
-    same slot); else 0. Names are only read where figures do not decide.
-    """
-    p_list, q_list = p.tolist(), q.tolist()
-    text_a = {i: _passage_text(a, i) for i in set(p_list)}
-    text_b = {j: _passage_text(b, j) for j in set(q_list)}
-    figs_a = {i: figures(text) for i, text in text_a.items()}
-    figs_b = {j: figures(text) for j, text in text_b.items()}
-    out = []
-    for i, j in zip(p_list, q_list, strict=True):
-        if figs_a[i] and figs_b[j]:
-            out.append(-2 if other_facts(figs_a[i], figs_b[j]) else 1)
-            continue
-        (names_a, words_a), (names_b, words_b) = (_names_and_words(text_a[i]),
-                                                  _names_and_words(text_b[j]))  # fmt: skip
-        out.append(-1 if names_a - words_b and names_b - words_a else 0)
-    return np.array(out, dtype=np.int8)
 
 
 def chains(pairs: Pairs, params: ScanParams) -> list[list[tuple[int, int]]]:

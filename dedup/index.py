@@ -47,8 +47,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from dedup.align import Weights
-from dedup.analyze import DocAnalysis, analyze
+from dedup.analyze import DocAnalysis, Weights, analyze
 from dedup.boilerplate import footer_lines, held_chrome, share_more
 from dedup.candidates import feature_weights, scaled_idf
 from dedup.dates import PublishedDate, order, parse_date, parse_dates

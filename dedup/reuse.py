@@ -25,7 +25,7 @@ Sentence matches keep the sentence-level verdict.
 
 **Templates.** Agencies also fill one text with the figures of another day or
 match (a market report, a scorecard). A match whose two sides state other facts
-(:func:`dedup.chain.other_facts`: fewer than half of their figures in common) is
+(:func:`dedup.anchors.other_facts`: fewer than half of their figures in common) is
 such a template: it is reported as ``boilerplate`` when it holds an identical run
 of ``floor_words`` words, else dropped. Copied text keeps its figures.
 
@@ -42,7 +42,7 @@ import numpy as np
 
 from dedup.align import align, shared_words
 from dedup.analyze import DocAnalysis, Weights
-from dedup.chain import figures, other_facts
+from dedup.anchors import figures, other_facts
 from dedup.fingerprints import GRAM_WORDS, Frequency
 from dedup.params import ScanParams
 from dedup.records import Match, ReuseKind

@@ -9,9 +9,9 @@ import pytest
 from helpers import plant_copy, random_text, seed_documents
 
 import dedup
-from dedup.align import passage_similarity
 from dedup.analyze import analyze
 from dedup.records import Document
+from dedup.similarity import passage_similarity
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -11,7 +11,6 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 import dedup
-from dedup.align import is_evidence, passage_similarity
 from dedup.analyze import analyze
 from dedup.arrays import unique_inverse
 from dedup.candidates import (
@@ -31,6 +30,7 @@ from dedup.pipeline import corpus_tables
 from dedup.records import Document
 from dedup.score import cosine_pairs, tfidf_matrix
 from dedup.shingle import fmix64
+from dedup.similarity import is_evidence, passage_similarity
 
 # A vocabulary small enough that, in the corpus below, every content word is in more
 # passages than max_bucket (no stem is "rare", as at 100,000 news articles on few

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dedup.chain import _names_and_words, numpy_sum
+from dedup.anchors import _names_and_words
+from dedup.dice import numpy_sum
 
 
 @pytest.mark.parametrize("seed", range(3))
