@@ -68,7 +68,7 @@ from dedup.shingle import shingles
 log = logging.getLogger(__name__)
 
 _ANALYSES_KEPT = 1024  # analyses of indexed documents a query batch keeps beyond one query's
-FORMAT = "dedup-index/3"  # layout of the stored tables or keys (3: ids stored once)
+FORMAT = "dedup-index/4"  # layout of the stored tables or keys
 _PROBE = "“Ünïcode” — ﬁne\u00a0&amp; CJK 東京. Second sentence, 2026!\n\nNew  paragraph's end."
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # a location with a scheme is not a file
 

@@ -4,10 +4,12 @@ Locations are ``redis://host:port/db``, ``rediss://host:port/db`` (TLS) and
 ``unix:///path/to/socket?db=N``; a port out of range, a database that is not a number
 or another scheme is an error, not a silent default. Keys are ``dedup:*``:
 ``dedup:meta`` and ``dedup:feat`` are hashes (parameters and counts; feature ->
-passages), ``dedup:docs`` the set of ids, ``dedup:doc:ID`` one hash per document, and
-``dedup:pb:BAND:KEY``, ``dedup:db:BAND:KEY`` and ``dedup:line:HASH`` sets of document
-ids. Ids and texts go in as :func:`~dedup.index_store.encode` bytes. A batch is one
-MULTI/EXEC that WATCHes the counts, so a concurrent writer makes it fail rather than mix.
+passages), ``dedup:ids`` maps each id to the document's row number, ``dedup:doc:N`` is
+one hash per document (its id, text and fields), and ``dedup:pb:BAND:KEY``,
+``dedup:db:BAND:KEY`` and ``dedup:line:HASH`` are sets of row numbers: as in the
+SQLite store, a long id costs its length once, not once a key. Ids and texts go in as
+:func:`~dedup.index_store.encode` bytes. A batch is one MULTI/EXEC that WATCHes the
+counts and ids, so a concurrent writer makes it fail rather than mix.
 """
 
 from __future__ import annotations
@@ -111,31 +113,44 @@ class RedisStore:
         self._r.hset(self._P + b"meta", mapping=meta)
         self.created = False
 
-    def _doc_key(self, doc_id: str) -> bytes:
-        return self._P + b"doc:" + encode(doc_id)
+    def _rows(self, ids: Sequence[str]) -> list[bytes | None]:
+        """Each id's row number (None where it is not indexed)."""
+        if not ids:
+            return []
+        return list(self._r.hmget(self._P + b"ids", [encode(i) for i in ids]))
+
+    def _doc_key(self, row: bytes) -> bytes:
+        return self._P + b"doc:" + row
 
     def documents(self, ids: Sequence[str]) -> dict[str, Stored]:
         pipe = self._r.pipeline(transaction=False)
-        for i in ids:
-            pipe.hgetall(self._doc_key(i))
+        found = [(i, n) for i, n in zip(ids, self._rows(ids), strict=True) if n is not None]
+        for _, n in found:
+            pipe.hgetall(self._doc_key(n))
         out = {}
-        for i, h in zip(ids, pipe.execute(), strict=True):
-            if h:
-                date = decode(h[b"date"]) if h[b"date"] else None
-                doc = Document(i, decode(h[b"text"]), decode(h[b"source"]), date,
-                               decode(h[b"origin"]), json.loads(decode(h[b"extra"])))  # fmt: skip
-                out[i] = Stored(doc, h[b"sha"].decode(), np.frombuffer(h[b"sig"], np.uint32))
+        for (i, _), h in zip(found, pipe.execute(), strict=True):
+            date = decode(h[b"date"]) if h[b"date"] else None
+            doc = Document(i, decode(h[b"text"]), decode(h[b"source"]), date,
+                           decode(h[b"origin"]), json.loads(decode(h[b"extra"])))  # fmt: skip
+            out[i] = Stored(doc, h[b"sha"].decode(), np.frombuffer(h[b"sig"], np.uint32))
         return out
 
-    def _members(self, keys: list[bytes]) -> list[list[str]]:
+    def _members(self, keys: list[bytes]) -> list[list[tuple[str, str]]]:
+        """The (id, source) of the documents in each set, sorted by id."""
         pipe = self._r.pipeline(transaction=False)
         for k in keys:
             pipe.smembers(k)
-        return [sorted(decode(m) for m in s) for s in pipe.execute()]
+        sets = pipe.execute()
+        rows = sorted({n for m in sets for n in m})
+        for n in rows:
+            pipe.hmget(self._doc_key(n), ["id", "source"])
+        held = {n: (decode(i), decode(s)) for n, (i, s) in zip(rows, pipe.execute(), strict=True)}
+        return [sorted(held[n] for n in m) for m in sets]
 
     def band_docs(self, table: str, keys: Sequence[BandKey]) -> dict[BandKey, list[str]]:
         names = [self._P + self._TABLES[table] + f":{b}:{k}".encode() for b, k in keys]
-        return {k: m for k, m in zip(keys, self._members(names), strict=True) if m}
+        members = self._members(names)
+        return {k: [d for d, _ in m] for k, m in zip(keys, members, strict=True) if m}
 
     def feature_counts(self, features: Sequence[int]) -> dict[int, int]:
         if not features:
@@ -145,19 +160,13 @@ class RedisStore:
 
     def line_docs(self, hashes: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
         members = self._members([self._P + f"line:{h}".encode() for h in hashes])
-        ids = sorted({d for m in members for d in m})
-        pipe = self._r.pipeline(transaction=False)
-        for d in ids:
-            pipe.hget(self._doc_key(d), "source")
-        source = {d: decode(s) for d, s in zip(ids, pipe.execute(), strict=True)}
-        return {h: [(d, source[d]) for d in m]
-                for h, m in zip(hashes, members, strict=True) if m}  # fmt: skip
+        return {h: m for h, m in zip(hashes, members, strict=True) if m}
 
     def write(self, changes: Iterator[tuple[int, Entry]]) -> tuple[int, int]:
         """Apply the changes in one MULTI/EXEC; return (documents added, removed)."""
-        meta, feat = self._P + b"meta", self._P + b"feat"
+        meta, feat, ids = self._P + b"meta", self._P + b"feat", self._P + b"ids"
         with self._r.pipeline(transaction=True) as pipe:
-            pipe.watch(meta, feat, self._P + b"docs")
+            pipe.watch(meta, feat, ids)
             batch = list(changes)
             deltas: Counter[int] = Counter()
             for sign, e in batch:
@@ -165,43 +174,52 @@ class RedisStore:
             feats = sorted(f for f, n in deltas.items() if n)
             now = pipe.hmget(feat, [str(f) for f in feats]) if feats else []
             passages = int(pipe.hget(meta, "passages") or 0)
+            last = int(pipe.hget(meta, "rows") or 0)
+            gone = [e.doc.id for sign, e in batch if sign < 0]
+            rows = dict(zip(gone, pipe.hmget(ids, [encode(i) for i in gone]), strict=True)
+                        if gone else [])  # fmt: skip
             pipe.multi()
             for sign, e in batch:
-                self._queue(pipe, sign, e)
+                if sign > 0:
+                    last += 1
+                    self._put(pipe, e, str(last).encode())
+                else:
+                    self._drop(pipe, e, rows[e.doc.id])
                 passages += sign * e.passages
             for f, v in zip(feats, now, strict=True):
                 n = int(v or 0) + deltas[f]
                 pipe.hset(feat, str(f), n) if n > 0 else pipe.hdel(feat, str(f))
-            pipe.hset(meta, "passages", passages)
+            pipe.hset(meta, mapping={"passages": passages, "rows": last})
             pipe.execute()
         signs = Counter(sign for sign, _ in batch)
         return signs[1], signs[-1]
 
-    def _queue(self, pipe: Any, sign: int, e: Entry) -> None:
-        d, p = e.doc, self._P
+    def _keys(self, e: Entry) -> list[bytes]:
+        p = self._P
         keys = [p + f"pb:{b}:{k}".encode() for b, k in e.passage_keys]
         keys += [p + f"db:{b}:{k}".encode() for b, k in e.doc_keys]
-        keys += [p + f"line:{h}".encode() for h in e.lines]
-        member = encode(d.id)
-        if sign > 0:
-            pipe.sadd(p + b"docs", member)
-            sig = e.signature.astype(np.uint32).tobytes()
-            pipe.hset(self._doc_key(d.id), mapping={
-                "source": encode(d.source), "date": encode(d.date or ""),
-                "origin": encode(d.origin), "extra": encode(extra_json(d)), "sha": e.sha,
-                "text": encode(d.text), "sig": sig})  # fmt: skip
-            for k in keys:
-                pipe.sadd(k, member)
-        else:
-            pipe.srem(p + b"docs", member)
-            pipe.delete(self._doc_key(d.id))
-            for k in keys:
-                pipe.srem(k, member)
+        return keys + [p + f"line:{h}".encode() for h in e.lines]
+
+    def _put(self, pipe: Any, e: Entry, row: bytes) -> None:
+        d = e.doc
+        pipe.hset(self._P + b"ids", encode(d.id), row)
+        pipe.hset(self._doc_key(row), mapping={
+            "id": encode(d.id), "source": encode(d.source), "date": encode(d.date or ""),
+            "origin": encode(d.origin), "extra": encode(extra_json(d)), "sha": e.sha,
+            "text": encode(d.text), "sig": e.signature.astype(np.uint32).tobytes()})  # fmt: skip
+        for k in self._keys(e):
+            pipe.sadd(k, row)
+
+    def _drop(self, pipe: Any, e: Entry, row: bytes) -> None:
+        pipe.hdel(self._P + b"ids", encode(e.doc.id))
+        pipe.delete(self._doc_key(row))
+        for k in self._keys(e):
+            pipe.srem(k, row)
 
     def stats(self) -> tuple[int, int, int]:
-        ids = sorted(self._r.smembers(self._P + b"docs"))
+        rows = self._r.hvals(self._P + b"ids")
         pipe = self._r.pipeline(transaction=False)
-        for d in ids:
-            pipe.hget(self._P + b"doc:" + d, "source")
+        for n in rows:
+            pipe.hget(self._doc_key(n), "source")
         sources = len(set(pipe.execute()))
-        return len(ids), sources, int(self._r.hlen(self._P + b"feat"))
+        return len(rows), sources, int(self._r.hlen(self._P + b"feat"))

@@ -399,7 +399,7 @@ def test_an_index_of_an_older_format_asks_to_be_rebuilt(tmp_path: Path) -> None:
     db.commit()
     db.close()
     with pytest.raises(DedupError, match=r"old\.sqlite is a dedup index of format dedup-index/1;"
-                       r" this version reads dedup-index/3: rebuild it"):  # fmt: skip
+                       r" this version reads dedup-index/4: rebuild it"):  # fmt: skip
         Index.open(path)
 
 

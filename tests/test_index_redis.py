@@ -18,6 +18,7 @@ from test_index import _CHILD, answers, build, corpus, seed_docs
 
 from dedup.errors import DedupError
 from dedup.index import Index
+from dedup.records import Document
 
 pytestmark = pytest.mark.redis
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -140,3 +141,85 @@ def test_an_empty_redis_database_is_not_taken_for_an_index_to_query(empty_redis:
         pass
     with Index.open(empty_redis, create=False) as index:
         assert index.stats().documents == 0
+
+
+def _stored(url: str) -> tuple[int, int]:
+    """How many keys the database holds, and what they take in the server's memory (bytes)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        keys = client.keys("*")
+        return len(keys), sum(client.memory_usage(k, samples=0) for k in keys)
+    finally:
+        client.close()
+
+
+def test_a_long_id_is_stored_once_not_once_a_key(empty_redis: str) -> None:
+    import redis
+
+    doc = corpus(seed=4, n=1)[0]
+    stored = []
+    for doc_id in ("a", "x" * 4096):
+        client = redis.Redis.from_url(empty_redis)
+        client.flushdb()
+        client.close()
+        with Index.open(empty_redis) as index:
+            index.add([Document(doc_id, doc.text, source="s")])
+        stored.append(_stored(empty_redis))
+    (keys, short), (_, long) = stored
+    # the id is held twice (the id -> row hash, the document's hash), not once per key
+    assert keys > 100 and long - short < 3 * 4096
+
+
+_LOST = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_index import corpus
+from dedup.errors import DedupError
+from dedup.index import Index
+from dedup.records import Document
+
+def batch():
+    yield from corpus(seed=9, n=8)
+    print("analysed", flush=True)
+    sys.stdin.readline()  # the server is killed meanwhile
+
+with Index.open({url!r}) as index:
+    try:
+        index.add(batch())
+    except DedupError as exc:
+        print(exc, flush=True)
+"""
+
+
+def test_a_server_killed_during_add_is_a_lost_connection() -> None:
+    import redis
+
+    with redis_server() as url:
+        client = redis.Redis.from_url(url)
+        pid = client.info()["process_id"]
+        client.close()
+        code = _LOST.format(tests=str(Path(__file__).parent), url=url)
+        child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True)  # fmt: skip
+        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout.readline().strip() == "analysed"  # the batch is to be written
+        os.kill(pid, signal.SIGKILL)
+        while _answers(url):
+            time.sleep(0.05)
+        out, _ = child.communicate("go\n", timeout=120)
+    assert "lost the connection to Redis during the batch" in out, out
+    assert "another writer" not in out
+
+
+def _answers(url: str) -> bool:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
+    finally:
+        client.close()
