@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from dedup.dedupe import DedupeResult, dedupe
     from dedup.errors import DedupError, InputError, ParamError
-    from dedup.index import Index, QueryResult
+    from dedup.index import Index
+    from dedup.index_query import QueryResult
     from dedup.load import LoadReport, load
     from dedup.overlap import OverlapResult, overlap
     from dedup.params import ScanParams
@@ -45,7 +46,7 @@ __version__ = "0.1.0"
 # starting the command line) does not load numpy, scikit-learn and the numba kernels.
 _HOME = {
     "DedupeResult": "dedupe", "dedupe": "dedupe", "DedupError": "errors", "InputError": "errors",
-    "ParamError": "errors", "Index": "index", "QueryResult": "index", "LoadReport": "load",
+    "ParamError": "errors", "Index": "index", "QueryResult": "index_query", "LoadReport": "load",
     "load": "load", "OverlapResult": "overlap", "overlap": "overlap", "ScanParams": "params",
     "scan": "pipeline", "CorpusScore": "records", "Document": "records",
     "DocumentScore": "records", "Family": "records", "Match": "records",

@@ -35,87 +35,40 @@ machines; a batch is one ``MULTI``/``EXEC`` transaction.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-
-from dedup.analyze import DocAnalysis, Weights, analyze
-from dedup.boilerplate import footer_lines, held_chrome, share_more
-from dedup.candidates import feature_weights, scaled_idf
-from dedup.dates import PublishedDate, order, parse_date, parse_dates
+from dedup.analyze import DocAnalysis, analyze
+from dedup.dates import parse_dates
 from dedup.errors import DedupError, ParamError
-from dedup.features import usable_passages
-from dedup.fingerprints import Frequency, document_frequency
+from dedup.index_entry import FORMAT, analysis_fingerprint, check_meta, entry_of
+from dedup.index_query import (
+    Hit,
+    QueryResult,
+    dated,
+    local_frequency,
+    query_weights,
+    usable_passages_of,
+)
 from dedup.index_redis import RedisStore
 from dedup.index_sqlite import SQLiteStore
-from dedup.index_store import BandKey, Entry, Store, Stored, sha
-from dedup.lsh import band_keys, band_layout
-from dedup.minhash import jaccard, signatures
+from dedup.index_store import Entry, Store, Stored, sha
+from dedup.minhash import jaccard
 from dedup.params import ScanParams
-from dedup.records import Document, Match
+from dedup.records import Document
 from dedup.reuse import reuse_matches
 from dedup.score import covered_chars
-from dedup.shingle import shingles
 
 log = logging.getLogger(__name__)
 
 _ANALYSES_KEPT = 1024  # analyses of indexed documents a query batch keeps beyond one query's
-FORMAT = "dedup-index/4"  # layout of the stored tables or keys
-_PROBE = "“Ünïcode” — ﬁne\u00a0&amp; CJK 東京. Second sentence, 2026!\n\nNew  paragraph's end."
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # a location with a scheme is not a file
-
-
-def analysis_fingerprint() -> str:
-    """Hash of what the text analysis makes of a probe text.
-
-    Normalization, tokens, stems and segmentation decide every stored hash, so
-    an index built by a version that analyses text differently is refused.
-    """
-    a = analyze(Document("probe", _PROBE))
-    h = hashlib.sha256(a.norm.text.encode())
-    for arr in (a.norm.bounds, a.tokens.hashes, a.tokens.stems, a.tokens.content,
-                a.passage_starts, a.passage_ends, a.line_hashes):  # fmt: skip
-        h.update(np.ascontiguousarray(arr).tobytes())
-    return h.hexdigest()[:16]
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """An indexed document that a queried document reuses.
-
-    ``reused_chars`` counts the queried document's characters covered by
-    ``matches`` (``a`` is the queried document, ``b`` this indexed one);
-    ``jaccard`` is the MinHash estimate between the two documents' word shingles.
-    """
-
-    id: str
-    source: str
-    date: str | None
-    reused_chars: int
-    reused_share: float
-    jaccard: float
-    matches: tuple[Match, ...]
-    when: Literal["earlier", "later", "same"] | None = None  # against the queried document
-
-
-@dataclass(frozen=True, slots=True)
-class QueryResult:
-    """What one queried document reuses; ``hits`` sorted by reused characters, then id."""
-
-    id: str
-    source: str
-    chars: int
-    reused_chars: int  # union over all hits
-    reused_share: float
-    hits: tuple[Hit, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,56 +82,6 @@ class IndexStats:
     passages: int
     features: int
     params: dict[str, Any]
-
-
-def _local_frequency(a: DocAnalysis, analyses: dict[str, DocAnalysis]) -> Frequency:
-    """How many of the queried document and its candidates hold each fingerprint: the
-    index keeps no corpus-wide fingerprint counts, so a phrase is a stock phrase when
-    ``run_max_docs`` of the documents a query aligns hold it, where a scan counts all."""
-    found = [a, *analyses.values()]
-    doc = np.concatenate([np.full(len(x.fingerprint_hashes), k, np.int64)
-                          for k, x in enumerate(found)])  # fmt: skip
-    return document_frequency(doc, np.concatenate([x.fingerprint_hashes for x in found]))
-
-
-def _dated(result: QueryResult, date: PublishedDate | None, dayfirst: bool) -> QueryResult:
-    """``result`` with each hit marked earlier, later or same as the queried document."""
-    words: dict[int, Literal["earlier", "later", "same"]] = {-1: "earlier", 0: "same",
-                                                            1: "later"}  # fmt: skip
-    hits = []
-    for h in result.hits:
-        when = order(parse_date(h.date, dayfirst=dayfirst) if h.date else None, date)
-        hits.append(replace(h, when=words[when]) if when is not None else h)
-    return replace(result, hits=tuple(hits))
-
-
-def _entry(doc: Document, a: DocAnalysis, params: ScanParams) -> Entry:
-    counted = ~footer_lines(a, params)[a.passage_lines] if a.n_passages else np.zeros(0, bool)
-    feats = [a.passage_features(int(k)) for k in np.flatnonzero(counted)]
-    keyed = [f for f in feats if len(f) >= params.passage_min_words]
-    sig = signatures([shingles(a.tokens.hashes, params.shingle_words)],
-                     num_perm=params.num_perm, seed=params.seed)  # fmt: skip
-    return Entry(
-        doc=doc,
-        sha=sha(doc.text),
-        signature=sig[0],
-        passage_keys=_keys(
-            signatures(keyed, num_perm=params.num_perm, seed=params.seed) if keyed else None,
-            band_layout(params.passage_threshold, params.num_perm),
-        ),
-        doc_keys=_keys(sig, band_layout(params.doc_threshold, params.num_perm)),
-        lines=sorted({int(h) for h in a.line_hashes[a.line_words > 0]}),
-        features=Counter(int(x) for f in feats for x in f),
-        passages=len(feats),
-    )
-
-
-def _keys(sigs: np.ndarray | None, layout: tuple[int, int]) -> list[BandKey]:
-    if sigs is None or not len(sigs):
-        return []
-    keys = band_keys(sigs, *layout)
-    bands = np.broadcast_to(np.arange(keys.shape[1]), keys.shape)
-    return sorted({(int(b), int(k)) for b, k in zip(bands.ravel(), keys.ravel(), strict=True)})
 
 
 class Index:
@@ -225,7 +128,7 @@ class Index:
                     store.set_meta({"format": FORMAT, "analysis": analysis_fingerprint(),
                                     "params": params_json})  # fmt: skip
                     return cls(store, params)
-                stored = _check_meta(text, store.meta())
+                stored = check_meta(text, store.meta())
             index = cls(store, stored)
             index._check(params)
             return index
@@ -285,8 +188,8 @@ class Index:
                     "(CLI: --replace)"
                 )
             if old is not None:
-                yield -1, _entry(old.doc, analyze(old.doc), self.params)
-            yield 1, _entry(doc, analyze(doc), self.params)
+                yield -1, entry_of(old.doc, analyze(old.doc), self.params)
+            yield 1, entry_of(doc, analyze(doc), self.params)
 
     def remove(self, ids: Iterable[str]) -> int:
         """Remove documents by id in one transaction; return how many were indexed."""
@@ -295,7 +198,7 @@ class Index:
             for doc_id in dict.fromkeys(ids):
                 old = self._store.documents([doc_id]).get(doc_id)
                 if old is not None:
-                    yield -1, _entry(old.doc, analyze(old.doc), self.params)
+                    yield -1, entry_of(old.doc, analyze(old.doc), self.params)
 
         with self._store.guard():
             removed = self._store.write(changes())[1]
@@ -346,7 +249,7 @@ class Index:
         seen: OrderedDict[str, tuple[Stored, DocAnalysis]] = OrderedDict()
         dates = parse_dates(docs, dayfirst=dayfirst)
         with self._store.guard():
-            return [_dated(self._query_one(d, skip_same_id, seen), dates.get(d.id), dayfirst)
+            return [dated(self._query_one(d, skip_same_id, seen), dates.get(d.id), dayfirst)
                     for d in docs]  # fmt: skip
 
     def _query_one(self, doc: Document, skip_same_id: bool,
@@ -356,7 +259,7 @@ class Index:
         ``_ANALYSES_KEPT`` more (a batch of queries on one story meets the same ones)."""
         p = self.params
         a = analyze(doc)
-        entry = _entry(doc, a, p)
+        entry = entry_of(doc, a, p)
         candidates = self._candidates(entry)
         if skip_same_id:
             candidates.discard(doc.id)
@@ -370,9 +273,9 @@ class Index:
             seen.popitem(last=False)
         same = stored.get(doc.id) or self._store.documents([doc.id]).get(doc.id)
         indexed = same is not None and same.sha == entry.sha  # its counts are stored already
-        usable_a, usable = self._usable(doc, a, analyses)
-        frequency = _local_frequency(a, analyses)
-        weights = self._weights(entry, analyses, indexed=indexed)
+        usable_a, usable = usable_passages_of(self._store, p, doc, a, analyses)
+        frequency = local_frequency(a, analyses)
+        weights = query_weights(self._store, entry, analyses, indexed=indexed)
         hits = []
         for d in sorted(analyses):
             matches = reuse_matches(a, analyses[d], weights, frequency, p, usable_a=usable_a,
@@ -397,70 +300,3 @@ class Index:
                 if len(docs) <= self.params.max_bucket:
                     found.update(docs)
         return found
-
-    def _usable(self, doc: Document, a: DocAnalysis, analyses: dict[str, DocAnalysis]
-                ) -> tuple[np.ndarray, dict[str, np.ndarray]]:  # fmt: skip
-        """Passages that are not chrome, of ``doc`` and of each candidate.
-
-        Chrome is judged on the index plus ``doc`` (which stands in for an
-        indexed document of the same id).
-        """
-        p = self.params
-        hashes = sorted({int(h) for x in (a, *analyses.values()) for h in x.line_hashes})
-        holders = {h: dict(v) for h, v in self._store.line_docs(hashes).items()}
-        for held in holders.values():
-            held.pop(doc.id, None)
-        for h in {int(h) for h in a.line_hashes[a.line_words > 0]}:
-            holders.setdefault(h, {})[doc.id] = doc.source
-        docs = {doc.id: a, **analyses}
-        long_lines = {d: {int(h) for h in x.line_hashes[x.line_words > p.chrome_max_words]}
-                      for d, x in docs.items()}  # fmt: skip
-        shared_long = {d: {h for h in hs if len(holders.get(h, ())) > 1}
-                       for d, hs in long_lines.items()}  # fmt: skip
-
-        def is_chrome(h: int, short: bool) -> bool:
-            held = holders.get(h, {})
-            return held_chrome(held, short=short, params=p, shares_more=lambda: share_more(
-                h, [d for d in held if d in docs], shared_long))  # fmt: skip
-
-        def usable(x: DocAnalysis) -> np.ndarray:
-            short = x.line_words <= p.chrome_max_words
-            chrome = np.array([w > 0 and is_chrome(int(h), bool(s)) for h, w, s
-                               in zip(x.line_hashes, x.line_words, short, strict=True)],
-                              dtype=bool)  # fmt: skip
-            return usable_passages(x.passage_lines, chrome | footer_lines(x, p))
-
-        return usable(a), {d: usable(x) for d, x in analyses.items()}
-
-    def _weights(self, entry: Entry, analyses: dict[str, DocAnalysis],
-                 indexed: bool) -> Weights:  # fmt: skip
-        """IDF weights in [0, 1] from the stored passage counts plus the queried document's,
-        computed as a scan computes them (:func:`dedup.candidates.scaled_idf`)."""
-        tables = [an.feature_table(np.arange(an.n_passages))[1] for an in analyses.values()]
-        own = np.array(sorted(entry.features), dtype=np.uint64)
-        feats = np.unique(np.concatenate([*tables, own]))
-        stored = self._store.feature_counts(feats.tolist())
-        counts = np.array([stored.get(f, 0) for f in feats.tolist()], dtype=np.int64)
-        n = int(self._store.meta().get("passages", "0"))
-        if not indexed:  # else its passages are counted already
-            n += entry.passages
-            counts += np.array([entry.features.get(f, 0) for f in feats.tolist()], dtype=np.int64)
-        seen = counts > 0
-        return feature_weights(feats[seen], scaled_idf(counts[seen], n))
-
-
-def _check_meta(location: str, meta: dict[str, str]) -> ScanParams:
-    found = meta.get("format")
-    if found != FORMAT:
-        if str(found).startswith("dedup-index/"):
-            raise DedupError(f"{location} is a dedup index of format {found}; this version reads "
-                             f"{FORMAT}: rebuild it with 'dedup index add'")  # fmt: skip
-        raise DedupError(f"{location} is not a dedup index of format {FORMAT} "
-                         f"(found {found!r})")  # fmt: skip
-    if meta.get("analysis") != analysis_fingerprint():
-        raise ParamError(
-            f"The index {location} was built with another text normalization "
-            f"(fingerprint {meta.get('analysis')}, this version {analysis_fingerprint()}); "
-            "rebuild it with this version."
-        )
-    return ScanParams(**json.loads(meta["params"]))

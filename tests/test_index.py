@@ -22,7 +22,8 @@ from dedup.analyze import analyze
 from dedup.boilerplate import chrome_lines, footer_lines
 from dedup.cli import main
 from dedup.errors import DedupError, ParamError
-from dedup.index import Index, QueryResult
+from dedup.index import Index
+from dedup.index_query import QueryResult
 from dedup.params import ScanParams
 from dedup.pipeline import scan
 from dedup.records import Document, Match

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from dedup.dedupe import DedupeResult
-from dedup.index import QueryResult
+from dedup.index_query import QueryResult
 from dedup.overlap import OverlapResult
 from dedup.records import Document
 from dedup.report.terminal import count
