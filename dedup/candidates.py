@@ -45,94 +45,24 @@ from functools import cached_property
 
 import numpy as np
 
-from dedup.analyze import DocAnalysis, Weights
+from dedup.analyze import Weights
 from dedup.arrays import positions, runs, unique_sorted
-from dedup.kernels import compiled, inlined
+from dedup.kernels import compiled
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import packed_signatures
 from dedup.params import ScanParams
-from dedup.shingle import fmix64_one
 from dedup.similarity import is_evidence
 from dedup.workers import ordered_map
 
 _EPS = 1e-9  # slack for the evidence pre-test: alignment sums the same weights in another order
-_R = np.uint64(0x9E3779B97F4A7C15)
 MIN_STEMS = 2  # rare stems a passage needs in the stem index
 _SIGNATURE_BLOCK = 1 << 16  # passages signed at a time (32 MB of signatures)
 _KEYS_BYTES = 320 << 20  # LSH band keys made at a time: 14 bands at 3M passages
 _BANDS_A_TASK = 6  # bands a task groups one after the other, at most
 
 
-def bigram_rows(a: DocAnalysis, passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Hashes of adjacent content-word stem pairs inside each passage of ``passages``.
-
-    Returns
-    -------
-    passage, bigrams : ndarray of int64 and ndarray of uint64, shape (m,)
-        Rows sorted by passage (numbered as in ``passages``) then bigram, one per
-        distinct bigram of a passage.
-    """
-    lo, hi = a.passage_tok_lo[passages], a.passage_tok_hi[passages]
-    content_before = np.concatenate(([0], np.cumsum(a.tokens.content)))
-    n = int(np.maximum(content_before[hi] - content_before[lo] - 1, 0).sum())
-    owner, grams = np.empty(n, np.int64), np.empty(n, np.uint64)
-    end = _bigram_rows(lo, hi, a.tokens.content, a.tokens.stems, owner, grams)
-    return owner[:end], grams[:end]
-
-
 # The compiled loops of this module allocate nothing: their callers do, in numpy. On a
 # first run numba compiles each array constructor a loop uses, for each dtype (0.2-0.4 s).
-
-
-@compiled
-def _bigram_rows(lo: np.ndarray, hi: np.ndarray, content: np.ndarray, stems: np.ndarray,
-                 owner: np.ndarray, grams: np.ndarray) -> int:  # fmt: skip
-    """:func:`bigram_rows` of the passages of tokens ``[lo[k], hi[k])``, written to the
-    first rows of ``owner`` and ``grams`` (room for every bigram); returns the rows used."""
-    end = 0
-    for k in range(len(lo)):
-        first = end
-        prev = np.uint64(0)
-        seen = False
-        for t in range(lo[k], hi[k]):
-            if content[t]:
-                if seen:
-                    grams[end] = fmix64_one(prev * _R + stems[t])
-                    end += 1
-                prev, seen = stems[t], True
-        _heapsort(grams, first, end)
-        last = end
-        end = first
-        for g in range(first, last):
-            if g == first or grams[g] != grams[g - 1]:
-                grams[end], owner[end] = grams[g], k
-                end += 1
-    return end
-
-
-@inlined  # on its own, numba compiled it once per literal type of its bounds
-def _heapsort(x: np.ndarray, lo: int, hi: int) -> None:
-    """Sort ``x[lo:hi]`` in place (numba compiles this in a fraction of the time of
-    ``np.sort``, which matters on a first run, before its cache exists)."""
-    end, heapify = hi - lo, (hi - lo) // 2
-    while True:
-        if heapify > 0:  # first build the heap, then move its top to the end, repeatedly
-            heapify -= 1
-            root = heapify
-        else:
-            end -= 1
-            if end <= 0:
-                return
-            x[lo], x[lo + end] = x[lo + end], x[lo]
-            root = 0
-        while 2 * root + 1 < end:  # sift the root down
-            child = 2 * root + 1
-            if child + 1 < end and x[lo + child] < x[lo + child + 1]:
-                child += 1
-            if x[lo + root] >= x[lo + child]:
-                break
-            x[lo + root], x[lo + child] = x[lo + child], x[lo + root]
-            root = child
 
 
 class FeatureTable:

@@ -15,12 +15,13 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from dedup.analyze import DocAnalysis, analyze
-from dedup.candidates import bigram_rows
-from dedup.kernels import compiled
+from dedup.kernels import compiled, inlined
 from dedup.minhash import signatures
 from dedup.params import ScanParams
 from dedup.records import Document
-from dedup.shingle import shingles
+from dedup.shingle import fmix64_one, shingles
+
+_R = np.uint64(0x9E3779B97F4A7C15)  # multiplier that mixes a stem pair into one hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,3 +190,71 @@ def usable_rows(passage: np.ndarray, values: np.ndarray,
     keep = usable[passage]
     renumber = np.cumsum(usable) - 1
     return renumber[passage[keep]].astype(np.int64), values[keep]
+
+
+def bigram_rows(a: DocAnalysis, passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of adjacent content-word stem pairs inside each passage of ``passages``.
+
+    Returns
+    -------
+    passage, bigrams : ndarray of int64 and ndarray of uint64, shape (m,)
+        Rows sorted by passage (numbered as in ``passages``) then bigram, one per
+        distinct bigram of a passage.
+    """
+    lo, hi = a.passage_tok_lo[passages], a.passage_tok_hi[passages]
+    content_before = np.concatenate(([0], np.cumsum(a.tokens.content)))
+    n = int(np.maximum(content_before[hi] - content_before[lo] - 1, 0).sum())
+    owner, grams = np.empty(n, np.int64), np.empty(n, np.uint64)
+    end = _bigram_rows(lo, hi, a.tokens.content, a.tokens.stems, owner, grams)
+    return owner[:end], grams[:end]
+
+
+@compiled
+def _bigram_rows(lo: np.ndarray, hi: np.ndarray, content: np.ndarray, stems: np.ndarray,
+                 owner: np.ndarray, grams: np.ndarray) -> int:  # fmt: skip
+    """:func:`bigram_rows` of the passages of tokens ``[lo[k], hi[k])``, written to the
+    first rows of ``owner`` and ``grams`` (room for every bigram); returns the rows used."""
+    end = 0
+    for k in range(len(lo)):
+        first = end
+        prev = np.uint64(0)
+        seen = False
+        for t in range(lo[k], hi[k]):
+            if content[t]:
+                if seen:
+                    grams[end] = fmix64_one(prev * _R + stems[t])
+                    end += 1
+                prev, seen = stems[t], True
+        _heapsort(grams, first, end)
+        last = end
+        end = first
+        for g in range(first, last):
+            if g == first or grams[g] != grams[g - 1]:
+                grams[end], owner[end] = grams[g], k
+                end += 1
+    return end
+
+
+@inlined  # on its own, numba compiled it once per literal type of its bounds
+def _heapsort(x: np.ndarray, lo: int, hi: int) -> None:
+    """Sort ``x[lo:hi]`` in place (numba compiles this in a fraction of the time of
+    ``np.sort``, which matters on a first run, before its cache exists)."""
+    end, heapify = hi - lo, (hi - lo) // 2
+    while True:
+        if heapify > 0:  # first build the heap, then move its top to the end, repeatedly
+            heapify -= 1
+            root = heapify
+        else:
+            end -= 1
+            if end <= 0:
+                return
+            x[lo], x[lo + end] = x[lo + end], x[lo]
+            root = 0
+        while 2 * root + 1 < end:  # sift the root down
+            child = 2 * root + 1
+            if child + 1 < end and x[lo + child] < x[lo + child + 1]:
+                child += 1
+            if x[lo + root] >= x[lo + child]:
+                break
+            x[lo + root], x[lo + child] = x[lo + child], x[lo + root]
+            root = child

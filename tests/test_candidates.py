@@ -18,12 +18,11 @@ from dedup.candidates import (
     _passage_totals,
     _shared_weights,
     band_groups,
-    bigram_rows,
     is_member,
     passage_band_keys,
     passage_evidence,
 )
-from dedup.features import DocFeatures, doc_features, feature_batch, features_of
+from dedup.features import DocFeatures, bigram_rows, doc_features, feature_batch, features_of
 from dedup.lsh import band_keys, band_layout
 from dedup.params import ScanParams
 from dedup.pipeline import corpus_tables
