@@ -18,9 +18,10 @@ lone credit   1       the one crediting no outlet when the other credits one out
                       corpus (a rewrite names the agency; the agency's story does not)
 own credit    1       the one carrying its own source's credit (an agency's dateline) when
                       the other credits neither that source nor its own
-stemma        1.5     for a pair nothing above decides, whose two documents both copied
-                      a third and share more word shingles with each other than with it
-                      (one kept the other's edits): the one covering more of the third
+stemma        1.5     for a pair nothing above decides, of which one copied a third that
+                      both share text with, the two sharing more word shingles with each
+                      other than with it (one kept the other's edits): the one keeping
+                      more of the third's word shingles
 ============  ======  =====================================================================
 
 The votes are summed; the reading with the larger sum wins with confidence
@@ -35,12 +36,16 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+
+import numpy as np
 
 from dedup.credits import credits
 from dedup.dates import PublishedDate, order
+from dedup.normalize import normalize
 from dedup.records import Direction, Document, Match, PairScore
+from dedup.shingle import shingles, tokenize
 
 ROLE_WEIGHT = 4.0
 CREDIT_WEIGHT = 3.0
@@ -50,6 +55,7 @@ CONTAINMENT_MIN_GAP = 0.15
 INTERLEAVE_WEIGHT = 1.5
 LONE_CREDIT_WEIGHT = 1.0
 STEMMA_WEIGHT = 1.5
+STEMMA_SHINGLE_WORDS = 5  # an edit breaks the word 5-grams that span it
 DECIDES = 0.5  # summed weight from which a direction is given
 WIRE_ROLES = frozenset({"wire", "agency"})
 _GENERIC_CREDITS = frozenset({"Agencies"})  # names no one outlet: never a common source
@@ -107,9 +113,10 @@ def attribute(docs: Sequence[Document], pairs: Sequence[PairScore], matches: Seq
     for d in first.values():
         if d is not None and d.relation == "copy" and d.copy and d.source:
             sources[d.copy].add(d.source)
+    kept = _SharedShingles(by_id)
     for k, d in first.items():
         if d is None:
-            votes[k] += _stemma(*k, sources, by_key)
+            votes[k] += _stemma(*k, sources, by_key, kept)
     out = []
     for p in pairs:
         k = (p.a, p.b)
@@ -121,35 +128,53 @@ def attribute(docs: Sequence[Document], pairs: Sequence[PairScore], matches: Seq
 
 
 def _stemma(a: str, b: str, sources: Mapping[str, set[str]],
-            pairs: Mapping[tuple[str, str], PairScore]) -> list[Vote]:  # fmt: skip
-    """Votes from a common source ``s`` that gave text to both ``a`` and ``b``.
+            pairs: Mapping[tuple[str, str], PairScore],
+            kept: Callable[[str, str], int]) -> list[Vote]:  # fmt: skip
+    """Votes from a document ``s`` that gave text to ``a`` or ``b`` and shares text with both.
 
     When ``a`` and ``b`` share more word shingles with each other than either does with
-    ``s``, one took the other's version (siblings edit ``s`` each their own way); the
-    earlier is the one that covers more of ``s`` (a copy of a copy holds at most what
-    its source kept). ``sources`` maps each copy to the documents it was found to copy.
+    ``s``, the text of ``s`` they hold went through one of them: one took the other's
+    version (siblings edit ``s`` each their own way). The earlier is the one keeping more
+    of the word shingles of ``s`` (``kept(x, s)``): each copy breaks some with its edits,
+    and a copy of a copy holds at most those its source kept, even where both keep every
+    passage. ``sources`` maps each copy to the documents it was found to copy.
     """
 
     def pair(x: str, y: str) -> PairScore | None:
         return pairs.get((min(x, y), max(x, y)))
 
-    def covers(x: str, s: str) -> float:  # share of s covered by its matches with x
-        p = pair(x, s)
-        return 0.0 if p is None else p.containment_ab if p.a == s else p.containment_ba
-
     ab = pairs[(a, b)]
-    for s in sorted(sources.get(a, set()) & sources.get(b, set())):
+    for s in sorted(sources.get(a, set()) | sources.get(b, set())):
         sa, sb = pair(s, a), pair(s, b)
         if sa is None or sb is None or ab.jaccard <= max(sa.jaccard, sb.jaccard):
             continue
-        first_one, then = (a, b) if covers(a, s) > covers(b, s) else (b, a)
-        if covers(a, s) != covers(b, s):
+        kept_a, kept_b = kept(a, s), kept(b, s)
+        if kept_a != kept_b:
+            first_one, then = (a, b) if kept_a > kept_b else (b, a)
             return [(STEMMA_WEIGHT if first_one == a else -STEMMA_WEIGHT, "stemma",
                      f"{then} took {first_one}'s version of {s}: the two share more word "
                      f"shingles ({ab.jaccard:.2f}) than either with {s}, and {first_one} "
-                     f"covers more of {s} ({covers(first_one, s):.0%} against "
-                     f"{covers(then, s):.0%})")]  # fmt: skip
+                     f"keeps more of those of {s} ({max(kept_a, kept_b):,} against "
+                     f"{min(kept_a, kept_b):,})")]  # fmt: skip
     return []
+
+
+class _SharedShingles:
+    """How many distinct word shingles two documents share, shingles made as needed."""
+
+    def __init__(self, by_id: Mapping[str, Document]) -> None:
+        self._by_id = by_id
+        self._made: dict[str, np.ndarray] = {}
+
+    def _of(self, doc_id: str) -> np.ndarray:
+        if doc_id not in self._made:
+            doc = self._by_id[doc_id]
+            tokens = tokenize(normalize(doc.text).text, doc.language or "en")
+            self._made[doc_id] = np.unique(shingles(tokens.hashes, STEMMA_SHINGLE_WORDS))
+        return self._made[doc_id]
+
+    def __call__(self, x: str, y: str) -> int:
+        return len(np.intersect1d(self._of(x), self._of(y), assume_unique=True))
 
 
 def _describe(doc: Document, wire_keys: set[str]) -> _Doc:

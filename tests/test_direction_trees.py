@@ -1,0 +1,35 @@
+"""Story trees on a planted chain: wire -> outlet -> aggregator, the aggregator undated."""
+
+from __future__ import annotations
+
+import numpy as np
+from helpers import random_text
+
+import dedup
+from dedup.records import Document
+
+
+def _edited(text: str, every: int, first: int, rng: np.random.Generator) -> str:
+    """``text`` with one word in ``every`` (from word ``first``) replaced by a new word."""
+    words = text.split(" ")
+    for k in range(first, len(words), every):
+        words[k] = "zq" + "".join(rng.choice(list("aeioubdgklmnrst"), 6))
+    return " ".join(words)
+
+
+def test_a_copy_of_a_copy_keeping_every_passage_hangs_from_the_copy() -> None:
+    rng = np.random.default_rng(11)
+    wire = random_text(rng, 16)
+    outlet = random_text(rng, 3) + "\n\n" + _edited(wire, 15, 3, rng)
+    aggregator = _edited(outlet, 17, 8, rng)  # every passage kept, a few more words edited
+    docs = [Document("w", wire, "Wire", "2022-01-03T06:00:00Z"),
+            Document("o", outlet, "Outlet", "2022-01-03T10:00:00Z"),
+            Document("x", aggregator, "Aggregator", None)]  # fmt: skip
+    result = dedup.scan(docs)
+    [pair] = [p for p in result.pairs if (p.a, p.b) == ("o", "x")]
+    assert pair.direction is not None
+    assert (pair.direction.source, pair.direction.copy) == ("o", "x"), pair.direction
+    assert any(e.startswith("stemma: x took o's version of w") for e in pair.direction.evidence)
+    [family] = result.families
+    tree = {e.copy: e.source for e in family.edges if e.tree}
+    assert tree == {"o": "w", "x": "o"}
