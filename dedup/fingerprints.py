@@ -1,7 +1,7 @@
 """Winnowed word n-gram fingerprints: document pairs that share runs of identical words.
 
 Stage: tokens -> fingerprints (per document), then the corpus's fingerprints ->
-document pairs to align. The passage indexes of :mod:`dedup.candidates` meet
+document pairs to align. The passage indexes of :mod:`dedup.passage_lsh` meet
 sentences alike in their rare words; these meet documents that share a run of
 words whatever sentences it sits in, so word-level alignment sees every pair
 sharing a long run.

@@ -12,8 +12,8 @@ import numpy as np
 
 from dedup.analyze import DocAnalysis, Weights
 from dedup.boilerplate import footer_lines, held_chrome, share_more
-from dedup.candidates import feature_weights, scaled_idf
 from dedup.dates import PublishedDate, order, parse_date
+from dedup.feature_table import feature_weights, scaled_idf
 from dedup.features import usable_passages
 from dedup.fingerprints import Frequency, document_frequency
 from dedup.index_store import Entry, Store
@@ -112,7 +112,7 @@ def query_weights(store: Store, entry: Entry, analyses: dict[str, DocAnalysis],
                   indexed: bool) -> Weights:  # fmt: skip
     """IDF weights in [0, 1] from the passage counts in ``store`` plus the queried
     document's (``entry``; already counted when ``indexed``), computed as a scan
-    computes them (:func:`dedup.candidates.scaled_idf`)."""
+    computes them (:func:`dedup.feature_table.scaled_idf`)."""
     tables = [an.feature_table(np.arange(an.n_passages))[1] for an in analyses.values()]
     own = np.array(sorted(entry.features), dtype=np.uint64)
     feats = np.unique(np.concatenate([*tables, own]))

@@ -28,10 +28,11 @@ from dedup.analyze import DocAnalysis, analyze
 from dedup.arrays import unique_sorted
 from dedup.attribute import attribute
 from dedup.boilerplate import Boilerplate, chrome_lines, mark_boilerplate, pair_boilerplate
-from dedup.candidates import FeatureTable, candidate_documents, near_duplicate_documents
+from dedup.candidates import candidate_documents, near_duplicate_documents
 from dedup.cluster import families
 from dedup.dates import parse_dates
 from dedup.errors import DedupError
+from dedup.feature_table import FeatureTable
 from dedup.features import DocFeatures, feature_batch, usable_rows
 from dedup.fingerprints import Frequency, document_frequency, shared_fingerprint_pairs
 from dedup.flows import source_flows

@@ -21,7 +21,7 @@ with their LSH band keys.
 LSH buckets: every ``(band, key, passage)`` row is shuffled, in numpy blocks, to the reducer
 that owns ``key``, so a bucket lands whole on one task, which groups its band with
 :func:`dedup.lsh.candidate_pairs` and runs the evidence pre-test
-(:func:`dedup.candidates.passage_evidence`) on the pairs it finds. Skew is capped there: a
+(:func:`dedup.evidence.passage_evidence`) on the pairs it finds. Skew is capped there: a
 bucket of more than ``max_bucket`` passages is counted (``stats["skipped_buckets"]``) and
 never expanded, so a stock phrase shared by millions of documents costs its reducer a
 count, not a quadratic number of pairs. Document near-duplicates go through the same
@@ -53,25 +53,16 @@ import numpy as np
 from dedup.analyze import DocAnalysis, analyze
 from dedup.arrays import unique_sorted
 from dedup.boilerplate import chrome_lines, mark_boilerplate, pair_boilerplate
-from dedup.candidates import (
-    MIN_STEMS,
-    EvidenceTable,
-    FeatureTable,
-    decode,
-    eligible_passages,
-    feature_weights,
-    is_member,
-    owner_codes,
-    passage_band_keys,
-    passage_evidence,
-    unique_pairs,
-)
+from dedup.candidates import decode, owner_codes, unique_pairs
 from dedup.errors import DedupError, ParamError
+from dedup.evidence import EvidenceTable, passage_evidence
+from dedup.feature_table import FeatureTable, feature_weights, is_member
 from dedup.features import DocFeatures, features_of, usable_passages, usable_rows
 from dedup.fingerprints import Frequency
 from dedup.load import LoadReport
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.params import ScanParams
+from dedup.passage_lsh import MIN_STEMS, eligible_passages, passage_band_keys
 from dedup.pipeline import assemble_result, check_unique, corpus_tables, word_run_candidates
 from dedup.records import Document, Match, ScanResult
 from dedup.reuse import reuse_matches
@@ -138,7 +129,7 @@ class _Corpus:
         return len(self.owner)
 
     def evidence(self, pairs: np.ndarray, params: ScanParams) -> np.ndarray:
-        """:func:`dedup.candidates.passage_evidence` of global passage pairs (bool per pair)."""
+        """:func:`dedup.evidence.passage_evidence` of global passage pairs (bool per pair)."""
         return passage_evidence(self.pretest, pairs, params)
 
 
@@ -326,7 +317,7 @@ def _near_duplicates(sc: SparkContext, sigs: np.ndarray, params: ScanParams,
 
 def _passage_band_rows(feats: Iterable[tuple[int, DocFeatures]], corpus: _Corpus,
                        params: ScanParams) -> Iterator[_Rows]:  # fmt: skip
-    """Band keys of each indexed passage, in both LSH indexes of :mod:`dedup.candidates`:
+    """Band keys of each indexed passage, in both LSH indexes of :mod:`dedup.passage_lsh`:
     bands ``[0, b)`` hash rare stems, bands ``[b, 2b)`` rare stem bigrams."""
     bands, _ = band_layout(params.passage_threshold, params.num_perm)
     for index, f in feats:

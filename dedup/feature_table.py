@@ -1,0 +1,102 @@
+"""The corpus's passage features as flat tables, and the weights alignment reads from them.
+
+Input of the candidate stage (:mod:`dedup.candidates`): one table of content-word
+stems and one of stem bigrams, rows sorted by passage then feature, with each
+feature's passage frequency and scaled IDF.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+from dedup.analyze import Weights
+from dedup.arrays import positions, runs
+from dedup.evidence import EvidenceTable, evidence_table
+
+
+class FeatureTable:
+    """Features of every usable passage of the corpus, as flat rows.
+
+    Row ``r`` says passage ``passage[r]`` (numbered over the corpus) holds feature
+    ``feature[r]``; rows are sorted by passage, then feature. ``owner[p]`` is
+    passage ``p``'s document. ``keys`` and ``counts`` are the distinct features and
+    their passage frequencies; ``index[r]`` is row ``r``'s position in ``keys`` and
+    ``starts`` where each passage's rows begin (both computed when first read: the
+    bigram table never needs them).
+    """
+
+    def __init__(self, passage: np.ndarray, feature: np.ndarray, owner: np.ndarray,
+                 n_docs: int) -> None:  # fmt: skip
+        self.passage, self.feature, self.owner, self.n_docs = passage, feature, owner, n_docs
+        self.keys, self.counts = runs(np.sort(feature))
+
+    @cached_property
+    def index(self) -> np.ndarray:
+        return positions(self.keys, self.feature)
+
+    @cached_property
+    def starts(self) -> np.ndarray:
+        """Passage ``p`` holds rows ``[starts[p], starts[p + 1])``."""
+        return row_starts(self.passage, self.n_passages)
+
+    @property
+    def n_passages(self) -> int:
+        return len(self.owner)
+
+    def common(self, max_bucket: int) -> np.ndarray:
+        """The features in more than ``max_bucket`` passages, sorted."""
+        return np.asarray(self.keys[self.counts > max_bucket])
+
+    def rare(self, max_bucket: int) -> np.ndarray:
+        """Bool per row: its feature is in at most ``max_bucket`` passages."""
+        return ~is_member(self.feature, self.common(max_bucket))
+
+    def idf(self) -> np.ndarray:
+        """IDF of each of ``keys`` over all usable passages, scaled to [0, 1]."""
+        return scaled_idf(self.counts, self.n_passages)
+
+    def weights(self) -> Weights:
+        """Alignment's weights: scaled IDF of each feature, 1.0 for features not seen."""
+        return feature_weights(self.keys, self.idf())
+
+    def evidence_table(self) -> EvidenceTable:
+        """What the evidence pre-test reads of these passages (the stem table's)."""
+        return evidence_table(self.starts, self.index, self.idf())
+
+
+def is_member(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Bool per value of ``values`` (uint64): it is one of ``keys`` (sorted, distinct).
+
+    A hash lookup (:func:`dedup.arrays.positions`): the keys, the common features of a
+    corpus, are few next to the rows; a binary search of the 30M rows of 100,000
+    documents took 4 s.
+    """
+    return np.asarray(positions(keys, values) >= 0)
+
+
+def row_starts(passage: np.ndarray, n_passages: int) -> np.ndarray:
+    """Where each passage's rows begin in ``passage`` (sorted; int64, shape (n_passages + 1,)):
+    the rows of passage ``p`` are ``[starts[p], starts[p + 1])``."""
+    counts = np.bincount(passage, minlength=n_passages)
+    return np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+
+
+def scaled_idf(counts: np.ndarray, n_passages: int) -> np.ndarray:
+    """IDF scaled to [0, 1] of features found in ``counts`` of ``n_passages`` passages."""
+    n = max(n_passages, 1)
+    return np.asarray(np.log((n + 1) / (counts + 1)) / np.log(n + 1), dtype=np.float64)
+
+
+def feature_weights(keys: np.ndarray, idf: np.ndarray) -> Weights:
+    """Alignment's weights: ``idf[k]`` for feature ``keys[k]`` (sorted uint64), 1.0 if unseen."""
+    if not len(keys):
+        return lambda features: np.ones(len(features))
+    last = len(keys) - 1
+
+    def weights(features: np.ndarray) -> np.ndarray:
+        pos = np.minimum(np.searchsorted(keys, features), last)
+        return np.where(keys[pos] == features, idf[pos], 1.0)
+
+    return weights
