@@ -30,6 +30,7 @@ from dedup.arrays import unique_sorted
 from dedup.evidence import EvidenceTable, passage_evidence
 from dedup.feature_table import FeatureTable
 from dedup.lsh import band_keys, band_layout, candidate_pairs
+from dedup.memory import TableStore
 from dedup.params import ScanParams
 from dedup.passage_lsh import MIN_STEMS, band_groups, eligible_passages, lsh_band_keys, lsh_sets
 from dedup.workers import ordered_map
@@ -38,7 +39,7 @@ _BANDS_A_TASK = 6  # bands a task groups one after the other, at most
 
 
 def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: ScanParams, *,
-                        workers: int = 1
+                        workers: int = 1, store: TableStore | None = None
                         ) -> tuple[set[tuple[int, int]], np.ndarray, int]:  # fmt: skip
     """Document pairs to align, codes ``i * n + j`` of all colliding document pairs, and
     LSH buckets skipped.
@@ -46,7 +47,8 @@ def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: Scan
     ``stems`` and ``bigrams`` number the same passages. A document pair is aligned when
     one of its colliding passage pairs passes the evidence test (on ``stems``). A task
     groups a few bands one after the other and pre-tests their pairs; tasks are spread
-    over ``workers`` processes, and the result does not depend on it.
+    over ``workers`` processes, and the result does not depend on it. ``store`` makes
+    the band keys (:class:`~dedup.memory.TableStore`).
     """
     eligible = eligible_passages(stems, params)
     indexes = [lsh_sets(table.passage, table.rare(params.max_bucket), table.starts,
@@ -56,10 +58,14 @@ def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: Scan
     pretest = stems.evidence_table()
     colliding, aligned, skipped = np.zeros(0, np.int64), np.zeros(0, np.int64), 0
     for group in band_groups([len(s.members) for s in indexes], params):
-        keys = {x: lsh_band_keys(indexes[x], features[x], params, bands, threads=workers)
+        keys = {x: lsh_band_keys(indexes[x], features[x], params, bands, threads=workers,
+                                 store=store)
                 for x, bands in group.items()}  # fmt: skip
         found = _band_codes(keys, [indexes[x].members for x in keys], stems, pretest, aligned,
                             params, workers)  # fmt: skip
+        if store is not None:
+            for array in keys.values():
+                store.release(array)
         del keys
         colliding = unique_sorted(np.concatenate([colliding, *(c for c, _, _ in found)]))
         aligned = unique_sorted(np.concatenate([aligned, *(a for _, a, _ in found)]))

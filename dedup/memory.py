@@ -1,4 +1,10 @@
-"""Freed heap memory handed back to the operating system.
+"""Memory of a scan: a budget for its corpus-sized tables, and freed heap handed back.
+
+:class:`TableStore` makes the arrays whose size grows with the corpus (the feature
+tables of every passage, LSH band keys): in memory while their total fits the
+scan's ``memory_limit``, else as memory-mapped files in a temporary directory, so
+the operating system pages them to disk instead of the scan running out of memory.
+Either way they are numpy arrays, and the scan's result is the same.
 
 A scan holds many small numpy arrays (a document's features: a dozen arrays of a
 few KB) and frees them once their rows are copied into corpus-wide tables. glibc
@@ -13,8 +19,14 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
+import tempfile
 from functools import lru_cache
 from typing import Any
+
+import numpy as np
+
+MEMORY_SHARE = 0.5  # of the machine's physical memory: the default budget of the tables
 
 
 @lru_cache(maxsize=1)
@@ -31,3 +43,52 @@ def release_freed_memory() -> None:
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+def default_memory_limit() -> int:
+    """Bytes the corpus-sized tables of a scan may hold in memory by default: a
+    ``MEMORY_SHARE`` of the machine's physical memory (4 GiB where it cannot be read)."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        total = 8 << 30
+    return int(total * MEMORY_SHARE)
+
+
+class TableStore:
+    """Makes a scan's corpus-sized arrays: in memory within a budget, memory-mapped beyond.
+
+    Parameters
+    ----------
+    limit_bytes : int
+        Bytes of arrays held in memory at once; an array that would go past it is a
+        memory-mapped temporary file (in ``TMPDIR``), unlinked as soon as it is mapped:
+        its disk space comes back when the array is freed, whatever happens to the scan.
+
+    Notes
+    -----
+    :meth:`release` gives an in-memory array's bytes back to the budget once its
+    caller is done with it. ``spilled_bytes`` counts the bytes put on disk.
+    """
+
+    def __init__(self, limit_bytes: int) -> None:
+        self.limit_bytes = limit_bytes
+        self.held_bytes = 0
+        self.spilled_bytes = 0
+
+    def empty(self, shape: int | tuple[int, ...], dtype: Any) -> np.ndarray:
+        """An uninitialized array of ``shape`` and ``dtype``, in memory or on disk."""
+        shape = (shape,) if isinstance(shape, int) else shape
+        nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+        if nbytes == 0 or self.held_bytes + nbytes <= self.limit_bytes:
+            self.held_bytes += nbytes
+            return np.empty(shape, dtype)
+        self.spilled_bytes += nbytes
+        with tempfile.TemporaryFile(prefix="dedup-table-") as file:
+            return np.memmap(file, dtype=dtype, mode="w+", shape=shape)
+
+    def release(self, array: np.ndarray) -> None:
+        """Give an array made by :meth:`empty` back to the budget (its caller no longer
+        holds it); arrays on disk hold none of it."""
+        if not isinstance(array, np.memmap):
+            self.held_bytes = max(0, self.held_bytes - array.nbytes)

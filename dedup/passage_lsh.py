@@ -25,6 +25,7 @@ import numpy as np
 
 from dedup.feature_table import FeatureTable, row_starts
 from dedup.lsh import band_keys, band_layout
+from dedup.memory import TableStore
 from dedup.minhash import packed_signatures
 from dedup.params import ScanParams
 
@@ -106,17 +107,19 @@ def lsh_sets(passage: np.ndarray, rare: np.ndarray, starts: np.ndarray, *, min_s
 
 
 def lsh_band_keys(sets: LshSets, feature: np.ndarray, params: ScanParams, bands: range, *,
-                  threads: int = 1) -> np.ndarray:  # fmt: skip
+                  threads: int = 1, store: TableStore | None = None) -> np.ndarray:  # fmt: skip
     """:func:`dedup.lsh.band_keys` of ``bands`` of the members' MinHash at ``passage_threshold``
     (uint64, shape (len(members), len(bands))).
 
     The signatures are made a block of passages at a time (all of them would take
     ``num_perm * 4`` bytes a passage: 1.5 GB at 3M passages), blocks spread over
-    ``threads`` (the compiled loops release the GIL).
+    ``threads`` (the compiled loops release the GIL). ``store`` makes the keys array
+    (in memory, or on disk past the scan's memory limit).
     """
     rows_per_band = band_layout(params.passage_threshold, params.num_perm)[1]
     members, first = sets.members, sets.first
-    keys = np.empty((len(members), len(bands)), np.uint64)
+    shape = (len(members), len(bands))
+    keys = np.empty(shape, np.uint64) if store is None else store.empty(shape, np.uint64)
 
     def fill(lo: int) -> None:
         hi = min(lo + _SIGNATURE_BLOCK, len(members))

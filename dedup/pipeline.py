@@ -36,7 +36,7 @@ from dedup.feature_table import FeatureTable
 from dedup.features import DocFeatures, feature_batch, usable_rows
 from dedup.fingerprints import Frequency, document_frequency, shared_fingerprint_pairs
 from dedup.flows import source_flows
-from dedup.memory import release_freed_memory
+from dedup.memory import TableStore, default_memory_limit, release_freed_memory
 from dedup.minhash import jaccard
 from dedup.params import ScanParams
 from dedup.progress import Progress, silent
@@ -61,7 +61,7 @@ log = logging.getLogger(__name__)
 
 def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
          workers: int | None = None, progress: Progress | None = None,
-         wires: Collection[str] = (), dayfirst: bool = False,
+         wires: Collection[str] = (), dayfirst: bool = False, memory_limit: int | None = None,
          **kwargs: Any) -> ScanResult:  # fmt: skip
     """Find reused passages between documents and rank how close each pair is.
 
@@ -81,6 +81,10 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
         (:mod:`dedup.attribute`); a document's ``role`` field can say the same.
     dayfirst : bool
         Read numeric dates day first (``01/02/2022`` is 1 February), see :mod:`dedup.dates`.
+    memory_limit : int, optional
+        Bytes the corpus-sized tables (passage features, LSH band keys) may hold in
+        memory; past it they are memory-mapped temporary files (default: half of the
+        machine's memory, :func:`dedup.memory.default_memory_limit`). The result is the same.
 
     Returns
     -------
@@ -113,9 +117,13 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
     runs = word_run_candidates(feats, usable, params)
     handed_over: list[DocFeatures | None] = list(feats)
     del feats  # corpus_tables frees each document's features once copied
-    stems, bigrams, terms = corpus_tables(handed_over, usable)
+    store = TableStore(default_memory_limit() if memory_limit is None else memory_limit)
+    stems, bigrams, terms = corpus_tables(handed_over, usable, store)
     doc_pairs, colliding, skipped = candidate_documents(stems, bigrams, params,
-                                                        workers=workers)  # fmt: skip
+                                                        workers=workers, store=store)  # fmt: skip
+    if store.spilled_bytes:
+        log.info("%.1f MB of corpus tables memory-mapped from temporary files (memory limit "
+                 "%.1f MB)", store.spilled_bytes / 2**20, store.limit_bytes / 2**20)  # fmt: skip
     del bigrams
     near = near_duplicate_documents(doc_sigs, params)
     doc_pairs |= near
@@ -175,24 +183,27 @@ def by_component(pairs: set[tuple[int, int]], n_docs: int) -> list[tuple[int, in
     return [(int(i), int(j)) for i, j in ij[order]]
 
 
-def corpus_tables(feats: list[DocFeatures | None], usable: list[np.ndarray]
+def corpus_tables(feats: list[DocFeatures | None], usable: list[np.ndarray],
+                  store: TableStore | None = None
                   ) -> tuple[FeatureTable, FeatureTable, list[np.ndarray]]:  # fmt: skip
     """Stem and bigram tables of the corpus's usable passages, and each document's terms.
 
     Passages are numbered over the corpus in document, then passage order; terms are
     the TF-IDF input of each document's usable passages. The rows are copied into
     arrays of their final size, and ``feats`` is emptied as it goes (every entry set
-    to None): at 100,000 documents these rows are the largest arrays of a scan.
+    to None): at 100,000 documents these rows are the largest arrays of a scan, made by
+    ``store`` (in memory, or on disk past the scan's memory limit).
     """
+    empty = np.empty if store is None else store.empty
     kept = np.array([_kept_rows(f, u) for f, u in zip(feats, usable, strict=True) if f is not None],
                     dtype=np.int64).reshape(-1, 3)  # rows each document keeps, per table
     stem_at, bigram_at, term_at = np.concatenate((np.zeros((1, 3), np.int64),
                                                   np.cumsum(kept, axis=0))).T.tolist()  # fmt: skip
-    stem_passage = np.empty(stem_at[-1], np.int32)
-    stems = np.empty(stem_at[-1], np.uint64)
-    bigram_passage = np.empty(bigram_at[-1], np.int32)
-    bigrams = np.empty(bigram_at[-1], np.uint64)
-    terms = np.empty(term_at[-1], np.uint64)
+    stem_passage = empty(stem_at[-1], np.int32)
+    stems = empty(stem_at[-1], np.uint64)
+    bigram_passage = empty(bigram_at[-1], np.int32)
+    bigrams = empty(bigram_at[-1], np.uint64)
+    terms = empty(term_at[-1], np.uint64)
     sizes = [int(u.sum()) for u in usable]
     base = np.concatenate(([0], np.cumsum(sizes))).tolist()
     for d, u in enumerate(usable):

@@ -47,6 +47,24 @@ def _int_at_least(low: int) -> Callable[[str], int]:
     return parse
 
 
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def _size(text: str) -> int:
+    """Bytes written as a number with an optional K, M, G or T suffix (powers of 1024)."""
+    number, unit = text.strip().upper().removesuffix("B"), ""
+    if number[-1:] in _UNITS:
+        number, unit = number[:-1], number[-1]
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        why = f"must be a size such as 4G, 512M or 1000000; got {text!r}"
+        raise argparse.ArgumentTypeError(why)
+    return int(value * _UNITS[unit])
+
+
 def _share(*, zero: bool = True) -> Callable[[str], float]:
     """A number in [0, 1] (``zero=False``: in (0, 1])."""
 
@@ -180,6 +198,10 @@ def _add_scan(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     _chatter_options(s, "print nothing but errors (else the run summary goes to stderr, "
                         "the tables to stdout)")  # fmt: skip
     _workers_option(s, "for the CPU-heavy stages")
+    s.add_argument("--memory-limit", type=_size, default=None, metavar="SIZE",
+                   help="memory the corpus-sized tables may hold (4G, 512M); past it they "
+                        "are memory-mapped temporary files (default: half of the machine's "
+                        "memory)")  # fmt: skip
     s.add_argument("--engine", choices=["local", "spark"], default="local",
                    help="run here on a process pool (default) or as an Apache Spark job "
                         "(needs pip install 'dedup[spark]' and Java 17)")  # fmt: skip

@@ -102,7 +102,7 @@ def _scan_local(args: argparse.Namespace, paths: Sequence[Path], params: Any,
     progress = with_progress(args.quiet, args.verbose)
     try:
         return scan(docs, params=params, workers=args.workers, progress=progress,
-                    wires=args.wire, dayfirst=args.dayfirst)
+                    wires=args.wire, dayfirst=args.dayfirst, memory_limit=args.memory_limit)
     finally:
         closing(progress)
 

@@ -1,0 +1,51 @@
+"""A scan past its memory limit puts its corpus-sized tables on disk and finds the same."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dedup
+from dedup.commands.parser import build_parser
+from dedup.memory import TableStore
+
+
+def test_arrays_past_the_limit_are_memory_mapped_and_hold_what_is_written() -> None:
+    store = TableStore(100)
+    small = store.empty(10, np.int64)
+    large = store.empty((50, 2), np.uint64)
+    assert not isinstance(small, np.memmap) and isinstance(large, np.memmap)
+    large[:] = np.arange(100, dtype=np.uint64).reshape(50, 2)
+    assert int(large.sum()) == 4950 and store.spilled_bytes == 800
+    store.release(small)
+    assert not isinstance(store.empty(12, np.int64), np.memmap)
+
+
+def test_a_scan_under_a_tiny_memory_limit_spills_and_gives_the_same_result(
+    seeds_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    docs = list(dedup.load([seeds_dir]))
+    free = dedup.scan(docs, workers=1)
+    with caplog.at_level(logging.INFO, logger="dedup.pipeline"):
+        tight = dedup.scan(docs, workers=1, memory_limit=1024)
+    assert "memory-mapped from temporary files (memory limit 0.0 MB)" in caplog.text
+    assert tight == free
+    assert any(p.reused_chars for p in tight.pairs)
+
+
+@pytest.mark.parametrize(("text", "size"), [("512M", 512 << 20), ("4g", 4 << 30),
+                                             ("1.5GB", 3 << 29), ("1000", 1000)])  # fmt: skip
+def test_memory_limit_option_reads_sizes(text: str, size: int) -> None:
+    args = build_parser().parse_args(["scan", "--memory-limit", text])
+    assert args.memory_limit == size
+
+
+def test_a_bad_memory_limit_is_refused_with_what_was_given(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["scan", "--memory-limit", "lots"])
+    assert "must be a size such as 4G, 512M or 1000000; got 'lots'" in capsys.readouterr().err
