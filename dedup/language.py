@@ -15,6 +15,14 @@ used), stopwordsiso's for the 57 other languages it covers. A document's stop
 words are its language's and English's (quotes, names and datelines in English
 are common in news of any language; the scripts of the two seldom share a
 word), and only English's for a language without a list.
+
+stopwordsiso's Urdu list comes from a text converted out of a legacy Urdu font
+encoding with letters mapped to their neighbours in that encoding: ``ثھی`` for
+``بھی``, ``ًہیں`` for ``نہیں``, ``هیں`` for ``میں``. The letters that stand for one
+other letter throughout the list (most are not Urdu letters at all: Arabic heh and
+yeh, alef maksura, tanween) are read back as that letter (:data:`URDU_LIST_LETTERS`);
+those mapped two ways (``و`` is ``و`` or ``م``) are left, and the entries holding
+them match no word, as before.
 """
 
 from __future__ import annotations
@@ -27,10 +35,15 @@ import stopwordsiso
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from dedup.errors import ParamError
 from dedup.kernels import compiled
 
 SAMPLE_CHARS = 400
 UNDETERMINED = "und"
+URDU_LIST_LETTERS = str.maketrans({
+    "ب": "ا", "ث": "ب", "ة": "ب", "ذ": "د", "ض": "س", "ػ": "ش", "ه": "م",  # noqa: RUF001
+    "ً": "ن", "ٌ": "ن", "ى": "ن", "ي": "ن", "ٍ": "ہ",  # noqa: RUF001
+})  # fmt: skip
 
 
 @functools.cache
@@ -102,9 +115,23 @@ def _scores(data: np.ndarray, nextmove: np.ndarray, rowbase: np.ndarray, output:
     return scores
 
 
+def check_language(code: str) -> str:
+    """``code`` when it names a language dedup knows: one py3langid detects or stopwordsiso
+    has stop words for (ISO 639-1); else a :class:`~dedup.errors.ParamError`."""
+    known = sorted({*map(str, _model()[0].nb_classes), *stopwordsiso.langs(), "en"})
+    if code not in known:
+        raise ParamError(f"The 'language' parameter must be an ISO 639-1 code of a language "
+                         f"dedup knows ({len(known)}: {', '.join(known)}). "
+                         f"Got {code!r} instead.")  # fmt: skip
+    return code
+
+
 def stop_words(language: str) -> frozenset[str]:
     """The stop words of a document in ``language`` (ISO 639-1): its language's list and
     English's, as written in the lists (not normalized)."""
     if language == "en" or not stopwordsiso.has_lang(language):
         return frozenset(ENGLISH_STOP_WORDS)
-    return frozenset(ENGLISH_STOP_WORDS) | frozenset(stopwordsiso.stopwords(language))
+    listed = stopwordsiso.stopwords(language)
+    if language == "ur":
+        listed = {word.translate(URDU_LIST_LETTERS) for word in listed}
+    return frozenset(ENGLISH_STOP_WORDS) | frozenset(listed)

@@ -90,6 +90,7 @@ def load(
     id_field: str = "id",
     source_field: str = "source",
     date_field: str = "date",
+    language: str | None = None,
     report: LoadReport | None = None,
 ) -> Iterator[Document]:
     """Stream the documents of files and folders, one at a time, in input order.
@@ -110,6 +111,10 @@ def load(
     text_field, id_field, source_field, date_field : str
         Names of the text, id, source and date fields in JSONL, CSV and Parquet records
         (``--text-field maintext --id-field url`` for news-please output, say); distinct.
+    language : str, optional
+        Every document's language (ISO 639-1: its stop words), in place of the records'
+        ``language`` fields and of detection; :func:`dedup.language.check_language` says
+        whether dedup knows it.
     report : LoadReport, optional
         Filled in as the iterator runs: counts and the folder entries skipped, with reasons.
 
@@ -152,7 +157,8 @@ def load(
     rules = [source_rules] if isinstance(source_rules, str) else source_rules
     opts = LoadOptions(tuple(map(parse_rule, rules)), encoding, encoding_errors,
                        *check_fields(text_field, id_field, source_field, date_field))  # fmt: skip
-    return _load(todo, opts, LoadReport() if report is None else report)
+    docs = _load(todo, opts, LoadReport() if report is None else report)
+    return docs if language is None else (replace(d, language=language) for d in docs)
 
 
 def _load(paths: list[Path], opts: LoadOptions, report: LoadReport) -> Iterator[Document]:

@@ -21,7 +21,7 @@ import io
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
@@ -54,6 +54,7 @@ def read_documents(spark: SparkSession, paths: Sequence[str | os.PathLike[str]],
                    source_rules: Sequence[str] = (), encoding: str = "utf-8",
                    encoding_errors: str = "strict", text_field: str = "text",
                    id_field: str = "id", source_field: str = "source", date_field: str = "date",
+                   language: str | None = None,
                    report: LoadReport | None = None) -> RDD[Document]:  # fmt: skip
     """The documents of files and folders, as an RDD (see the module docstring for types).
 
@@ -87,7 +88,8 @@ def read_documents(spark: SparkSession, paths: Sequence[str | os.PathLike[str]],
                                                             renamed)))  # fmt: skip
     if not parts:
         raise InputError(Path(str(paths[0])), None, "no documents found")
-    return parts[0] if len(parts) == 1 else spark.sparkContext.union(parts)
+    docs = parts[0] if len(parts) == 1 else spark.sparkContext.union(parts)
+    return docs if language is None else docs.map(lambda d: replace(d, language=language))
 
 
 def dataframe_documents(df: DataFrame) -> RDD[Document]:

@@ -6,11 +6,12 @@ from pathlib import Path
 import py3langid
 import pytest
 from helpers import seed_documents
+from test_cli import run_cli
 
 from dedup import scan
 from dedup.analyze import analyze
-from dedup.errors import InputError
-from dedup.language import SAMPLE_CHARS, detect
+from dedup.errors import InputError, ParamError
+from dedup.language import SAMPLE_CHARS, check_language, detect
 from dedup.load import load
 from dedup.normalize import fold
 from dedup.records import Document
@@ -67,6 +68,20 @@ def test_urdu_function_words_are_not_content_words() -> None:
     assert function_words <= set(_content(text, "en"))  # English's list alone does not know them
 
 
+def test_the_urdu_list_is_read_in_urdu_letters_on_real_news() -> None:
+    # the list has these as ثھی, هیں, ًے, ضے, کب, ًہیں, ضبتھ, ثعذ: in no text's letters
+    function_words = {"بھی", "میں", "نے", "سے", "کا", "نہیں", "ساتھ", "بعد"}
+    words: set[str] = set()
+    content: set[str] = set()
+    for text in _counter_dev()[:50]:
+        norm = fold(text)
+        t = tokenize(norm, "ur")
+        words.update(norm[s:e] for s, e in zip(t.starts, t.ends, strict=True))
+        content.update(_content(text, "ur"))
+    assert function_words <= words
+    assert not function_words & content
+
+
 def test_marks_stay_inside_their_words() -> None:
     norm = fold(_TEXTS["hi"])
     t = tokenize(norm, "hi")
@@ -101,3 +116,32 @@ def test_a_language_field_of_a_record_is_the_documents_language(tmp_path: Path) 
     path.write_text(json.dumps({"id": "a", "text": "x", "language": 7}) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match=r'in\.jsonl:1: field "language" must be a string'):
         list(load(path))
+
+
+def test_the_language_option_sets_every_documents_language(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    texts = _counter_dev()[:2]
+    rows = [{"id": "a", "text": texts[0], "language": "en"}, {"id": "b", "text": texts[1]}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert [d.language for d in load(path)] == ["en", None]
+    assert [d.language for d in load(path, language="ur")] == ["ur", "ur"]
+    run = run_cli("scan", str(path), "--language", "ur", "--json", str(tmp_path / "r.json"))
+    assert run.status == 0, run.err
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert [d["language"] for d in report["documents"]] == ["ur", "ur"]
+    # the stop words follow: Urdu function words are content words under English's list
+    as_english = [d for d in load(path, language="en")][1]
+    assert "میں" in _content(as_english.text, "en") and "میں" not in _content(texts[1], "ur")
+
+
+def test_an_unknown_language_is_one_error_line(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": _TEXTS["es"]}) + "\n", encoding="utf-8")
+    with pytest.raises(ParamError, match=r"The 'language' parameter must be an ISO 639-1 code"):
+        check_language("xx")
+    for command in (["scan"], ["dedupe", "--dry-run"], ["index", "add", str(tmp_path / "i.db")]):
+        run = run_cli(*command, str(path), "--language", "urdu")
+        assert run.status == 2 and run.out == ""
+        assert run.err.startswith("error: The 'language' parameter must be an ISO 639-1 code")
+        assert run.err.endswith("Got 'urdu' instead.\n") and run.err.count("\n") == 1
+    assert not (tmp_path / "i.db").exists()

@@ -28,17 +28,22 @@ def seeds_dir() -> Path:
 
 
 def reading(args: argparse.Namespace, paths: Sequence[Path]) -> dict[str, Any]:
-    """The :func:`dedup.load.load` options of the command line for ``paths``.
+    """The :func:`dedup.load.load` options of the command line for ``paths``; a
+    ``--language`` dedup does not know is a ParamError.
 
     Without ``--source-from``, inputs that are all folders keeping every file in a
     subfolder (``afp/story.txt``, ``reuters/story.txt``) take the subfolder as the
     source (the ``folder`` rule), and a log line says so.
     """
+    if args.language is not None:
+        from dedup.language import check_language
+
+        check_language(args.language)
     rules = args.source_from or _folder_layout(paths)
     return {"source_rules": rules, "encoding": args.encoding,
             "encoding_errors": args.encoding_errors, "id_field": args.id_field,
             "text_field": args.text_field, "source_field": args.source_field,
-            "date_field": args.date_field}  # fmt: skip
+            "date_field": args.date_field, "language": args.language}  # fmt: skip
 
 
 def _folder_layout(paths: Sequence[Path]) -> list[str]:

@@ -51,9 +51,10 @@ def _index_add(args: argparse.Namespace, out: Console) -> int:
             read += 1
             yield doc
 
+    docs = _load_args(args, args.paths)  # its options checked before an index is made
     with Index.open(args.index, given_params(args)) as index:
         before = index.stats().documents
-        added = index.add(counted(_load_args(args, args.paths)), replace=args.replace)
+        added = index.add(counted(docs), replace=args.replace)
         stats = index.stats()
     replaced = added - (stats.documents - before)
     notes = [f"{replaced:,} replaced"] if replaced else []

@@ -121,6 +121,10 @@ def _reading_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--encoding", default="utf-8", help="encoding of input files (default utf-8)")
     p.add_argument("--encoding-errors", default="strict", choices=["strict", "replace"],
                    help="what to do with bytes the encoding cannot decode")  # fmt: skip
+    p.add_argument("--language", metavar="CODE",
+                   help="the language of every document (ISO 639-1: en, ur, zh, ...), "
+                        "for its stop words; default: a record's language field, else "
+                        "detected")  # fmt: skip
     for field in ("id", "text", "source", "date"):
         p.add_argument(f"--{field}-field", default=field, metavar="NAME",
                        help=f"name of the {field} field or column in JSONL, CSV and Parquet "
