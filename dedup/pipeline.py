@@ -2,9 +2,10 @@
 
 features (analyze: normalize, segment, tokenize; then passage features, TF-IDF
 terms and MinHash) -> chrome lines -> LSH candidates (:mod:`dedup.candidates`)
--> align and verify -> boilerplate -> scores -> families. Features and
-alignment run on a process pool (:mod:`dedup.workers`); the result is the same
-whatever the number of workers.
+-> align and verify -> boilerplate -> scores -> families. :func:`run_scan` calls
+them in that order through an engine (:mod:`dedup.engine`): :func:`scan` on the
+local process pool, :func:`dedup.spark.scan_spark` on Spark. The result is the
+same whatever the engine and the number of workers.
 
 Memory: a scan holds the documents and their :class:`~dedup.features.DocFeatures`
 (about half the size of an analysis), never every analysis at once. Alignment analyzes
@@ -14,26 +15,24 @@ the documents of candidate pairs again, in the workers, a few hundred at a time.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from dedup.analyze import DocAnalysis, analyze
+from dedup.analyze import DocAnalysis
 from dedup.arrays import unique_sorted
 from dedup.attribute import attribute
 from dedup.boilerplate import Boilerplate, chrome_lines, mark_boilerplate, pair_boilerplate
-from dedup.candidates import candidate_documents, near_duplicate_documents
 from dedup.cluster import families
 from dedup.dates import parse_dates
-from dedup.errors import DedupError
-from dedup.feature_table import FeatureTable
-from dedup.features import DocFeatures, feature_batch, usable_rows
+from dedup.engine import Engine, LocalEngine, Shared
+from dedup.feature_table import FeatureTable, feature_weights
+from dedup.features import DocFeatures, usable_passages, usable_rows
 from dedup.fingerprints import Frequency, document_frequency, shared_fingerprint_pairs
 from dedup.flows import source_flows
 from dedup.memory import TableStore, default_memory_limit, release_freed_memory
@@ -50,13 +49,12 @@ from dedup.score import (
     source_scores,
     tfidf_matrix,
 )
-from dedup.workers import default_workers, ordered_imap, ordered_map
+from dedup.workers import default_workers
 
-_BATCH = 64  # documents a worker analyzes and sends back at a time
 _TRIM_EVERY = 8192  # documents copied between two returns of freed features to the OS
-_ANALYSES_CACHED = 512  # analyses an alignment worker keeps (pairs come story by story)
 
 log = logging.getLogger(__name__)
+D = TypeVar("D")  # the documents an engine reads
 
 
 def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
@@ -94,60 +92,56 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
         params = ScanParams.from_kwargs(**kwargs)
     elif kwargs:
         params = ScanParams.from_kwargs(**{**params.as_dict(), **kwargs})
-    workers = default_workers() if workers is None else max(1, int(workers))
+    engine = LocalEngine(default_workers() if workers is None else max(1, int(workers)))
+    return run_scan(engine, documents, params, progress=progress, wires=wires, dayfirst=dayfirst,
+                    memory_limit=memory_limit)  # fmt: skip
+
+
+def run_scan(engine: Engine[D], documents: D, params: ScanParams, *,
+             progress: Progress | None = None, wires: Collection[str] = (),
+             dayfirst: bool = False, memory_limit: int | None = None) -> ScanResult:  # fmt: skip
+    """The stages of a scan, in order, each run by ``engine`` (see :mod:`dedup.engine`).
+
+    ``documents`` are what the engine reads (an iterable of Document locally; an RDD
+    or a DataFrame too on Spark). Other parameters and the result as for :func:`scan`;
+    the engine is closed at the end.
+    """
     report = progress or silent
-    docs = list(documents)
-    check_unique(docs)
-    docs.sort(key=lambda d: d.id)
-    report("analyze", 0, len(docs))
-    # Workers are forked: they read the documents of batch k from here, not from a pipe.
-    # Each batch is unpacked here while the workers analyze the next ones.
-    firsts = range(0, len(docs), _BATCH)
-    packed = ordered_imap(lambda k: feature_batch(docs[k : k + _BATCH], params), firsts,
-                          workers=workers, chunk_size=1,
-                          done=lambda n: report("analyze", min(n * _BATCH, len(docs)), len(docs)))
-    feats = [f for k, p in zip(firsts, packed, strict=True) for f in p.unpack(docs[k : k + _BATCH])]
-    docs = [f.doc for f in feats]  # with the language analysis found
-    report("candidates", 0, len(docs))
-    chrome = chrome_lines(feats, params)
-    usable = [f.usable(c) for f, c in zip(feats, chrome, strict=True)]
-    marked = mark_boilerplate(feats, chrome, params)
-    doc_sigs = np.vstack([f.signature for f in feats] + [np.zeros((0, params.num_perm), np.uint32)])
-    empty = sum(1 for f in feats if f.n_tokens == 0)
-    runs = word_run_candidates(feats, usable, params)
-    handed_over: list[DocFeatures | None] = list(feats)
-    del feats  # corpus_tables frees each document's features once copied
-    store = TableStore(default_memory_limit() if memory_limit is None else memory_limit)
-    stems, bigrams, terms = corpus_tables(handed_over, usable, store)
-    doc_pairs, colliding, skipped = candidate_documents(stems, bigrams, params,
-                                                        workers=workers, store=store)  # fmt: skip
-    if store.spilled_bytes:
-        log.info("%.1f MB of corpus tables memory-mapped from temporary files (memory limit "
-                 "%.1f MB)", store.spilled_bytes / 2**20, store.limit_bytes / 2**20)  # fmt: skip
-    del bigrams
-    near = near_duplicate_documents(doc_sigs, params)
-    doc_pairs |= near
-    near_codes = np.array([i * len(docs) + j for i, j in near], dtype=np.int64)
-    doc_pairs |= runs.pairs
-    n_candidates = len(unique_sorted(np.concatenate((colliding, near_codes, runs.codes))))
-    report("candidates", len(docs), len(docs))
-    pairs = by_component(doc_pairs, len(docs))
-    weights = stems.weights()
-    del stems
-
-    @lru_cache(maxsize=_ANALYSES_CACHED)
-    def analysis(i: int) -> DocAnalysis:
-        return analyze(docs[i])
-
-    def align_pair(pair: tuple[int, int]) -> list[Match]:
-        i, j = pair
-        return reuse_matches(analysis(i), analysis(j), weights, runs.frequency, params,
-                             usable_a=usable[i], usable_b=usable[j])  # fmt: skip
-
-    report("align", 0, len(pairs))
-    matches: list[Match] = [m for found in ordered_map(
-        align_pair, pairs, workers=workers, chunk_size=256,
-        done=lambda n: report("align", n, len(pairs))) for m in found]  # fmt: skip
+    try:
+        feats = engine.features(documents, params, report)
+        docs = [f.doc for f in feats]  # with the language analysis found
+        report("candidates", 0, len(docs))
+        chrome = chrome_lines(feats, params)
+        usable = [f.usable(c) for f, c in zip(feats, chrome, strict=True)]
+        marked = mark_boilerplate(feats, chrome, params)
+        doc_sigs = np.vstack([f.signature for f in feats]
+                             + [np.zeros((0, params.num_perm), np.uint32)])  # fmt: skip
+        empty = sum(1 for f in feats if f.n_tokens == 0)
+        runs = word_run_candidates(feats, usable, params)
+        handed_over: list[DocFeatures | None] = list(feats)
+        del feats  # corpus_tables frees each document's features once copied
+        store = TableStore(default_memory_limit() if memory_limit is None else memory_limit)
+        stems, bigrams, terms = corpus_tables(handed_over, usable, store)
+        shared_chrome = engine.broadcast(chrome)
+        doc_pairs, colliding, skipped = engine.passage_candidates(stems, bigrams, shared_chrome,
+                                                                  params, store)  # fmt: skip
+        if store.spilled_bytes:
+            log.info("%.1f MB of corpus tables memory-mapped from temporary files (memory "
+                     "limit %.1f MB)", store.spilled_bytes / 2**20,
+                     store.limit_bytes / 2**20)  # fmt: skip
+        del bigrams
+        near = engine.near_duplicates(doc_sigs, params)
+        doc_pairs |= near
+        near_codes = np.array([i * len(docs) + j for i, j in near], dtype=np.int64)
+        doc_pairs |= runs.pairs
+        n_candidates = len(unique_sorted(np.concatenate((colliding, near_codes, runs.codes))))
+        report("candidates", len(docs), len(docs))
+        tables = engine.broadcast(AlignTables(stems.keys, stems.idf(), runs.frequency, chrome))
+        del stems
+        matches = engine.map_pairs(partial(align_pair, tables=tables, params=params),
+                                   by_component(doc_pairs, len(docs)), report)  # fmt: skip
+    finally:
+        engine.close()
     report("score", 0, 1)
     matches += pair_boilerplate(marked, docs, matches)
     matches.sort(key=lambda m: (m.a, m.b, m.a_start, m.b_start, m.kind))
@@ -159,13 +153,25 @@ def scan(documents: Iterable[Document], params: ScanParams | None = None, *,
     return result
 
 
-def check_unique(docs: list[Document]) -> None:
-    """Raise a DedupError naming every duplicated id and where each copy came from."""
-    dupes = sorted(d for d, n in Counter(d.id for d in docs).items() if n > 1)
-    if dupes:
-        where = {d: [x.origin or "?" for x in docs if x.id == d] for d in dupes}
-        listing = "; ".join(f"{d!r} ({', '.join(where[d])})" for d in dupes)
-        raise DedupError(f"document ids must be unique; duplicated: {listing}")
+@dataclass(frozen=True, slots=True)
+class AlignTables:
+    """What aligning a pair reads of the corpus: the stem ``keys`` (sorted) and their scaled
+    ``idf``, the ``frequency`` of word-run fingerprints, and each document's ``chrome``
+    lines (a bool per line)."""
+
+    keys: np.ndarray
+    idf: np.ndarray
+    frequency: Frequency
+    chrome: list[np.ndarray]
+
+
+def align_pair(i: int, j: int, a: DocAnalysis, b: DocAnalysis, *, tables: Shared[AlignTables],
+               params: ScanParams) -> list[Match]:  # fmt: skip
+    """:func:`dedup.reuse.reuse_matches` of documents ``i`` and ``j`` (analyses ``a``, ``b``)."""
+    t = tables.value
+    return reuse_matches(a, b, feature_weights(t.keys, t.idf), t.frequency, params,
+                         usable_a=usable_passages(a.passage_lines, t.chrome[i]),
+                         usable_b=usable_passages(b.passage_lines, t.chrome[j]))  # fmt: skip
 
 
 def by_component(pairs: set[tuple[int, int]], n_docs: int) -> list[tuple[int, int]]:

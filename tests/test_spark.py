@@ -24,7 +24,8 @@ from dedup.errors import DedupError
 from dedup.load import load
 from dedup.records import Document
 from dedup.report.tables import result_dict
-from dedup.spark import bucket_pairs, scan_spark, spark_session
+from dedup.spark import scan_spark, spark_session
+from dedup.spark_engine import bucket_pairs
 from dedup.spark_io import read_documents, split_out, write_results
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))

@@ -1,0 +1,169 @@
+"""Where a scan's stages run: the engine interface and the local engine (a process pool).
+
+:func:`dedup.pipeline.run_scan` calls the stages in order through an :class:`Engine`,
+which runs four kinds of step; the stages themselves are pure functions that hold no
+pool or session:
+
+- **map over batches of documents** (:meth:`Engine.features`): every document's
+  :class:`~dedup.features.DocFeatures`;
+- **group by key** (:meth:`Engine.passage_candidates`, :meth:`Engine.near_duplicates`):
+  LSH band keys of passages and of documents, grouped into buckets;
+- **broadcast a small table** (:meth:`Engine.broadcast`): what every task of the next step
+  reads (IDF weights, fingerprint frequencies, chrome lines);
+- **map over candidate pairs** (:meth:`Engine.map_pairs`): a function of two documents'
+  analyses, per pair.
+
+:class:`LocalEngine` runs them on forked processes (:mod:`dedup.workers`);
+:class:`dedup.spark_engine.SparkEngine` runs them as Spark jobs. Both give the same
+result to the last bit.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Generic, Protocol, TypeVar
+
+import numpy as np
+
+from dedup.analyze import DocAnalysis, analyze
+from dedup.candidates import candidate_documents, near_duplicate_documents
+from dedup.errors import DedupError
+from dedup.feature_table import FeatureTable
+from dedup.features import DocFeatures, feature_batch
+from dedup.memory import TableStore
+from dedup.params import ScanParams
+from dedup.progress import Progress
+from dedup.records import Document, Match
+from dedup.workers import ordered_imap, ordered_map
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+D_contra = TypeVar("D_contra", contravariant=True)  # the documents an engine reads
+
+_BATCH = 64  # documents a worker analyzes and sends back at a time
+_ANALYSES_CACHED = 512  # analyses an alignment worker keeps (pairs come story by story)
+
+PairFunction = Callable[[int, int, DocAnalysis, DocAnalysis], list[Match]]
+
+
+class Shared(Protocol[T_co]):
+    """A broadcast table: every task reads ``value``."""
+
+    @property
+    def value(self) -> T_co: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Held(Generic[T]):
+    """A table the local engine's forked workers read from the parent's memory."""
+
+    value: T
+
+
+class Engine(Protocol[D_contra]):
+    """The steps a scan asks of the machine it runs on (see the module docstring)."""
+
+    def features(self, documents: D_contra, params: ScanParams,
+                 report: Progress) -> list[DocFeatures]:  # fmt: skip
+        """Every document's features, sorted by id; a :class:`DedupError` names duplicate ids.
+
+        The documents are the features' ``doc`` (with the language analysis found).
+        """
+
+    def passage_candidates(self, stems: FeatureTable, bigrams: FeatureTable,
+                           chrome: Shared[list[np.ndarray]], params: ScanParams,
+                           store: TableStore) -> tuple[set[tuple[int, int]], np.ndarray, int]:
+        """:func:`dedup.candidates.candidate_documents`: document pairs to align, codes
+        ``i * n + j`` of every colliding document pair, and LSH buckets skipped.
+
+        ``store`` makes the corpus-sized arrays this machine holds (the band keys).
+        """
+
+    def near_duplicates(self, sigs: np.ndarray, params: ScanParams) -> set[tuple[int, int]]:
+        """:func:`dedup.candidates.near_duplicate_documents` of the signatures ``sigs``."""
+
+    def broadcast(self, value: T) -> Shared[T]:
+        """``value`` (small next to the corpus) made readable by every task."""
+
+    def map_pairs(self, fn: PairFunction, pairs: Sequence[tuple[int, int]],
+                  report: Progress) -> list[Match]:  # fmt: skip
+        """``fn(i, j, analysis_i, analysis_j)`` of every pair ``(i, j)``, concatenated in
+        any order (documents numbered as :meth:`features` returns them)."""
+
+    def close(self) -> None:
+        """Free what the scan left on the engine (cached data sets)."""
+
+
+def check_unique(docs: list[Document]) -> None:
+    """Raise a DedupError naming every duplicated id and where each copy came from."""
+    dupes = sorted(d for d, n in Counter(d.id for d in docs).items() if n > 1)
+    if dupes:
+        where = {d: [x.origin or "?" for x in docs if x.id == d] for d in dupes}
+        listing = "; ".join(f"{d!r} ({', '.join(where[d])})" for d in dupes)
+        raise DedupError(f"document ids must be unique; duplicated: {listing}")
+
+
+class LocalEngine:
+    """The engine of :func:`dedup.scan`: forked worker processes on this machine.
+
+    Parameters
+    ----------
+    workers : int
+        Processes for the CPU-heavy steps; the result is the same whatever the number.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._docs: list[Document] = []
+
+    def features(self, documents: Iterable[Document], params: ScanParams,
+                 report: Progress) -> list[DocFeatures]:  # fmt: skip
+        docs = list(documents)
+        check_unique(docs)
+        docs.sort(key=lambda d: d.id)
+        report("analyze", 0, len(docs))
+        # Workers are forked: they read the documents of batch k from here, not from a pipe.
+        # Each batch is unpacked here while the workers analyze the next ones.
+        firsts = range(0, len(docs), _BATCH)
+        packed = ordered_imap(lambda k: feature_batch(docs[k : k + _BATCH], params), firsts,
+                              workers=self.workers, chunk_size=1,
+                              done=lambda n: report("analyze", min(n * _BATCH, len(docs)),
+                                                    len(docs)))  # fmt: skip
+        feats = [f for k, p in zip(firsts, packed, strict=True)
+                 for f in p.unpack(docs[k : k + _BATCH])]  # fmt: skip
+        self._docs = [f.doc for f in feats]
+        return feats
+
+    def passage_candidates(self, stems: FeatureTable, bigrams: FeatureTable,
+                           chrome: Shared[list[np.ndarray]], params: ScanParams,
+                           store: TableStore) -> tuple[set[tuple[int, int]], np.ndarray, int]:
+        return candidate_documents(stems, bigrams, params, workers=self.workers, store=store)
+
+    def near_duplicates(self, sigs: np.ndarray, params: ScanParams) -> set[tuple[int, int]]:
+        return near_duplicate_documents(sigs, params)
+
+    def broadcast(self, value: T) -> Held[T]:
+        return Held(value)
+
+    def map_pairs(self, fn: PairFunction, pairs: Sequence[tuple[int, int]],
+                  report: Progress) -> list[Match]:  # fmt: skip
+        docs = self._docs
+
+        @lru_cache(maxsize=_ANALYSES_CACHED)
+        def analysis(i: int) -> DocAnalysis:
+            return analyze(docs[i])
+
+        def one(pair: tuple[int, int]) -> list[Match]:
+            i, j = pair
+            return fn(i, j, analysis(i), analysis(j))
+
+        report("align", 0, len(pairs))
+        found = ordered_map(one, pairs, workers=self.workers, chunk_size=256,
+                            done=lambda n: report("align", n, len(pairs)))  # fmt: skip
+        return [m for matches in found for m in matches]
+
+    def close(self) -> None:
+        self._docs = []
