@@ -31,6 +31,7 @@ from dedup.evidence import EvidenceTable, passage_evidence
 from dedup.feature_table import FeatureTable
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.memory import TableStore
+from dedup.pairs import code_pairs, code_set, pair_codes
 from dedup.params import ScanParams
 from dedup.passage_lsh import MIN_STEMS, band_groups, eligible_passages, lsh_band_keys, lsh_sets
 from dedup.workers import ordered_map
@@ -70,7 +71,7 @@ def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: Scan
         colliding = unique_sorted(np.concatenate([colliding, *(c for c, _, _ in found)]))
         aligned = unique_sorted(np.concatenate([aligned, *(a for _, a, _ in found)]))
         skipped += sum(sk for _, _, sk in found)
-    return decode(aligned, stems.n_docs), colliding, skipped
+    return code_set(aligned, stems.n_docs), colliding, skipped
 
 
 def _band_codes(keys: dict[int, np.ndarray], members: list[np.ndarray], stems: FeatureTable,
@@ -95,7 +96,7 @@ def _band_codes(keys: dict[int, np.ndarray], members: list[np.ndarray], stems: F
                                         max_bucket=params.max_bucket,
                                         groups=stems.owner[passages])  # fmt: skip
             pairs, skipped = passages[pairs], skipped + sk
-            codes = pair_codes(stems.owner, pairs, stems.n_docs)
+            codes = document_pair_codes(stems.owner, pairs, stems.n_docs)
             untested = ~is_in(codes, known)
             passing = passage_evidence(pretest, pairs[untested], params)
             known = unique_sorted(np.concatenate((known, codes[untested][passing])))
@@ -118,25 +119,20 @@ def is_in(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
 
 def unique_pairs(found: list[np.ndarray], n: int) -> np.ndarray:
     """Distinct rows of the ``(k, 2)`` int64 arrays ``found`` (entries below ``n``), sorted."""
-    codes = unique_sorted(np.concatenate([p[:, 0] * n + p[:, 1] for p in found]
+    codes = unique_sorted(np.concatenate([pair_codes(p[:, 0], p[:, 1], n) for p in found]
                                          + [np.zeros(0, np.int64)]))  # fmt: skip
-    return np.stack([codes // max(n, 1), codes % max(n, 1)], axis=1)
+    return np.stack(code_pairs(codes, max(n, 1)), axis=1)
 
 
 def owner_codes(owner: np.ndarray, pairs: np.ndarray, n_docs: int) -> np.ndarray:
     """Distinct document pairs ``(i, j)``, ``i < j``, of passage pairs, as ``i * n + j`` codes."""
-    return unique_sorted(pair_codes(owner, pairs, n_docs))
+    return unique_sorted(document_pair_codes(owner, pairs, n_docs))
 
 
-def pair_codes(owner: np.ndarray, pairs: np.ndarray, n_docs: int) -> np.ndarray:
-    """The document pair ``(i, j)``, ``i < j``, of each passage pair, as an ``i * n + j`` code."""
+def document_pair_codes(owner: np.ndarray, pairs: np.ndarray, n_docs: int) -> np.ndarray:
+    """The document pair ``(i, j)``, ``i < j``, of each passage pair, as a pair code."""
     i, j = owner[pairs[:, 0]], owner[pairs[:, 1]]
-    return np.asarray(np.minimum(i, j) * n_docs + np.maximum(i, j))
-
-
-def decode(codes: np.ndarray, n: int) -> set[tuple[int, int]]:
-    """Pairs ``(i, j)`` of codes ``i * n + j``."""
-    return set(zip((codes // n).tolist(), (codes % n).tolist(), strict=True))
+    return pair_codes(np.minimum(i, j), np.maximum(i, j), n_docs)
 
 
 def near_duplicate_documents(sigs: np.ndarray, params: ScanParams) -> set[tuple[int, int]]:

@@ -2,7 +2,7 @@
 
 Stage: directed pairs (:mod:`dedup.attribute`) + matches + parsed dates -> :class:`Family`
 list. Two documents are linked when either contains at least ``min_containment`` of the
-other; families are the connected components of those links (union-find), except that a
+other; families are the connected components of those links, except that a
 document does not join the stories of sources it compiles from separate passages: when
 the passages a document takes from its sources (every linked partner that did not copy
 from it) fall into groups that do not overlap in its text (two sources overlap when half
@@ -24,29 +24,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from dedup.attribute import spans_by_partner
 from dedup.dates import PublishedDate, earliest_key, order
+from dedup.pairs import components
 from dedup.records import Document, Family, FamilyEdge, Match, PairScore
 
 LARGE_FAMILY = 100  # members from which a family is warned about
 
 log = logging.getLogger(__name__)
-
-
-class _UnionFind:
-    def __init__(self, items: Sequence[str]) -> None:
-        self.parent = {x: x for x in items}
-
-    def find(self, x: str) -> str:
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, x: str, y: str) -> None:
-        rx, ry = self.find(x), self.find(y)
-        if rx != ry:
-            self.parent[max(rx, ry)] = min(rx, ry)
 
 
 def families(docs: Sequence[Document], pairs: Sequence[PairScore], matches: Sequence[Match],
@@ -78,14 +65,12 @@ def families(docs: Sequence[Document], pairs: Sequence[PairScore], matches: Sequ
         partners.setdefault(p.a, []).append(p)
         partners.setdefault(p.b, []).append(p)
     kept = {d: _main_group(d, ps, spans.get(d, {})) for d, ps in partners.items()}
-    uf = _UnionFind([d.id for d in docs])
-    for p in links:
-        if p.b in kept[p.a] and p.a in kept[p.b]:
-            uf.union(p.a, p.b)
-    groups: dict[str, list[str]] = {}
-    for d in docs:
-        groups.setdefault(uf.find(d.id), []).append(d.id)
-    members = sorted(sorted(g) for g in groups.values() if len(g) > 1)
+    position = {d.id: k for k, d in enumerate(docs)}
+    joined = [(position[p.a], position[p.b]) for p in links
+              if p.b in kept[p.a] and p.a in kept[p.b]]  # fmt: skip
+    i, j = np.array(joined, dtype=np.int64).reshape(-1, 2).T
+    members = sorted(sorted(docs[k].id for k in g) for g in components(i, j, len(docs))
+                     if len(g) > 1)  # fmt: skip
     family_of = {d: k for k, m in enumerate(members) for d in m}
     inside: list[list[PairScore]] = [[] for _ in members]
     for p in pairs:
@@ -114,14 +99,10 @@ def _main_group(doc: str, links: list[PairScore],
     copies = {p.direction.copy for p in links if p.direction is not None
               and p.direction.source == doc and p.direction.copy is not None}  # fmt: skip
     sources = sorted(x for x in partners if x not in copies)
-    groups = _UnionFind(sources)
-    for i, x in enumerate(sources):
-        for y in sources[i + 1 :]:
-            if groups.find(x) != groups.find(y) and _overlap(spans.get(x, []), spans.get(y, [])):
-                groups.union(x, y)
-    by_root: dict[str, list[str]] = {}
-    for x in sources:
-        by_root.setdefault(groups.find(x), []).append(x)
+    overlapping = [(k, m) for k, x in enumerate(sources) for m in range(k + 1, len(sources))
+                   if _overlap(spans.get(x, []), spans.get(sources[m], []))]  # fmt: skip
+    i, j = np.array(overlapping, dtype=np.int64).reshape(-1, 2).T
+    by_root = {sources[g[0]]: [sources[k] for k in g] for g in components(i, j, len(sources))}
     if len(by_root) < 2:
         return set(partners)
     covered = {r: sum(e - s for x in g for s, e in spans.get(x, [])) for r, g in by_root.items()}

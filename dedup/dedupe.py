@@ -42,9 +42,11 @@ from dedup.dates import earliest_key, parse_dates
 from dedup.errors import DedupError, ParamError
 from dedup.load_files import COMPRESSED, STDIN, split_compression
 from dedup.load_formats import csv_delimiter
+from dedup.load_records import check_unique
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import signatures
 from dedup.outputs import OutputFiles
+from dedup.pairs import components
 from dedup.params import ScanParams
 from dedup.progress import Progress, silent
 from dedup.records import Document
@@ -133,10 +135,7 @@ def dedupe(documents: Iterable[Document], *, threshold: float = 0.7, containment
     p = params or ScanParams()
     report = progress or silent
     docs = list(documents)
-    ids = [d.id for d in docs]
-    if len(set(ids)) != len(ids):
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        raise DedupError(f"document ids must be unique; duplicated: {', '.join(dupes)}")
+    check_unique(docs)
     report("analyze", 0, len(docs))
     features = ordered_map(lambda d: _features(d, p), docs,
                            workers=default_workers() if workers is None else workers,
@@ -158,7 +157,7 @@ def dedupe(documents: Iterable[Document], *, threshold: float = 0.7, containment
     keep_key = {d.id: (earliest_key(dates.get(d.id)), -len(d.text), d.id) for d in docs}
     clusters, dropped = _clusters(docs, sizes, edges, threshold, containment, keep_key)
     gone = {d.id for d in dropped}
-    return DedupeResult(len(docs), tuple(i for i in ids if i not in gone), tuple(dropped),
+    return DedupeResult(len(docs), tuple(d.id for d in docs if d.id not in gone), tuple(dropped),
                         tuple(clusters), threshold, containment)  # fmt: skip
 
 
@@ -204,18 +203,8 @@ def _clusters(docs: Sequence[Document], sizes: list[int], edges: Edges, threshol
     for i, j in edges:
         neighbours.setdefault(i, []).append(j)
         neighbours.setdefault(j, []).append(i)
-    seen: set[int] = set()
-    groups = []
-    for start in sorted(neighbours):
-        if start not in seen:
-            group, todo = {start}, [start]
-            while todo:
-                for n in neighbours[todo.pop()]:
-                    if n not in group:
-                        group.add(n)
-                        todo.append(n)
-            seen |= group
-            groups.append(group)
+    ij = np.array(list(edges), dtype=np.int64).reshape(-1, 2)
+    groups = [set(g) for g in components(ij[:, 0], ij[:, 1], len(docs)) if len(g) > 1]
     keepers = [(min(g, key=lambda i: keep_key[docs[i].id]), g) for g in groups]
     keepers.sort(key=lambda kg: docs[kg[0]].id)
     clusters, dropped = [], []

@@ -20,7 +20,6 @@ result to the last bit.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,9 +29,9 @@ import numpy as np
 
 from dedup.analyze import DocAnalysis, analyze
 from dedup.candidates import candidate_documents, near_duplicate_documents
-from dedup.errors import DedupError
 from dedup.feature_table import FeatureTable
 from dedup.features import DocFeatures, feature_batch
+from dedup.load_records import check_unique
 from dedup.memory import TableStore
 from dedup.params import ScanParams
 from dedup.progress import Progress
@@ -95,15 +94,6 @@ class Engine(Protocol[D_contra]):
 
     def close(self) -> None:
         """Free what the scan left on the engine (cached data sets)."""
-
-
-def check_unique(docs: list[Document]) -> None:
-    """Raise a DedupError naming every duplicated id and where each copy came from."""
-    dupes = sorted(d for d, n in Counter(d.id for d in docs).items() if n > 1)
-    if dupes:
-        where = {d: [x.origin or "?" for x in docs if x.id == d] for d in dupes}
-        listing = "; ".join(f"{d!r} ({', '.join(where[d])})" for d in dupes)
-        raise DedupError(f"document ids must be unique; duplicated: {listing}")
 
 
 class LocalEngine:

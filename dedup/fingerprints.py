@@ -24,6 +24,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from dedup.arrays import runs, unique_sorted
+from dedup.pairs import pair_codes
 from dedup.shingle import fmix64, shingles
 
 GRAM_WORDS = 4
@@ -140,5 +141,5 @@ def shared_fingerprint_pairs(doc: np.ndarray, prints: np.ndarray, ordinal: np.nd
             block = starts[lo : lo + step]
             i = doc[block[:, None] + left[None, :]].ravel()  # ascending within a bucket
             j = doc[block[:, None] + right[None, :]].ravel()
-            codes.append(i * n_docs + j)
+            codes.append(pair_codes(i, j, n_docs))
     return unique_sorted(np.concatenate(codes)), skipped

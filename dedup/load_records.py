@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dedup.errors import InputError, ParamError
+from dedup.errors import DedupError, InputError, ParamError
 from dedup.records import Document
 
 MAX_ID_CHARS = 4096  # longer is not a name but a mistake (a text in the id column, say)
@@ -138,3 +138,15 @@ def rule_source(doc_id: str, path: Path, opts: LoadOptions) -> str:
 
 def json_kind(value: object) -> str:
     return _JSON_KINDS.get(type(value).__name__, type(value).__name__)
+
+
+def check_unique(docs: Sequence[Document]) -> None:
+    """Raise a DedupError naming every id two of ``docs`` carry, with where each copy
+    came from (its origin, ``?`` for none)."""
+    where: dict[str, list[str]] = {}
+    for d in docs:
+        where.setdefault(d.id, []).append(d.origin or "?")
+    dupes = sorted(d for d, copies in where.items() if len(copies) > 1)
+    if dupes:
+        listing = "; ".join(f"{d!r} ({', '.join(where[d])})" for d in dupes)
+        raise DedupError(f"document ids must be unique; duplicated: {listing}")

@@ -21,6 +21,7 @@ from scipy.integrate import quad
 
 from dedup.arrays import unique_sorted
 from dedup.kernels import NUMBA, njit
+from dedup.pairs import code_pairs, pair_codes
 from dedup.shingle import fmix64, fmix64_one
 
 _BLOCK_ROWS = 1 << 16  # signatures banded at a time (numpy path)
@@ -121,7 +122,7 @@ def candidate_pairs(keys: np.ndarray, *, max_bucket: int,
         found.append(codes)
         skipped += sk
     codes = unique_sorted(np.concatenate([*found, np.zeros(0, np.int64)]))
-    return np.stack([codes // max(n, 1), codes % max(n, 1)], axis=1), skipped
+    return np.stack(code_pairs(codes, max(n, 1)), axis=1), skipped
 
 
 def _compiled_bucket_pairs(column: np.ndarray, groups: np.ndarray,
@@ -147,7 +148,7 @@ def _compiled_bucket_pairs(column: np.ndarray, groups: np.ndarray,
     hi = np.empty(len(lo), np.int64)
     m = _bucket_rows(size, after, groups, max_bucket, np.empty(max(max_bucket, 2), np.int64),
                      lo, hi)  # fmt: skip
-    return lo[:m] * n + hi[:m], int(np.sum(size > max_bucket))
+    return pair_codes(lo[:m], hi[:m], n), int(np.sum(size > max_bucket))
 
 
 if NUMBA:
@@ -206,7 +207,7 @@ def _numpy_bucket_pairs(column: np.ndarray, max_bucket: int,
         if groups is not None:
             keep = groups[lo] != groups[hi]
             lo, hi = lo[keep], hi[keep]
-        band_codes.append(lo * n + hi)
+        band_codes.append(pair_codes(lo, hi, n))
     return np.concatenate(band_codes), int(np.sum(sizes > max_bucket))
 
 

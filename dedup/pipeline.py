@@ -21,8 +21,6 @@ from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 from dedup.analyze import DocAnalysis
 from dedup.arrays import unique_sorted
@@ -37,6 +35,7 @@ from dedup.fingerprints import Frequency, document_frequency, shared_fingerprint
 from dedup.flows import source_flows
 from dedup.memory import TableStore, default_memory_limit, release_freed_memory
 from dedup.minhash import jaccard
+from dedup.pairs import code_set, component_labels, set_codes
 from dedup.params import ScanParams
 from dedup.progress import Progress, silent
 from dedup.records import Document, DocumentScore, Match, ScanResult
@@ -132,7 +131,7 @@ def run_scan(engine: Engine[D], documents: D, params: ScanParams, *,
         del bigrams
         near = engine.near_duplicates(doc_sigs, params)
         doc_pairs |= near
-        near_codes = np.array([i * len(docs) + j for i, j in near], dtype=np.int64)
+        near_codes = set_codes(near, len(docs))
         doc_pairs |= runs.pairs
         n_candidates = len(unique_sorted(np.concatenate((colliding, near_codes, runs.codes))))
         report("candidates", len(docs), len(docs))
@@ -183,8 +182,7 @@ def by_component(pairs: set[tuple[int, int]], n_docs: int) -> list[tuple[int, in
     if not pairs:
         return []
     ij = np.array(sorted(pairs), dtype=np.int64)
-    graph = sparse.coo_matrix((np.ones(len(ij)), (ij[:, 0], ij[:, 1])), shape=(n_docs, n_docs))
-    _, label = connected_components(graph, directed=False)
+    label = component_labels(ij[:, 0], ij[:, 1], n_docs)
     order = np.lexsort((ij[:, 1], ij[:, 0], label[ij[:, 0]]))
     return [(int(i), int(j)) for i, j in ij[order]]
 
@@ -263,7 +261,7 @@ def word_run_candidates(feats: list[DocFeatures], usable: list[np.ndarray],
     ordinal = np.concatenate([np.flatnonzero(k) for k in keep] + [np.zeros(0, np.int64)])
     codes, skipped = shared_fingerprint_pairs(doc, prints, ordinal.astype(np.int64), len(feats),
                                               params.max_bucket)  # fmt: skip
-    pairs = {(int(i), int(j)) for i, j in zip(*np.divmod(codes, len(feats)), strict=True)}
+    pairs = code_set(codes, len(feats))
     return RunCandidates(pairs, codes, document_frequency(doc, prints), skipped)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.analyze import DocAnalysis, WeightedTable, Weights
+from dedup.pairs import code_pairs, pair_codes
 from dedup.params import ScanParams
 
 _JOIN_CHUNK = 1 << 21  # (passage, passage, feature) triples joined at a time: bounds memory
@@ -120,14 +121,14 @@ def _join_chunk(pa: np.ndarray, wa: np.ndarray, lo: np.ndarray, hits: np.ndarray
     rows = np.repeat(np.arange(len(pa)), hits)
     q = pb[np.repeat(lo - firsts, hits) + np.arange(int(hits.sum()))]
     n_pairs = len(total_a) * len(total_b)
-    codes = pa[rows] * len(total_b) + q
+    codes = pair_codes(pa[rows], q, len(total_b))
     if n_pairs <= _DENSE_PAIRS:  # bincount adds each pair's weights in the order unique's would
         pairs = np.flatnonzero(np.bincount(codes, minlength=n_pairs))
         shared = np.bincount(codes, weights=wa[rows], minlength=n_pairs)[pairs]
     else:
         pairs, inverse = np.unique(codes, return_inverse=True)
         shared = np.bincount(inverse, weights=wa[rows], minlength=len(pairs))
-    p, q = np.divmod(pairs, len(total_b))
+    p, q = code_pairs(pairs, len(total_b))
     ta, tb = total_a[p], total_b[q]
     # A passage of weight 0 shares weight 0: its Dice and containment are 0.
     both, lighter = ta + tb, np.minimum(ta, tb)

@@ -27,13 +27,15 @@ import numpy as np
 
 from dedup.analyze import DocAnalysis, analyze
 from dedup.arrays import unique_sorted
-from dedup.candidates import decode, owner_codes, unique_pairs
-from dedup.engine import PairFunction, Shared, check_unique
+from dedup.candidates import owner_codes, unique_pairs
+from dedup.engine import PairFunction, Shared
 from dedup.evidence import EvidenceTable, passage_evidence
 from dedup.feature_table import FeatureTable, is_member
 from dedup.features import DocFeatures, features_of, usable_rows
+from dedup.load_records import check_unique
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.memory import TableStore
+from dedup.pairs import code_set
 from dedup.params import ScanParams
 from dedup.passage_lsh import MIN_STEMS, eligible_passages, passage_band_keys
 from dedup.progress import Progress
@@ -139,7 +141,7 @@ class SparkEngine:
         self._feats.unpersist()
         colliding = unique_sorted(np.concatenate([c for c, _, _ in out] + [np.zeros(0, np.int64)]))
         aligned = unique_sorted(np.concatenate([a for _, a, _ in out] + [np.zeros(0, np.int64)]))
-        return decode(aligned, stems.n_docs), colliding, sum(s for _, _, s in out)
+        return code_set(aligned, stems.n_docs), colliding, sum(s for _, _, s in out)
 
     def near_duplicates(self, sigs: np.ndarray, params: ScanParams) -> set[tuple[int, int]]:
         index = np.arange(len(sigs), dtype=np.int64)

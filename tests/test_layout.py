@@ -12,8 +12,9 @@ MAX_LINES = 400
 # The layers, bottom first. A module imports only modules of its own layer or of a
 # layer below; ``dedup/__init__.py`` (the lazy public API) stands above them all.
 LAYERS: list[tuple[str, list[str]]] = [
-    ("records and kernels", ["records", "errors", "params", "kernels", "arrays", "sequence",
-                             "memory", "workers", "progress", "credits", "dates", "offset_map"]),
+    ("records and kernels", ["records", "errors", "params", "kernels", "arrays", "pairs",
+                             "sequence", "memory", "workers", "progress", "credits", "dates",
+                             "offset_map"]),
     ("load", ["load_records", "load_files", "load_formats", "load", "outputs"]),
     ("normalize", ["normalize", "language"]),
     ("segment", ["segment"]),
