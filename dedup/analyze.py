@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 import numpy as np
 
@@ -78,12 +79,20 @@ class WeightedTable:
         return self._by_feature
 
 
-class _Memo(dict[Weights, WeightedTable]):
-    """An analysis's weighted tables; pickled empty (a weighting may be a closure, and a
-    copy recomputes what it needs)."""
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
-    def __reduce__(self) -> tuple[type[_Memo], tuple[()]]:
-        return _Memo, ()
+# What later stages ask of a passage again for each pair its document is in: its
+# figures, the names it states and its words (:mod:`dedup.anchors`).
+PassageFacts = tuple[frozenset[str], frozenset[str], frozenset[str]]
+
+
+class _Memo(dict[_K, _V]):
+    """What an analysis keeps of what was asked of it; pickled empty (a weighting may be
+    a closure, and a copy recomputes what it needs)."""
+
+    def __reduce__(self) -> tuple[type[_Memo[_K, _V]], tuple[()]]:
+        return type(self), ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +123,10 @@ class DocAnalysis:
     line_hashes: np.ndarray
     fingerprint_at: np.ndarray
     fingerprint_hashes: np.ndarray
-    _memo: _Memo = field(default_factory=_Memo, init=False, repr=False, compare=False)
+    _memo: _Memo[Weights, WeightedTable] = field(default_factory=_Memo, init=False, repr=False,
+                                                 compare=False)  # fmt: skip
+    passage_facts: _Memo[int, PassageFacts] = field(default_factory=_Memo, init=False,
+                                                    repr=False, compare=False)  # fmt: skip
 
     @property
     def n_passages(self) -> int:

@@ -9,11 +9,10 @@ the other lacks is evidence against it.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import numpy as np
 
-from dedup.analyze import DocAnalysis
+from dedup.analyze import DocAnalysis, PassageFacts
 
 # A figure as news writes it: 6256, 6,256, 6 256 (thin or non-breaking space), 28.5.
 _NUMBER = re.compile(r"\d+(?:[,\u00a0\u202f ]\d{3}(?!\d))*(?:\.\d+)?")
@@ -28,12 +27,6 @@ _HONORIFICS = frozenset(("mr", "ms", "mrs", "dr"))
 _POSSESSIVE_END = re.compile("(?:'s|\u2019s)(?=\x00|\\Z)")  # of a word, in words joined by NULs
 
 
-def _passage_text(d: DocAnalysis, k: int) -> str:
-    return d.doc.text[d.passage_starts[k] : d.passage_ends[k]]
-
-
-# Both cached by the passage's text: a document's passages meet each of its pairs.
-@lru_cache(maxsize=1 << 16)
 def figures(text: str) -> frozenset[str]:
     """The figures ``text`` states, thousands separators dropped (6,256 -> 6256)."""
     return frozenset(_GROUPING.sub("", m) for m in _NUMBER.findall(text))
@@ -47,7 +40,6 @@ def other_facts(a: frozenset[str], b: frozenset[str]) -> bool:
     return bool(a and b) and 2 * len(a & b) < min(len(a), len(b))
 
 
-@lru_cache(maxsize=1 << 16)
 def _names_and_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The names ``text`` states (capitalised words inside a clause) and all its words,
     case folded, possessives dropped."""
@@ -76,19 +68,24 @@ def anchor_agreement(a: DocAnalysis, b: DocAnalysis, p: np.ndarray, q: np.ndarra
     -2 the passages state other facts (:func:`other_facts`); +1 figures in common;
     -1 each names someone or something
     whose name the other does not contain at all (another person or place in the
-    same slot); else 0. Names are only read where figures do not decide.
+    same slot); else 0. Names count only where figures do not decide.
     """
-    p_list, q_list = p.tolist(), q.tolist()
-    text_a = {i: _passage_text(a, i) for i in set(p_list)}
-    text_b = {j: _passage_text(b, j) for j in set(q_list)}
-    figs_a = {i: figures(text) for i, text in text_a.items()}
-    figs_b = {j: figures(text) for j, text in text_b.items()}
     out = []
-    for i, j in zip(p_list, q_list, strict=True):
-        if figs_a[i] and figs_b[j]:
-            out.append(-2 if other_facts(figs_a[i], figs_b[j]) else 1)
-            continue
-        (names_a, words_a), (names_b, words_b) = (_names_and_words(text_a[i]),
-                                                  _names_and_words(text_b[j]))  # fmt: skip
-        out.append(-1 if names_a - words_b and names_b - words_a else 0)
+    for i, j in zip(p.tolist(), q.tolist(), strict=True):
+        figs_a, names_a, words_a = _facts(a, i)
+        figs_b, names_b, words_b = _facts(b, j)
+        if figs_a and figs_b:
+            out.append(-2 if other_facts(figs_a, figs_b) else 1)
+        else:
+            out.append(-1 if names_a - words_b and names_b - words_a else 0)
     return np.array(out, dtype=np.int8)
+
+
+def _facts(d: DocAnalysis, k: int) -> PassageFacts:
+    """The figures, names and words of passage ``k`` of ``d``, kept with the analysis (a
+    document's passages meet each of its pairs)."""
+    found = d.passage_facts.get(k)
+    if found is None:
+        text = d.doc.text[d.passage_starts[k] : d.passage_ends[k]]
+        found = d.passage_facts[k] = (figures(text), *_names_and_words(text))
+    return found

@@ -41,7 +41,7 @@ from dedup.analyze import analyze
 from dedup.dates import earliest_key, parse_dates
 from dedup.errors import DedupError, ParamError
 from dedup.load_files import COMPRESSED, STDIN, split_compression
-from dedup.load_formats import csv_delimiter
+from dedup.load_formats import csv_delimiter, csv_rows
 from dedup.load_records import check_unique
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.minhash import signatures
@@ -336,10 +336,11 @@ def _kept_csv(path: Path, kept: set[int | None], compression: str, encoding: str
     lines = list(io.StringIO(text, newline=""))
     delimiter = csv_delimiter(lines[0] if lines else "", *fields)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    next(reader, None)
+    rows = csv_rows(reader)
+    next(rows, None)
     parts = lines[: reader.line_num]  # the header
     start = reader.line_num + 1
-    for _ in reader:
+    for _ in rows:
         if start in kept:
             parts.extend(lines[start - 1 : reader.line_num])
         start = reader.line_num + 1

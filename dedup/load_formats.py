@@ -100,17 +100,16 @@ def _read_jsonl(path: Path, opts: LoadOptions) -> Iterator[Document]:
 
 def _read_csv(path: Path, opts: LoadOptions) -> Iterator[Document]:
     with open_text(path, opts, newline="") as f:
-        # The csv module caps fields at 128 KiB by default; an article can be longer.
-        csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
         first = f.readline()
         delimiter = csv_delimiter(first, opts.id_field, opts.text_field)
         quotes = [0]  # quote marks in the lines of the record being read
         reader = csv.reader(_counting_quotes(f, quotes, first), delimiter=delimiter)
         try:
-            header = [name.strip() for name in next(reader, [])]
+            rows = csv_rows(reader)
+            header = [name.strip() for name in next(rows, [])]
             _check_columns(path, header, opts)
             start, quotes[0] = reader.line_num + 1, 0
-            for row in reader:
+            for row in rows:
                 if len(row) not in (0, len(header)):  # csv gives [] for a blank line
                     problem = f"has {len(row)} fields, the header has {len(header)}"
                     raise InputError(path, start, problem)
@@ -126,6 +125,24 @@ def _read_csv(path: Path, opts: LoadOptions) -> Iterator[Document]:
                 start, quotes[0] = reader.line_num + 1, 0
         except csv.Error as exc:
             raise InputError(path, reader.line_num, f"not valid CSV: {exc}") from None
+
+
+def csv_rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    """The rows of a ``csv.reader``, each parsed with fields of any length allowed.
+
+    The csv module caps a field at 128 KiB, for every reader of the process; an
+    article can be longer. The cap is lifted while a row is parsed and put back
+    before the row is handed on, so other readers keep their limit.
+    """
+    while True:
+        limit = csv.field_size_limit(_CSV_FIELD_LIMIT)
+        try:
+            row = next(reader, None)
+        finally:
+            csv.field_size_limit(limit)
+        if row is None:
+            return
+        yield row
 
 
 def _counting_quotes(lines: Iterable[str], quotes: list[int], first: str) -> Iterator[str]:

@@ -175,3 +175,10 @@ def _naming(target: Path) -> Iterator[None]:
         yield
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
+    with OutputFiles() as files:
+        files.write_text(path, text)
+        files.commit()

@@ -232,6 +232,20 @@ def test_csv_quoted_newline_and_record_start_line(tmp_path: Path) -> None:
     assert (b.source, b.date, b.origin) == ("b", None, f"{path}:4")
 
 
+def test_csv_fields_longer_than_csv_allows_are_read_and_the_limit_is_left_as_it_was(
+    tmp_path: Path,
+) -> None:
+    text = "word " * 60_000  # 300,000 characters: over the csv module's 131,072
+    path = tmp_path / "long.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["id", "text"], ["a", text], ["b", "short"]])
+    before = csv.field_size_limit()
+    assert [d.text for d in load(path)] == [text, "short"]
+    assert csv.field_size_limit() == before
+    with open(path, newline="", encoding="utf-8") as f, pytest.raises(csv.Error):
+        list(csv.reader(f))  # another reader of the process keeps its own limit
+
+
 def test_csv_header_bom_is_stripped(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(b"\xef\xbb\xbfid,text\n1,hello\n")

@@ -22,8 +22,9 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
 from dedup.credits import credits
+from dedup.outputs import write_atomic
 from dedup.records import Match, ScanResult
-from dedup.report.tables import result_dict, write_atomic
+from dedup.report.tables import result_dict
 from dedup.report.terminal import count
 
 # A page holds both full texts per pair view; past these sizes a report stops opening

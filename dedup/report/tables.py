@@ -17,7 +17,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from dedup.outputs import OutputFiles, json_text
+from dedup.outputs import OutputFiles, json_text, write_atomic
 from dedup.records import Direction, DocumentScore, Family, ScanResult, SourceScore
 
 PAIR_FIELDS = ["a", "b", "rank", "score", "tfidf_cosine", "jaccard", "containment_ab",
@@ -134,13 +134,6 @@ def csv_texts(result: ScanResult) -> dict[str, str]:
                                 _csv_text(data["documents"], DOCUMENT_FIELDS),
                                 _csv_text(data["sources"], SOURCE_FIELDS),
                                 _csv_text(data["source_flows"], FLOW_FIELDS)), strict=True))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
-    with OutputFiles() as files:
-        files.write_text(path, text)
-        files.commit()
 
 
 def write_json(result: ScanResult, path: Path) -> None:
