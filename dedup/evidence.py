@@ -20,7 +20,7 @@ from dedup.similarity import is_evidence
 _EPS = 1e-9  # slack for the evidence pre-test: alignment sums the same weights in another order
 
 # The compiled loops of this module allocate nothing: their callers do, in numpy. On a
-# first run numba compiles each array constructor a loop uses, for each dtype (0.2-0.4 s).
+# first run numba compiles each array constructor a loop uses, for each dtype.
 
 
 @dataclass(frozen=True)

@@ -70,8 +70,8 @@ def is_member(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """Bool per value of ``values`` (uint64): it is one of ``keys`` (sorted, distinct).
 
     A hash lookup (:func:`dedup.arrays.positions`): the keys, the common features of a
-    corpus, are few next to the rows; a binary search of the 30M rows of 100,000
-    documents took 4 s.
+    corpus, are few next to the rows, and a hash table of them answers each row at
+    once where a binary search would search for each.
     """
     return np.asarray(positions(keys, values) >= 0)
 

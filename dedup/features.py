@@ -3,8 +3,8 @@
 Stage: :class:`~dedup.records.Document` -> :class:`DocFeatures`, per document (a
 worker or a Spark executor runs it). A scan keeps these for the whole corpus and
 drops the analysis they come from; alignment analyzes again only the documents
-of candidate pairs. A document of ~600 words has some 14 KB of features, half the
-size of its :class:`~dedup.analyze.DocAnalysis` (measured pickled, text apart).
+of candidate pairs. A document's features are a fraction of the size of its
+:class:`~dedup.analyze.DocAnalysis`.
 """
 
 from __future__ import annotations

@@ -131,10 +131,10 @@ def _compiled_bucket_pairs(column: np.ndarray, groups: np.ndarray,
     group, in buckets of at most ``max_bucket`` rows, and the number of larger buckets.
 
     Rows of equal keys are chained in an open-addressing table (keys are hashes: their
-    low bits pick the slot), then each bucket's rows, ascending, are paired: several
-    times faster than sorting the keys. ``column`` has fewer than 2^31 rows. The arrays
-    are made here, in numpy: numba compiles each constructor a loop uses (0.2-0.4 s a
-    dtype on a first run).
+    low bits pick the slot), then each bucket's rows, ascending, are paired, without
+    sorting the keys. ``column`` has fewer than 2^31 rows. The arrays are made here, in
+    numpy: numba compiles each array constructor a loop uses, once per dtype, on a
+    first run.
     """
     n = len(column)
     bits = max((n + n // 2 - 1).bit_length(), 1)  # load factor at most 2/3
@@ -215,7 +215,7 @@ def _shared_rows(column: np.ndarray) -> np.ndarray:
     """Rows whose key may be shared with another row: a superset of them (int64, ascending).
 
     Most keys of a band are unique. Each key's high bits and its row number are packed
-    into one uint64 and sorted by value (several times faster than an argsort of the
+    into one uint64 and sorted by value (a sort of values, not an argsort of the
     band); rows whose high bits are shared come out. Equal keys have equal high bits,
     so no shared row is missed; the caller groups the rows by their full key.
     """

@@ -9,10 +9,8 @@ Either way they are numpy arrays, and the scan's result is the same.
 A scan holds many small numpy arrays (a document's features: a dozen arrays of a
 few KB) and frees them once their rows are copied into corpus-wide tables. glibc
 keeps freed small blocks in its heap for reuse, so the process's resident memory
-would stay at its high-water mark; ``malloc_trim`` returns the free pages. At
-100,000 documents the features are about 1.4 GB of resident memory
-(``benchmarks/scan_scale.py`` prints the scan's peak). On a C library without
-``malloc_trim`` (macOS, musl) this does nothing.
+would stay at its high-water mark; ``malloc_trim`` returns the free pages. On a
+C library without ``malloc_trim`` (macOS, musl) this does nothing.
 """
 
 from __future__ import annotations

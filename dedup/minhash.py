@@ -4,16 +4,14 @@ Stage: shingle hashes -> signatures. The permutation scheme is datasketch's
 default since 2.0, ``affine32``: a 32-bit input hash is pre-mixed with
 MurmurHash3's 32-bit finalizer, then permuted as ``a*h + b mod 2^32`` with
 ``a`` odd, ``a`` and ``b`` drawn from ``np.random.RandomState(seed)`` exactly
-as datasketch draws them (``../shared/FACTS.md``). The 32-bit input of a
+as datasketch draws them. The 32-bit input of a
 64-bit shingle hash is its upper half: feeding those values to
 ``datasketch.MinHash(num_perm, seed, hashfunc=int)`` gives the same signature
-(tested in tests/test_minhash.py).
+(tested).
 
 The batch runs in one loop compiled by numba (a declared dependency; the
-permutation loop vectorizes to SIMD), about 6x the numpy broadcast below on the
-same shingles (``benchmarks/minhash_peers.py`` prints both). The numpy path
-gives the same values (both are tested) and is used where numba cannot be
-imported.
+permutation loop vectorizes to SIMD). The numpy broadcast below gives the same
+values (both are tested) and is used where numba cannot be imported.
 """
 
 from __future__ import annotations
@@ -122,8 +120,8 @@ if NUMBA:
         """Same arithmetic as the numpy path, permutations innermost (they vectorize).
 
         Shingles are taken four at a time, so a pass over the permutations loads and
-        stores the signature row once for four shingles: 1.45x on an AVX-512 Xeon, where
-        one at a time was bound by those loads and stores rather than by the multiplies.
+        stores the signature row once for four shingles: one at a time is bound by those
+        loads and stores rather than by the multiplies.
         """
         k = len(a)
         for d in range(len(offsets) - 1):

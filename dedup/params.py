@@ -1,10 +1,9 @@
 """ScanParams: every tunable of a scan, with its default and unit, validated once.
 
-Defaults come from the labeled benchmark (``benchmarks/accuracy.py``), never
-from one seed text; the README says how each was chosen. The verification
-thresholds (``match_similarity``, ``support_similarity``, ``chain_min_score``,
-``end_ratio``, ``verbatim_min_words``) are the grid point that
-``benchmarks/calibrate.py`` picks on the corpus of seed 0 (checked on seed 2).
+Defaults come from the labeled benchmark corpora, never from one seed text; the
+README says how each was chosen, the verification thresholds
+(``match_similarity``, ``support_similarity``, ``chain_min_score``,
+``end_ratio``, ``verbatim_min_words``) included.
 """
 
 from __future__ import annotations

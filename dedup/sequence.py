@@ -77,8 +77,8 @@ def _uint64(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x) if x.dtype == np.uint64 else x.astype(np.int64).view(np.uint64)
 
 
-# A hash index, not np.argsort(kind="mergesort") and np.searchsorted: numba took 4 s to
-# compile those on a first run. Compiled into their callers (inline), not on their own.
+# A hash index, not np.argsort(kind="mergesort") and np.searchsorted, which numba is slow
+# to compile on a first run. Compiled into their callers (inline), not on their own.
 
 @inlined
 def occurrences(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -118,7 +118,7 @@ if NUMBA:
     def _blocks(a, b, lexicographic):  # type: ignore[no-untyped-def]
         """difflib's matching blocks of ``a`` and ``b`` (uint64 arrays), as ``(i, j, size)``
         back to back in the order the decomposition finds them (a flat int64 array: numba
-        compiles a 2-d one for 0.2 s more), and their total size.
+        compiles a 2-d one more slowly), and their total size.
 
         With ``lexicographic``, of ``b`` and ``a`` when ``b`` comes first (:func:`word_ratio`
         in one compiled call: one function for numba to compile, not two).
@@ -130,7 +130,7 @@ if NUMBA:
         # Length of the match ending at (i - 1, j): row i - 1 in ``before``, row i in ``now``;
         # only the cells a row wrote are reset, so a row costs its matches, as difflib's dict.
         before, now = np.empty(lb, np.int64), np.empty(lb, np.int64)
-        for j in range(lb):  # a loop: numba's np.zeros costs 0.2 s more to compile
+        for j in range(lb):  # a loop: numba's np.zeros costs more to compile
             before[j] = now[j] = 0
         wrote_before = np.empty(lb, np.int64)
         wrote_now = np.empty(lb, np.int64)

@@ -181,7 +181,7 @@ def test_reused_sentences_are_aligned_to_their_counterparts(
     matches = result.matches_between(a, b)
     missed = {x for x, y in labels if not _covers(matches, _sentence(ta, x), _sentence(tb, y))}
     assert missed <= NOT_ALIGNED
-    assert len(labels) - len(missed) >= 0.8 * len(labels)  # issue 3's bar: 80% aligned
+    assert len(labels) - len(missed) >= 0.8 * len(labels)  # the bar: 80% aligned
 
 
 def _aligned_text(result: ScanResult, a: str, b: str, prefix: str) -> tuple[str, str]:
