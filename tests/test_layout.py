@@ -31,8 +31,8 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("engines", ["engine", "pipeline", "spark_io", "spark_engine", "spark"]),
     ("workflows", ["index_store", "index_sqlite", "index_redis", "index_entry", "index_query",
                    "index", "overlap", "dedupe"]),
-    ("report", ["report.console", "report.select", "report.terminal", "report.tables",
-                "report.html", "report.corpus"]),
+    ("report", ["report.console", "report.progress", "report.select", "report.terminal",
+                "report.tables", "report.html", "report.corpus"]),
     ("cli", ["commands.settings", "commands.parser", "commands.common", "commands.scan",
              "commands.corpus", "cli", "__main__"]),
 ]  # fmt: skip

@@ -16,6 +16,7 @@ from dedup import progress
 from dedup.cli import main
 from dedup.load import load
 from dedup.records import Document
+from dedup.report import progress as rendering
 from dedup.report.tables import to_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -93,7 +94,7 @@ def test_progress_reports_every_stage_to_completion(corpus) -> None:  # type: ig
 
 
 def test_log_lines_count_each_long_stage_and_its_end(corpus, caplog) -> None:  # type: ignore[no-untyped-def]
-    lines = progress._LogLines(every_s=0.0)  # every stage counts as long
+    lines = rendering._LogLines(every_s=0.0)  # every stage counts as long
     with caplog.at_level(logging.INFO, logger="dedup"):
         dedup.scan(corpus[0][:40], workers=2, progress=lines)
     messages = [r.getMessage() for r in caplog.records if r.name == "dedup"]
@@ -104,7 +105,7 @@ def test_log_lines_count_each_long_stage_and_its_end(corpus, caplog) -> None:  #
 
 
 def test_quick_stages_log_nothing() -> None:
-    lines = progress._LogLines(every_s=3600.0)
+    lines = rendering._LogLines(every_s=3600.0)
     logger = logging.getLogger("dedup")
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
@@ -125,7 +126,7 @@ def test_cli_logs_progress_when_not_a_tty_and_nothing_with_quiet(
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(progress, "LOG_EVERY_S", 0.0)
+    monkeypatch.setattr(rendering, "LOG_EVERY_S", 0.0)
     with caplog.at_level(logging.INFO, logger="dedup"):
         assert main(["scan", str(SEEDS), "--workers", "1"]) == 0
     logged = [r.getMessage() for r in caplog.records if r.name == "dedup"]

@@ -103,8 +103,18 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def guarded(command: Callable[[argparse.Namespace, Console], int],
-            message: str = "nothing was changed") -> Command:  # fmt: skip
-    """Run a command: a DedupError is one red line and exit status 2, Ctrl-C is 130."""
+            message: str | Callable[[], str] = "nothing was changed", *,
+            out_of_memory: Callable[[], str] | None = None) -> Command:  # fmt: skip
+    """Run a command: a DedupError is one red line and its exit status, Ctrl-C is 130
+    and running out of memory 1, each with one line saying what was left as it was.
+
+    ``message`` says it after an interrupt (a callable is asked at that moment);
+    ``out_of_memory`` gives the whole line after running out of memory (default: this
+    message, and to use fewer or smaller documents).
+    """
+
+    def said() -> str:
+        return message() if callable(message) else message
 
     def run(args: argparse.Namespace) -> int:
         from rich.markup import escape
@@ -121,11 +131,12 @@ def guarded(command: Callable[[argparse.Namespace, Console], int],
         except (KeyboardInterrupt, SystemError) as exc:
             if not interrupted(exc):
                 raise
-            err.print(f"[red]interrupted[/red]: {message}")
+            err.print(f"[red]interrupted[/red]: {escape(said())}")
             return 130
         except MemoryError:
-            err.print(f"[red]error:[/red] out of memory; {message}; "
-                      "use fewer or smaller documents")  # fmt: skip
+            line = out_of_memory() if out_of_memory else (
+                f"out of memory; {said()}; use fewer or smaller documents")  # fmt: skip
+            err.print(f"[red]error:[/red] {escape(line)}")
             return 1
 
     return run
@@ -134,7 +145,7 @@ def guarded(command: Callable[[argparse.Namespace, Console], int],
 def with_progress(quiet: bool, verbose: bool) -> Progress:
     """The progress callback of a command: bars or log lines (:func:`cli_progress`), and
     with ``verbose`` each stage's count and time logged when it ends."""
-    from dedup.progress import cli_progress
+    from dedup.report.progress import cli_progress
 
     shown = cli_progress(quiet)
     return _StageLog(shown) if verbose else shown

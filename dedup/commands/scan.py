@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from dedup.commands.common import (
     closing,
-    interrupted,
+    guarded,
     listing,
     log,
     reading,
@@ -38,56 +38,58 @@ def run_scan(args: argparse.Namespace) -> int:
     written only after the scan has finished, all or none; an output named ``-`` goes to
     standard output, which then holds nothing else.
     """
-    from rich.markup import escape
-
     from dedup.load import LoadReport
+    from dedup.report.terminal import count
+
+    report = LoadReport()
+    written: list[str] = []
+
+    def unchanged() -> str:
+        done = f"only {', '.join(written)} written" if written else "no output file written"
+        return f"{done}; nothing else was changed"
+
+    def out_of_memory() -> str:
+        read = f"{count(report.read, 'document')} from {count(report.files, 'file')}"
+        return f"out of memory after reading {read}; scan fewer or smaller documents"
+
+    def command(args: argparse.Namespace, _: Any) -> int:
+        return _scan(args, report, written)
+
+    return guarded(command, unchanged, out_of_memory=out_of_memory)(args)
+
+
+def _scan(args: argparse.Namespace, report: LoadReport, written: list[str]) -> int:
+    """The scan of :func:`run_scan`, filling in ``report`` and the outputs ``written``."""
     from dedup.outputs import OutputFiles, check_outputs
     from dedup.report.console import SafeConsole
     from dedup.report.select import select_pairs
-    from dedup.report.terminal import count, render_summary
+    from dedup.report.terminal import render_summary
 
-    err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
-    report = LoadReport()
-    written: list[str] = []
     paths = args.paths or [seeds_dir()]
-    try:
-        params = scan_params(args)
-        options = reading(args, paths)
-        if args.engine == "spark":
-            result = _scan_spark(args, paths, params, options, report)
-        else:
-            if args.out is not None:
-                raise DedupError("--out writes Spark output folders: use it with --engine spark")
-            check_outputs(paths, [p for p, _ in _outputs(args, None)])
-            result = _scan_local(args, paths, params, options, report)
-        result = replace(result, stats=_run_stats(result, report))
-        if args.verbose:
-            log.debug("counts: %s", ", ".join(f"{k} {v:,}" for k, v in result.stats.items()))
-        result = select_pairs(result, cross_source=args.cross_source,
-                              min_reused=args.min_reused, min_score=args.min_score)  # fmt: skip
-        with writing(OutputFiles()) as files:
-            for target, text in _outputs(args, result):
-                files.write_text(target, text)
-            written += map(str, files.commit())
-        if not args.quiet:
-            for line in _run_summary(result, report):
-                err.print(line, markup=False)
-            if "-" not in written:
-                render_summary(result, SafeConsole(), top_pairs=args.top)
-    except DedupError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        return exc.status
-    except (KeyboardInterrupt, SystemError) as exc:
-        if not interrupted(exc):
-            raise
-        done = f"only {', '.join(written)} written" if written else "no output file written"
-        err.print(f"[red]interrupted[/red]: {escape(done)}; nothing else was changed")
-        return 130
-    except MemoryError:
-        read = f"{count(report.read, 'document')} from {count(report.files, 'file')}"
-        err.print(f"[red]error:[/red] out of memory after reading {read}; "
-                  "scan fewer or smaller documents")  # fmt: skip
-        return 1
+    params = scan_params(args)
+    options = reading(args, paths)
+    if args.engine == "spark":
+        result = _scan_spark(args, paths, params, options, report)
+    else:
+        if args.out is not None:
+            raise DedupError("--out writes Spark output folders: use it with --engine spark")
+        check_outputs(paths, [p for p, _ in _outputs(args, None)])
+        result = _scan_local(args, paths, params, options, report)
+    result = replace(result, stats=_run_stats(result, report))
+    if args.verbose:
+        log.debug("counts: %s", ", ".join(f"{k} {v:,}" for k, v in result.stats.items()))
+    result = select_pairs(result, cross_source=args.cross_source,
+                          min_reused=args.min_reused, min_score=args.min_score)  # fmt: skip
+    with writing(OutputFiles()) as files:
+        for target, text in _outputs(args, result):
+            files.write_text(target, text)
+        written += map(str, files.commit())
+    if not args.quiet:
+        err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
+        for line in _run_summary(result, report):
+            err.print(line, markup=False)
+        if "-" not in written:
+            render_summary(result, SafeConsole(), top_pairs=args.top)
     if args.fail_on_reuse and any(p.reused_chars for p in result.pairs):
         return REUSE_FOUND
     return 0
