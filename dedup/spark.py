@@ -54,9 +54,7 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] | None = Non
                   app_name: str = "dedup") -> SparkSession:  # fmt: skip
     """A SparkSession on ``master`` (``local[*]``, ``spark://host:7077``, ``yarn``, ...).
 
-    ``conf`` holds ordinary Spark settings (``spark.executor.memory`` and the like). The
-    driver gathers every document's features (about 17 KB of arrays a document), so
-    ``spark.driver.maxResultSize`` is unlimited unless ``conf`` sets it.
+    ``conf`` holds ordinary Spark settings (``spark.executor.memory`` and the like).
 
     Python workers run the interpreter that runs dedup (``sys.executable``) unless the
     environment variable ``PYSPARK_PYTHON`` names another; Spark's own default is the
@@ -67,8 +65,7 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] | None = Non
     from pyspark.sql import SparkSession
 
     python = os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    defaults = {"spark.driver.maxResultSize": "0", "spark.pyspark.python": python,
-                "spark.pyspark.driver.python": python}  # fmt: skip
+    defaults = {"spark.pyspark.python": python, "spark.pyspark.driver.python": python}
     builder = SparkSession.builder.master(master).appName(app_name)
     for key, value in {**defaults, **(conf or {})}.items():
         builder = builder.config(key, value)

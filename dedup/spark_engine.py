@@ -49,6 +49,11 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 _PAIR_CHUNK = 1 << 18  # passage pairs pre-tested at a time in a reducer (bounds memory)
+# Documents a partition holds at most. Its features (some 17 KB a document) reach the
+# driver as one task result, which Spark fetches whole into the driver's JVM heap; a
+# fetch that runs the heap out of memory is reported as a lost result (TaskResultLost)
+# and fails the job.
+_DOCS_A_PARTITION = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,14 +107,17 @@ class SparkEngine:
                  params: ScanParams, report: Progress) -> list[DocFeatures]:  # fmt: skip
         from pyspark import StorageLevel
 
-        docs = _document_rdd(self.spark, documents, self.parts).repartition(self.parts)
-        docs = self._cache(docs, StorageLevel.MEMORY_AND_DISK)
-        self._analyses = self._cache(_indexed(docs).mapValues(analyze),
-                                     StorageLevel.MEMORY_AND_DISK)  # fmt: skip
+        docs = self._cache(_document_rdd(self.spark, documents, self.parts),
+                           StorageLevel.MEMORY_AND_DISK)  # fmt: skip
+        indexed, n_docs = _indexed(docs)
+        indexed = indexed.repartition(max(self.parts, -(-n_docs // _DOCS_A_PARTITION)))
+        self._analyses = self._cache(indexed.mapValues(analyze), StorageLevel.MEMORY_AND_DISK)
         # On disk: the analyses already fill the executors' memory store.
         self._feats = self._cache(self._analyses.mapValues(lambda a: features_of(a, params)),
                                   StorageLevel.DISK_ONLY)  # fmt: skip
-        feats = [f for _, f in sorted(self._feats.collect(), key=lambda x: x[0])]
+        # One partition at a time: the driver's JVM holds one task result, not the corpus's.
+        gathered = self._feats.toLocalIterator(prefetchPartitions=False)
+        feats = [f for _, f in sorted(gathered, key=lambda x: x[0])]
         docs.unpersist()
         return feats
 
@@ -201,8 +209,9 @@ def _document_rdd(spark: SparkSession, documents: Any, parts: int) -> RDD[Docume
     return spark.sparkContext.parallelize(list(documents), parts)
 
 
-def _indexed(docs: RDD[Document]) -> RDD[tuple[int, Document]]:
-    """Documents numbered by rank of id, as the local engine sorts them; ids must be unique.
+def _indexed(docs: RDD[Document]) -> tuple[RDD[tuple[int, Document]], int]:
+    """Documents numbered by rank of id, as the local engine sorts them, and how many;
+    ids must be unique.
 
     The ids are ranked on the driver (one string a document), the texts stay in the executors.
     """
@@ -211,7 +220,7 @@ def _indexed(docs: RDD[Document]) -> RDD[tuple[int, Document]]:
     if dupes:
         check_unique(docs.filter(lambda d: d.id in dupes).collect())
     rank = docs.context.broadcast({d: k for k, d in enumerate(sorted(ids))})
-    return docs.map(lambda d: (rank.value[d.id], d))
+    return docs.map(lambda d: (rank.value[d.id], d)), len(ids)
 
 
 # --- LSH: band rows shuffled by key in numpy blocks, buckets grouped on the reducers ---
