@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("align and verify", ["dice", "anchors", "chain", "align", "wordalign", "reuse", "floor"]),
     ("score", ["score", "flows"]),
     ("cluster and attribute", ["attribute", "cluster"]),
-    ("engines", ["engine", "pipeline", "spark_io", "spark_engine", "spark"]),
+    ("engines", ["engine", "pipeline", "spark_io", "spark_engine", "spark", "spark_cluster"]),
     ("workflows", ["index_store", "index_sqlite", "index_redis", "index_entry", "index_query",
                    "index", "overlap", "dedupe"]),
     ("report", ["report.console", "report.progress", "report.select", "report.terminal",
