@@ -6,7 +6,8 @@ document, so a worker pool or a Spark executor runs it unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
@@ -224,3 +225,17 @@ def _lines(
             line_starts[line], line_lo[line] = starts[k], tok_lo[k]
         line_ends[line], line_hi[line] = ends[k], tok_hi[k]
     return line_starts, line_ends, line_lo, line_hi
+
+
+# Start of a run of letters or digits that no markup entity (&amp; &#65;) can have consumed.
+_PLAIN_WORD = re.compile(r"(?<![\w&#])[^\W_]")
+
+
+def wordless_ids(documents: Sequence[Document]) -> list[str]:
+    """Ids of the documents in which the scan finds no word (its ``empty_documents``).
+
+    A plain run of letters survives normalization, so only the few texts without one are
+    tokenized again, exactly as the pipeline does.
+    """
+    maybe = [d for d in documents if not _PLAIN_WORD.search(d.text)]
+    return [d.id for d in maybe if len(tokenize(normalize(d.text).text)) == 0]

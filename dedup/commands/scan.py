@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -24,7 +23,7 @@ from dedup.errors import DedupError
 
 if TYPE_CHECKING:
     from dedup.load import LoadReport
-    from dedup.records import Document, ScanResult
+    from dedup.records import ScanResult
 
 REUSE_FOUND = 3  # exit status of --fail-on-reuse when a reported pair reuses text
 
@@ -155,23 +154,6 @@ def _html(result: ScanResult) -> str:
     return render_html(result)
 
 
-# Start of a run of letters or digits that no markup entity (&amp; &#65;) can have consumed.
-_PLAIN_WORD = re.compile(r"(?<![\w&#])[^\W_]")
-
-
-def _wordless(documents: Sequence[Document]) -> list[str]:
-    """Ids of the documents in which the scan finds no word (``stats["empty_documents"]``).
-
-    A plain run of letters survives normalization, so only the few texts without one are
-    tokenized again, exactly as the pipeline does.
-    """
-    from dedup.normalize import normalize
-    from dedup.shingle import tokenize
-
-    maybe = [d for d in documents if not _PLAIN_WORD.search(d.text)]
-    return [d.id for d in maybe if len(tokenize(normalize(d.text).text)) == 0]
-
-
 def _run_stats(result: ScanResult, report: LoadReport) -> dict[str, int]:
     """The pipeline's counts plus the run's: documents scanned, files read and skipped."""
     stats = dict(result.stats)
@@ -183,6 +165,7 @@ def _run_stats(result: ScanResult, report: LoadReport) -> dict[str, int]:
 
 def _run_summary(result: ScanResult, report: LoadReport) -> list[str]:
     """One or two plain lines: documents read, scanned, not scanned and why; files skipped."""
+    from dedup.analyze import wordless_ids
     from dedup.report.terminal import count
 
     stats = result.stats
@@ -191,7 +174,7 @@ def _run_summary(result: ScanResult, report: LoadReport) -> list[str]:
         f"scanned {stats['scanned_documents']:,}"
     )
     if stats["empty_documents"]:
-        ids = listing(_wordless(result.documents))
+        ids = listing(wordless_ids(result.documents))
         line += f"; not scanned (no words): {stats['empty_documents']:,} ({ids})"
     if stats["scanned_documents"] < 2:
         line += "; nothing to compare: a scan needs two documents with words"
