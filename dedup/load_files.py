@@ -10,6 +10,7 @@ import gzip
 import io
 import lzma
 import sys
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,7 @@ COMPRESSIBLE = (".txt", ".csv", ".tsv", ".jsonl", ".ndjson")  # formats also rea
 COMPRESSED = {".gz": gzip, ".bz2": bz2, ".xz": lzma}  # suffix -> module (open, de/compress)
 
 _SNIFF_BYTES = 8192
+_ZLIB_OUT_OF_MEMORY = "Error -4 "  # zlib's Z_MEM_ERROR, as the zlib module words it
 _MAGIC = ((b"%PDF-", "a PDF"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
           (b"\x1f\x8b", "gzip-compressed data"), (b"BZh", "bzip2-compressed data"),
           (b"\xfd7zXZ\x00", "xz-compressed data"),
@@ -61,6 +63,10 @@ def open_bytes(path: Path) -> Iterator[IO[bytes]]:
         with opener(path, "rb") as raw:
             yield cast(IO[bytes], raw)  # GzipFile is a binary file in all but typeshed's name
     except (OSError, EOFError, lzma.LZMAError) as exc:  # EOFError: a truncated stream
+        raise InputError(path, None, f"cannot be read: {exc}") from exc
+    except zlib.error as exc:  # a gzip stream that does not inflate
+        if str(exc).startswith(_ZLIB_OUT_OF_MEMORY):
+            raise MemoryError(str(exc)) from exc
         raise InputError(path, None, f"cannot be read: {exc}") from exc
 
 

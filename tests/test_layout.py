@@ -37,6 +37,7 @@ LAYERS: list[tuple[str, list[str]]] = [
              "commands.corpus", "cli", "__main__"]),
 ]  # fmt: skip
 
+
 def _modules() -> dict[str, Path]:
     found = {}
     for path in sorted(PACKAGE.rglob("*.py")):

@@ -246,6 +246,17 @@ def test_csv_fields_longer_than_csv_allows_are_read_and_the_limit_is_left_as_it_
         list(csv.reader(f))  # another reader of the process keeps its own limit
 
 
+def test_a_gzip_file_whose_data_does_not_inflate_is_one_error_naming_it(tmp_path: Path) -> None:
+    records = [{"id": str(i), "text": f"word {i} " * 50} for i in range(200)]
+    lines = "".join(json.dumps(r) + "\n" for r in records)
+    data = bytearray(gzip.compress(lines.encode()))
+    data[200:260] = bytes(b ^ 0x55 for b in data[200:260])  # inside the deflate stream
+    path = tmp_path / "c.jsonl.gz"
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match=r"c\.jsonl\.gz: cannot be read: Error -3 while"):
+        list(load(path))
+
+
 def test_csv_header_bom_is_stripped(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(b"\xef\xbb\xbfid,text\n1,hello\n")
