@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/multilingual.py [--docs 1000] [--seed 0] [--scripts thai,urdu] [--json FILE]
+        [--langid-docs 10000]
 
 For each script a corpus of ``--docs`` documents is written from words of that
 script: its language's stop words (stopwordsiso, shipped in the package) as the
@@ -23,6 +24,12 @@ measures: recall, precision per kind); ``exact`` is the share of verbatim cases
 that one match reports with exactly the planted offsets on both sides. Speed:
 characters per second of the whole scan and of each stage (``progress``
 callbacks), and their ratio to English's (time per character over English's).
+
+Language identification: ``--langid-docs`` documents of every script (an equal share
+each) have their language detected by ``dedup.language.detect`` and by py3langid's
+own ``classify`` on the same first ``SAMPLE_CHARS`` characters; printed are the seconds
+of each, the share of the documents where the two agree with the corpus's language,
+and what detection takes of the documents' whole analysis.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import py3langid
 import stopwordsiso
 
 _HERE = Path(__file__).resolve().parent
@@ -48,6 +56,8 @@ from accuracy import evaluate  # noqa: E402
 from labeled import Planted  # noqa: E402
 
 import dedup  # noqa: E402
+from dedup.analyze import analyze  # noqa: E402
+from dedup.language import SAMPLE_CHARS, detect  # noqa: E402
 from dedup.progress import STAGES  # noqa: E402
 from dedup.records import Document  # noqa: E402
 
@@ -269,6 +279,31 @@ def measure(script: Script, n_docs: int, seed: int) -> dict[str, Any]:
     }
 
 
+def langid_cost(n_docs: int, seed: int) -> dict[str, float]:
+    """Seconds to detect the language of ``n_docs`` documents of every script, with dedup's
+    compiled walk and with py3langid's ``classify``, and of their whole analysis."""
+    per = -(-n_docs // len(SCRIPTS))
+    docs = [(s.language, d) for s in SCRIPTS for d in make_corpus(s, per, seed)[0]][:n_docs]
+    detect(docs[0][1].text)  # the model loaded and the walk compiled before the clock
+    begin = time.perf_counter()
+    ours = [detect(d.text) for _, d in docs]
+    mid = time.perf_counter()
+    theirs = [py3langid.classify(d.text[:SAMPLE_CHARS])[0] for _, d in docs]
+    end = time.perf_counter()
+    for _, d in docs:
+        analyze(d)
+    analysis = time.perf_counter() - end
+    truth = [language for language, _ in docs]
+    return {"docs": len(docs), "detect_s": round(mid - begin, 3),
+            "py3langid_s": round(end - mid, 3), "analysis_s": round(analysis, 3),
+            "detect_share_of_analysis": round((mid - begin) / analysis, 4),
+            "detect_right": _agreement(ours, truth), "py3langid_right": _agreement(theirs, truth)}
+
+
+def _agreement(found: list[str], truth: list[str]) -> float:
+    return round(sum(a == b for a, b in zip(found, truth, strict=True)) / max(len(truth), 1), 4)
+
+
 def _ratios(rows: dict[str, dict[str, Any]]) -> None:
     """Time per character over English's, per stage, in place."""
     base = rows["english"]["chars_per_s"]
@@ -305,6 +340,8 @@ def main(argv: Sequence[str] | None = None,
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scripts", default="", help="comma-separated names (default: all)")
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--langid-docs", type=int, default=10_000,
+                        help="documents whose language detection is timed (0: none)")
     args = parser.parse_args(argv)
     wanted = {s for s in args.scripts.split(",") if s} | {"english"} if args.scripts else None
     rows = {}
@@ -316,8 +353,15 @@ def main(argv: Sequence[str] | None = None,
     missed = failures(rows)
     for line in missed:
         out(f"MISSED {line}")
+    figures: dict[str, Any] = {"scripts": rows}
+    if args.langid_docs:
+        cost = figures["langid"] = langid_cost(args.langid_docs, args.seed)
+        out(f"language detection, {cost['docs']:,} documents: dedup {cost['detect_s']:.2f} s "
+            f"({cost['detect_share_of_analysis']:.1%} of their analysis, "
+            f"{cost['analysis_s']:.1f} s), py3langid {cost['py3langid_s']:.2f} s; right: "
+            f"dedup {cost['detect_right']:.3f}, py3langid {cost['py3langid_right']:.3f}")
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
     return 1 if missed else 0
 
 

@@ -19,7 +19,7 @@ from dedup.kernels import compiled, inlined
 from dedup.minhash import signatures
 from dedup.params import ScanParams
 from dedup.records import Document
-from dedup.shingle import fmix64_one, shingles
+from dedup.shingle import fmix64, fmix64_one, shingles, spaceless
 
 _R = np.uint64(0x9E3779B97F4A7C15)  # multiplier that mixes a stem pair into one hash
 
@@ -158,13 +158,32 @@ def _fingerprint_rows(a: DocAnalysis) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _term_rows(a: DocAnalysis) -> tuple[np.ndarray, np.ndarray]:
-    """Passage (int32) and word hash of every content word that lies in a passage, in
-    text order."""
+    """Passage (int32) and term hash of every content word that lies in a passage, in
+    text order (see :func:`_terms`)."""
     room = int(np.maximum(a.passage_tok_hi - a.passage_tok_lo, 0).sum())
     passage, terms = np.empty(room, np.int32), np.empty(room, np.uint64)
-    n = _content_rows(a.passage_tok_lo, a.passage_tok_hi, a.tokens.content, a.tokens.hashes,
-                      passage, terms)  # fmt: skip
+    content, hashes = _terms(a)
+    n = _content_rows(a.passage_tok_lo, a.passage_tok_hi, content, hashes, passage, terms)
     return passage[:n], terms[:n]
+
+
+def _terms(a: DocAnalysis) -> tuple[np.ndarray, np.ndarray]:
+    """Which tokens are TF-IDF terms, and their hashes: each content word; in scripts
+    written without spaces, where a token is one character, the pair of a character and
+    the next one it touches instead (the last of a run is no term of its own). One
+    character names no topic: Thai's fifty letters as terms make every two documents
+    alike, and every pair of a corpus then has a cosine to report."""
+    t = a.tokens
+    alone = spaceless(a.norm.text, t.starts)
+    if not alone.any():
+        return t.content, t.hashes
+    touching = alone[:-1] & alone[1:] & (t.ends[:-1] == t.starts[1:])
+    with np.errstate(over="ignore"):
+        pairs = fmix64(t.hashes[:-1] * _R + t.hashes[1:])
+    hashes = t.hashes.copy()
+    hashes[:-1][touching] = pairs[touching]
+    ends_run = np.concatenate(([False], touching)) & ~np.concatenate((touching, [False]))
+    return t.content & ~ends_run, hashes
 
 
 @compiled

@@ -201,6 +201,13 @@ def tokenize(text: str, language: str = "en") -> Tokens:
     return Tokens(starts, ends, hashes, stems, content)
 
 
+def spaceless(text: str, starts: np.ndarray) -> np.ndarray:
+    """Which tokens of ``text`` (starting at ``starts``) are characters of a script written
+    without spaces (Chinese, Japanese, Thai, Lao, Khmer, Myanmar): each is a token alone."""
+    alone: np.ndarray = (_classes_of(code_points(text)[starts]) & (_OWN | _LETTER)) != 0
+    return alone
+
+
 def _numpy_hashes(codes: np.ndarray, starts: np.ndarray,
                   ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Hashes and stem hashes of the tokens ``[starts, ends)`` of ``codes``, from prefix sums."""

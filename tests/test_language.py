@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import py3langid
 import pytest
 from helpers import seed_documents
@@ -145,3 +146,24 @@ def test_an_unknown_language_is_one_error_line(tmp_path: Path) -> None:
         assert run.err.startswith("error: The 'language' parameter must be an ISO 639-1 code")
         assert run.err.endswith("Got 'urdu' instead.\n") and run.err.count("\n") == 1
     assert not (tmp_path / "i.db").exists()
+
+
+def _thai_story(rng: np.random.Generator, sentences: int) -> str:
+    consonants, vowels = "กขคงจฉชซญดตถทธนบปผพฟภมยรลวศษสหอฮ", "ะาิีึืุูเแโใไ่้"
+    sizes = (len(consonants), len(vowels))
+    words = ["".join(consonants[c] + vowels[v] for c, v in rng.integers(0, sizes, (3, 2)))
+             for _ in range(12 * sentences)]  # fmt: skip
+    return " ".join("".join(words[k : k + 12]) for k in range(0, len(words), 12))
+
+
+def test_unrelated_thai_stories_are_no_pair_and_a_copy_is_one() -> None:
+    # Thai has no spaces between words: with its letters as TF-IDF terms, any two
+    # stories looked alike and every pair of a corpus was reported
+    rng = np.random.default_rng(4)
+    stories = [Document(f"t{k}", _thai_story(rng, 6)) for k in range(10)]
+    copied = stories[0].text.split(" ")[2]
+    host = Document("host", _thai_story(rng, 3) + " " + copied + " " + _thai_story(rng, 2))
+    result = scan([*stories, host])
+    assert [(p.a, p.b) for p in result.pairs] == [("host", "t0")]
+    [match] = result.matches_between("host", "t0")
+    assert host.text[match.a_start : match.a_end] == copied
