@@ -221,5 +221,5 @@ def _kill(pool: ProcessPoolExecutor) -> list[Any]:
     for process in processes:
         process.join()
     if manager is not None:
-        manager.join(timeout=60)  # it ends as it sees the killed workers
+        manager.join(timeout=10)  # it ends as soon as it sees the killed workers
     return processes
