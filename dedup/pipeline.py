@@ -47,6 +47,7 @@ from dedup.score import (
     pair_scores,
     source_scores,
     tfidf_matrix,
+    word_overlaps,
 )
 from dedup.workers import default_workers
 
@@ -304,9 +305,12 @@ def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, m
     chars = {d.id: len(d.text) for d in docs}
     cos = (cosine_pairs(tfidf_matrix(terms), doc_pairs, params.tfidf_floor)
            if any(len(t) for t in terms) else {})
-    jac = {k: jaccard(doc_sigs[k[0]], doc_sigs[k[1]]) for k in set(cos) | doc_pairs}
+    scored_pairs = set(cos) | doc_pairs
+    jac = {k: jaccard(doc_sigs[k[0]], doc_sigs[k[1]]) for k in scored_pairs}
+    overlaps = word_overlaps(terms, scored_pairs)
     dates = parse_dates(docs, dayfirst=dayfirst)
-    scored = pair_scores(ids, [chars[d] for d in ids], matches, cos, jac, params.tfidf_floor)
+    scored = pair_scores(ids, [chars[d] for d in ids], matches, cos, jac, overlaps,
+                         params.tfidf_floor)  # fmt: skip
     pairs = attribute(docs, scored, matches, dates, wires=wires)
     fams = families(docs, pairs, matches, dates, min_containment=params.family_containment)
     family_of = {m: f.id for f in fams for m in f.members}

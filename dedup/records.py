@@ -99,7 +99,9 @@ class PairScore:
     """How close two documents are; ``a < b`` by id, ``rank`` 1 is the closest pair.
 
     ``containment_ab`` is the share of a's characters covered by reuse matches
-    with b; ``reused_chars`` is the larger of the two covered character counts;
+    with b; ``word_overlap`` the share of the larger document's distinct content
+    words that the other holds; ``reused_chars`` is the larger of the two covered
+    character counts;
     ``direction`` is None when nothing decides it (and for pairs without reuse).
     """
 
@@ -109,6 +111,7 @@ class PairScore:
     score: float
     tfidf_cosine: float
     jaccard: float
+    word_overlap: float
     containment_ab: float
     containment_ba: float
     reused_chars: int

@@ -3,14 +3,17 @@
 Stage: matches + analyses -> :class:`PairScore`, :class:`DocumentScore`,
 :class:`SourceScore`, :class:`CorpusScore`.
 
-Ranking score of a document pair, in [0, 1]::
+Ranking score of a document pair, in [0, 1], the mean of three views of how close
+the two texts are::
 
-    score = 0.7 * (containment_ab + containment_ba) / 2 + 0.3 * tfidf_cosine
+    score = ((containment_ab + containment_ba) / 2 + word_overlap + tfidf_cosine) / 3
 
 Containment (share of each text covered by reuse matches, boilerplate never
-counted) is the direct evidence of copying and weighs most; TF-IDF cosine (on
-text without site chrome) separates pairs that share a story from pairs that
-share a topic when their reuse figures tie.
+counted) is the direct evidence of copying; the word overlap (distinct content
+words the two share, over those of the larger) grades what lies below a match, a
+story rewritten from another keeping its words but not their sentences; TF-IDF
+cosine (on text without site chrome) weighs shared rare words most. The three count
+equally: no weight is fitted to a corpus.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from dedup.arrays import unique_inverse
 from dedup.records import CorpusScore, Match, PairScore, SourceScore
 
-CONTAINMENT_WEIGHT = 0.7
 _ALL_PAIRS_MAX_DOCS = 5000  # above this, cosine is computed for candidate pairs only
 
 
@@ -82,9 +84,39 @@ def cosine_pairs(x: sparse.csr_matrix, candidates: set[tuple[int, int]],
     return out
 
 
+def word_overlaps(terms: Sequence[np.ndarray], pairs: Iterable[tuple[int, int]]
+                  ) -> dict[tuple[int, int], float]:  # fmt: skip
+    """Per document pair, the share of the larger document's distinct words that the
+    other holds.
+
+    Parameters
+    ----------
+    terms : sequence of ndarray of uint64
+        Per document, the hash of each of its words (repeats allowed).
+    pairs : iterable of (int, int)
+        Positions in ``terms``.
+
+    Returns
+    -------
+    dict
+        ``(i, j) -> overlap`` in [0, 1]; 0 when either document has no word.
+    """
+    distinct: dict[int, np.ndarray] = {}
+    out = {}
+    for i, j in pairs:
+        for k in (i, j):
+            if k not in distinct:
+                distinct[k] = np.unique(terms[k])
+        a, b = distinct[i], distinct[j]
+        shared = len(np.intersect1d(a, b, assume_unique=True))
+        out[(i, j)] = shared / max(len(a), len(b), 1)
+    return out
+
+
 def pair_scores(ids: Sequence[str], chars: Sequence[int], matches: Sequence[Match],
                 cosines: dict[tuple[int, int], float], jaccards: dict[tuple[int, int], float],
-                floor: float) -> list[PairScore]:  # fmt: skip
+                overlaps: dict[tuple[int, int], float], floor: float
+                ) -> list[PairScore]:  # fmt: skip
     """Ranked pair scores (rank 1 first; ties broken by ids).
 
     Pairs with reuse are reported, and pairs without reuse whose cosine is at
@@ -105,17 +137,15 @@ def pair_scores(ids: Sequence[str], chars: Sequence[int], matches: Sequence[Matc
         sa, sb = spans.get((i, j), ([], []))
         ca, cb = covered_chars(sa), covered_chars(sb)
         cab, cba = ca / max(chars[i], 1), cb / max(chars[j], 1)
-        cos = cosines.get((i, j), 0.0)
-        score = CONTAINMENT_WEIGHT * (cab + cba) / 2 + (1 - CONTAINMENT_WEIGHT) * cos
-        rows.append(
-            (round(score, 6), ids[i], ids[j], cos, jaccards.get((i, j), 0.0), cab, cba, max(ca, cb))
-        )
+        cos, overlap = cosines.get((i, j), 0.0), overlaps.get((i, j), 0.0)
+        score = ((cab + cba) / 2 + overlap + cos) / 3
+        rows.append((round(score, 6), ids[i], ids[j], cos, jaccards.get((i, j), 0.0), overlap,
+                     cab, cba, max(ca, cb)))  # fmt: skip
     rows.sort(key=lambda r: (-r[0], r[1], r[2]))
     return [
-        PairScore(
-            a, b, rank, score, round(cos, 6), round(jac, 6), round(cab, 6), round(cba, 6), reused
-        )
-        for rank, (score, a, b, cos, jac, cab, cba, reused) in enumerate(rows, start=1)
+        PairScore(a, b, rank, score, round(cos, 6), round(jac, 6), round(overlap, 6),
+                  round(cab, 6), round(cba, 6), reused)
+        for rank, (score, a, b, cos, jac, overlap, cab, cba, reused) in enumerate(rows, start=1)
     ]
 
 

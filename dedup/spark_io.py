@@ -200,9 +200,9 @@ def _txt_document(uri: str, data: bytes, opts: LoadOptions, renamed: dict[str, s
 
 _SCHEMAS = {
     "pairs": "a string, b string, rank long, score double, tfidf_cosine double, jaccard double, "
-    "containment_ab double, containment_ba double, reused_chars long, direction struct<from: "
-    "string, to: string, relation: string, via: string, confidence: double, evidence: "
-    "array<string>>",
+    "word_overlap double, containment_ab double, containment_ba double, reused_chars long, "
+    "direction struct<from: string, to: string, relation: string, via: string, "
+    "confidence: double, evidence: array<string>>",
     "matches": "a string, b string, a_start long, a_end long, b_start long, b_end long, "
     "kind string, score double, shared_words array<string>",
     "documents": "id string, source string, chars long, reused_share double, "
