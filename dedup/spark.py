@@ -17,7 +17,8 @@ Where each stage runs
 :class:`~dedup.spark_engine.SparkEngine`: analysis, features, LSH buckets and alignment run
 in the executors (see :mod:`dedup.spark_engine`).
 
-Driver: the corpus-wide tables every task reads, built from what the executors send:
+Driver: the corpus-wide tables every task reads, built from the features the executors
+send (a partition at a time):
 chrome lines and boilerplate spans (line hashes of every document), the passage feature
 table and its IDF (broadcast to the reducers and aligners), and the final scores
 (:func:`dedup.pipeline.assemble_result`: TF-IDF fit, ranks, sources, families). These are
@@ -88,8 +89,9 @@ def scan_spark(documents: DataFrame | RDD[Document] | Iterable[Document],
     spark : SparkSession, optional
         Default: the active session, or a new ``local[*]`` one.
     partitions : int, optional
-        Tasks per stage (default: twice the context's default parallelism); the documents
-        are spread evenly over them.
+        Tasks of a shuffle (default: twice the context's default parallelism); the
+        documents are spread evenly over as many partitions, or more (see
+        :class:`~dedup.spark_engine.SparkEngine`).
     wires, dayfirst
         Who copied whom, as for :func:`dedup.scan`.
 

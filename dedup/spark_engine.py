@@ -93,7 +93,8 @@ class SparkEngine:
     ----------
     spark : SparkSession
     partitions : int
-        Tasks per stage; the documents are spread evenly over them.
+        Tasks of a shuffle (LSH reducers, alignment joins). The documents are spread
+        evenly over as many partitions, or more: at most ``_DOCS_A_PARTITION`` a partition.
     """
 
     def __init__(self, spark: SparkSession, partitions: int) -> None:
