@@ -303,11 +303,11 @@ def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, m
     """
     ids = [d.id for d in docs]
     chars = {d.id: len(d.text) for d in docs}
-    cos = (cosine_pairs(tfidf_matrix(terms), doc_pairs, params.tfidf_floor)
-           if any(len(t) for t in terms) else {})
+    x = tfidf_matrix(terms) if any(len(t) for t in terms) else None
+    cos = cosine_pairs(x, doc_pairs, params.tfidf_floor) if x is not None else {}
     scored_pairs = set(cos) | doc_pairs
     jac = {k: jaccard(doc_sigs[k[0]], doc_sigs[k[1]]) for k in scored_pairs}
-    overlaps = word_overlaps(terms, scored_pairs)
+    overlaps = word_overlaps(x, scored_pairs) if x is not None else {}
     dates = parse_dates(docs, dayfirst=dayfirst)
     scored = pair_scores(ids, [chars[d] for d in ids], matches, cos, jac, overlaps,
                          params.tfidf_floor)  # fmt: skip

@@ -121,11 +121,15 @@ def _template_verdict(a: DocAnalysis, b: DocAnalysis, m: Match, params: ScanPara
         figures(a.doc.text[m.a_start : m.a_end]), figures(b.doc.text[m.b_start : m.b_end])
     ):
         return m
+    return _stock(m) if _longest_run(a, b, m) >= params.floor_words else None
+
+
+def _longest_run(a: DocAnalysis, b: DocAnalysis, m: Match) -> int:
+    """Words in the longest run of identical words in both spans of ``m``."""
     a_lo, a_hi = _token_range(a, m.a_start, m.a_end)
     b_lo, b_hi = _token_range(b, m.b_start, m.b_end)
     blocks = matching_blocks(a.tokens.hashes[a_lo:a_hi], b.tokens.hashes[b_lo:b_hi])
-    longest = max((blk.size for blk in blocks), default=0)
-    return _stock(m) if longest >= params.floor_words else None
+    return max((blk.size for blk in blocks), default=0)
 
 
 def _spills(a: DocAnalysis, b: DocAnalysis, span: WordSpan, touching: list[Match],
@@ -197,10 +201,8 @@ class _Fingerprints:
                   for (at, h), (lo, hi) in zip(self.sides, ((a_lo, a_hi), (b_lo, b_hi)),
                                                strict=True)]  # fmt: skip
         both = inside[0] & inside[1]
-        words_a, words_b = self.a.tokens.hashes[a_lo:a_hi], self.b.tokens.hashes[b_lo:b_hi]
-        blocks = matching_blocks(words_a, words_b) if both else []
-        return _Candidate(m, len(both & self.rare),
-                          max((blk.size for blk in blocks), default=0))  # fmt: skip
+        longest = _longest_run(self.a, self.b, m) if both else 0
+        return _Candidate(m, len(both & self.rare), longest)
 
 
 def _token_range(d: DocAnalysis, start: int, end: int) -> tuple[int, int]:

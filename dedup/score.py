@@ -84,33 +84,31 @@ def cosine_pairs(x: sparse.csr_matrix, candidates: set[tuple[int, int]],
     return out
 
 
-def word_overlaps(terms: Sequence[np.ndarray], pairs: Iterable[tuple[int, int]]
+def word_overlaps(x: sparse.csr_matrix, pairs: Iterable[tuple[int, int]]
                   ) -> dict[tuple[int, int], float]:  # fmt: skip
     """Per document pair, the share of the larger document's distinct words that the
     other holds.
 
     Parameters
     ----------
-    terms : sequence of ndarray of uint64
-        Per document, the hash of each of its words (repeats allowed).
+    x : csr_matrix
+        TF-IDF rows (:func:`tfidf_matrix`): a document's cells are its distinct words
+        (every weight is positive).
     pairs : iterable of (int, int)
-        Positions in ``terms``.
+        Row positions in ``x``.
 
     Returns
     -------
     dict
         ``(i, j) -> overlap`` in [0, 1]; 0 when either document has no word.
     """
-    distinct: dict[int, np.ndarray] = {}
-    out = {}
-    for i, j in pairs:
-        for k in (i, j):
-            if k not in distinct:
-                distinct[k] = np.unique(terms[k])
-        a, b = distinct[i], distinct[j]
-        shared = len(np.intersect1d(a, b, assume_unique=True))
-        out[(i, j)] = shared / max(len(a), len(b), 1)
-    return out
+    keys = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+    present = x.copy()
+    present.data[:] = 1.0
+    sizes = np.diff(present.indptr)
+    shared = np.asarray(present[keys[:, 0]].multiply(present[keys[:, 1]]).sum(axis=1)).ravel()
+    larger = np.maximum(np.maximum(sizes[keys[:, 0]], sizes[keys[:, 1]]), 1)
+    return {(i, j): v for (i, j), v in zip(keys.tolist(), (shared / larger).tolist(), strict=True)}
 
 
 def pair_scores(ids: Sequence[str], chars: Sequence[int], matches: Sequence[Match],
