@@ -36,6 +36,17 @@ def test_scan_prints_who_took_from_whom_and_the_top_flow(tmp_path: Path) -> None
     assert (tmp_path / "flows.csv").read_text().startswith("taker,giver,documents,chars,share\n")
 
 
+def test_a_flow_over_several_stories_counts_them_in_plain_english(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    stories = [random_text(rng, 12) for _ in range(2)]
+    rows = [{"id": f"w{k}", "text": s + "\n\n" + random_text(rng, 3), "source": "Newswire"}
+            for k, s in enumerate(stories)]  # fmt: skip
+    rows += [{"id": f"n{k}", "text": s, "source": "Gazette"} for k, s in enumerate(stories)]
+    run = run_cli("scan", str(_jsonl(tmp_path / "two.jsonl", rows)), "--wire", "Newswire")
+    assert run.status == 0
+    assert "Gazette takes 100% of its text on 2 stories from Newswire" in run.out, run.out
+
+
 def test_wire_flag_names_the_source(tmp_path: Path, story: str) -> None:
     path = _jsonl(tmp_path / "two.jsonl", [
         {"id": "n", "text": story, "source": "Gazette"},

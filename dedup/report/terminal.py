@@ -33,9 +33,10 @@ _ID_MIN = 12  # characters an id column keeps before a column is left out
 _KIND_STYLE = {"verbatim": "bold red", "light": "yellow", "heavy": "cyan", "boilerplate": "dim"}
 
 
-def count(n: int, noun: str) -> str:
-    """``n`` with thousands separators and ``noun``, plural unless ``n`` is 1."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` with thousands separators and ``noun``, plural (``noun + "s"`` unless given)
+    unless ``n`` is 1."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
 def arrow(pair: PairScore) -> str:
@@ -80,7 +81,7 @@ def render_summary(result: ScanResult, console: Console, *, top_pairs: int = 10,
         console.print(f"{len(result.sources)} source pairs scored (see --json for the table).")
     for f in result.source_flows[:top_flows]:
         console.print(f"{escape(f.taker)} takes {f.share:.0%} of its text on "
-                      f"{count(f.documents, 'story')} from {escape(f.giver)} "
+                      f"{count(f.documents, 'story', 'stories')} from {escape(f.giver)} "
                       f"({count(f.chars, 'character')}).", highlight=False)  # fmt: skip
     reuse = [m for m in result.matches if m.kind != "boilerplate"]
     reuse.sort(key=lambda m: (-(m.a_end - m.a_start) * m.score, m.a, m.b, m.a_start))
