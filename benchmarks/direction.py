@@ -172,15 +172,28 @@ def evaluate(planted: Planted, result: ScanResult) -> dict[str, float]:
     tree = {e.copy: e.source for f in result.families for e in f.edges if e.tree}
     single = [c for c, ps in planted.parent.items() if len(ps) == 1]
     tree_right = sum(tree.get(c) == planted.parent[c][0] for c in single)
+    tree_none = sum(c not in tree for c in single)
     mixed = sum(len({planted.story[m] for m in f.members if m in planted.story}) > 1
                 for f in result.families)  # fmt: skip
+    origins = {"right": 0, "none": 0, "wrong": 0}
+    for f in result.families:
+        roots = {r for m in f.members if m in planted.story
+                 for r in ancestors(m, planted.parent) | {m} if r not in planted.parent}
+        if len(roots) == 1 and roots <= set(f.members):
+            origins["none" if f.origin is None else
+                    "right" if {f.origin} == roots else "wrong"] += 1  # fmt: skip
     return {"planted pairs reported": total, "direction accuracy": right / max(total, 1),
             "pairs with a date difference": dated,
             "accuracy with a date difference": dated_right / max(dated, 1),
             "undecided": undecided, "reversed, confidence > 0.8": reversed_sure,
             "copies with one parent": len(single),
             "tree edges matching the planted parent": tree_right,
-            "families holding two stories": mixed}  # fmt: skip
+            "copies with no tree edge (direction undecided)": tree_none,
+            "tree edges to another parent": len(single) - tree_right - tree_none,
+            "families holding two stories": mixed,
+            "families with their wire story": sum(origins.values()),
+            "origin the wire story": origins["right"], "origin not decided": origins["none"],
+            "origin another document": origins["wrong"]}  # fmt: skip
 
 
 def counter_dev(wires: Sequence[str]) -> dict[str, float]:

@@ -14,7 +14,9 @@ Each family lists an edge, source to copy, for every pair of its members with re
 copy's *tree* edge is the one to its nearest source (of those it copied, the one it
 shares most word shingles with), so the tree edges draw the story's tree. The origin is
 the earliest member by parsed date, when one is strictly earliest, or the root of the tree
-it was copied from (an undated wire story); without dates, the one root of the tree.
+it was copied from (an undated wire story); without dates, the one root of the tree. A
+family whose tree has another root without a date (a member whose source, if any, was
+not decided) has no origin: that member may be the earlier.
 A family of more than :data:`LARGE_FAMILY` members is marked ``large`` and warned about:
 long chains of topic neighbours are what a false merge looks like.
 """
@@ -176,16 +178,19 @@ def _nearer(p: PairScore, e: FamilyEdge, best: tuple[PairScore, FamilyEdge],
 def _origin(members: list[str], dates: Mapping[str, PublishedDate],
             parent: Mapping[str, str]) -> str | None:  # fmt: skip
     """The earliest dated member, or the root it was copied from (an undated wire story
-    its earliest dated copy took from); without dates, the tree's one root."""
+    its earliest dated copy took from); without dates, the tree's one root. None when
+    two members tie on the earliest date, or when another root, a member copied from no
+    other, has no date: nothing says it is not the earlier."""
     dated = sorted((earliest_key(dates.get(m)), m) for m in members)
     first = dated[0][1]
-    if dates.get(first) is not None and dates[first].instant is not None:
-        if order(dates.get(first), dates.get(dated[1][1])) == 0:
-            return None
-        seen = {first}
-        while first in parent and parent[first] not in seen:
-            first = parent[first]
-            seen.add(first)
-        return first
-    roots = set(parent.values()) - set(parent)
-    return next(iter(roots)) if len(roots) == 1 else None
+    roots = [m for m in members if m not in parent]
+    if dates.get(first) is None or dates[first].instant is None:
+        return roots[0] if len(roots) == 1 else None
+    if order(dates.get(first), dates.get(dated[1][1])) == 0:
+        return None
+    seen = {first}
+    while first in parent and parent[first] not in seen:
+        first = parent[first]
+        seen.add(first)
+    undated = [r for r in roots if r != first and earliest_key(dates.get(r))[0]]
+    return None if undated else first

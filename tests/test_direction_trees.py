@@ -1,6 +1,8 @@
-"""Story trees on a planted chain: wire -> outlet -> aggregator, the aggregator undated."""
+"""Story trees: planted chains, and a family whose origin nothing decides."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 from helpers import random_text
@@ -33,3 +35,17 @@ def test_a_copy_of_a_copy_keeping_every_passage_hangs_from_the_copy() -> None:
     [family] = result.families
     tree = {e.copy: e.source for e in family.edges if e.tree}
     assert tree == {"o": "w", "x": "o"}
+
+
+def test_an_undated_member_of_undecided_source_leaves_the_origin_open() -> None:
+    rng = np.random.default_rng(12)
+    story = random_text(rng, 14)
+    wire = Document("w", story + "\n\n" + random_text(rng, 2), "Wire", None)
+    outlet = Document("o", random_text(rng, 2) + "\n\n" + story, "Outlet", "2022-01-03")
+    result = dedup.scan([wire, outlet])
+    [pair] = [p for p in result.pairs if p.reused_chars]
+    assert pair.direction is None  # no date on w, no credit, each adds its own paragraphs
+    [family] = result.families
+    assert family.origin is None  # o is the earliest dated, but w may be earlier
+    dated = dedup.scan([replace(wire, date="Tue, 04 Jan 2022 10:00:00 +0000"), outlet])
+    assert dated.families[0].origin == "o"
