@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from dedup.attribute import spans_by_partner
-from dedup.dates import PublishedDate, earliest_key, order
+from dedup.dates import PublishedDate, earliest, is_dated, order
 from dedup.pairs import components
 from dedup.records import Document, Family, FamilyEdge, Match, PairScore
 
@@ -83,7 +83,8 @@ def families(docs: Sequence[Document], pairs: Sequence[PairScore], matches: Sequ
     large = [f for f in out if f.large]
     if large:
         big = max(large, key=lambda f: len(f.members))
-        log.warning(f"warning: {len(large):,} story families have more than {LARGE_FAMILY} "
+        many = "story family has" if len(large) == 1 else "story families have"
+        log.warning(f"warning: {len(large):,} {many} more than {LARGE_FAMILY} "
                     f"documents (largest: family {big.id}, {len(big.members):,}); families "
                     "that large are often topic neighbours chained together: "
                     "check them.")  # fmt: skip
@@ -181,16 +182,16 @@ def _origin(members: list[str], dates: Mapping[str, PublishedDate],
     its earliest dated copy took from); without dates, the tree's one root. None when
     two members tie on the earliest date, or when another root, a member copied from no
     other, has no date: nothing says it is not the earlier."""
-    dated = sorted((earliest_key(dates.get(m)), m) for m in members)
-    first = dated[0][1]
     roots = [m for m in members if m not in parent]
-    if dates.get(first) is None or dates[first].instant is None:
+    firsts = earliest(members, dates)
+    if not firsts:
         return roots[0] if len(roots) == 1 else None
-    if order(dates.get(first), dates.get(dated[1][1])) == 0:
+    if len(firsts) > 1:
         return None
+    [first] = firsts
     seen = {first}
     while first in parent and parent[first] not in seen:
         first = parent[first]
         seen.add(first)
-    undated = [r for r in roots if r != first and earliest_key(dates.get(r))[0]]
+    undated = [r for r in roots if r != first and not is_dated(dates.get(r))]
     return None if undated else first

@@ -173,8 +173,22 @@ def order(a: PublishedDate | None, b: PublishedDate | None) -> int | None:
     return (x > y) - (x < y)
 
 
-def earliest_key(p: PublishedDate | None) -> tuple[bool, dt.datetime]:
-    """Sort key putting the earliest parsed date first and undated documents last."""
-    if p is None or p.instant is None:
-        return True, dt.datetime.max.replace(tzinfo=dt.timezone.utc)
-    return False, p.instant
+def is_dated(p: PublishedDate | None) -> bool:
+    """Is ``p`` a date understood?"""
+    return p is not None and p.instant is not None
+
+
+def earliest(ids: Iterable[str], dates: Mapping[str, PublishedDate]) -> list[str]:
+    """The dated ids that no other of ``ids`` is earlier than (by :func:`order`), in order.
+
+    More than one on a tie: a calendar day ties with every time on that day, so the first
+    day's ids without a time come with its earliest timed ones. Empty when none is dated.
+    """
+    known = [(i, p.instant, p.has_time) for i in ids
+             if (p := dates.get(i)) is not None and p.instant is not None]  # fmt: skip
+    if not known:
+        return []
+    first_day = min(t.date() for _, t, _ in known)
+    first_time = min((t for _, t, timed in known if timed), default=None)
+    return [i for i, t, timed in known
+            if t.date() == first_day and (not timed or t == first_time)]  # fmt: skip

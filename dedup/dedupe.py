@@ -18,16 +18,16 @@ on its exact shingle sets, so the result does not depend on MinHash noise.
 
 Clusters are the connected components of near-duplicate pairs. The document
 kept is, in this order: the earliest by parsed date (:mod:`dedup.dates`; documents
-without a date, or with one not understood, come after dated ones), then the longest
-text, then the smallest id. Every other member is dropped, naming the document it duplicates
-(the kept one, or the member through which it joined the cluster) and the figure.
+without a date, or with one not understood, come after dated ones; a calendar day ties
+with the times of that day), then the longest text, then the smallest id. Every other
+member is dropped, naming the document it duplicates (the kept one, or the member
+through which it joined the cluster) and the figure.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import gzip
 import io
 from collections import deque
@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.analyze import analyze
-from dedup.dates import earliest_key, parse_dates
+from dedup.dates import PublishedDate, earliest, parse_dates
 from dedup.errors import DedupError, ParamError
 from dedup.load_files import COMPRESSED, STDIN, split_compression
 from dedup.load_formats import csv_delimiter, csv_rows
@@ -154,8 +154,7 @@ def dedupe(documents: Iterable[Document], *, threshold: float = 0.7, containment
             edges[(i, j)] = (round(jac, 6), round(cont, 6))
     sizes = [len(s) for s in sets]
     dates = parse_dates(docs, dayfirst=dayfirst)
-    keep_key = {d.id: (earliest_key(dates.get(d.id)), -len(d.text), d.id) for d in docs}
-    clusters, dropped = _clusters(docs, sizes, edges, threshold, containment, keep_key)
+    clusters, dropped = _clusters(docs, sizes, edges, threshold, containment, dates)
     gone = {d.id for d in dropped}
     return DedupeResult(len(docs), tuple(d.id for d in docs if d.id not in gone), tuple(dropped),
                         tuple(clusters), threshold, containment)  # fmt: skip
@@ -197,7 +196,7 @@ Edges = dict[tuple[int, int], tuple[float, float]]  # (i, j), i < j -> (Jaccard,
 
 
 def _clusters(docs: Sequence[Document], sizes: list[int], edges: Edges, threshold: float,
-              containment: float, keep_key: Mapping[str, tuple[tuple[bool, dt.datetime], int, str]]
+              containment: float, dates: Mapping[str, PublishedDate]
               ) -> tuple[list[Cluster], list[Dropped]]:  # fmt: skip
     neighbours: dict[int, list[int]] = {}
     for i, j in edges:
@@ -205,7 +204,7 @@ def _clusters(docs: Sequence[Document], sizes: list[int], edges: Edges, threshol
         neighbours.setdefault(j, []).append(i)
     ij = np.array(list(edges), dtype=np.int64).reshape(-1, 2)
     groups = [set(g) for g in components(ij[:, 0], ij[:, 1], len(docs)) if len(g) > 1]
-    keepers = [(min(g, key=lambda i: keep_key[docs[i].id]), g) for g in groups]
+    keepers = [(_keeper(docs, sorted(g), dates), g) for g in groups]
     keepers.sort(key=lambda kg: docs[kg[0]].id)
     clusters, dropped = [], []
     for number, (keep, group) in enumerate(keepers, start=1):
@@ -219,6 +218,15 @@ def _clusters(docs: Sequence[Document], sizes: list[int], edges: Edges, threshol
                 why = f"{rel} {docs[via].id}: containment {cont:.2f} >= {containment:g}"
             dropped.append(Dropped(docs[i].id, docs[keep].id, docs[via].id, number, jac, cont, why))
     return clusters, sorted(dropped, key=lambda d: d.id)
+
+
+def _keeper(docs: Sequence[Document], group: list[int], dates: Mapping[str, PublishedDate]
+            ) -> int:  # fmt: skip
+    """The member to keep: of the earliest (all, when none is dated), the longest, then the
+    smallest id."""
+    first = set(earliest([docs[i].id for i in group], dates))
+    return min((i for i in group if not first or docs[i].id in first),
+               key=lambda i: (-len(docs[i].text), docs[i].id))  # fmt: skip
 
 
 def _tree(root: int, neighbours: dict[int, list[int]]) -> dict[int, int]:

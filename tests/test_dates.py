@@ -6,10 +6,12 @@ import datetime as dt
 import logging
 from pathlib import Path
 
+import numpy as np
 import pytest
+from helpers import random_text
 
 import dedup
-from dedup.dates import earliest_key, order, parse_date, parse_dates
+from dedup.dates import earliest, order, parse_date, parse_dates
 from dedup.load import load
 from dedup.records import Document
 
@@ -27,6 +29,8 @@ UTC = dt.timezone.utc
     ("12 January 2022", dt.datetime(2022, 1, 12, tzinfo=UTC), False),
     ("Jan 12, 2022 10:00 EST", dt.datetime(2022, 1, 12, 15, tzinfo=UTC), True),
     ("01/12/2022", dt.datetime(2022, 1, 12, tzinfo=UTC), False),  # month first by default
+    ("01.12.2022", dt.datetime(2022, 1, 12, tzinfo=UTC), False),
+    ("31.01.2022 18:45", dt.datetime(2022, 1, 31, 18, 45, tzinfo=UTC), True),  # 31: a day
     ("1641981600", dt.datetime(2022, 1, 12, 10, tzinfo=UTC), True),  # Unix seconds
 ])  # fmt: skip
 def test_each_date_form_is_read_as_its_instant(text: str, instant: dt.datetime,
@@ -78,11 +82,15 @@ def test_a_tie_on_date_orders_neither_first() -> None:
     assert order(day, None) is None and order(day, parse_date("garbage")) is None
 
 
-def test_earliest_key_puts_undated_and_unparsed_last() -> None:
-    dated = [parse_date("Mon, 17 Jan 2022"), parse_date("Wed, 12 Jan 2022"), None,
-             parse_date("garbage")]  # fmt: skip
-    ranked = sorted(range(4), key=lambda k: earliest_key(dated[k]))
-    assert ranked[:2] == [1, 0]
+def test_earliest_leaves_out_undated_and_unparsed_and_keeps_ties() -> None:
+    dates = {k: parse_date(v) for k, v in {
+        "mon17": "Mon, 17 Jan 2022", "wed12": "Wed, 12 Jan 2022 10:00:00 +0000",
+        "garbage": "garbage", "wed12_day": "2022-01-12", "wed12_late": "2022-01-12T23:00:00Z",
+        "tue11_late": "2022-01-11T23:30:00-01:00"}.items()}  # fmt: skip
+    assert earliest(["mon17", "wed12", "garbage", "undated"], dates) == ["wed12"]
+    assert earliest(["wed12_late", "wed12_day", "wed12"], dates) == ["wed12_day", "wed12"]
+    assert earliest(["wed12", "tue11_late"], dates) == ["tue11_late"]  # 00:30 UTC on 12 Jan
+    assert earliest(["garbage", "undated"], dates) == []
 
 
 def test_dedupe_keeps_the_earliest_by_parsed_date_not_by_string() -> None:
@@ -95,6 +103,30 @@ def test_dedupe_keeps_the_earliest_by_parsed_date_not_by_string() -> None:
     [cluster] = result.clusters
     assert cluster.kept == "original"  # as strings, "Mon, 17" sorts before "Wed, 12"
     assert [d.id for d in result.dropped] == ["repost"]
+
+
+def test_dedupe_on_a_tie_keeps_the_longest() -> None:
+    text = "\n\n".join(f"Paragraph {k} of the council's report on the flooded river road, "
+                       f"with {k * 3} closures and the mayor's figures for the repairs."
+                       for k in range(12))  # fmt: skip
+    day = Document("day", text, date="2022-01-12")  # a day: no earlier than 09:00 that day
+    morning = Document("morning", text + "\n\nUpdated with the mayor's statement.",
+                       date="2022-01-12T09:00:00Z")  # fmt: skip
+    evening = Document("evening", text + "\n\nUpdated with the mayor's statement, and "
+                       "the repair crews' schedule for the week.", date="2022-01-12T19:00:00Z")
+    [cluster] = dedup.dedupe([day, morning, evening]).clusters
+    assert cluster.kept == "morning"  # ties with day (longer), earlier than evening
+
+
+def test_a_familys_origin_is_the_earliest_by_parsed_date_in_mixed_formats() -> None:
+    text = random_text(np.random.default_rng(4), 14)
+    docs = [Document("iso", text, "one", "2022-01-13"),
+            Document("rfc", text + " A line of its own.", "two", "Wed, 12 Jan 2022 10:00:00 +0000"),
+            Document("day", text, "three", "Mon, 17 Jan 2022")]  # fmt: skip
+    [family] = dedup.scan(docs).families
+    assert family.origin == "rfc"  # as strings, "2022-01-13" sorts first
+    tied = dedup.scan([*docs, Document("same", text, "four", "2022-01-12")])
+    assert tied.families[0].origin is None  # 12 January ties with 10:00 that day
 
 
 def test_scan_reports_each_documents_date_and_its_instant() -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from helpers import random_text
 
 import dedup
+from dedup import cluster
 from dedup.records import Document
 
 
@@ -49,3 +52,19 @@ def test_an_undated_member_of_undecided_source_leaves_the_origin_open() -> None:
     assert family.origin is None  # o is the earliest dated, but w may be earlier
     dated = dedup.scan([replace(wire, date="Tue, 04 Jan 2022 10:00:00 +0000"), outlet])
     assert dated.families[0].origin == "o"
+
+
+def test_a_family_above_the_size_limit_is_flagged_and_warned_about(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    rng = np.random.default_rng(13)
+    story = random_text(rng, 14)
+    docs = [Document(f"d{k}", random_text(rng, 1) + "\n\n" + story, f"s{k}") for k in range(4)]
+    monkeypatch.setattr(cluster, "LARGE_FAMILY", 3)
+    with caplog.at_level(logging.WARNING, logger="dedup.cluster"):
+        [family] = dedup.scan(docs).families
+    assert family.large and len(family.members) == 4
+    [record] = caplog.records
+    assert record.message.startswith("warning: 1 story family has more than 3 documents "
+                                     "(largest: family 1, 4)")  # fmt: skip
+    monkeypatch.setattr(cluster, "LARGE_FAMILY", 4)
+    assert not dedup.scan(docs).families[0].large
