@@ -23,10 +23,9 @@ import re
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from dateutil import parser as dateutil_parser
-
-from dedup.records import Document
 
 log = logging.getLogger(__name__)
 
@@ -120,12 +119,23 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.timezone.utc)
 
 
-def parse_dates(documents: Iterable[Document], *, dayfirst: bool = False
-                ) -> dict[str, PublishedDate]:  # fmt: skip
+class Dated(Protocol):
+    """Anything with an id and a date field as read (a document, an indexed document)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def date(self) -> str | None: ...
+
+
+def parse_dates(documents: Iterable[Dated], *, dayfirst: bool = False,
+                of: str = "dates") -> dict[str, PublishedDate]:  # fmt: skip
     """The parsed date of every dated document, by id; one warning for the run's problems.
 
     Each distinct date string is parsed once. The warning (logged, never printed) counts
-    the dates not understood and the ambiguous ones, with an example of each.
+    the dates not understood and the ambiguous ones, with an example of each; ``of``
+    names what is counted (``"indexed documents' dates"``).
     """
     seen: dict[str, PublishedDate] = {}
     out: dict[str, PublishedDate] = {}
@@ -136,20 +146,21 @@ def parse_dates(documents: Iterable[Document], *, dayfirst: bool = False
         if parsed is None:
             parsed = seen[d.date] = parse_date(d.date, dayfirst=dayfirst)
         out[d.id] = parsed
-    warning = date_warning(out, dayfirst=dayfirst)
+    warning = date_warning(out, dayfirst=dayfirst, of=of)
     if warning:
         log.warning(warning)
     return out
 
 
-def date_warning(dates: Mapping[str, PublishedDate], *, dayfirst: bool) -> str | None:
+def date_warning(dates: Mapping[str, PublishedDate], *, dayfirst: bool,
+                 of: str = "dates") -> str | None:  # fmt: skip
     """One line on the dates not understood and the ambiguous ones, or None when all are fine."""
     bad = [(i, p) for i, p in dates.items() if p.instant is None]
     unsure = [(i, p) for i, p in dates.items() if p.ambiguous]
     parts = []
     if bad:
         i, p = min(bad)
-        parts.append(f"{len(bad):,} of {len(dates):,} dates not understood, taken as missing "
+        parts.append(f"{len(bad):,} of {len(dates):,} {of} not understood, taken as missing "
                      f"(e.g. {i}: {p.text!r}: {p.problem})")  # fmt: skip
     if unsure:
         i, p = min(unsure)

@@ -249,8 +249,10 @@ class Index:
         seen: OrderedDict[str, tuple[Stored, DocAnalysis]] = OrderedDict()
         dates = parse_dates(docs, dayfirst=dayfirst)
         with self._store.guard():
-            return [dated(self._query_one(d, skip_same_id, seen), dates.get(d.id), dayfirst)
-                    for d in docs]  # fmt: skip
+            results = [self._query_one(d, skip_same_id, seen) for d in docs]
+        hits = {h.id: h for r in results for h in r.hits}.values()
+        indexed = parse_dates(hits, dayfirst=dayfirst, of="indexed documents' dates")
+        return [dated(r, dates.get(r.id), indexed) for r in results]
 
     def _query_one(self, doc: Document, skip_same_id: bool,
                    seen: OrderedDict[str, tuple[Stored, DocAnalysis]]) -> QueryResult:  # fmt: skip

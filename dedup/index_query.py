@@ -5,6 +5,7 @@ IDF weights, stock-phrase counts).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -12,7 +13,7 @@ import numpy as np
 
 from dedup.analyze import DocAnalysis, Weights
 from dedup.boilerplate import footer_lines, held_chrome, share_more
-from dedup.dates import PublishedDate, order, parse_date
+from dedup.dates import PublishedDate, order
 from dedup.feature_table import feature_weights, scaled_idf
 from dedup.features import usable_passages
 from dedup.fingerprints import Frequency, document_frequency
@@ -62,13 +63,15 @@ def local_frequency(a: DocAnalysis, analyses: dict[str, DocAnalysis]) -> Frequen
     return document_frequency(doc, np.concatenate([x.fingerprint_hashes for x in found]))
 
 
-def dated(result: QueryResult, date: PublishedDate | None, dayfirst: bool) -> QueryResult:
-    """``result`` with each hit marked earlier, later or same as the queried document."""
+def dated(result: QueryResult, date: PublishedDate | None,
+          indexed: Mapping[str, PublishedDate]) -> QueryResult:  # fmt: skip
+    """``result`` with each hit marked earlier, later or same as the queried document
+    (``date``), by the hits' parsed dates ``indexed``."""
     words: dict[int, Literal["earlier", "later", "same"]] = {-1: "earlier", 0: "same",
                                                             1: "later"}  # fmt: skip
     hits = []
     for h in result.hits:
-        when = order(parse_date(h.date, dayfirst=dayfirst) if h.date else None, date)
+        when = order(indexed.get(h.id), date)
         hits.append(replace(h, when=words[when]) if when is not None else h)
     return replace(result, hits=tuple(hits))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers import random_text
-from test_cli import run_cli
+from test_cli import Run, run_cli
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 
@@ -73,12 +73,25 @@ def test_dayfirst_changes_which_date_comes_first(tmp_path: Path, story: str) -> 
         assert run.status == 0 and f" {'x' if source == 'y' else 'y'}  " in run.out
 
 
-def test_query_says_whether_the_indexed_document_is_earlier(tmp_path: Path, story: str) -> None:
+def _query(tmp_path: Path, story: str, indexed_date: str, new_date: str) -> Run:
+    """Index ``story`` as "old" dated ``indexed_date``, then query it as "new"."""
     old = _jsonl(tmp_path / "old.jsonl", [
-        {"id": "old", "text": story, "source": "one", "date": "Wed, 12 Jan 2022 10:00:00 +0000"}])
+        {"id": "old", "text": story, "source": "one", "date": indexed_date}])
     new = _jsonl(tmp_path / "new.jsonl", [
-        {"id": "new", "text": story, "source": "two", "date": "1642100000"}])  # fmt: skip
+        {"id": "new", "text": story, "source": "two", "date": new_date}])  # fmt: skip
     db = str(tmp_path / "i.db")
     assert run_cli("index", "add", db, str(old)).status == 0
-    run = run_cli("query", db, str(new))
+    return run_cli("query", db, str(new))
+
+
+def test_query_says_whether_the_indexed_document_is_earlier(tmp_path: Path, story: str) -> None:
+    run = _query(tmp_path, story, "Wed, 12 Jan 2022 10:00:00 +0000", "1642100000")
     assert run.status == 0 and "than this" in run.out and "earlier" in run.out
+
+
+def test_query_warns_of_indexed_dates_it_cannot_read(tmp_path: Path, story: str,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    run = _query(tmp_path, story, "see page 4", "2022-01-12")
+    assert run.status == 0 and "old" in run.out and "earlier" not in run.out
+    assert ("warning: 1 of 1 indexed documents' dates not understood, taken as missing "
+            "(e.g. old: 'see page 4'") in caplog.text
