@@ -105,8 +105,8 @@ class DocAnalysis:
     ``passage_lines[k]``. Line ``l`` is original span ``[line_starts[l],
     line_ends[l])`` with ``line_words[l]`` tokens and ``line_hashes[l]`` the hash
     of its token sequence (equal lines, equal hashes). Fingerprint ``f`` is the word
-    n-gram starting at token ``fingerprint_at[f]`` (:mod:`dedup.fingerprints`), of
-    hash ``fingerprint_hashes[f]``.
+    n-gram of tokens ``[fingerprint_at[f], fingerprint_ends[f])``
+    (:mod:`dedup.fingerprints`), of hash ``fingerprint_hashes[f]``.
     """
 
     doc: Document
@@ -123,6 +123,7 @@ class DocAnalysis:
     line_words: np.ndarray
     line_hashes: np.ndarray
     fingerprint_at: np.ndarray
+    fingerprint_ends: np.ndarray
     fingerprint_hashes: np.ndarray
     _memo: _Memo[Weights, WeightedTable] = field(default_factory=_Memo, init=False, repr=False,
                                                  compare=False)  # fmt: skip
@@ -183,7 +184,7 @@ def analyze(doc: Document) -> DocAnalysis:
     segs = sentences(doc.text)
     tok_lo = np.searchsorted(tokens.starts, norm.normalized(segs.starts), side="left")
     tok_hi = np.searchsorted(tokens.starts, norm.normalized(segs.ends), side="left")
-    prints_at, prints = fingerprints(tokens.hashes)
+    prints_at, prints_end, prints = fingerprints(tokens.hashes, tokens.units)
     line_starts, line_ends, line_lo, line_hi = _lines(
         segs.lines, segs.starts, segs.ends, tok_lo, tok_hi
     )
@@ -202,6 +203,7 @@ def analyze(doc: Document) -> DocAnalysis:
         line_words=line_hi - line_lo,
         line_hashes=sequence_hashes(tokens.hashes, line_lo, line_hi),
         fingerprint_at=prints_at,
+        fingerprint_ends=prints_end,
         fingerprint_hashes=prints,
     )
 

@@ -7,13 +7,17 @@ words whatever sentences it sits in, so word-level alignment sees every pair
 sharing a long run.
 
 Winnowing (Schleimer, Wilkerson and Aiken, "Winnowing: local algorithms for
-document fingerprinting", SIGMOD 2003): of every window of ``WINDOW``
-consecutive word n-gram hashes (``GRAM_WORDS`` words each), the smallest is a
-fingerprint. Two documents sharing a run of ``WINDOW + GRAM_WORDS - 1`` words
-share a fingerprint; a run of ``2 * WINDOW + GRAM_WORDS - 1`` words, two. Some
-``2 / (WINDOW + 1)`` of the n-grams are kept. Within a shared run the two documents
-select the same fingerprints, one after the other in both: documents holding the same
-two fingerprints one after the other are a pair.
+document fingerprinting", SIGMOD 2003): of every window of consecutive word n-gram
+hashes, the smallest is a fingerprint. Grams and windows are measured in words
+(:mod:`dedup.unit_grams`): a gram is the fewest tokens from its start that weigh
+more than ``GRAM_WORDS`` words, a window the grams starting in the fewest tokens
+that weigh as much. In a script written with spaces both are four words: two
+documents sharing a run of 7 words share a fingerprint, a run of 11 words two, and
+some 2 / 5 of the n-grams are kept. In any mix of scripts a run of 11 words holds
+two windows one after the other (each weighs at most 4 words), so every run of the
+verbatim floor's 12 words holds two fingerprints. Within a shared run the two
+documents select the same fingerprints, one after the other in both: documents
+holding the same two fingerprints one after the other are a pair.
 """
 
 from __future__ import annotations
@@ -21,43 +25,65 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from dedup.arrays import runs, unique_sorted
+from dedup.kernels import compiled
 from dedup.pairs import pair_codes
-from dedup.shingle import fmix64, shingles
+from dedup.shingle import WORD_UNITS, fmix64
+from dedup.unit_grams import unit_grams
 
-GRAM_WORDS = 4
-WINDOW = 4
+GRAM_WORDS = 3  # a gram (and a window) weighs more than this many words
 
 _PAIRS_AT_ONCE = 1 << 24
 _R = np.uint64(0x9E3779B97F4A7C15)  # document pairs enumerated at a time
 
 
-def fingerprints(tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The fingerprints of a token sequence: in each window of ``WINDOW`` consecutive
-    word n-grams, the one of smallest hash (the leftmost of equal ones).
+def fingerprints(tokens: np.ndarray, units: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """The fingerprints of a token sequence: in each window of word n-grams, the one of
+    smallest hash (the leftmost of equal ones).
 
     Parameters
     ----------
-    tokens : ndarray of uint64
-        Token hashes, in text order.
+    tokens, units : ndarray of uint64 and ndarray of int64
+        Token hashes and lengths in units (tenths of a word), in text order.
 
     Returns
     -------
-    at, hashes : ndarray of int64 and ndarray of uint64
-        Start token of each fingerprint's n-gram (ascending, distinct) and its hash.
+    at, ends, hashes : ndarray of int64, int64 and uint64
+        Start token of each fingerprint's n-gram (ascending, distinct), its end (tokens
+        ``[at, ends)``) and its hash.
     """
-    if len(tokens) < GRAM_WORDS:
-        return np.zeros(0, np.int64), np.zeros(0, np.uint64)
-    grams = shingles(tokens, GRAM_WORDS)
-    if len(grams) <= WINDOW:
+    gram_ends, grams = unit_grams(tokens, units, GRAM_WORDS * WORD_UNITS + 1)
+    if not len(grams):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64)
+    window_ends = gram_ends[gram_ends <= len(grams)]  # windows weigh what grams weigh
+    if not len(window_ends):
         at = np.array([int(np.argmin(grams))], dtype=np.int64)
     else:
-        windows = sliding_window_view(grams, WINDOW)
-        at = np.argmin(windows, axis=1) + np.arange(len(windows))
+        at = _window_minima(grams, window_ends)
         at = at[np.concatenate(([True], at[1:] != at[:-1]))]  # non-decreasing: drop repeats
-    return at, grams[at]
+    return at, gram_ends[at], grams[at]
+
+
+@compiled
+def _window_minima(grams: np.ndarray, window_ends: np.ndarray) -> np.ndarray:
+    """Index of the leftmost smallest of ``grams[i:window_ends[i]]`` for each ``i``
+    (int64), ends non-decreasing: a queue of the candidates, ascending in hash."""
+    out = np.empty(len(window_ends), np.int64)
+    queue = np.empty(len(grams), np.int64)
+    head = tail = end = 0
+    for i in range(len(window_ends)):
+        while end < window_ends[i]:
+            while tail > head and grams[queue[tail - 1]] > grams[end]:
+                tail -= 1
+            queue[tail] = end
+            tail += 1
+            end += 1
+        while queue[head] < i:
+            head += 1
+        out[i] = queue[head]
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,13 +4,16 @@ scan reported them.
 Evaluation helper, not a stage: a scan promises that every run of at least
 ``min_words`` identical words (tokens after normalization) shared by two of its
 documents lies inside a match between those two documents, on both sides, or
-inside boilerplate. :func:`shared_runs` finds such runs by brute force (every
-word n-gram of every document, grouped by hash), independent of how the scan
-finds them; :func:`uncovered_runs` lists the runs a result leaves out. Needs no
-labels, so it holds on any corpus. A run is covered when a match holds all of it
-but at most ``EDGE_WORDS`` words at its ends (together): a match stops at its
-sentence's end, where the run may go on by a word or two that both texts happen to
-share.
+inside boilerplate. Words are measured as the scan measures them
+(:class:`dedup.shingle.Tokens`): a token of a script written with spaces is a word,
+a Chinese or Japanese character 0.6 of one, a Thai letter 0.3, so the floor's 12
+words are 20 Chinese characters or 40 Thai letters. :func:`shared_runs` finds such
+runs by brute force (every word n-gram of every document, grouped by hash),
+independent of how the scan finds them; :func:`uncovered_runs` lists the runs a
+result leaves out. Needs no labels, so it holds on any corpus. A run is covered
+when a match holds all of it but at most ``EDGE_WORDS`` words at its ends
+(together): a match stops at its sentence's end, where the run may go on by a word
+or two that both texts happen to share.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from dedup.analyze import DocAnalysis, analyze
 from dedup.params import ScanParams
 from dedup.records import Document, ScanResult
 from dedup.reuse import EDGE_WORDS
-from dedup.shingle import shingles
+from dedup.shingle import WORD_UNITS
+from dedup.unit_grams import unit_grams
 
 FLOOR_WORDS = ScanParams().floor_words  # words of an identical run a scan must report
 
@@ -34,7 +38,7 @@ FLOOR_WORDS = ScanParams().floor_words  # words of an identical run a scan must 
 @dataclass(frozen=True, slots=True)
 class SharedRun:
     """A maximal run of identical words of documents ``a`` and ``b`` (``a < b`` by id),
-    as half-open offsets into each original text, and its length in words."""
+    as half-open offsets into each original text, and its length in tokens."""
 
     a: str
     b: str
@@ -53,7 +57,7 @@ def shared_runs(documents: Sequence[Document], min_words: int = FLOOR_WORDS,
     ----------
     documents : sequence of Document
     min_words : int
-        Shortest run, in words (tokens after normalization).
+        Shortest run, in words (tokens after normalization, weighed in units).
     max_docs : int
         n-grams found in more documents than this are stock text shared corpus-wide;
         their pairs are left out (the run count would grow with the square).
@@ -65,11 +69,11 @@ def shared_runs(documents: Sequence[Document], min_words: int = FLOOR_WORDS,
         counts once per place.
     """
     analyses = {d.id: analyze(d) for d in documents}
+    ends: dict[str, np.ndarray] = {}
     where: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for doc_id, a in analyses.items():
-        if len(a.tokens) < min_words:
-            continue
-        for pos, h in enumerate(shingles(a.tokens.hashes, min_words).tolist()):
+        ends[doc_id], grams = unit_grams(a.tokens.hashes, a.tokens.units, min_words * WORD_UNITS)
+        for pos, h in enumerate(grams.tolist()):
             where[h].append((doc_id, pos))
     hits: dict[tuple[str, str], set[tuple[int, int]]] = defaultdict(set)
     for places in where.values():
@@ -84,16 +88,19 @@ def shared_runs(documents: Sequence[Document], min_words: int = FLOOR_WORDS,
     for (da, db), starts in hits.items():
         a, b = analyses[da], analyses[db]
         for i, j in sorted(starts):
-            if (i - 1, j - 1) in starts and _same(a, i - 1, b, j - 1, min_words):
+            if (i - 1, j - 1) in starts and _same(a, i - 1, b, j - 1, int(ends[da][i - 1])):
                 continue  # not the start of its run
-            n = min_words
-            while (i + n - min_words + 1, j + n - min_words + 1) in starts:
-                n += 1
+            k = 0
+            while (i + k + 1, j + k + 1) in starts:
+                k += 1
+            n = int(ends[da][i + k]) - i
             out.append(SharedRun(da, db, *a.token_span(i, i + n), *b.token_span(j, j + n), n))
     return sorted(out, key=lambda r: (r.a, r.b, r.a_start, r.b_start))
 
 
-def _same(a: DocAnalysis, i: int, b: DocAnalysis, j: int, n: int) -> bool:
+def _same(a: DocAnalysis, i: int, b: DocAnalysis, j: int, end: int) -> bool:
+    """Whether tokens ``[i, end)`` of ``a`` are those from ``j`` on of ``b``."""
+    n = end - i
     return bool(np.array_equal(a.tokens.hashes[i : i + n], b.tokens.hashes[j : j + n]))
 
 

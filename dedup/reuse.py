@@ -43,10 +43,11 @@ import numpy as np
 from dedup.align import align, shared_words
 from dedup.analyze import DocAnalysis, Weights
 from dedup.anchors import figures, other_facts
-from dedup.fingerprints import GRAM_WORDS, Frequency
+from dedup.fingerprints import Frequency
 from dedup.params import ScanParams
 from dedup.records import Match, ReuseKind
 from dedup.sequence import matching_blocks, word_ratio
+from dedup.shingle import WORD_UNITS
 from dedup.wordalign import WordSpan, word_spans
 
 __all__ = ["EDGE_WORDS", "reuse_matches"]
@@ -121,15 +122,18 @@ def _template_verdict(a: DocAnalysis, b: DocAnalysis, m: Match, params: ScanPara
         figures(a.doc.text[m.a_start : m.a_end]), figures(b.doc.text[m.b_start : m.b_end])
     ):
         return m
-    return _stock(m) if _longest_run(a, b, m) >= params.floor_words else None
+    return _stock(m) if _longest_run(a, b, m) >= params.floor_words * WORD_UNITS else None
 
 
 def _longest_run(a: DocAnalysis, b: DocAnalysis, m: Match) -> int:
-    """Words in the longest run of identical words in both spans of ``m``."""
+    """Length in units (tenths of a word) of the longest run of identical words in both
+    spans of ``m``."""
     a_lo, a_hi = _token_range(a, m.a_start, m.a_end)
     b_lo, b_hi = _token_range(b, m.b_start, m.b_end)
     blocks = matching_blocks(a.tokens.hashes[a_lo:a_hi], b.tokens.hashes[b_lo:b_hi])
-    return max((blk.size for blk in blocks), default=0)
+    units = a.tokens.units
+    return max((int(units[a_lo + blk.a : a_lo + blk.a + blk.size].sum()) for blk in blocks),
+               default=0)  # fmt: skip
 
 
 def _spills(a: DocAnalysis, b: DocAnalysis, span: WordSpan, touching: list[Match],
@@ -141,9 +145,10 @@ def _spills(a: DocAnalysis, b: DocAnalysis, span: WordSpan, touching: list[Match
     b_lo, b_hi = _token_range(b, min(m.b_start for m in touching), max(m.b_end for m in touching))
     outside = [(size - max(0, min(i + size, a_hi) - max(i, a_lo)),
                 size - max(0, min(j + size, b_hi) - max(j, b_lo))) for i, j, size in span.runs]
+    units = a.tokens.units
     return sum(min(x) for x in outside) >= params.run_min_words or any(
-        max(x) > EDGE_WORDS for x, (_, _, size) in zip(outside, span.runs, strict=True)
-        if size >= params.floor_words)  # fmt: skip
+        max(x) > EDGE_WORDS for x, (i, _, size) in zip(outside, span.runs, strict=True)
+        if units[i : i + size].sum() >= params.floor_words * WORD_UNITS)  # fmt: skip
 
 
 def _touching(matches: list[Match], offsets: tuple[int, int, int, int]) -> list[Match]:
@@ -169,7 +174,7 @@ def _alone_verdicts(found: list[_Candidate], sentences: bool, params: ScanParams
     evidence = sentences or sum(c.rare for c in found) >= params.run_min_rare
     out = []
     for c in found:
-        floor = c.longest >= params.floor_words
+        floor = c.longest >= params.floor_words * WORD_UNITS
         if c.rare and (evidence or floor):
             out.append(c.match)
         elif floor:
@@ -188,18 +193,18 @@ class _Fingerprints:
     def __init__(self, a: DocAnalysis, b: DocAnalysis, frequency: Frequency,
                  params: ScanParams) -> None:  # fmt: skip
         self.a, self.b = a, b
-        self.sides = [(a.fingerprint_at, a.fingerprint_hashes),
-                      (b.fingerprint_at, b.fingerprint_hashes)]
-        common = np.intersect1d(self.sides[0][1], self.sides[1][1])
+        self.sides = [(a.fingerprint_at, a.fingerprint_ends, a.fingerprint_hashes),
+                      (b.fingerprint_at, b.fingerprint_ends, b.fingerprint_hashes)]
+        common = np.intersect1d(self.sides[0][2], self.sides[1][2])
         self.rare = frozenset(common[frequency(common) <= params.run_max_docs].tolist())
 
     def candidate(self, m: Match) -> _Candidate:
         """``m`` with the fingerprints found inside both its spans."""
         a_lo, a_hi = _token_range(self.a, m.a_start, m.a_end)
         b_lo, b_hi = _token_range(self.b, m.b_start, m.b_end)
-        inside = [set(h[(at >= lo) & (at + GRAM_WORDS <= hi)].tolist())
-                  for (at, h), (lo, hi) in zip(self.sides, ((a_lo, a_hi), (b_lo, b_hi)),
-                                               strict=True)]  # fmt: skip
+        inside = [set(h[(at >= lo) & (ends <= hi)].tolist())
+                  for (at, ends, h), (lo, hi) in zip(self.sides, ((a_lo, a_hi), (b_lo, b_hi)),
+                                                     strict=True)]  # fmt: skip
         both = inside[0] & inside[1]
         longest = _longest_run(self.a, self.b, m) if both else 0
         return _Candidate(m, len(both & self.rare), longest)

@@ -19,6 +19,16 @@ segmenters were weighed and left out: jieba (Chinese) and pythainlp's newmm
 the compiled scan; a copied passage shares its character n-grams exactly, and
 the IDF weights of alignment make rare characters count more.
 
+Lengths that the scan promises in words (the verbatim floor, the word n-grams of
+fingerprints) are measured in ``units``, tenths of a word: a token of a script
+written with spaces is a word (10), a Chinese or Japanese character 0.6 of a word
+(6), a Thai, Lao, Khmer or Myanmar letter with its marks 0.3 (3). These are the
+mean word lengths of running text: 1.62 characters for Chinese and 1.70 for
+Japanese (words of Han and kana only, weighted by their frequency in wordfreq
+3.1's ``large_zh``/``large_ja`` lists), 3.22 tokens (4.12 code points) for Thai
+(pythainlp 5.4's Thai National Corpus frequency list), so that 12 words of any
+script are about 12 words of text.
+
 A content word is a token that is not a stop word of the document's language
 (:func:`dedup.language.stop_words`) and is longer than one character (digits,
 and the characters of the scripts above, always count). Its feature is its
@@ -73,6 +83,7 @@ class Tokens:
     hashes: np.ndarray  # uint64, hash of the whole token
     stems: np.ndarray  # uint64, hash of the token's first STEM_CHARS characters
     content: np.ndarray  # bool, True for content words
+    units: np.ndarray  # int64, the token's length in tenths of a word (WORD_UNITS a word)
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -99,6 +110,8 @@ def _span_hashes(prefix: np.ndarray, inv_powers: np.ndarray, starts: np.ndarray,
 
 
 _WORD, _OWN, _LETTER, _MARK = 1, 2, 4, 8  # token classes of characters (0: none)
+WORD_UNITS = 10  # a word's length in units; a character's or letter's, below
+_CHARACTER_UNITS, _LETTER_UNITS = 6, 3
 _IN_WORD = _WORD | _MARK  # what a run of word characters is made of
 
 
@@ -198,7 +211,10 @@ def tokenize(text: str, language: str = "en") -> Tokens:
     stops = stop_hashes(language)
     at = np.minimum(np.searchsorted(stops, hashes), len(stops) - 1)
     content = (((ends - starts) > 1) | alone) & (stops[at] != hashes)
-    return Tokens(starts, ends, hashes, stems, content)
+    kind = classes[starts]
+    units = np.where(kind == _OWN, _CHARACTER_UNITS,
+                     np.where(kind == _LETTER, _LETTER_UNITS, WORD_UNITS)).astype(np.int64)
+    return Tokens(starts, ends, hashes, stems, content, units)
 
 
 def spaceless(text: str, starts: np.ndarray) -> np.ndarray:

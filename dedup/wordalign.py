@@ -36,7 +36,7 @@ from dedup.analyze import DocAnalysis, Weights
 from dedup.kernels import compiled, inlined
 from dedup.params import ScanParams
 from dedup.sequence import occurrences
-from dedup.shingle import shingles
+from dedup.shingle import WORD_UNITS, shingles
 
 _MAX_REPEAT = 32  # places of one n-gram in one document beyond which it seeds nothing
 _MIN_DENSITY = 0.5  # matched words over a chain's span, on each side
@@ -48,8 +48,9 @@ class WordSpan:
 
     ``runs`` are its runs of identical words, ``(i, j, length)``: tokens
     ``[i, i + length)`` of a equal ``[j, j + length)`` of b. ``matched`` counts the
-    tokens inside them, ``longest`` the tokens of the longest, ``weight`` the summed
-    weight of the content words of a's matched tokens.
+    tokens inside them, ``longest`` the length of the longest in units (tenths of a
+    word, :class:`dedup.shingle.Tokens`), ``weight`` the summed weight of the content
+    words of a's matched tokens.
     """
 
     a_lo: int
@@ -153,14 +154,17 @@ def word_spans(a: DocAnalysis, b: DocAnalysis, weights: Weights, params: ScanPar
         return []
     token_weight = np.where(a.tokens.content, weights(a.tokens.stems), 0.0)
     weight_before = np.concatenate(([0.0], np.cumsum(token_weight)))
+    units_before = np.concatenate(([0], np.cumsum(a.tokens.units)))
+    floor = params.floor_words * WORD_UNITS
     out = []
     for chain in _chains(runs.tolist(), params.run_gap_words):
         sizes = [size for _, _, size in chain]
-        if max(sizes) < params.floor_words and sum(sizes) < params.run_min_words:
-            continue
+        if max(sizes) * WORD_UNITS < floor and sum(sizes) < params.run_min_words:
+            continue  # a token weighs a word at most
         i, j, size = (np.array(x, dtype=np.int64) for x in zip(*chain, strict=True))
+        longest = int((units_before[i + size] - units_before[i]).max())
         span = WordSpan(int(i[0]), int(i[-1] + size[-1]), int(j[0]), int(j[-1] + size[-1]),
-                        tuple(chain), int(size.sum()), int(size.max()),
+                        tuple(chain), int(size.sum()), longest,
                         float((weight_before[i + size] - weight_before[i]).sum()))  # fmt: skip
         if _is_span(span, params):
             out.append(span)
@@ -169,7 +173,7 @@ def word_spans(a: DocAnalysis, b: DocAnalysis, weights: Weights, params: ScanPar
 
 def _is_span(span: WordSpan, params: ScanParams) -> bool:
     """Step 4's test of a chain."""
-    if span.longest >= params.floor_words:
+    if span.longest >= params.floor_words * WORD_UNITS:
         return True
     dense = span.matched >= _MIN_DENSITY * max(span.a_hi - span.a_lo, span.b_hi - span.b_lo)
     return dense and span.matched >= params.run_min_words and span.weight >= params.run_min_weight
