@@ -164,10 +164,10 @@ def date_warning(dates: Mapping[str, PublishedDate], *, dayfirst: bool,
                      f"(e.g. {i}: {p.text!r}: {p.problem})")  # fmt: skip
     if unsure:
         i, p = min(unsure)
-        rule = "day first" if dayfirst else "month first; --dayfirst reads them day first"
+        rule = "day first" if dayfirst else "month first (--dayfirst reads them day first)"
         parts.append(f"{len(unsure):,} ambiguous (e.g. {i}: {p.text!r} read as {p.iso()}): "
                      f"numeric dates whose day and month could swap are read {rule}, "
-                     "zone names not known as UTC")  # fmt: skip
+                     "and times in a zone not known are read as UTC")  # fmt: skip
     return "warning: " + "; ".join(parts) + "." if parts else None
 
 

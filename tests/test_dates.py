@@ -45,6 +45,8 @@ def test_dayfirst_reads_numeric_dates_day_first_and_marks_them_ambiguous() -> No
     assert month_first.ambiguous and day_first.ambiguous
     assert not parse_date("13/01/2022").ambiguous  # 13 cannot be a month
     assert parse_date("13/01/2022").iso() == "2022-01-13"
+    unknown_zone = parse_date("Jan 12, 2022 10:00 XYZ")  # read as UTC, and said to be unsure
+    assert unknown_zone.ambiguous and unknown_zone.iso() == "2022-01-12T10:00:00Z"
 
 
 @pytest.mark.parametrize(("text", "problem"), [
@@ -70,7 +72,7 @@ def test_one_warning_a_run_counts_bad_and_ambiguous_dates(caplog: pytest.LogCapt
     assert "2 of 4 dates not understood" in record.message
     assert "e.g. a: '2014-09-31'" in record.message
     assert "1 ambiguous (e.g. c: '03/04/2022' read as 2022-03-04): " in record.message
-    assert "read month first; --dayfirst reads them day first" in record.message
+    assert "read month first (--dayfirst reads them day first)" in record.message
 
 
 def test_a_tie_on_date_orders_neither_first() -> None:
