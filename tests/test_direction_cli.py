@@ -1,15 +1,21 @@
-"""Who copied whom on the command line: --wire, --dayfirst, the arrow column, query's dates."""
+"""Who copied whom on the command line: --wire, --dayfirst, arrows, flows, query's dates."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers import random_text
+from rich.console import Console
 from test_cli import Run, run_cli
+
+import dedup
+from dedup.records import Document, ScanResult
+from dedup.report.terminal import pair_table
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 
@@ -95,3 +101,21 @@ def test_query_warns_of_indexed_dates_it_cannot_read(tmp_path: Path, story: str,
     assert run.status == 0 and "old" in run.out and "earlier" not in run.out
     assert ("warning: 1 of 1 indexed documents' dates not understood, taken as missing "
             "(e.g. old: 'see page 4'") in caplog.text
+
+
+@pytest.fixture(scope="module")
+def seeds_by_file_name() -> ScanResult:
+    return dedup.scan([Document(p.stem, p.read_text(encoding="utf-8"))
+                       for p in sorted(SEEDS.glob("*.txt"))])  # fmt: skip
+
+
+@pytest.mark.parametrize(("width", "arrow"), [
+    (200, "004_8caa1555c1246b20 → 001_e2ab171a521ca024 0.73"), (80, "b → a 0.73")])
+def test_the_arrow_names_the_ids_where_they_fit(seeds_by_file_name: ScanResult, width: int,
+                                                arrow: str) -> None:  # fmt: skip
+    result = seeds_by_file_name
+    pairs = [p for p in result.pairs if p.reused_chars]
+    published = {d.id: d.published for d in result.document_scores}
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(pair_table(pairs, published, width))
+    assert arrow in console.export_text()

@@ -12,7 +12,6 @@ from rich.table import Table
 
 from dedup.records import PairScore, ScanResult
 
-_ID_IN_ARROW = 8  # longer ids are named by their column, a or b, in the arrow
 # Pair table: the numbers of a pair by column header; the columns in their order; those
 # left out first when the terminal is too narrow for all (rank, ids and reused characters
 # always stay); the narrowest the text columns get before one is left out.
@@ -39,16 +38,16 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
-def arrow(pair: PairScore) -> str:
-    """Who took from whom: ``004 → 001 0.73`` for a copy (``b → a`` when an id is longer
-    than :data:`_ID_IN_ARROW` characters), ``siblings via AFP``, or empty when undecided."""
+def arrow(pair: PairScore, *, by_column: bool = False) -> str:
+    """Who took from whom: ``004 → 001 0.73`` for a copy (``b → a`` with ``by_column``: the
+    ids named by their columns), ``siblings via AFP``, or empty when undecided."""
     d = pair.direction
     if d is None:
         return ""
     if d.relation == "siblings":
         return f"siblings via {d.via}"
     ids = (d.source or "", d.copy or "")
-    if max(map(len, ids)) > _ID_IN_ARROW:
+    if by_column:
         ids = ("a", "b") if d.source == pair.a else ("b", "a")
     return f"{ids[0]} → {ids[1]} {d.confidence:.2f}"
 
@@ -120,12 +119,18 @@ def pair_table(pairs: Sequence[PairScore], published: Mapping[str, str | None],
     shown = [h for h in _PAIR_ORDER if h in cells]
     dropped: list[str] = []
 
+    def widest(header: str) -> int:
+        return max([len(header), *(len(line) for c in cells[header] for line in c.split("\n"))])
+
     def least(header: str) -> int:  # the narrowest a column can be; text columns wrap
-        widest = max([len(header), *(len(line) for c in cells[header] for line in c.split("\n"))])
-        return min(widest, _TEXT_MIN[header]) if header in _TEXT_MIN else widest
+        return min(widest(header), _TEXT_MIN[header]) if header in _TEXT_MIN else widest(header)
 
     def needed() -> int:  # SIMPLE_HEAD: about 3 characters between and around columns
         return sum(map(least, shown)) + 2 * _ID_MIN + 3 * (len(shown) + 2)
+
+    ids = max(len(x) for p in pairs for x in (p.a, p.b))
+    if sum(map(widest, shown)) + 2 * ids + 3 * (len(shown) + 2) > width:
+        cells["direction"] = [arrow(p, by_column=True) for p in pairs]  # ids would wrap
 
     for header in _DROPPED_FIRST:
         if needed() <= width:
