@@ -7,11 +7,11 @@ feature's passage frequency and scaled IDF.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
-from dedup.analyze import Weights
 from dedup.arrays import positions, runs
 from dedup.evidence import EvidenceTable, evidence_table
 
@@ -57,9 +57,9 @@ class FeatureTable:
         """IDF of each of ``keys`` over all usable passages, scaled to [0, 1]."""
         return scaled_idf(self.counts, self.n_passages)
 
-    def weights(self) -> Weights:
+    def weights(self) -> FeatureWeights:
         """Alignment's weights: scaled IDF of each feature, 1.0 for features not seen."""
-        return feature_weights(self.keys, self.idf())
+        return FeatureWeights(self.keys, self.idf())
 
     def evidence_table(self) -> EvidenceTable:
         """What the evidence pre-test reads of these passages (the stem table's)."""
@@ -89,14 +89,20 @@ def scaled_idf(counts: np.ndarray, n_passages: int) -> np.ndarray:
     return np.asarray(np.log((n + 1) / (counts + 1)) / np.log(n + 1), dtype=np.float64)
 
 
-def feature_weights(keys: np.ndarray, idf: np.ndarray) -> Weights:
-    """Alignment's weights: ``idf[k]`` for feature ``keys[k]`` (sorted uint64), 1.0 if unseen."""
-    if not len(keys):
-        return lambda features: np.ones(len(features))
-    last = len(keys) - 1
+@dataclass(frozen=True, slots=True, eq=False)
+class FeatureWeights:
+    """Alignment's weights: called with feature hashes (uint64), ``idf[k]`` for feature
+    ``keys[k]`` (sorted), 1.0 for a feature not seen.
 
-    def weights(features: np.ndarray) -> np.ndarray:
-        pos = np.minimum(np.searchsorted(keys, features), last)
-        return np.where(keys[pos] == features, idf[pos], 1.0)
+    Equal only to itself: an analysis keeps its weighted tables by weighting
+    (:meth:`dedup.analyze.DocAnalysis.weighted`), so one object must serve every pair.
+    """
 
-    return weights
+    keys: np.ndarray
+    idf: np.ndarray
+
+    def __call__(self, features: np.ndarray) -> np.ndarray:
+        if not len(self.keys):
+            return np.ones(len(features))
+        pos = np.minimum(np.searchsorted(self.keys, features), len(self.keys) - 1)
+        return np.where(self.keys[pos] == features, self.idf[pos], 1.0)

@@ -14,7 +14,7 @@ import numpy as np
 from dedup.analyze import DocAnalysis, Weights
 from dedup.boilerplate import footer_lines, held_chrome, share_more
 from dedup.dates import PublishedDate, order
-from dedup.feature_table import feature_weights, scaled_idf
+from dedup.feature_table import FeatureWeights, scaled_idf
 from dedup.features import usable_passages
 from dedup.fingerprints import Frequency, document_frequency
 from dedup.index_store import Entry, Store
@@ -126,4 +126,4 @@ def query_weights(store: Store, entry: Entry, analyses: dict[str, DocAnalysis],
         n += entry.passages
         counts += np.array([entry.features.get(f, 0) for f in feats.tolist()], dtype=np.int64)
     seen = counts > 0
-    return feature_weights(feats[seen], scaled_idf(counts[seen], n))
+    return FeatureWeights(feats[seen], scaled_idf(counts[seen], n))

@@ -29,7 +29,7 @@ from dedup.boilerplate import Boilerplate, chrome_lines, mark_boilerplate, pair_
 from dedup.cluster import families
 from dedup.dates import parse_dates
 from dedup.engine import Engine, LocalEngine, Shared
-from dedup.feature_table import FeatureTable, feature_weights
+from dedup.feature_table import FeatureTable, FeatureWeights
 from dedup.features import DocFeatures, usable_passages, usable_rows
 from dedup.fingerprints import Frequency, document_frequency, shared_fingerprint_pairs
 from dedup.flows import source_flows
@@ -136,7 +136,7 @@ def run_scan(engine: Engine[D], documents: D, params: ScanParams, *,
         doc_pairs |= runs.pairs
         n_candidates = len(unique_sorted(np.concatenate((colliding, near_codes, runs.codes))))
         report("candidates", len(docs), len(docs))
-        tables = engine.broadcast(AlignTables(stems.keys, stems.idf(), runs.frequency, chrome))
+        tables = engine.broadcast(AlignTables(stems.weights(), runs.frequency, chrome))
         del stems
         matches = engine.map_pairs(partial(align_pair, tables=tables, params=params),
                                    by_component(doc_pairs, len(docs)), report)  # fmt: skip
@@ -155,12 +155,11 @@ def run_scan(engine: Engine[D], documents: D, params: ScanParams, *,
 
 @dataclass(frozen=True, slots=True)
 class AlignTables:
-    """What aligning a pair reads of the corpus: the stem ``keys`` (sorted) and their scaled
-    ``idf``, the ``frequency`` of word-run fingerprints, and each document's ``chrome``
-    lines (a bool per line)."""
+    """What aligning a pair reads of the corpus: the ``weights`` of stems (one object for
+    every pair, so that each analysis weighs its passages once), the ``frequency`` of
+    word-run fingerprints, and each document's ``chrome`` lines (a bool per line)."""
 
-    keys: np.ndarray
-    idf: np.ndarray
+    weights: FeatureWeights
     frequency: Frequency
     chrome: list[np.ndarray]
 
@@ -169,7 +168,7 @@ def align_pair(i: int, j: int, a: DocAnalysis, b: DocAnalysis, *, tables: Shared
                params: ScanParams) -> list[Match]:  # fmt: skip
     """:func:`dedup.reuse.reuse_matches` of documents ``i`` and ``j`` (analyses ``a``, ``b``)."""
     t = tables.value
-    return reuse_matches(a, b, feature_weights(t.keys, t.idf), t.frequency, params,
+    return reuse_matches(a, b, t.weights, t.frequency, params,
                          usable_a=usable_passages(a.passage_lines, t.chrome[i]),
                          usable_b=usable_passages(b.passage_lines, t.chrome[j]))  # fmt: skip
 

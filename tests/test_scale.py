@@ -7,14 +7,22 @@ import itertools
 import json
 import logging
 import sys
+from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import dedup
 from dedup import progress
+from dedup.analyze import analyze
 from dedup.cli import main
+from dedup.engine import Held
+from dedup.feature_table import FeatureWeights
+from dedup.fingerprints import Frequency
 from dedup.load import load
+from dedup.params import ScanParams
+from dedup.pipeline import AlignTables, align_pair
 from dedup.records import Document
 from dedup.report import progress as rendering
 from dedup.report.tables import to_json
@@ -137,3 +145,20 @@ def test_cli_logs_progress_when_not_a_tty_and_nothing_with_quiet(
         assert main(["scan", str(SEEDS), "--workers", "1", "--quiet"]) == 0
     assert [r for r in caplog.records if r.name == "dedup"] == []
     assert capsys.readouterr() == ("", "")
+
+
+def test_a_document_in_several_pairs_weighs_its_passages_once(corpus) -> None:  # type: ignore[no-untyped-def]
+    docs, truth = corpus
+    number = {d.id: k for k, d in enumerate(docs)}
+    hub, _ = Counter(x for pair in truth for x in pair).most_common(1)[0]
+    partners = [b if a == hub else a for a, b in truth if hub in (a, b)]
+    analyses = {d: analyze(docs[number[d]]) for d in [hub, *partners]}
+    keys = np.unique(np.concatenate([a.tokens.stems for a in analyses.values()]))
+    lines = [len(analyses[d.id].line_starts) if d.id in analyses else 0 for d in docs]
+    tables = Held(AlignTables(FeatureWeights(keys, np.linspace(0.1, 1.0, len(keys))),
+                              Frequency(np.zeros(0, np.uint64), np.zeros(0, np.int64)),
+                              [np.zeros(n, bool) for n in lines]))  # fmt: skip
+    found = [align_pair(number[hub], number[p], analyses[hub], analyses[p], tables=tables,
+                        params=ScanParams()) for p in partners]  # fmt: skip
+    assert len(partners) >= 2 and all(found)
+    assert len(analyses[hub]._memo) == 1  # one weighted table, whatever the pairs
