@@ -9,11 +9,15 @@ aggregators never. Dates: the wire first, each copy 2 to 30 hours later, written
 ISO 8601 with a zone, RFC 2822, Unix seconds or words; 15% of documents have no date
 and 3% one that is not a date. Unrelated documents on the same topics are mixed in.
 
-Measured: direction accuracy on the planted copy pairs dedup reports (all, and those
-whose two dates differ), reversed pairs with confidence above 0.8, tree edges against
-the planted parents, and families holding two stories (merged through a compilation).
+Measured, with no roles and with ``--wire`` naming the four agencies: direction accuracy
+on the planted copy pairs dedup reports (all, and those whose two dates differ), reversed
+pairs with confidence above 0.8, tree edges against the planted parents (matching,
+missing because the pair's direction is undecided, or pointing elsewhere), families
+holding two stories (merged through a compilation), and each family's origin against its
+planted wire story.
 With ``--counter-dev``, the same on ``../shared/corpora/counter-dev/`` (agency ->
-newspaper on the derived pairs dedup reports), with no roles and with ``--wire``::
+newspaper on the derived pairs dedup reports), with no roles, with ``--wire``, and with
+no roles and the dates left out::
 
     python benchmarks/direction.py --chains 150 --counter-dev
 """
@@ -196,13 +200,16 @@ def evaluate(planted: Planted, result: ScanResult) -> dict[str, float]:
             "origin another document": origins["wrong"]}  # fmt: skip
 
 
-def counter_dev(wires: Sequence[str]) -> dict[str, float]:
-    """Agency -> newspaper on the derived (WD, PD) pairs dedup reports on counter-dev."""
+def counter_dev(wires: Sequence[str], *, dated: bool = True) -> dict[str, float]:
+    """Agency -> newspaper on the derived (WD, PD) pairs dedup reports on counter-dev
+    (with ``dated`` False, the dates left out)."""
     rows = [json.loads(line) for line in (COUNTER_DEV / "counter-dev.jsonl").open(encoding="utf-8")]
-    docs = [Document(r["id"], r["text"], r["source"], r["date"]) for r in rows]  # no role field
+    docs = [Document(r["id"], r["text"], r["source"], r["date"] if dated else None)
+            for r in rows]  # no role field  # fmt: skip
     meta = {r["id"]: r for r in rows}
     result = dedup.scan(docs, wires=wires)
     total = right = reversed_any = reversed_sure = undecided = 0
+    agency_less_contained = by_containment = by_containment_right = 0
     for p in result.pairs:
         a, b = meta[p.a], meta[p.b]
         news, agency = (a, b) if a["role"] == "newspaper" else (b, a)
@@ -217,9 +224,17 @@ def counter_dev(wires: Sequence[str]) -> dict[str, float]:
         wrong = d is not None and d.source == news["id"]
         reversed_any += wrong
         reversed_sure += wrong and d is not None and d.confidence > 0.8
+        in_agency = p.containment_ab if p.a == agency["id"] else p.containment_ba
+        agency_less_contained += in_agency < (p.containment_ab + p.containment_ba - in_agency)
+        if d is not None and {e.split(":")[0] for e in d.evidence} == {"containment"}:
+            by_containment += 1
+            by_containment_right += d.source == agency["id"]
     return {"derived pairs reported": total, "agency -> newspaper": right / max(total, 1),
             "undecided": undecided, "reversed": reversed_any,
-            "reversed, confidence > 0.8": reversed_sure}  # fmt: skip
+            "reversed, confidence > 0.8": reversed_sure,
+            "agency the less contained of the two": agency_less_contained,
+            "decided by containment alone": by_containment,
+            "of those, agency -> newspaper": by_containment_right}  # fmt: skip
 
 
 def main() -> None:
@@ -229,15 +244,18 @@ def main() -> None:
     ap.add_argument("--counter-dev", action="store_true", help="also measure counter-dev")
     args = ap.parse_args()
     planted = generate(args.chains, seed=args.seed)
-    t = time.perf_counter()
-    result = dedup.scan(planted.docs)
-    took = time.perf_counter() - t
-    print(f"generated: {len(planted.docs)} documents, {args.chains} chains, scan {took:.1f} s")
-    _show(evaluate(planted, result))
+    for wires in ((), WIRES):
+        t = time.perf_counter()
+        result = dedup.scan(planted.docs, wires=wires)
+        took = time.perf_counter() - t
+        print(f"generated: {len(planted.docs)} documents, {args.chains} chains, "
+              f"wires: {', '.join(wires) or 'none'}, scan {took:.1f} s")  # fmt: skip
+        _show(evaluate(planted, result))
     if args.counter_dev:
-        for wires in ((), AGENCIES):
-            print(f"counter-dev, wires: {', '.join(wires) or 'none'}")
-            _show(counter_dev(wires))
+        for wires, dated in (((), True), (AGENCIES, True), ((), False)):
+            print(f"counter-dev, wires: {', '.join(wires) or 'none'}"
+                  f"{'' if dated else ', dates left out'}")  # fmt: skip
+            _show(counter_dev(wires, dated=dated))
 
 
 def _show(figures: dict[str, float]) -> None:

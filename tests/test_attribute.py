@@ -87,6 +87,9 @@ def test_planted_tree_edges_and_no_family_held_by_a_compilation(
     assert figures["families holding two stories"] == 0
     assert figures["tree edges matching the planted parent"] >= 0.9 * figures[
         "copies with one parent"]
+    assert figures["tree edges to another parent"] == 0
+    assert figures["origin another document"] == 0
+    assert figures["origin the wire story"] >= 0.9 * figures["families with their wire story"]
     compiled = [c for c in planted.parent if c.startswith("m")]
     for c in compiled:  # each compilation is a copy of both wires, in one family at most
         for wire in planted.parent[c]:
