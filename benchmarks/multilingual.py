@@ -11,8 +11,13 @@ function words, and pseudo-words drawn from its letters (or, for Chinese and
 Japanese, its characters) as the content words. Nothing is downloaded. Sentences
 end and words are separated as the script does (``।`` in Hindi, ``۔`` in Urdu,
 ``。`` and no spaces in Chinese and Japanese, no spaces between Thai words and a
-space between Thai sentences). A third of the documents are hosts: each reuses
-2-5 consecutive sentences of another document, planted at a sentence boundary,
+space between Thai sentences). A Chinese or Japanese word is two or three characters,
+so their paragraphs hold three times the sentences: every script's documents
+are about as long in characters as English's (1,000 to 1,250), and time per character
+measures the work a character takes, not the work a document takes.
+
+A third of the documents are hosts: each reuses 2-5 consecutive sentences of
+another document, planted at a sentence boundary,
 
 - ``verbatim``: copied character for character;
 - ``light``: a tenth of the content words replaced, one sentence end dropped
@@ -94,6 +99,7 @@ class Script:
     sentence_space: str = " "  # after a sentence end
     cased: bool = False
     syllables: tuple[int, int] = (2, 3)  # syllables of a pseudo-word, inclusive
+    paragraph: int = 1  # times the sentences of a paragraph, for documents as long as English's
 
     def words(self, rng: np.random.Generator, count: int) -> list[str]:
         """``count`` pseudo-words of 2-3 (``syllables``) letters and vowels each."""
@@ -115,8 +121,10 @@ SCRIPTS = (
     Script("arabic", "ar", "بتثجحخدذرزسشصضطظعغفقكلمنه", "اوي", "."),
     Script("urdu", "ur", "بپتٹثجچحخدڈذرڑزژسشصضطظعغفقکگلمنہھ", "اوییے", "۔"),
     Script("devanagari", "hi", "कखगघचछजझटठडढणतथदधनपफबभमयरलवशषसह", "ािीुूेैोौ", "।"),
-    Script("chinese", "zh", "一-龥", "", "。", space="", sentence_space="", syllables=(2, 2)),
-    Script("japanese", "ja", "一-龥ア-ン", "", "。", space="", sentence_space="", syllables=(2, 3)),
+    Script("chinese", "zh", "一-龥", "", "。", space="", sentence_space="", syllables=(2, 2),
+           paragraph=3),
+    Script("japanese", "ja", "一-龥ア-ン", "", "。", space="", sentence_space="", syllables=(2, 3),
+           paragraph=3),
     Script("thai", "th", "กขคงจฉชซญดตถทธนบปผพฟภมยรลวศษสหอฮ", "ะาิีึืุูเแโใไ่้", "", space="",
            syllables=(2, 4)),
 )
@@ -191,7 +199,7 @@ def make_corpus(script: Script, n_docs: int, seed: int) -> tuple[list[Document],
     rng = np.random.default_rng(seed)
     writer = _Writer(script, rng)
     docs = [_Doc(f"{script.name}-{i:05d}",
-                 [[writer.sentence() for _ in range(int(rng.integers(3, 6)))]
+                 [[writer.sentence() for _ in range(int(rng.integers(3, 6)) * script.paragraph)]
                   for _ in range(int(rng.integers(2, 4)))]) for i in range(n_docs)]  # fmt: skip
     plans: list[tuple[int, int, str, int, int, int, list[str]]] = []
     hosts = rng.permutation(n_docs)[: n_docs // 3].tolist()

@@ -19,7 +19,7 @@ from dedup.kernels import compiled, inlined
 from dedup.minhash import signatures
 from dedup.params import ScanParams
 from dedup.records import Document
-from dedup.shingle import fmix64, fmix64_one, shingles, spaceless
+from dedup.shingle import WORD_UNITS, fmix64_one, shingles
 
 _R = np.uint64(0x9E3779B97F4A7C15)  # multiplier that mixes a stem pair into one hash
 
@@ -169,21 +169,10 @@ def _term_rows(a: DocAnalysis) -> tuple[np.ndarray, np.ndarray]:
 
 def _terms(a: DocAnalysis) -> tuple[np.ndarray, np.ndarray]:
     """Which tokens are TF-IDF terms, and their hashes: each content word; in scripts
-    written without spaces, where a token is one character, the pair of a character and
-    the next one it touches instead (the last of a run is no term of its own). One
-    character names no topic: Thai's fifty letters as terms make every two documents
-    alike, and every pair of a corpus then has a cosine to report."""
+    written without spaces, where a token is one character, its feature (the pair of it
+    and the next character it touches, :func:`dedup.shingle.tokenize`)."""
     t = a.tokens
-    alone = spaceless(a.norm.text, t.starts)
-    if not alone.any():
-        return t.content, t.hashes
-    touching = alone[:-1] & alone[1:] & (t.ends[:-1] == t.starts[1:])
-    with np.errstate(over="ignore"):
-        pairs = fmix64(t.hashes[:-1] * _R + t.hashes[1:])
-    hashes = t.hashes.copy()
-    hashes[:-1][touching] = pairs[touching]
-    ends_run = np.concatenate(([False], touching)) & ~np.concatenate((touching, [False]))
-    return t.content & ~ends_run, hashes
+    return t.content, np.where(t.units < WORD_UNITS, t.stems, t.hashes)
 
 
 @compiled

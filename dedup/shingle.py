@@ -34,6 +34,10 @@ A content word is a token that is not a stop word of the document's language
 and the characters of the scripts above, always count). Its feature is its
 first six characters: truncation is a crude stemmer, but it needs no language
 model and merges ``guarantee``/``guarantees``/``guaranteed`` as a reader would.
+In the scripts without spaces a character's feature is the pair of it and the
+next character it touches, and the last character of a run has none: one
+character names no topic, and Thai's fifty letters as features make every two
+passages alike.
 """
 
 from __future__ import annotations
@@ -214,14 +218,25 @@ def tokenize(text: str, language: str = "en") -> Tokens:
     kind = classes[starts]
     units = np.where(kind == _OWN, _CHARACTER_UNITS,
                      np.where(kind == _LETTER, _LETTER_UNITS, WORD_UNITS)).astype(np.int64)
+    stems, content = _character_pairs(hashes, stems, content, starts, ends, units < WORD_UNITS)
     return Tokens(starts, ends, hashes, stems, content, units)
 
 
-def spaceless(text: str, starts: np.ndarray) -> np.ndarray:
-    """Which tokens of ``text`` (starting at ``starts``) are characters of a script written
-    without spaces (Chinese, Japanese, Thai, Lao, Khmer, Myanmar): each is a token alone."""
-    alone: np.ndarray = (_classes_of(code_points(text)[starts]) & (_OWN | _LETTER)) != 0
-    return alone
+def _character_pairs(hashes: np.ndarray, stems: np.ndarray, content: np.ndarray,
+                     starts: np.ndarray, ends: np.ndarray,
+                     spaceless: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """``stems`` and ``content`` with the feature of each character of a script written
+    without spaces (``spaceless``) the pair of it and the next character it touches, and
+    the last character of such a run no content word of its own."""
+    touching = spaceless[:-1] & spaceless[1:] & (ends[:-1] == starts[1:])
+    if not touching.any():
+        return stems, content
+    with np.errstate(over="ignore"):
+        pairs = fmix64(hashes[:-1] * _R + hashes[1:])
+    stems = stems.copy()
+    stems[:-1][touching] = pairs[touching]
+    ends_run = np.concatenate(([False], touching)) & ~np.concatenate((touching, [False]))
+    return stems, content & ~ends_run
 
 
 def _numpy_hashes(codes: np.ndarray, starts: np.ndarray,

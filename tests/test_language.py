@@ -93,7 +93,10 @@ def test_thai_letters_are_tokens_with_their_marks() -> None:
     norm = fold("ดีน้อย")  # do, mai tho on no, o, yo
     t = tokenize(norm, "th")
     assert [norm[s:e] for s, e in zip(t.starts, t.ends, strict=True)] == ["ดี", "น้", "อ", "ย"]
-    assert t.content.all()
+    assert t.units.tolist() == [3, 3, 3, 3]  # a Thai letter weighs 0.3 of a word
+    # a letter's feature is it and the next letter; the last of the run has none
+    assert t.content.tolist() == [True, True, True, False]
+    assert not set(t.stems[:3].tolist()) & set(t.hashes.tolist())
 
 
 def test_a_given_language_is_kept_and_a_missing_one_detected() -> None:
