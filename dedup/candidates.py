@@ -34,22 +34,24 @@ from dedup.memory import TableStore
 from dedup.pairs import code_pairs, code_set, pair_codes
 from dedup.params import ScanParams
 from dedup.passage_lsh import MIN_STEMS, band_groups, eligible_passages, lsh_band_keys, lsh_sets
-from dedup.workers import ordered_map
+from dedup.workers import TaskMap, in_turn
 
 _BANDS_A_TASK = 6  # bands a task groups one after the other, at most
 
 
 def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: ScanParams, *,
-                        workers: int = 1, store: TableStore | None = None
+                        tasks: TaskMap = in_turn, threads: TaskMap = in_turn,
+                        store: TableStore | None = None
                         ) -> tuple[set[tuple[int, int]], np.ndarray, int]:  # fmt: skip
     """Document pairs to align, codes ``i * n + j`` of all colliding document pairs, and
     LSH buckets skipped.
 
     ``stems`` and ``bigrams`` number the same passages. A document pair is aligned when
     one of its colliding passage pairs passes the evidence test (on ``stems``). A task
-    groups a few bands one after the other and pre-tests their pairs; tasks are spread
-    over ``workers`` processes, and the result does not depend on it. ``store`` makes
-    the band keys (:class:`~dedup.memory.TableStore`).
+    groups a few bands one after the other and pre-tests their pairs; ``tasks`` runs the
+    tasks and ``threads`` the blocks of signatures (:class:`~dedup.workers.TaskMap`, the
+    engine's), and the result does not depend on how. ``store`` makes the band keys
+    (:class:`~dedup.memory.TableStore`).
     """
     eligible = eligible_passages(stems, params)
     indexes = [lsh_sets(table.passage, table.rare(params.max_bucket), table.starts,
@@ -59,11 +61,11 @@ def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: Scan
     pretest = stems.evidence_table()
     colliding, aligned, skipped = np.zeros(0, np.int64), np.zeros(0, np.int64), 0
     for group in band_groups([len(s.members) for s in indexes], params):
-        keys = {x: lsh_band_keys(indexes[x], features[x], params, bands, threads=workers,
+        keys = {x: lsh_band_keys(indexes[x], features[x], params, bands, threads=threads,
                                  store=store)
                 for x, bands in group.items()}  # fmt: skip
         found = _band_codes(keys, [indexes[x].members for x in keys], stems, pretest, aligned,
-                            params, workers)  # fmt: skip
+                            params, tasks)  # fmt: skip
         if store is not None:
             for array in keys.values():
                 store.release(array)
@@ -75,7 +77,7 @@ def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: Scan
 
 
 def _band_codes(keys: dict[int, np.ndarray], members: list[np.ndarray], stems: FeatureTable,
-                pretest: EvidenceTable, aligned: np.ndarray, params: ScanParams, workers: int
+                pretest: EvidenceTable, aligned: np.ndarray, params: ScanParams, tasks: TaskMap
                 ) -> list[tuple[np.ndarray, np.ndarray, int]]:  # fmt: skip
     """Per task (a few columns of a ``keys`` array, whose rows are the passages ``members``
     in the same order): codes of the colliding document pairs, of the document pairs
@@ -103,10 +105,10 @@ def _band_codes(keys: dict[int, np.ndarray], members: list[np.ndarray], stems: F
             colliding.append(unique_sorted(codes))
         return unique_sorted(np.concatenate(colliding)), known, skipped
 
-    tasks = [(k, columns) for k, (band_keys, _) in enumerate(arrays)
-             for columns in np.array_split(np.arange(band_keys.shape[1]),
-                                           -(-band_keys.shape[1] // _BANDS_A_TASK))]  # fmt: skip
-    return ordered_map(task_codes, tasks, workers=workers, chunk_size=1)
+    columns = [(k, c) for k, (band_keys, _) in enumerate(arrays)
+               for c in np.array_split(np.arange(band_keys.shape[1]),
+                                       -(-band_keys.shape[1] // _BANDS_A_TASK))]  # fmt: skip
+    return tasks(task_codes, columns)
 
 
 def is_in(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:

@@ -36,7 +36,7 @@ from dedup.memory import TableStore
 from dedup.params import ScanParams
 from dedup.progress import Progress
 from dedup.records import Document, Match
-from dedup.workers import ordered_imap, ordered_map
+from dedup.workers import ProcessMap, ThreadMap, ordered_imap, ordered_map
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -130,7 +130,8 @@ class LocalEngine:
     def passage_candidates(self, stems: FeatureTable, bigrams: FeatureTable,
                            chrome: Shared[list[np.ndarray]], params: ScanParams,
                            store: TableStore) -> tuple[set[tuple[int, int]], np.ndarray, int]:
-        return candidate_documents(stems, bigrams, params, workers=self.workers, store=store)
+        return candidate_documents(stems, bigrams, params, tasks=ProcessMap(self.workers),
+                                   threads=ThreadMap(self.workers), store=store)  # fmt: skip
 
     def near_duplicates(self, sigs: np.ndarray, params: ScanParams) -> set[tuple[int, int]]:
         return near_duplicate_documents(sigs, params)

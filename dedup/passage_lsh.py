@@ -18,7 +18,6 @@ Two passages are a candidate pair when they collide in a band of either index.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +27,7 @@ from dedup.lsh import band_keys, band_layout
 from dedup.memory import TableStore
 from dedup.minhash import packed_signatures
 from dedup.params import ScanParams
+from dedup.workers import TaskMap, in_turn
 
 MIN_STEMS = 2  # rare stems a passage needs in the stem index
 _SIGNATURE_BLOCK = 1 << 16  # passages signed at a time (32 MB of signatures)
@@ -107,14 +107,15 @@ def lsh_sets(passage: np.ndarray, rare: np.ndarray, starts: np.ndarray, *, min_s
 
 
 def lsh_band_keys(sets: LshSets, feature: np.ndarray, params: ScanParams, bands: range, *,
-                  threads: int = 1, store: TableStore | None = None) -> np.ndarray:  # fmt: skip
+                  threads: TaskMap = in_turn, store: TableStore | None = None
+                  ) -> np.ndarray:  # fmt: skip
     """:func:`dedup.lsh.band_keys` of ``bands`` of the members' MinHash at ``passage_threshold``
     (uint64, shape (len(members), len(bands))).
 
     The signatures are made a block of passages at a time (all of them would take
-    ``num_perm * 4`` bytes a passage: 1.5 GB at 3M passages), blocks spread over
-    ``threads`` (the compiled loops release the GIL). ``store`` makes the keys array
-    (in memory, or on disk past the scan's memory limit).
+    ``num_perm * 4`` bytes a passage: 1.5 GB at 3M passages), blocks mapped by
+    ``threads`` (the compiled loops release the GIL, so threads run them at once).
+    ``store`` makes the keys array (in memory, or on disk past the scan's memory limit).
     """
     rows_per_band = band_layout(params.passage_threshold, params.num_perm)[1]
     members, first = sets.members, sets.first
@@ -128,8 +129,7 @@ def lsh_band_keys(sets: LshSets, feature: np.ndarray, params: ScanParams, bands:
                                  num_perm=params.num_perm, seed=params.seed)  # fmt: skip
         keys[lo:hi] = band_keys(sigs, len(bands), rows_per_band, first=bands.start)
 
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        list(pool.map(fill, range(0, len(members), _SIGNATURE_BLOCK)))
+    threads(fill, range(0, len(members), _SIGNATURE_BLOCK))
     return keys
 
 

@@ -25,11 +25,12 @@ import os
 import signal
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from dedup.errors import WorkerDied
 
@@ -39,9 +40,9 @@ _live: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()  # pools of unfi
 T = TypeVar("T")
 R = TypeVar("R")
 
-# The function a forked worker calls: set in the parent just before the fork and
-# cleared after the pool closes, so a worker never pickles it (it may be a closure).
-_job: Callable[[Any], Any] | None = None
+# In a pool process, the function its chunks run: handed to the process by the pool's
+# initializer, which forked processes inherit unpickled (the function may be a closure).
+_worker_job: Callable[[Any], Any] | None = None
 
 
 def default_workers() -> int:
@@ -89,6 +90,14 @@ class _Forking(multiprocessing.context.ForkContext):
 _STOPS = {signal.SIGINT, signal.SIGTERM}  # Ctrl-C, and kill's or a service manager's stop
 
 
+def _start_worker(job: Callable[[Any], Any]) -> None:
+    """Initializer of a pool process: it runs ``job`` on its chunks, and leaves stops to
+    the parent."""
+    global _worker_job
+    _worker_job = job
+    _ignore_interrupt()
+
+
 def _ignore_interrupt() -> None:
     # Ctrl-C and SIGTERM reach the whole process group: the parent handles them (and
     # kills the pool as it unwinds); workers must not print tracebacks. They start with
@@ -111,9 +120,9 @@ def _forking() -> Iterator[None]:
 
 
 def _run_chunk(chunk: Sequence[Any]) -> list[Any]:
-    if _job is None:
+    if _worker_job is None:
         raise RuntimeError("worker started without a job")
-    return [_job(x) for x in chunk]
+    return [_worker_job(x) for x in chunk]
 
 
 def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int, chunk_size: int,
@@ -146,7 +155,6 @@ def ordered_imap(fn: Callable[[T], R], items: Sequence[T], *, workers: int, chun
     """:func:`ordered_map` as results come: the caller works on the first results while
     the workers compute the next ones. The pool lives until the iterator is exhausted
     or closed."""
-    global _job
     workers = capped_workers(workers)
     chunk_size = max(1, min(chunk_size, -(-len(items) // (4 * workers))))
     chunks = [items[k : k + chunk_size] for k in range(0, len(items), chunk_size)]
@@ -159,9 +167,8 @@ def ordered_imap(fn: Callable[[T], R], items: Sequence[T], *, workers: int, chun
                 done(finished)
             yield from results
         return
-    _job = fn
     pool = ProcessPoolExecutor(min(workers, len(chunks)), mp_context=_Forking(),
-                               initializer=_ignore_interrupt)  # fmt: skip
+                               initializer=_start_worker, initargs=(fn,))  # fmt: skip
     _live.add(pool)
     futures: list[Future[list[R]]] = []
     try:
@@ -191,8 +198,42 @@ def ordered_imap(fn: Callable[[T], R], items: Sequence[T], *, workers: int, chun
     else:
         pool.shutdown()
     finally:
-        _job = None
         _live.discard(pool)
+
+
+class TaskMap(Protocol):
+    """How a stage runs its independent tasks: ``map(fn, items)`` is ``[fn(x) for x in items]``,
+    computed wherever the engine chooses (:mod:`dedup.engine`)."""
+
+    def __call__(self, fn: Callable[[T], R], items: Sequence[T], /) -> list[R]: ...
+
+
+def in_turn(fn: Callable[[T], R], items: Sequence[T], /) -> list[R]:
+    """The :class:`TaskMap` of one thread: the tasks one after the other."""
+    return [fn(x) for x in items]
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessMap:
+    """The :class:`TaskMap` of :func:`ordered_map` on ``workers`` forked processes, a task
+    a chunk."""
+
+    workers: int
+
+    def __call__(self, fn: Callable[[T], R], items: Sequence[T], /) -> list[R]:
+        return ordered_map(fn, items, workers=self.workers, chunk_size=1)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMap:
+    """The :class:`TaskMap` of ``threads`` threads of this process, for tasks that spend
+    their time in compiled loops releasing the GIL."""
+
+    threads: int
+
+    def __call__(self, fn: Callable[[T], R], items: Sequence[T], /) -> list[R]:
+        with ThreadPoolExecutor(max_workers=max(1, self.threads)) as pool:
+            return list(pool.map(fn, items))
 
 
 def stop_workers() -> None:
