@@ -40,16 +40,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-_HERE = Path(__file__).resolve().parent
-for _path in (_HERE.parent, _HERE):  # this checkout's dedup, and labeled.py beside us
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+if __package__ in (None, ""):  # run as a file: the checkout's root holds this package and dedup
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from labeled import REUSE_KINDS, Planted, make_corpus  # noqa: E402
-
-import dedup  # noqa: E402
-from dedup.floor import FLOOR_WORDS, SharedRun, shared_runs  # noqa: E402
-from dedup.records import Document, Match, ScanResult  # noqa: E402
+import dedup
+from benchmarks.labeled import REUSE_KINDS, Planted, make_corpus
+from dedup.floor import FLOOR_WORDS, SharedRun, shared_runs
+from dedup.records import Document, Match, ScanResult
 
 __all__ = ["TARGETS", "evaluate", "examples", "format_table", "main", "make_corpus", "targets"]
 

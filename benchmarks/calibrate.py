@@ -34,17 +34,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-_HERE = Path(__file__).resolve().parent
-for _path in (_HERE.parent, _HERE):  # this checkout's dedup, and accuracy.py beside us
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+if __package__ in (None, ""):  # run as a file: the checkout's root holds this package and dedup
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import real_news  # noqa: E402
-from accuracy import evaluate, format_table, make_corpus, targets  # noqa: E402
-
-import dedup  # noqa: E402
-from dedup.load import load  # noqa: E402
-from dedup.records import Document  # noqa: E402
+import dedup
+from benchmarks import real_news
+from benchmarks.accuracy import evaluate, format_table, make_corpus, targets
+from dedup.load import load
+from dedup.records import Document
 
 # Values tried for each parameter; every combination is scanned.
 GRIDS: dict[str, dict[str, tuple[Any, ...]]] = {

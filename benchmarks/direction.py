@@ -27,15 +27,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from corpus import _Writer
+
+if __package__ in (None, ""):  # run as a file: the checkout's root holds this package and dedup
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import dedup
+from benchmarks.corpus import _Writer
 from dedup.records import Document, ScanResult
 
 WIRES = ("AFP", "Reuters", "AP", "Xinhua")

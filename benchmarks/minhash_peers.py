@@ -36,11 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+if __package__ in (None, ""):  # run as a file: the checkout's root holds this package and dedup
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpus import read_jsonl, write
-
+from benchmarks.corpus import read_jsonl, write
 from dedup.minhash import packed_signatures, signatures
 from dedup.normalize import normalize
 from dedup.shingle import shingles, tokenize

@@ -53,19 +53,16 @@ import numpy as np
 import py3langid
 import stopwordsiso
 
-_HERE = Path(__file__).resolve().parent
-for _path in (_HERE.parent, _HERE):  # this checkout's dedup, and accuracy.py beside us
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+if __package__ in (None, ""):  # run as a file: the checkout's root holds this package and dedup
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from accuracy import evaluate  # noqa: E402
-from labeled import Planted  # noqa: E402
-
-import dedup  # noqa: E402
-from dedup.analyze import analyze  # noqa: E402
-from dedup.language import SAMPLE_CHARS, detect  # noqa: E402
-from dedup.progress import STAGES  # noqa: E402
-from dedup.records import Document  # noqa: E402
+import dedup
+from benchmarks.accuracy import evaluate
+from benchmarks.labeled import Planted
+from dedup.analyze import analyze
+from dedup.language import SAMPLE_CHARS, detect
+from dedup.progress import STAGES
+from dedup.records import Document
 
 _KINDS = ("verbatim", "light", "shuffled")
 _WARM_UP_DOCS = 30  # of each script, scanned untimed first

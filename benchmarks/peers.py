@@ -33,7 +33,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
+if __package__ in (None, ""):  # run as a file: the checkout's root holds this package and dedup
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 NEAR = 0.3
 PEERS: dict[str, tuple[str, list[str]]] = {  # peer: (Python version, requirements)
     "datasketch": ("3.11", ["datasketch==2.0.0"]),
@@ -250,8 +251,7 @@ def main() -> None:
         pairs = RUNNERS[args.run](args.corpus, args.threshold, args.workers, args.work)
         Path(args.found).write_text(json.dumps(sorted(set(pairs))))
         return
-    sys.path.insert(0, str(HERE))
-    from corpus import read_truth, write
+    from benchmarks.corpus import read_truth, write
 
     corpus, truth_path = write(args.docs, args.out, shape=args.shape)
     truth = read_truth(truth_path)

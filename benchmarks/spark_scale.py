@@ -31,11 +31,11 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+if __package__ in (None, ""):  # run as a file: the checkout's root holds this package and dedup
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpus import write
-from scan_scale import _child, _peak_rss_mib
+from benchmarks.corpus import write
+from benchmarks.scan_scale import _child, _peak_rss_mib
 
 _HEAD = ("docs", "engine", "seconds", "/ local", "JVM start s", "identical", "driver MiB",
          "driver JVM MiB", "pairs", "matches")  # fmt: skip

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-
-from accuracy import evaluate, targets
-from labeled import REUSE_KINDS, Planted, make_corpus
-
 import dedup
+from benchmarks.accuracy import evaluate, targets
+from benchmarks.labeled import REUSE_KINDS, Planted, make_corpus
 from dedup.floor import shared_runs
 from dedup.records import Document, Match
 

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-
-from direction import Planted, ancestors, evaluate, generate
 from helpers import random_text, seed_documents
 
 import dedup
+from benchmarks.direction import Planted, ancestors, evaluate, generate
 from dedup.credits import credits
 from dedup.records import Direction, Document, ScanResult
 from dedup.report.tables import result_dict

@@ -6,7 +6,6 @@ import csv
 import itertools
 import json
 import logging
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import numpy as np
 import pytest
 
 import dedup
+from benchmarks.corpus import generate
 from dedup import progress
 from dedup.analyze import analyze
 from dedup.cli import main
@@ -26,10 +26,6 @@ from dedup.pipeline import AlignTables, align_pair
 from dedup.records import Document
 from dedup.report import progress as rendering
 from dedup.report.tables import to_json
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-
-from corpus import generate
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 

@@ -19,6 +19,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 import dedup
+from benchmarks.corpus import write
 from dedup.cli import main
 from dedup.errors import DedupError
 from dedup.load import load
@@ -27,10 +28,6 @@ from dedup.report.tables import result_dict
 from dedup.spark import scan_spark, spark_session
 from dedup.spark_engine import bucket_pairs
 from dedup.spark_io import read_documents, split_out, write_results
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-
-from corpus import write
 
 pytestmark = pytest.mark.spark
 
