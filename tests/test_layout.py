@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("load", ["load_records", "load_files", "load_formats", "load", "outputs"]),
     ("normalize", ["normalize", "language"]),
     ("segment", ["segment"]),
-    ("shingle", ["shingle", "fingerprints"]),
+    ("shingle", ["shingle", "unit_grams", "fingerprints"]),
     ("analysis of one document", ["analyze"]),
     ("minhash", ["minhash"]),
     ("lsh", ["lsh"]),
