@@ -128,7 +128,7 @@ def pair_table(pairs: Sequence[PairScore], published: Mapping[str, str | None],
     def needed() -> int:  # SIMPLE_HEAD: about 3 characters between and around columns
         return sum(map(least, shown)) + 2 * _ID_MIN + 3 * (len(shown) + 2)
 
-    ids = max(len(x) for p in pairs for x in (p.a, p.b))
+    ids = max((len(x) for p in pairs for x in (p.a, p.b)), default=0)
     if sum(map(widest, shown)) + 2 * ids + 3 * (len(shown) + 2) > width:
         cells["direction"] = [arrow(p, by_column=True) for p in pairs]  # ids would wrap
 
