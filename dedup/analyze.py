@@ -83,9 +83,9 @@ class WeightedTable:
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 
-# What later stages ask of a passage again for each pair its document is in: its
-# figures, the names it states and its words (:mod:`dedup.anchors`).
-PassageFacts = tuple[frozenset[str], frozenset[str], frozenset[str]]
+# What later stages ask of a passage again for each pair its document is in
+# (:mod:`dedup.anchors`): its figures; the names it states and its words.
+PassageNames = tuple[frozenset[str], frozenset[str]]
 
 
 class _Memo(dict[_K, _V]):
@@ -127,7 +127,9 @@ class DocAnalysis:
     fingerprint_hashes: np.ndarray
     _memo: _Memo[Weights, WeightedTable] = field(default_factory=_Memo, init=False, repr=False,
                                                  compare=False)  # fmt: skip
-    passage_facts: _Memo[int, PassageFacts] = field(default_factory=_Memo, init=False,
+    passage_figures: _Memo[int, frozenset[str]] = field(default_factory=_Memo, init=False,
+                                                        repr=False, compare=False)  # fmt: skip
+    passage_names: _Memo[int, PassageNames] = field(default_factory=_Memo, init=False,
                                                     repr=False, compare=False)  # fmt: skip
 
     @property

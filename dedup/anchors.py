@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from dedup.analyze import DocAnalysis, PassageFacts
+from dedup.analyze import DocAnalysis, PassageNames
 
 # A figure as news writes it: 6256, 6,256, 6 256 (thin or non-breaking space), 28.5.
 _NUMBER = re.compile(r"\d+(?:[,\u00a0\u202f ]\d{3}(?!\d))*(?:\.\d+)?")
@@ -72,20 +72,32 @@ def anchor_agreement(a: DocAnalysis, b: DocAnalysis, p: np.ndarray, q: np.ndarra
     """
     out = []
     for i, j in zip(p.tolist(), q.tolist(), strict=True):
-        figs_a, names_a, words_a = _facts(a, i)
-        figs_b, names_b, words_b = _facts(b, j)
+        figs_a, figs_b = _figures(a, i), _figures(b, j)
         if figs_a and figs_b:
             out.append(-2 if other_facts(figs_a, figs_b) else 1)
         else:
+            (names_a, words_a), (names_b, words_b) = _names(a, i), _names(b, j)
             out.append(-1 if names_a - words_b and names_b - words_a else 0)
     return np.array(out, dtype=np.int8)
 
 
-def _facts(d: DocAnalysis, k: int) -> PassageFacts:
-    """The figures, names and words of passage ``k`` of ``d``, kept with the analysis (a
-    document's passages meet each of its pairs)."""
-    found = d.passage_facts.get(k)
+# A passage's figures and names are kept with the analysis: its passages meet each of
+# the document's pairs.
+def _figures(d: DocAnalysis, k: int) -> frozenset[str]:
+    """The figures of passage ``k`` of ``d``."""
+    found = d.passage_figures.get(k)
     if found is None:
-        text = d.doc.text[d.passage_starts[k] : d.passage_ends[k]]
-        found = d.passage_facts[k] = (figures(text), *_names_and_words(text))
+        found = d.passage_figures[k] = figures(_passage_text(d, k))
     return found
+
+
+def _names(d: DocAnalysis, k: int) -> PassageNames:
+    """The names and words of passage ``k`` of ``d``."""
+    found = d.passage_names.get(k)
+    if found is None:
+        found = d.passage_names[k] = _names_and_words(_passage_text(d, k))
+    return found
+
+
+def _passage_text(d: DocAnalysis, k: int) -> str:
+    return d.doc.text[d.passage_starts[k] : d.passage_ends[k]]
