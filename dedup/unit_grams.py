@@ -42,13 +42,18 @@ def unit_ends(units: np.ndarray, need: int) -> np.ndarray:
 
 @compiled
 def _gram_hashes(hashes: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Hash of tokens ``[i, ends[i])`` for each ``i`` (uint64), as ``shingles`` makes it."""
+    """Hash of tokens ``[i, ends[i])`` for each ``i`` (uint64), as ``shingles`` makes it:
+    from Horner prefix sums, ``P[e] - P[i] * R^(e - i)`` (mod 2^64)."""
+    n = len(hashes)
+    prefix = np.empty(n + 1, np.uint64)
+    powers = np.empty(n + 1, np.uint64)
+    prefix[0], powers[0] = 0, 1
+    for t in range(n):
+        prefix[t + 1] = prefix[t] * _R + hashes[t]
+        powers[t + 1] = powers[t] * _R
     out = np.empty(len(ends), np.uint64)
     for i in range(len(ends)):
-        acc = np.uint64(0)
-        for t in range(i, ends[i]):
-            acc = acc * _R + hashes[t]
-        out[i] = fmix64_one(acc)
+        out[i] = fmix64_one(prefix[ends[i]] - prefix[i] * powers[ends[i] - i])
     return out
 
 

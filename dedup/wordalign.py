@@ -8,8 +8,10 @@ moved, text in a script whose sentence ends the segmenter does not know.
 Seed-and-extend, after BLAST (Altschul et al., 1990) and the text-reuse aligners
 passim (Smith et al., 2014) and TextPAIR:
 
-1. **Seeds.** Every word n-gram (``run_seed_words`` tokens after normalization,
-   stop words included) that both documents hold, outside site chrome. An n-gram
+1. **Seeds.** Every word n-gram (``run_seed_words`` words after normalization,
+   stop words included, weighed as :mod:`dedup.unit_grams` weighs them: five
+   Chinese characters, ten Thai letters) that both documents hold, outside site
+   chrome. An n-gram
    found more than ``_MAX_REPEAT`` times in one document is a stock phrase of it
    and seeds nothing.
 2. **Runs.** Seeds on one diagonal at consecutive positions join into maximal runs
@@ -36,7 +38,8 @@ from dedup.analyze import DocAnalysis, Weights
 from dedup.kernels import compiled, inlined
 from dedup.params import ScanParams
 from dedup.sequence import occurrences
-from dedup.shingle import WORD_UNITS, shingles
+from dedup.shingle import WORD_UNITS
+from dedup.unit_grams import unit_grams
 
 _MAX_REPEAT = 32  # places of one n-gram in one document beyond which it seeds nothing
 _MIN_DENSITY = 0.5  # matched words over a chain's span, on each side
@@ -65,7 +68,8 @@ class WordSpan:
 
 def identical_runs(a: DocAnalysis, b: DocAnalysis, usable_a: np.ndarray, usable_b: np.ndarray,
                    n: int) -> np.ndarray:  # fmt: skip
-    """Maximal runs of identical words of a and b seeded by shared word n-grams.
+    """Maximal runs of identical words of a and b seeded by shared word n-grams (of ``n``
+    words).
 
     Returns
     -------
@@ -73,28 +77,28 @@ def identical_runs(a: DocAnalysis, b: DocAnalysis, usable_a: np.ndarray, usable_
         ``(i, j, length)``: tokens ``[i, i + length)`` of a equal ``[j, j + length)``
         of b; sorted by ``(i, j)``. Tokens of unusable passages take no part.
     """
-    ga, ok_a = _grams(a, usable_a, n)
-    gb, ok_b = _grams(b, usable_b, n)
+    ga, ends_a, ok_a = _grams(a, usable_a, n)
+    gb, _, ok_b = _grams(b, usable_b, n)
     if not len(ga) or not len(gb):
         return np.zeros((0, 3), np.int64)
-    return _seed_runs(ga, gb, ok_a, ok_b, n, _MAX_REPEAT).reshape(-1, 3)
+    return _seed_runs(ga, gb, ok_a, ok_b, ends_a, _MAX_REPEAT).reshape(-1, 3)
 
 
-def _grams(a: DocAnalysis, usable: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Hashes of the word n-grams of ``a``, and whether each lies wholly in usable passages."""
-    if len(a.tokens) < n:
-        return np.zeros(0, np.uint64), np.zeros(0, bool)
-    grams = shingles(a.tokens.hashes, n)
+def _grams(a: DocAnalysis, usable: np.ndarray,
+           n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Hashes of the word n-grams of ``a`` (the fewest tokens from each that weigh ``n``
+    words), their ends, and whether each lies wholly in usable passages."""
+    ends, grams = unit_grams(a.tokens.hashes, a.tokens.units, n * WORD_UNITS)
     bad = np.zeros(len(a.tokens) + 1, dtype=np.int64)  # tokens of unusable passages
     for k in np.flatnonzero(~usable).tolist():
         bad[a.passage_tok_lo[k] : a.passage_tok_hi[k]] = 1
     before = np.concatenate(([0], np.cumsum(bad[:-1])))
-    return grams, before[n:] == before[: len(grams)]
+    return grams, ends, before[ends] == before[: len(grams)]
 
 
 @compiled
-def _seed_runs(ga: np.ndarray, gb: np.ndarray, ok_a: np.ndarray, ok_b: np.ndarray, n: int,
-               cap: int) -> np.ndarray:  # fmt: skip
+def _seed_runs(ga: np.ndarray, gb: np.ndarray, ok_a: np.ndarray, ok_b: np.ndarray,
+               ends_a: np.ndarray, cap: int) -> np.ndarray:  # fmt: skip
     """Runs ``(i, j, length)`` back to back (int64) of the seeds of n-gram hashes ``ga`` and
     ``gb``: positions where both hold the same n-gram, usable (``ok_a``, ``ok_b``) and found
     at most ``cap`` times in each. A run is a maximal diagonal of seeds; its length counts
@@ -117,7 +121,7 @@ def _seed_runs(ga: np.ndarray, gb: np.ndarray, ok_a: np.ndarray, ok_b: np.ndarra
                     size += 1
                 found.append(i)
                 found.append(j)
-                found.append(size + n - 1)
+                found.append(ends_a[i + size - 1] - i)
             j = after[j]
     if len(found):
         out = np.array(found, dtype=np.int64)
