@@ -34,7 +34,6 @@ one wire story did not copy each other because one came out first.
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -45,6 +44,7 @@ from dedup.credits import credits
 from dedup.dates import PublishedDate, order
 from dedup.normalize import normalize
 from dedup.records import Direction, Document, Match, PairScore
+from dedup.roles import is_wire, name_key
 from dedup.shingle import shingles, tokenize
 
 ROLE_WEIGHT = 4.0
@@ -57,13 +57,7 @@ LONE_CREDIT_WEIGHT = 1.0
 STEMMA_WEIGHT = 1.5
 STEMMA_SHINGLE_WORDS = 5  # an edit breaks the word 5-grams that span it
 DECIDES = 0.5  # summed weight from which a direction is given
-WIRE_ROLES = frozenset({"wire", "agency"})
 _GENERIC_CREDITS = frozenset({"Agencies"})  # names no one outlet: never a common source
-
-
-def name_key(name: str) -> str:
-    """A source or outlet name compared loosely: ``Daily Dunya`` = ``daily_dunya``."""
-    return re.sub(r"[\W_]+", "", name.casefold())
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,9 +175,7 @@ def _describe(doc: Document, wire_keys: set[str]) -> _Doc:
     own = name_key(doc.source)
     found = {name_key(c): c for c in credits(doc.text)}
     own_credit = found.pop(own, None) is not None
-    role = doc.extra.get("role")
-    wire = own in wire_keys or (isinstance(role, str) and role.casefold() in WIRE_ROLES)
-    return _Doc(doc.id, doc.source, wire, frozenset(found), own_credit, found)
+    return _Doc(doc.id, doc.source, is_wire(doc, wire_keys), frozenset(found), own_credit, found)
 
 
 Vote = tuple[float, str, str]  # (weight for "a is the source of b", kind, what it is)

@@ -223,6 +223,13 @@ class Boilerplate:
             self.start[rows].tolist(), self.end[rows].tolist(), self.documents[rows].tolist(),
             self.sources[rows].tolist(), strict=True))  # fmt: skip
 
+    def without(self, d: int, text: str) -> str:
+        """``text``, document ``d``'s, with its boilerplate lines cut out."""
+        rows = slice(int(self.at[d]), int(self.at[d + 1]))
+        cuts = [0, *np.column_stack((self.start[rows], self.end[rows])).ravel().tolist(),
+                len(text)]  # fmt: skip
+        return "\n".join(text[s:e] for s, e in zip(cuts[::2], cuts[1::2], strict=True))
+
     def chars(self, d: int) -> int:
         """Characters of document ``d`` on boilerplate lines (lines do not overlap)."""
         rows = slice(int(self.at[d]), int(self.at[d + 1]))

@@ -120,7 +120,8 @@ class ScanParams:
         LSH buckets holding more passages than this are skipped (reported), which
         bounds candidate generation for stock phrases shared by very many documents.
     tfidf_floor : float
-        TF-IDF cosine from which a pair with no reuse is still reported.
+        TF-IDF cosine from which a pair with no reuse is still reported (and scored):
+        a story partly rewritten from another shares few sentences but many words.
     family_containment : float
         Containment (either direction) that puts two documents in one story family.
     """
@@ -151,7 +152,7 @@ class ScanParams:
     chrome_max_words: int = 8
     boilerplate_min_docs: int = 3
     max_bucket: int = 200
-    tfidf_floor: float = 0.3
+    tfidf_floor: float = 0.2
     family_containment: float = 0.2
 
     def __post_init__(self) -> None:

@@ -40,14 +40,15 @@ from dedup.params import ScanParams
 from dedup.progress import Progress, silent
 from dedup.records import Document, DocumentScore, Match, ScanResult
 from dedup.reuse import reuse_matches
+from dedup.roles import is_wire, name_key
 from dedup.score import (
     corpus_score,
     cosine_pairs,
     covered_chars,
     pair_scores,
     source_scores,
+    text_containments,
     tfidf_matrix,
-    word_overlaps,
 )
 from dedup.workers import default_workers
 
@@ -306,10 +307,12 @@ def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, m
     cos = cosine_pairs(x, doc_pairs, params.tfidf_floor) if x is not None else {}
     scored_pairs = set(cos) | doc_pairs
     jac = {k: jaccard(doc_sigs[k[0]], doc_sigs[k[1]]) for k in scored_pairs}
-    overlaps = word_overlaps(x, scored_pairs) if x is not None else {}
+    texts = text_containments(lambda k: marked.without(k, docs[k].text), len(docs),
+                              scored_pairs)  # fmt: skip
     dates = parse_dates(docs, dayfirst=dayfirst)
-    scored = pair_scores(ids, [chars[d] for d in ids], matches, cos, jac, overlaps,
-                         params.tfidf_floor)  # fmt: skip
+    wire_keys = {name_key(w) for w in wires}
+    scored = pair_scores(ids, [chars[d] for d in ids], matches, cos, jac, texts,
+                         [is_wire(d, wire_keys) for d in docs], params.tfidf_floor)  # fmt: skip
     pairs = attribute(docs, scored, matches, dates, wires=wires)
     fams = families(docs, pairs, matches, dates, min_containment=params.family_containment)
     family_of = {m: f.id for f in fams for m in f.members}

@@ -99,9 +99,10 @@ class PairScore:
     """How close two documents are; ``a < b`` by id, ``rank`` 1 is the closest pair.
 
     ``containment_ab`` is the share of a's characters covered by reuse matches
-    with b; ``word_overlap`` the share of the larger document's distinct content
-    words that the other holds; ``reused_chars`` is the larger of the two covered
-    character counts;
+    with b; ``text_containment_ab`` the share of a's character 5-grams (its text
+    without boilerplate lines) found in b; ``score`` the text containment of the copy
+    when one of the two is from a declared wire, else the smaller of the two;
+    ``reused_chars`` is the larger of the two covered character counts;
     ``direction`` is None when nothing decides it (and for pairs without reuse).
     """
 
@@ -111,7 +112,8 @@ class PairScore:
     score: float
     tfidf_cosine: float
     jaccard: float
-    word_overlap: float
+    text_containment_ab: float
+    text_containment_ba: float
     containment_ab: float
     containment_ba: float
     reused_chars: int

@@ -200,7 +200,8 @@ def _txt_document(uri: str, data: bytes, opts: LoadOptions, renamed: dict[str, s
 
 _SCHEMAS = {
     "pairs": "a string, b string, rank long, score double, tfidf_cosine double, jaccard double, "
-    "word_overlap double, containment_ab double, containment_ba double, reused_chars long, "
+    "text_containment_ab double, text_containment_ba double, containment_ab double, "
+    "containment_ba double, reused_chars long, "
     "direction struct<from: string, to: string, relation: string, via: string, "
     "confidence: double, evidence: array<string>>",
     "matches": "a string, b string, a_start long, a_end long, b_start long, b_end long, "

@@ -76,7 +76,8 @@ def test_scan_on_seeds_prints_the_ranked_table_and_run_summary(
         row = rf"^\s+{pair['rank']}\s+{re.escape(str(pair['a'])[:11])}\S*\s+{str(pair['b'])[:11]}"
         assert re.search(row, run.out, re.M), f"rank {pair['rank']} row missing"
     unlisted = len(seeds_json["pairs"]) - len(listed)
-    assert f"{unlisted} pair without reused passages" in " ".join(run.out.split())
+    noun = "pair" if unlisted == 1 else "pairs"
+    assert f"{unlisted} {noun} without reused passages" in " ".join(run.out.split())
     assert run.err == "Read 5 documents from 5 files; scanned 5.\n"
 
 

@@ -14,7 +14,7 @@ MAX_LINES = 400
 LAYERS: list[tuple[str, list[str]]] = [
     ("records and kernels", ["records", "errors", "params", "kernels", "arrays", "pairs",
                              "sequence", "memory", "workers", "progress", "credits", "dates",
-                             "offset_map"]),
+                             "offset_map", "roles"]),
     ("load", ["load_records", "load_files", "load_formats", "load", "outputs"]),
     ("normalize", ["normalize", "language"]),
     ("segment", ["segment"]),

@@ -1,10 +1,11 @@
 """The pair score on real agency copy and the newspaper stories made from it
 (../shared/corpora/counter-dev, read by path): graded, and a better ranking of
-derived stories than word 3-gram containment, the ten-line script dedup must beat."""
+derived stories than word 3-gram containment, the ten-line script dedup must beat.
+The baseline knows which story is the agency's; dedup knows it from the records'
+``role`` field, and must still rank better without it."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +24,9 @@ COUNTER_DEV = Path(__file__).parent.parent.parent / "shared/corpora/counter-dev/
 def labeled() -> tuple[list[Document], list[tuple[str, str, str]], ScanResult]:
     if not COUNTER_DEV.exists():
         pytest.skip("../shared/corpora/counter-dev is not beside")
-    records = [json.loads(line) for line in COUNTER_DEV.read_text(encoding="utf-8").splitlines()]
-    docs = [Document(r["id"], r["text"], r["source"]) for r in records]
-    rows = [(r["id"], r["agency_id"], r["label"]) for r in records if r.get("role") == "newspaper"]
+    docs = list(dedup.load([COUNTER_DEV]))
+    rows = [(d.id, str(d.extra["agency_id"]), str(d.extra["label"])) for d in docs
+            if d.extra.get("role") == "newspaper"]  # fmt: skip
     return docs, rows, dedup.scan(docs)
 
 
@@ -46,7 +47,17 @@ def test_the_score_ranks_derived_stories_above_independent_ones_better_than_cont
     derived = np.array([label != "ND" for *_, label in rows])
     ours = roc_auc_score(derived, _scores(result, rows))
     baseline = roc_auc_score(derived, _trigram_containment(docs, rows))
-    assert ours > baseline, (ours, baseline)
+    assert ours > baseline + 0.04, (ours, baseline)
+
+
+def test_without_roles_the_score_still_ranks_better_than_containment(
+    labeled: tuple[list[Document], list[tuple[str, str, str]], ScanResult],
+) -> None:
+    docs, rows, _ = labeled
+    result = dedup.scan([Document(d.id, d.text, d.source) for d in docs])
+    derived = np.array([label != "ND" for *_, label in rows])
+    ours = roc_auc_score(derived, _scores(result, rows))
+    assert ours > roc_auc_score(derived, _trigram_containment(docs, rows)), ours
 
 
 def test_a_partly_derived_story_scores_between_a_wholly_derived_and_an_independent_one(
