@@ -40,6 +40,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from dedup.arrays import unique_sorted
 from dedup.credits import credits
 from dedup.dates import PublishedDate, order
 from dedup.normalize import normalize
@@ -164,7 +165,7 @@ class _SharedShingles:
         if doc_id not in self._made:
             doc = self._by_id[doc_id]
             tokens = tokenize(normalize(doc.text).text, doc.language or "en")
-            self._made[doc_id] = np.unique(shingles(tokens.hashes, STEMMA_SHINGLE_WORDS))
+            self._made[doc_id] = unique_sorted(shingles(tokens.hashes, STEMMA_SHINGLE_WORDS))
         return self._made[doc_id]
 
     def __call__(self, x: str, y: str) -> int:

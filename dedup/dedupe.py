@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.analyze import analyze
+from dedup.arrays import unique_sorted
 from dedup.dates import PublishedDate, earliest, parse_dates
 from dedup.errors import DedupError, ParamError
 from dedup.load_files import COMPRESSED, STDIN, split_compression
@@ -167,7 +168,7 @@ def _features(doc: Document, p: ScanParams) -> tuple[np.ndarray, np.ndarray]:
     keys = [shingles(a.tokens.hashes[lo:hi], int(hi - lo))[0]
             for lo, hi in zip(a.passage_tok_lo, a.passage_tok_hi, strict=True)
             if hi - lo >= p.shingle_words]  # fmt: skip
-    return np.unique(shingles(a.tokens.hashes, p.shingle_words)), np.array(keys, np.uint64)
+    return unique_sorted(shingles(a.tokens.hashes, p.shingle_words)), np.array(keys, np.uint64)
 
 
 def _lsh_pairs(sets: list[np.ndarray], threshold: float, p: ScanParams) -> set[tuple[int, int]]:

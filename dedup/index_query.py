@@ -12,6 +12,7 @@ from typing import Literal
 import numpy as np
 
 from dedup.analyze import DocAnalysis, Weights
+from dedup.arrays import unique_sorted
 from dedup.boilerplate import footer_lines, held_chrome, share_more
 from dedup.dates import PublishedDate, order
 from dedup.feature_table import FeatureWeights, scaled_idf
@@ -118,7 +119,7 @@ def query_weights(store: Store, entry: Entry, analyses: dict[str, DocAnalysis],
     computes them (:func:`dedup.feature_table.scaled_idf`)."""
     tables = [an.feature_table(np.arange(an.n_passages))[1] for an in analyses.values()]
     own = np.array(sorted(entry.features), dtype=np.uint64)
-    feats = np.unique(np.concatenate([*tables, own]))
+    feats = unique_sorted(np.concatenate([*tables, own]))
     stored = store.feature_counts(feats.tolist())
     counts = np.array([stored.get(f, 0) for f in feats.tolist()], dtype=np.int64)
     n = int(store.meta().get("passages", "0"))

@@ -48,6 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dedup.arrays import unique_sorted
 from dedup.kernels import NUMBA, code_points, compiled, njit
 from dedup.language import stop_words
 from dedup.normalize import fold
@@ -299,7 +300,7 @@ def char_grams(text: str, n: int = CHAR_GRAM_CHARS) -> np.ndarray:
     """
     codes = code_points(text.casefold())
     kept = codes[_classes_of(codes) != 0].astype(np.uint64)
-    return np.unique(shingles(kept, n))
+    return unique_sorted(shingles(kept, n))
 
 
 def sequence_hashes(hashes: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
