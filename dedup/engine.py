@@ -6,8 +6,9 @@ pool or session:
 
 - **map over batches of documents** (:meth:`Engine.features`): every document's
   :class:`~dedup.features.DocFeatures`;
-- **group by key** (:meth:`Engine.passage_candidates`, :meth:`Engine.near_duplicates`):
-  LSH band keys of passages and of documents, grouped into buckets;
+- **group by key** (:meth:`Engine.group_by_key`, :meth:`Engine.passage_candidates`,
+  :meth:`Engine.near_duplicates`): keyed rows of each document's features (runs of words,
+  fingerprints), LSH band keys of passages and of documents, grouped into buckets;
 - **broadcast a small table** (:meth:`Engine.broadcast`): what every task of the next step
   reads (IDF weights, fingerprint frequencies, chrome lines);
 - **map over candidate pairs** (:meth:`Engine.map_pairs`): a function of two documents'
@@ -36,6 +37,7 @@ from dedup.memory import TableStore
 from dedup.params import ScanParams
 from dedup.progress import Progress
 from dedup.records import Document, Match
+from dedup.word_runs import KeyedRows
 from dedup.workers import ProcessMap, ThreadMap, ordered_imap, ordered_map
 
 T = TypeVar("T")
@@ -45,7 +47,10 @@ D_contra = TypeVar("D_contra", contravariant=True)  # the documents an engine re
 _BATCH = 64  # documents a worker analyzes and sends back at a time
 _ANALYSES_CACHED = 512  # analyses an alignment worker keeps (pairs come story by story)
 
+R = TypeVar("R")
+
 PairFunction = Callable[[int, int, DocAnalysis, DocAnalysis], list[Match]]
+RowFunction = Callable[[int, DocFeatures], KeyedRows]  # keyed rows of document ``d``
 
 
 class Shared(Protocol[T_co]):
@@ -71,6 +76,16 @@ class Engine(Protocol[D_contra]):
 
         The documents are the features' ``doc`` (with the language analysis found).
         """
+
+    def group_by_key(self, rows: RowFunction, reduce: Callable[[KeyedRows], R]) -> list[R]:
+        """``reduce`` of the rows ``rows(d, features_d)`` of every document, grouped by key:
+        every row of a key reaches the same call, the calls' results in any order.
+
+        Reads the features :meth:`features` returned, until :meth:`forget_features`.
+        """
+
+    def forget_features(self) -> None:
+        """The scan groups no more features by key: the engine may free them."""
 
     def passage_candidates(self, stems: FeatureTable, bigrams: FeatureTable,
                            chrome: Shared[list[np.ndarray]], params: ScanParams,
@@ -108,6 +123,7 @@ class LocalEngine:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._docs: list[Document] = []
+        self._feats: list[DocFeatures] = []
 
     def features(self, documents: Iterable[Document], params: ScanParams,
                  report: Progress) -> list[DocFeatures]:  # fmt: skip
@@ -125,7 +141,17 @@ class LocalEngine:
         feats = [f for k, p in zip(firsts, packed, strict=True)
                  for f in p.unpack(docs[k : k + _BATCH])]  # fmt: skip
         self._docs = [f.doc for f in feats]
+        self._feats = feats
         return feats
+
+    def group_by_key(self, rows: RowFunction, reduce: Callable[[KeyedRows], R]) -> list[R]:
+        """One group: the rows of every document."""
+        got = [rows(d, f) for d, f in enumerate(self._feats)]
+        keys = np.concatenate([k for k, _ in got] + [np.zeros(0, np.uint64)])
+        return [reduce((keys, np.concatenate([v for _, v in got] + [np.zeros(0, np.int64)])))]
+
+    def forget_features(self) -> None:
+        self._feats = []
 
     def passage_candidates(self, stems: FeatureTable, bigrams: FeatureTable,
                            chrome: Shared[list[np.ndarray]], params: ScanParams,
@@ -157,4 +183,4 @@ class LocalEngine:
         return [m for matches in found for m in matches]
 
     def close(self) -> None:
-        self._docs = []
+        self._docs, self._feats = [], []

@@ -22,6 +22,7 @@ holding the same two fingerprints one after the other are a pair.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,6 +116,15 @@ def document_frequency(doc: np.ndarray, prints: np.ndarray) -> Frequency:
     return Frequency(keys[keep], counts[keep].astype(np.int64))
 
 
+def merged_frequency(parts: Iterable[Frequency]) -> Frequency:
+    """One :class:`Frequency` of the frequencies of disjoint sets of fingerprints."""
+    got = list(parts)
+    keys = np.concatenate([f.keys for f in got] + [np.zeros(0, np.uint64)])
+    counts = np.concatenate([f.counts for f in got] + [np.zeros(0, np.int64)])
+    order = np.argsort(keys, kind="stable")
+    return Frequency(keys[order], counts[order])
+
+
 def _distinct_rows(doc: np.ndarray, prints: np.ndarray) -> np.ndarray:
     """Indexes of the first row of each distinct ``(doc, fingerprint)``, sorted by
     fingerprint, then document."""
@@ -125,32 +135,47 @@ def _distinct_rows(doc: np.ndarray, prints: np.ndarray) -> np.ndarray:
     return order[new]
 
 
-def shared_fingerprint_pairs(doc: np.ndarray, prints: np.ndarray, ordinal: np.ndarray,
-                             n_docs: int, max_docs: int) -> tuple[np.ndarray, int]:  # fmt: skip
-    """Document pairs sharing a run of words: two fingerprints that follow each other in
-    both documents.
+def run_keys(doc: np.ndarray, prints: np.ndarray, ordinal: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The runs of words in fingerprint rows: a key per two fingerprints that follow each
+    other in a document, and that document.
 
     Parameters
     ----------
     doc, prints, ordinal : ndarray of int64, uint64 and int64, shape (m,)
-        The corpus's fingerprint rows, in document order: document, hash, and the
-        fingerprint's number in its document's sequence of fingerprints.
+        Fingerprint rows in document order: document, hash, and the fingerprint's
+        number in its document's sequence of fingerprints.
+
+    Returns
+    -------
+    doc, keys : ndarray of int64 and uint64
+        Two documents sharing a key share the run (:func:`run_pairs`).
+    """
+    follows = (doc[1:] == doc[:-1]) & (ordinal[1:] == ordinal[:-1] + 1)
+    with np.errstate(over="ignore"):
+        keys = fmix64(prints[:-1][follows] * _R + prints[1:][follows])
+    return doc[:-1][follows], keys
+
+
+def run_pairs(doc: np.ndarray, keys: np.ndarray, n_docs: int,
+              max_docs: int) -> tuple[np.ndarray, int]:  # fmt: skip
+    """Document pairs sharing a run of words: a key of :func:`run_keys` in both.
+
+    Parameters
+    ----------
+    doc, keys : ndarray of int64 and uint64, shape (m,)
+        Rows of :func:`run_keys`, in any order; every row of a key must be here.
     n_docs : int
     max_docs : int
-        Pairs of fingerprints found in more documents than this (stock phrases) pair
-        none of them.
+        Keys found in more documents than this (stock phrases) pair none of them.
 
     Returns
     -------
     codes : ndarray of int64
         ``i * n_docs + j`` (``i < j``) of each pair, ascending.
     skipped : int
-        Pairs of fingerprints left out for being in more than ``max_docs`` documents.
+        Keys left out for being in more than ``max_docs`` documents.
     """
-    follows = (doc[1:] == doc[:-1]) & (ordinal[1:] == ordinal[:-1] + 1)
-    with np.errstate(over="ignore"):
-        keys = fmix64(prints[:-1][follows] * _R + prints[1:][follows])
-    doc = doc[:-1][follows]
     order = _distinct_rows(doc, keys)  # sorted by key
     doc = doc[order]
     _, sizes = runs(keys[order])

@@ -31,11 +31,11 @@ from dedup.dates import parse_dates
 from dedup.engine import Engine, LocalEngine, Shared
 from dedup.feature_table import FeatureTable, FeatureWeights
 from dedup.features import DocFeatures, usable_passages, usable_rows
-from dedup.fingerprints import Frequency, document_frequency, shared_fingerprint_pairs
+from dedup.fingerprints import Frequency
 from dedup.flows import source_flows
 from dedup.memory import TableStore, default_memory_limit, release_freed_memory
 from dedup.minhash import jaccard
-from dedup.pairs import code_set, component_labels, set_codes
+from dedup.pairs import component_labels, set_codes
 from dedup.params import ScanParams
 from dedup.progress import Progress, silent
 from dedup.records import Document, DocumentScore, Match, ScanResult
@@ -49,6 +49,14 @@ from dedup.score import (
     source_scores,
     text_containments,
     tfidf_matrix,
+)
+from dedup.word_runs import (
+    RunCandidates,
+    print_groups,
+    print_rows,
+    run_groups,
+    run_rows,
+    word_run_candidates,
 )
 from dedup.workers import default_workers
 
@@ -118,12 +126,13 @@ def run_scan(engine: Engine[D], documents: D, params: ScanParams, *,
         doc_sigs = np.vstack([f.signature for f in feats]
                              + [np.zeros((0, params.num_perm), np.uint32)])  # fmt: skip
         empty = sum(1 for f in feats if f.n_tokens == 0)
-        runs = word_run_candidates(feats, usable, params)
+        shared_chrome = engine.broadcast(chrome)
+        runs = word_runs(engine, shared_chrome, len(docs), params)
+        engine.forget_features()
         handed_over: list[DocFeatures | None] = list(feats)
         del feats  # corpus_tables frees each document's features once copied
         store = TableStore(default_memory_limit() if memory_limit is None else memory_limit)
         stems, bigrams, terms = corpus_tables(handed_over, usable, store)
-        shared_chrome = engine.broadcast(chrome)
         doc_pairs, colliding, skipped = engine.passage_candidates(stems, bigrams, shared_chrome,
                                                                   params, store)  # fmt: skip
         if store.spilled_bytes:
@@ -237,33 +246,15 @@ def corpus_tables(feats: list[DocFeatures | None], usable: list[np.ndarray],
             np.split(terms, term_at[1:-1]) if len(usable) else [])  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class RunCandidates:
-    """Document pairs sharing a run of words (:mod:`dedup.fingerprints`): ``pairs`` and
-    their ``codes`` (``i * n + j``), the corpus's ``frequency`` of each fingerprint, and
-    the fingerprints ``skipped`` for being in too many documents."""
-
-    pairs: set[tuple[int, int]]
-    codes: np.ndarray
-    frequency: Frequency
-    skipped: int
-
-
-def word_run_candidates(feats: list[DocFeatures], usable: list[np.ndarray],
-                        params: ScanParams) -> RunCandidates:  # fmt: skip
-    """:class:`RunCandidates` of the fingerprints of the corpus's usable passages; pairs of
-    fingerprints in more than ``max_bucket`` documents pair none."""
-    keep = [u[f.fingerprint_passage] if len(u) else np.zeros(0, bool)
-            for f, u in zip(feats, usable, strict=True)]  # fmt: skip
-    doc = np.concatenate([np.full(int(k.sum()), d, np.int64) for d, k in enumerate(keep)]
-                         + [np.zeros(0, np.int64)])  # fmt: skip
-    prints = np.concatenate([f.fingerprints[k] for f, k in zip(feats, keep, strict=True)]
-                            + [np.zeros(0, np.uint64)])  # fmt: skip
-    ordinal = np.concatenate([np.flatnonzero(k) for k in keep] + [np.zeros(0, np.int64)])
-    codes, skipped = shared_fingerprint_pairs(doc, prints, ordinal.astype(np.int64), len(feats),
-                                              params.max_bucket)  # fmt: skip
-    pairs = code_set(codes, len(feats))
-    return RunCandidates(pairs, codes, document_frequency(doc, prints), skipped)
+def word_runs(engine: Engine[D], chrome: Shared[list[np.ndarray]], n_docs: int,
+              params: ScanParams) -> RunCandidates:  # fmt: skip
+    """:class:`RunCandidates` of the fingerprints on the corpus's usable passages (off the
+    ``chrome`` lines), grouped by key on ``engine``; pairs of fingerprints in more than
+    ``max_bucket`` documents pair none."""
+    runs = engine.group_by_key(lambda d, f: run_rows(d, f, chrome.value[d]),
+                               partial(run_groups, n_docs=n_docs, max_docs=params.max_bucket))
+    prints = engine.group_by_key(lambda d, f: print_rows(d, f, chrome.value[d]), print_groups)
+    return word_run_candidates(runs, prints, n_docs)
 
 
 def _kept_rows(f: DocFeatures, usable: np.ndarray) -> tuple[int, int, int]:

@@ -3,7 +3,11 @@
 Executors, per document: :func:`dedup.analyze.analyze` (the analyses stay in the
 executors, persisted, for alignment) and :func:`dedup.features.features_of`.
 
-Group by key: every ``(band, key, passage)`` row is shuffled, in numpy blocks, to the
+Group by key: each document's keyed rows (:meth:`SparkEngine.group_by_key`: runs of words,
+fingerprints) are shuffled, in numpy blocks, to the reducer that owns their key, whose
+result alone reaches the driver; the fingerprints themselves never do.
+
+LSH: every ``(band, key, passage)`` row is shuffled, in numpy blocks, to the
 reducer that owns ``key``, so a bucket lands whole on one task, which groups its band
 with :func:`dedup.lsh.candidate_pairs` and runs the evidence pre-test
 (:func:`dedup.evidence.passage_evidence`) on the pairs it finds. Skew is capped there: a
@@ -19,16 +23,16 @@ runs in the task that receives them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
 from dedup.analyze import DocAnalysis, analyze
 from dedup.arrays import unique_sorted
 from dedup.candidates import owner_codes, unique_pairs
-from dedup.engine import PairFunction, Shared
+from dedup.engine import PairFunction, RowFunction, Shared
 from dedup.evidence import EvidenceTable, passage_evidence
 from dedup.feature_table import FeatureTable, is_member
 from dedup.features import DocFeatures, features_of, usable_rows
@@ -41,12 +45,14 @@ from dedup.passage_lsh import MIN_STEMS, eligible_passages, passage_band_keys
 from dedup.progress import Progress
 from dedup.records import Document, Match
 from dedup.spark_io import dataframe_documents
+from dedup.word_runs import KeyedRows
 
 if TYPE_CHECKING:
     from pyspark import RDD, Broadcast
     from pyspark.sql import DataFrame, SparkSession
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 _PAIR_CHUNK = 1 << 18  # passage pairs pre-tested at a time in a reducer (bounds memory)
 # Documents a partition holds at most. Its features (some 17 KB a document) reach the
@@ -117,10 +123,32 @@ class SparkEngine:
         self._feats = self._cache(self._analyses.mapValues(lambda a: features_of(a, params)),
                                   StorageLevel.DISK_ONLY)  # fmt: skip
         # One partition at a time: the driver's JVM holds one task result, not the corpus's.
-        gathered = self._feats.toLocalIterator(prefetchPartitions=False)
+        gathered = self._feats.mapValues(_without_fingerprints).toLocalIterator(
+            prefetchPartitions=False)
         feats = [f for _, f in sorted(gathered, key=lambda x: x[0])]
         docs.unpersist()
         return feats
+
+    def group_by_key(self, rows: RowFunction, reduce: Callable[[KeyedRows], R]) -> list[R]:
+        if self._feats is None:
+            raise RuntimeError("group_by_key before features")
+        parts = self.parts
+
+        def keyed(it: Iterable[tuple[int, DocFeatures]]) -> Iterator[tuple[np.ndarray, ...]]:
+            for d, f in it:
+                yield rows(d, f)
+
+        def reduced(blocks: Iterable[tuple[np.ndarray, ...]]) -> Iterator[R]:
+            got = list(blocks)
+            if got:
+                keys, values = (np.concatenate(c) for c in zip(*got, strict=True))
+                yield reduce((keys, values))
+
+        blocks = self._feats.mapPartitions(lambda it: _blocks(keyed(it), parts, key_at=0))
+        return blocks.partitionBy(parts, lambda r: r).values().mapPartitions(reduced).collect()
+
+    def forget_features(self) -> None:
+        """The features stay cached in the executors until :meth:`passage_candidates`."""
 
     def passage_candidates(self, stems: FeatureTable, bigrams: FeatureTable,
                            chrome: Shared[list[np.ndarray]], params: ScanParams,
@@ -199,6 +227,12 @@ class SparkEngine:
         return rdd
 
 
+def _without_fingerprints(f: DocFeatures) -> DocFeatures:
+    """``f`` as the driver reads it: fingerprints are grouped in the executors."""
+    none = np.zeros(0, np.int64)
+    return replace(f, fingerprint_passage=none, fingerprints=none.astype(np.uint64))
+
+
 def _document_rdd(spark: SparkSession, documents: Any, parts: int) -> RDD[Document]:
     from pyspark import RDD
     from pyspark.sql import DataFrame
@@ -229,25 +263,27 @@ def _indexed(docs: RDD[Document]) -> tuple[RDD[tuple[int, Document]], int]:
 _Rows = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # band, key, item, group
 
 
-def _blocks(rows: Iterable[_Rows], parts: int) -> Iterator[tuple[int, _Rows]]:
-    """Split a partition's band rows by reducer (``key % parts``): one block per reducer."""
+def _blocks(rows: Iterable[tuple[np.ndarray, ...]], parts: int,
+            key_at: int) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:  # fmt: skip
+    """Split a partition's rows (columns of equal length, column ``key_at`` the uint64
+    key) by reducer (``key % parts``): one block per reducer."""
     got = list(rows)
     if not got:
         return
-    band, key, item, group = (np.concatenate(c) for c in zip(*got, strict=True))
-    dest = (key % np.uint64(parts)).astype(np.int64)
+    columns = [np.concatenate(c) for c in zip(*got, strict=True)]
+    dest = (columns[key_at] % np.uint64(parts)).astype(np.int64)
     order = np.argsort(dest, kind="stable")
     cuts = np.searchsorted(dest[order], np.arange(parts + 1))
     for r in range(parts):
         sel = order[cuts[r] : cuts[r + 1]]
         if len(sel):
-            yield r, (band[sel], key[sel], item[sel], group[sel])
+            yield r, tuple(c[sel] for c in columns)
 
 
 def _shuffled(rows: RDD[_Rows], parts: int) -> RDD[_Rows]:
     """Band rows regrouped so that every ``(band, key)`` bucket is whole in one partition."""
-    return (rows.mapPartitions(lambda it: _blocks(it, parts))
-            .partitionBy(parts, lambda r: r).values())  # fmt: skip
+    blocks = rows.mapPartitions(lambda it: _blocks(it, parts, key_at=1))
+    return cast("RDD[_Rows]", blocks.partitionBy(parts, lambda r: r).values())
 
 
 def bucket_pairs(blocks: Iterable[_Rows], max_bucket: int,

@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("lsh", ["lsh"]),
     ("passage similarity", ["similarity"]),
     ("features", ["features", "boilerplate"]),
-    ("candidates", ["feature_table", "evidence", "passage_lsh", "candidates"]),
+    ("candidates", ["feature_table", "evidence", "passage_lsh", "candidates", "word_runs"]),
     ("align and verify", ["dice", "anchors", "chain", "align", "wordalign", "reuse", "floor"]),
     ("score", ["score", "flows"]),
     ("cluster and attribute", ["attribute", "cluster"]),

@@ -1,0 +1,56 @@
+"""Runs of words grouped by key: any split of the keys into groups gives the corpus's result."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from benchmarks.corpus import generate_web
+from dedup.boilerplate import chrome_lines
+from dedup.features import DocFeatures, doc_features
+from dedup.params import ScanParams
+from dedup.records import Document
+from dedup.word_runs import (
+    KeyedRows,
+    RunCandidates,
+    print_groups,
+    print_rows,
+    run_groups,
+    run_rows,
+    word_run_candidates,
+)
+
+
+def _grouped(rows: list[KeyedRows], groups: int) -> list[KeyedRows]:
+    """The rows of all documents, split by ``key % groups`` as an engine's reducers get them."""
+    keys = np.concatenate([k for k, _ in rows])
+    values = np.concatenate([v for _, v in rows])
+    dest = keys % np.uint64(groups)
+    return [(keys[dest == g], values[dest == g]) for g in range(groups)]
+
+
+def _candidates(feats: list[DocFeatures], chrome: list[np.ndarray], groups: int,
+                max_docs: int) -> RunCandidates:  # fmt: skip
+    n = len(feats)
+    runs = [run_groups(g, n, max_docs)
+            for g in _grouped([run_rows(d, f, chrome[d]) for d, f in enumerate(feats)], groups)]
+    print_lists = [print_rows(d, f, chrome[d]) for d, f in enumerate(feats)]
+    prints = [print_groups(g) for g in _grouped(print_lists, groups)]
+    return word_run_candidates(runs, prints, n)
+
+
+def test_any_grouping_of_keys_gives_the_same_pairs_and_frequencies() -> None:
+    rows, _ = generate_web(200, seed=5)
+    params = ScanParams()
+    feats = [doc_features(Document(r["id"], r["text"], source=r["source"]), params) for r in rows]
+    chrome = chrome_lines(feats, params)
+    whole = _candidates(feats, chrome, 1, params.max_bucket)
+    assert len(whole.pairs) > 20 and len(whole.frequency.keys) > 100  # planted copies found
+    for groups in (2, 7):
+        split = _candidates(feats, chrome, groups, params.max_bucket)
+        assert split.pairs == whole.pairs
+        assert np.array_equal(split.codes, whole.codes)
+        assert np.array_equal(split.frequency.keys, whole.frequency.keys)
+        assert np.array_equal(split.frequency.counts, whole.frequency.counts)
+        assert split.skipped == whole.skipped
+    stock = _candidates(feats, chrome, 3, max_docs=2)  # runs in 3+ documents pair none
+    assert stock.skipped > 0 and stock.pairs < whole.pairs
