@@ -1,14 +1,14 @@
 """Local engine vs Spark engine on generated corpora: time, driver memory, bytes shuffled.
 
-    python benchmarks/spark_scale.py --docs 10000 100000
+    python benchmarks/spark_scale.py --docs 10000 100000 [--spark local[2]]
 
 For each size it runs, one after the other on the same JSONL corpus
 (``benchmarks/corpus.py``), each in a child process of its own: ``dedup.scan`` (process
-pool of ``--workers``), the Spark engine on ``local[2]``, and the Spark engine on a
-standalone cluster started here (:mod:`dedup.spark_cluster`: a master and two workers of
-one core each, separate processes). The Spark runs write the result with ``--out``'s
-writer. It prints seconds, the Spark/local ratio, whether the JSON results are
-byte-identical, the driver's peak memory (the Python driver's peak RSS, and the driver
+pool of ``--workers``), then the Spark engines that ``--spark`` names (default both): on
+``local[2]``, and on a standalone cluster started here (:mod:`dedup.spark_cluster`: a
+master and two workers of one core each, separate processes). The Spark runs write the
+result with ``--out``'s writer. It prints seconds, the Spark/local ratio, whether the JSON
+results are byte-identical, the driver's peak memory (the Python driver's peak RSS, and the driver
 JVM's peak RSS where the executors run apart from it, on the cluster), and per Spark
 stage the bytes written to the shuffle, read from it and spilled, per document (from
 Spark's own stage metrics, read from its REST API). Spark's time is read, scan, gather and
@@ -40,6 +40,7 @@ from benchmarks.scan_scale import _child, _peak_rss_mib
 _HEAD = ("docs", "engine", "seconds", "/ local", "JVM start s", "identical", "driver MiB",
          "driver JVM MiB", "pairs", "matches")  # fmt: skip
 _WIDTHS = (8, 12, 9, 8, 12, 10, 11, 15, 7, 8)
+_SPARK = {"local[2]": ("local[2]", False), "standalone": ("", True)}  # engine: master, cluster?
 
 
 def _digest(result: Any) -> str:
@@ -128,6 +129,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--workers", type=int, default=2, help="local engine processes")
+    parser.add_argument("--spark", nargs="+", choices=_SPARK, default=list(_SPARK),
+                        help="Spark engines to run next to the local one")  # fmt: skip
     parser.add_argument("--corpora", type=Path, default=Path(tempfile.gettempdir(),
                                                                "dedup-corpora"))  # fmt: skip
     args = parser.parse_args()
@@ -140,9 +143,8 @@ def main() -> None:
         corpus, _ = write(n, args.corpora)
         local, _ = _child(_run_local, str(corpus), args.workers)
         print(_row(n, "local", local, local), flush=True)
-        for engine, master, cluster in (("local[2]", "local[2]", False),
-                                        ("standalone", "", True)):  # fmt: skip
-            run, _ = _child(_run_spark, str(corpus), master, cluster)
+        for engine in args.spark:
+            run, _ = _child(_run_spark, str(corpus), *_SPARK[engine])
             print(_row(n, engine, run, local), flush=True)
             details += _stage_table(n, engine, run["stages"])
     print("\n".join(["", *details]), flush=True)
