@@ -237,6 +237,18 @@ def test_report_shows_dates_directions_and_family_trees() -> None:
     assert re.search(r"Blog takes [1-9][0-9]\.[0-9]% of its text on these stories from Reuters",
                      page)
     assert "Reuters takes 0.0% of its text on these stories from Blog" in page
+    assert "(2 documents)</span></h3>" in page
+
+
+def test_a_family_without_an_origin_says_so(seeds_page: str) -> None:
+    assert page_family(seeds_page, "000_5b7a90ba04acb189").count("origin not decided") == 1
+    assert "origin not decided" not in page_family(seeds_page, "001_e2ab171a521ca024")
+
+
+def page_family(page: str, member: str) -> str:
+    """The HTML of the story family holding ``member``."""
+    families = page[page.index('<section id="families">'):].split('<div class="family"')[1:]
+    return next(f for f in families if f'<li class="ident">{member}' in f)
 
 
 def test_large_results_keep_the_closest_pairs_and_say_so(
