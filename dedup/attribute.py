@@ -141,7 +141,8 @@ def _stemma(a: str, b: str, sources: Mapping[str, set[str]],
     ab = pairs[(a, b)]
     for s in sorted(sources.get(a, set()) | sources.get(b, set())):
         sa, sb = pair(s, a), pair(s, b)
-        if sa is None or sb is None or ab.jaccard <= max(sa.jaccard, sb.jaccard):
+        if (sa is None or sb is None or not (sa.reused_chars and sb.reused_chars)
+                or ab.jaccard <= max(sa.jaccard, sb.jaccard)):  # fmt: skip
             continue
         kept_a, kept_b = kept(a, s), kept(b, s)
         if kept_a != kept_b:
