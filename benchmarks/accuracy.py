@@ -52,7 +52,7 @@ __all__ = ["TARGETS", "evaluate", "examples", "format_table", "main", "make_corp
 
 Span = tuple[int, int]
 
-# Issue 4's acceptance figures: (path into evaluate()'s dict, ">=" or "<=", bound).
+# The acceptance figures: (path into evaluate()'s dict, ">=" or "<=", bound).
 TARGETS: tuple[tuple[str, str, float], ...] = (
     ("kinds.verbatim.recall", ">=", 0.99),
     ("kinds.verbatim.precision", ">=", 0.98),

@@ -1,4 +1,4 @@
-"""Issue 7's catalog of bad input, run through the command line.
+"""A catalog of bad input, run through the command line.
 
 Every case either works (and then the reused passage is found at offsets that index the
 original text, decoded as dedup decodes it) or stops with one line naming the file, and the
