@@ -41,6 +41,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -63,7 +64,8 @@ from dedup.minhash import jaccard
 from dedup.params import ScanParams
 from dedup.records import Document
 from dedup.reuse import reuse_matches
-from dedup.score import covered_chars
+from dedup.roles import is_wire
+from dedup.score import covered_chars, text_share
 
 log = logging.getLogger(__name__)
 
@@ -280,8 +282,11 @@ class Index:
         weights = query_weights(self._store, entry, analyses, indexed=indexed)
         hits = []
         for d in sorted(analyses):
-            matches = reuse_matches(a, analyses[d], weights, frequency, p, usable_a=usable_a,
-                                    usable_b=usable[d])  # fmt: skip
+            b, usable_b = analyses[d], usable[d]
+            pair_share = partial(text_share, a, b, usable_a, usable_b, is_wire(a.doc, ()),
+                                 is_wire(b.doc, ()))  # fmt: skip
+            matches = reuse_matches(a, b, weights, frequency, p, usable_a=usable_a,
+                                    usable_b=usable_b, text_share=pair_share)  # fmt: skip
             if not matches:
                 continue
             reused = covered_chars((m.a_start, m.a_end) for m in matches)

@@ -111,6 +111,10 @@ class ScanParams:
     run_min_rare : int
         Rare fingerprints that the word-level spans of a pair with no sentence match
         need together to be reuse (one formula with a name in it is not).
+    heavy_min_share : float
+        Score (:func:`dedup.score.copy_share`) a pair whose reuse is all reworded needs
+        to be reported: a reworded sentence alone is what two reports of one event
+        share by chance.
     chrome_max_words : int
         Lines of at most this many words outside a document's body (or repeated
         across documents) are site chrome; matches made only of them are boilerplate.
@@ -149,6 +153,7 @@ class ScanParams:
     run_min_weight: float = 1.5
     run_max_docs: int = 2
     run_min_rare: int = 8
+    heavy_min_share: float = 0.15
     chrome_max_words: int = 8
     boilerplate_min_docs: int = 3
     max_bucket: int = 200
@@ -172,7 +177,7 @@ class ScanParams:
         _check_int("max_bucket", self.max_bucket, low=2)
         for name in ("doc_threshold", "passage_threshold", "match_similarity",
                      "match_containment", "support_similarity", "end_ratio", "light_similarity",
-                     "tfidf_floor", "family_containment"):  # fmt: skip
+                     "tfidf_floor", "family_containment", "heavy_min_share"):  # fmt: skip
             _check_unit_interval(name, getattr(self, name))
         for name in ("match_min_weight", "chain_min_score", "anchor_bonus", "name_penalty",
                      "run_min_weight"):

@@ -48,6 +48,7 @@ from dedup.score import (
     pair_scores,
     source_scores,
     text_containments,
+    text_share,
     tfidf_matrix,
 )
 from dedup.word_runs import (
@@ -146,7 +147,10 @@ def run_scan(engine: Engine[D], documents: D, params: ScanParams, *,
         doc_pairs |= runs.pairs
         n_candidates = len(unique_sorted(np.concatenate((colliding, near_codes, runs.codes))))
         report("candidates", len(docs), len(docs))
-        tables = engine.broadcast(AlignTables(stems.weights(), runs.frequency, chrome))
+        wire_keys = {name_key(w) for w in wires}
+        tables = engine.broadcast(AlignTables(stems.weights(), runs.frequency, chrome,
+                                              np.array([is_wire(d, wire_keys) for d in docs],
+                                                       dtype=bool)))  # fmt: skip
         del stems
         matches = engine.map_pairs(partial(align_pair, tables=tables, params=params),
                                    by_component(doc_pairs, len(docs)), report)  # fmt: skip
@@ -167,20 +171,24 @@ def run_scan(engine: Engine[D], documents: D, params: ScanParams, *,
 class AlignTables:
     """What aligning a pair reads of the corpus: the ``weights`` of stems (one object for
     every pair, so that each analysis weighs its passages once), the ``frequency`` of
-    word-run fingerprints, and each document's ``chrome`` lines (a bool per line)."""
+    word-run fingerprints, each document's ``chrome`` lines (a bool per line) and whether
+    it is from a declared ``wire``."""
 
     weights: FeatureWeights
     frequency: Frequency
     chrome: list[np.ndarray]
+    wire: np.ndarray
 
 
 def align_pair(i: int, j: int, a: DocAnalysis, b: DocAnalysis, *, tables: Shared[AlignTables],
                params: ScanParams) -> list[Match]:  # fmt: skip
     """:func:`dedup.reuse.reuse_matches` of documents ``i`` and ``j`` (analyses ``a``, ``b``)."""
     t = tables.value
-    return reuse_matches(a, b, t.weights, t.frequency, params,
-                         usable_a=usable_passages(a.passage_lines, t.chrome[i]),
-                         usable_b=usable_passages(b.passage_lines, t.chrome[j]))  # fmt: skip
+    usable_a = usable_passages(a.passage_lines, t.chrome[i])
+    usable_b = usable_passages(b.passage_lines, t.chrome[j])
+    share = partial(text_share, a, b, usable_a, usable_b, bool(t.wire[i]), bool(t.wire[j]))
+    return reuse_matches(a, b, t.weights, t.frequency, params, usable_a=usable_a,
+                         usable_b=usable_b, text_share=share)
 
 
 def by_component(pairs: set[tuple[int, int]], n_docs: int) -> list[tuple[int, int]]:

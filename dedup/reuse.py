@@ -29,6 +29,12 @@ match (a market report, a scorecard). A match whose two sides state other facts
 such a template: it is reported as ``boilerplate`` when it holds an identical run
 of ``floor_words`` words, else dropped. Copied text keeps its figures.
 
+**Rewording alone.** Two independent reports of one event reword each other's
+sentences by chance: the same facts, names and verbs. A pair whose only reuse is
+reworded (``heavy``) is reported only when the two texts share at least
+``heavy_min_share`` of their text (the pair's score); a heavy match holding an
+identical run of ``floor_words`` words is kept whatever the share.
+
 The kind of a joined or word-level match is read off its word sequences:
 ``verbatim`` when identical, ``light`` when difflib's ratio reaches
 ``light_similarity``, else ``heavy``.
@@ -36,6 +42,7 @@ The kind of a joined or word-level match is read off its word sequences:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,8 +73,8 @@ class _Candidate:
 
 
 def reuse_matches(a: DocAnalysis, b: DocAnalysis, weights: Weights, frequency: Frequency,
-                  params: ScanParams, *, usable_a: np.ndarray, usable_b: np.ndarray
-                  ) -> list[Match]:  # fmt: skip
+                  params: ScanParams, *, usable_a: np.ndarray, usable_b: np.ndarray,
+                  text_share: Callable[[], float]) -> list[Match]:  # fmt: skip
     """Reuse and stock-phrase matches between documents ``a`` and ``b`` (oriented a -> b).
 
     Parameters
@@ -81,6 +88,10 @@ def reuse_matches(a: DocAnalysis, b: DocAnalysis, weights: Weights, frequency: F
     params : ScanParams
     usable_a, usable_b : ndarray of bool, shape (n_passages,)
         Passages that may carry reuse (not site chrome).
+    text_share : callable
+        How much of the two texts is shared (the pair's score,
+        :func:`dedup.score.copy_share`), asked only of a pair whose reuse is all
+        reworded.
 
     Returns
     -------
@@ -110,8 +121,12 @@ def reuse_matches(a: DocAnalysis, b: DocAnalysis, weights: Weights, frequency: F
     if alone:
         prints = _Fingerprints(a, b, frequency, params)
         matches += _alone_verdicts([prints.candidate(m) for m in alone], bool(matches), params)
-    kept = [_template_verdict(a, b, m, params) for m in matches]
-    return sorted((m for m in kept if m is not None), key=lambda m: (m.a_start, m.b_start))
+    kept = [m for m in (_template_verdict(a, b, m, params) for m in matches) if m is not None]
+    reuse = [m for m in kept if m.kind != "boilerplate"]
+    if reuse and all(m.kind == "heavy" for m in reuse) and text_share() < params.heavy_min_share:
+        floor = params.floor_words * WORD_UNITS
+        kept = [m for m in kept if m.kind != "heavy" or _longest_run(a, b, m) >= floor]
+    return sorted(kept, key=lambda m: (m.a_start, m.b_start))
 
 
 def _template_verdict(a: DocAnalysis, b: DocAnalysis, m: Match, params: ScanParams

@@ -33,6 +33,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfTransformer
 
+from dedup.analyze import DocAnalysis
 from dedup.arrays import positions, unique_inverse
 from dedup.pairs import component_labels
 from dedup.records import CorpusScore, Match, PairScore, SourceScore
@@ -110,10 +111,25 @@ def text_containments(text: Callable[[int], str], n_docs: int,
     grams = functools.lru_cache(maxsize=_GRAM_CACHE)(lambda k: char_grams(text(k)))
     out = {}
     for i, j in keys[np.argsort(label[keys[:, 0]], kind="stable")].tolist():
-        x, y = grams(i), grams(j)
-        shared = int(np.count_nonzero(positions(y, x) >= 0))
-        out[(i, j)] = (shared / max(len(x), 1), shared / max(len(y), 1))
+        out[(i, j)] = gram_containments(grams(i), grams(j))
     return out
+
+
+def text_share(a: DocAnalysis, b: DocAnalysis, usable_a: np.ndarray, usable_b: np.ndarray,
+               wire_a: bool, wire_b: bool) -> float:  # fmt: skip
+    """The score (:func:`copy_share`) of one pair from its analyses, the text of the usable
+    passages (``usable_a``, ``usable_b``: bool per passage) standing for the text without
+    boilerplate lines: the same word characters in the same order."""
+    x, y = (char_grams("\n".join(d.doc.text[s:e] for s, e, ok in zip(
+        d.passage_starts.tolist(), d.passage_ends.tolist(), u.tolist(), strict=True) if ok))
+        for d, u in ((a, usable_a), (b, usable_b)))  # fmt: skip
+    return copy_share(*gram_containments(x, y), wire_a, wire_b)
+
+
+def gram_containments(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Shares of the sorted distinct hashes ``x`` found in ``y``, and of ``y`` in ``x``."""
+    shared = int(np.count_nonzero(positions(y, x) >= 0))
+    return shared / max(len(x), 1), shared / max(len(y), 1)
 
 
 def pair_scores(ids: Sequence[str], chars: Sequence[int], matches: Sequence[Match],

@@ -14,6 +14,8 @@ from sklearn.metrics import roc_auc_score
 
 import dedup
 from dedup.analyze import analyze
+from dedup.floor import shared_runs
+from dedup.params import ScanParams
 from dedup.records import Document, ScanResult
 from dedup.shingle import shingles
 
@@ -68,3 +70,20 @@ def test_a_partly_derived_story_scores_between_a_wholly_derived_and_an_independe
     wd, pd, nd = (float(scores[labels == x].mean()) for x in ("WD", "PD", "ND"))
     assert wd > pd > nd > 0
     assert (scores[labels == "PD"] > 0).mean() > 0.5  # graded, not all or nothing
+
+
+def test_rewording_alone_is_reuse_only_where_the_texts_share_enough(
+    labeled: tuple[list[Document], list[tuple[str, str, str]], ScanResult],
+) -> None:
+    docs, rows, result = labeled
+    share = ScanParams().heavy_min_share
+    kinds: dict[frozenset[str], set[str]] = {}
+    for m in result.matches:
+        if m.kind != "boilerplate":
+            kinds.setdefault(frozenset((m.a, m.b)), set()).add(m.kind)
+    reworded = [p for p in result.pairs if kinds.get(frozenset((p.a, p.b))) == {"heavy"}]
+    runs = {frozenset((r.a, r.b)) for r in shared_runs(docs)}  # the verbatim floor keeps these
+    assert reworded and all(p.score >= share or frozenset((p.a, p.b)) in runs for p in reworded)
+    # what independent reports of one event share by chance is no longer called reuse
+    independent = [frozenset((n, a)) for n, a, label in rows if label == "ND"]
+    assert sum(k in kinds for k in independent) <= 0.1 * len(independent)
