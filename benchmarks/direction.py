@@ -40,6 +40,7 @@ if __package__ in (None, ""):  # run as a file: the checkout's root holds this p
 
 import dedup
 from benchmarks.corpus import _Writer
+from dedup.credits import credits
 from dedup.records import Document, ScanResult
 
 WIRES = ("AFP", "Reuters", "AP", "Xinhua")
@@ -158,6 +159,7 @@ def ancestors(doc: str, parent: dict[str, tuple[str, ...]]) -> set[str]:
 def evaluate(planted: Planted, result: ScanResult) -> dict[str, float]:
     """Direction accuracy, tree edges against the planted parents, families of two stories."""
     dates = {s.id: s.published for s in result.document_scores}
+    text = {d.id: d.text for d in planted.docs}
     total = right = dated = dated_right = reversed_sure = undecided = 0
     for p in result.pairs:
         if not p.reused_chars:
@@ -180,7 +182,11 @@ def evaluate(planted: Planted, result: ScanResult) -> dict[str, float]:
     tree = {e.copy: e.source for f in result.families for e in f.edges if e.tree}
     single = [c for c, ps in planted.parent.items() if len(ps) == 1]
     tree_right = sum(tree.get(c) == planted.parent[c][0] for c in single)
-    tree_none = sum(c not in tree for c in single)
+    tree_none = [c for c in single if c not in tree]
+    ordered = [c for c in tree_none  # a date difference or a credit on either side
+               if (dates[c] and dates[planted.parent[c][0]]
+                   and dates[c] != dates[planted.parent[c][0]])
+               or credits(text[c]) or credits(text[planted.parent[c][0]])]  # fmt: skip
     mixed = sum(len({planted.story[m] for m in f.members if m in planted.story}) > 1
                 for f in result.families)  # fmt: skip
     origins = {"right": 0, "none": 0, "wrong": 0}
@@ -196,8 +202,9 @@ def evaluate(planted: Planted, result: ScanResult) -> dict[str, float]:
             "undecided": undecided, "reversed, confidence > 0.8": reversed_sure,
             "copies with one parent": len(single),
             "tree edges matching the planted parent": tree_right,
-            "copies with no tree edge (direction undecided)": tree_none,
-            "tree edges to another parent": len(single) - tree_right - tree_none,
+            "copies with no tree edge (direction undecided)": len(tree_none),
+            "of those, with a date difference or a credit": len(ordered),
+            "tree edges to another parent": len(single) - tree_right - len(tree_none),
             "families holding two stories": mixed,
             "families with their wire story": sum(origins.values()),
             "origin the wire story": origins["right"], "origin not decided": origins["none"],

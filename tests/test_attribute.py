@@ -89,6 +89,7 @@ def test_planted_tree_edges_and_no_family_held_by_a_compilation(
     assert figures["tree edges matching the planted parent"] >= 0.9 * figures[
         "copies with one parent"]
     assert figures["tree edges to another parent"] == 0
+    assert figures["of those, with a date difference or a credit"] == 0
     assert figures["origin another document"] == 0
     assert figures["origin the wire story"] >= 0.9 * figures["families with their wire story"]
     compiled = [c for c in planted.parent if c.startswith("m")]
