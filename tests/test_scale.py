@@ -153,7 +153,8 @@ def test_a_document_in_several_pairs_weighs_its_passages_once(corpus) -> None:  
     lines = [len(analyses[d.id].line_starts) if d.id in analyses else 0 for d in docs]
     tables = Held(AlignTables(FeatureWeights(keys, np.linspace(0.1, 1.0, len(keys))),
                               Frequency(np.zeros(0, np.uint64), np.zeros(0, np.int64)),
-                              [np.zeros(n, bool) for n in lines]))  # fmt: skip
+                              [np.zeros(n, bool) for n in lines],
+                              np.zeros(len(docs), bool)))  # fmt: skip
     found = [align_pair(number[hub], number[p], analyses[hub], analyses[p], tables=tables,
                         params=ScanParams()) for p in partners]  # fmt: skip
     assert len(partners) >= 2 and all(found)
