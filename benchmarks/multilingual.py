@@ -44,6 +44,7 @@ import argparse
 import json
 import sys
 import time
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,14 +135,18 @@ class _Writer:
         self.script, self.rng = script, rng
         self.vocabulary = np.array(sorted(set(script.words(rng, 20_000))))
         stops = sorted(stopwordsiso.stopwords(script.language))
-        self.glue = np.array([w for w in stops if " " not in w and "'" not in w][:150])
+        self.glue = np.array([w for w in stops if _is_word(w)][:150])
 
     def sentence(self) -> str:
         s, rng = self.script, self.rng
         size = int(rng.integers(12, 22))
         content = rng.random(size) < 0.65
-        words = np.where(content, self.vocabulary[rng.integers(0, len(self.vocabulary), size)],
-                         self.glue[rng.integers(0, len(self.glue), size)]).tolist()
+        picks = self.vocabulary[rng.integers(0, len(self.vocabulary), size)]
+        glue = self.glue[rng.integers(0, len(self.glue), size)]
+        # A letter before a full stop is an initial or an abbreviation (``J.``, Russian
+        # "g." for "city", "t. e." for "that is"), not a sentence's last word.
+        content[-1] |= len(glue[-1]) == 1 and s.end == "."
+        words = np.where(content, picks, glue).tolist()
         text = s.space.join(words)
         return (text[:1].upper() + text[1:] if s.cased else text) + s.end
 
@@ -160,6 +165,12 @@ class _Writer:
             i = int(rng.integers(0, len(out) - 1))
             out[i] = out[i][: len(out[i]) - len(s.end)]
         return out
+
+
+def _is_word(entry: str) -> bool:
+    """Whether a stop-word list's entry is one word: no space, punctuation (the Chinese
+    list holds ``。``, ``》`` and ``、``) or symbol, but for a hyphen inside."""
+    return all(c == "-" or unicodedata.category(c)[0] not in "PSZ" for c in entry)
 
 
 def _chunks(text: str, size: int) -> list[str]:

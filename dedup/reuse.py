@@ -35,6 +35,10 @@ reworded (``heavy``) is reported only when the two texts share at least
 ``heavy_min_share`` of their text (the pair's score); a heavy match holding an
 identical run of ``floor_words`` words is kept whatever the share.
 
+A word span's offsets run from its first word to its last, and on over the
+punctuation touching them that both texts hold alike (the full stop after the last
+word, an opening quote before the first): a copy takes it along, though it is no word.
+
 The kind of a joined or word-level match is read off its word sequences:
 ``verbatim`` when identical, ``light`` when difflib's ratio reaches
 ``light_similarity``, else ``heavy``.
@@ -42,6 +46,7 @@ The kind of a joined or word-level match is read off its word sequences:
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -60,6 +65,8 @@ from dedup.wordalign import WordSpan, word_spans
 __all__ = ["EDGE_WORDS", "reuse_matches"]
 
 EDGE_WORDS = 3  # words a run may go on past the sentence match it touches, at either end
+_CLOSING = ("Pe", "Pf", "Po")  # Unicode categories: closing, final and other punctuation
+_OPENING = ("Ps", "Pi")  # opening and initial punctuation
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +109,9 @@ def reuse_matches(a: DocAnalysis, b: DocAnalysis, weights: Weights, frequency: F
     matches = align(a, b, weights, params, usable_a=usable_a, usable_b=usable_b)
     alone: list[Match] = []
     for span in word_spans(a, b, weights, params, usable_a=usable_a, usable_b=usable_b):
-        a_start, a_end = a.token_span(span.a_lo, span.a_hi)
-        b_start, b_end = b.token_span(span.b_lo, span.b_hi)
+        a_start, a_end, b_start, b_end = _with_punctuation(
+            a.doc.text, b.doc.text, *a.token_span(span.a_lo, span.a_hi),
+            *b.token_span(span.b_lo, span.b_hi))  # fmt: skip
         if any(m.a_start <= a_start and a_end <= m.a_end and m.b_start <= b_start
                and b_end <= m.b_end for m in matches):  # fmt: skip
             continue
@@ -127,6 +135,21 @@ def reuse_matches(a: DocAnalysis, b: DocAnalysis, weights: Weights, frequency: F
         floor = params.floor_words * WORD_UNITS
         kept = [m for m in kept if m.kind != "heavy" or _longest_run(a, b, m) >= floor]
     return sorted(kept, key=lambda m: (m.a_start, m.b_start))
+
+
+def _with_punctuation(a_text: str, b_text: str, a_start: int, a_end: int, b_start: int,
+                      b_end: int) -> tuple[int, int, int, int]:  # fmt: skip
+    """Offsets ``[a_start, a_end)`` of ``a_text`` and ``[b_start, b_end)`` of ``b_text``
+    widened over the punctuation that touches them alike in both texts: closing or final
+    marks after the ends (``.``, ``。``, ``»``), opening ones before the starts."""
+    while (a_end < len(a_text) and b_end < len(b_text) and a_text[a_end] == b_text[b_end]
+           and unicodedata.category(a_text[a_end]) in _CLOSING):  # fmt: skip
+        a_end, b_end = a_end + 1, b_end + 1
+    while (a_start > 0 and b_start > 0 and a_text[a_start - 1] == b_text[b_start - 1]
+           and (unicodedata.category(a_text[a_start - 1]) in _OPENING
+                or a_text[a_start - 1] in "\"'")):  # fmt: skip
+        a_start, b_start = a_start - 1, b_start - 1
+    return a_start, a_end, b_start, b_end
 
 
 def _template_verdict(a: DocAnalysis, b: DocAnalysis, m: Match, params: ScanParams

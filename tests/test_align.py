@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import unicodedata
 
 import numpy as np
 import pytest
@@ -233,3 +234,33 @@ def test_a_paragraph_two_outlets_copy_is_reuse_even_when_long() -> None:
                      source=f"outlet {k}") for k in range(2)]  # fmt: skip
     [m] = dedup.scan(docs).matches_between("d0", "d1")
     assert (m.kind, docs[0].text[m.a_start : m.a_end]) == ("verbatim", story)
+
+
+def test_a_copy_ending_inside_a_sentence_keeps_its_full_stop() -> None:
+    """A one-letter word before a full stop may be an initial or an abbreviation (Russian
+    "g." for "city"), so no sentence ends after the one-letter word ending this copy: its
+    end is found by word runs, and the full stop both texts hold after it is part of it."""
+    copied = ("Заместитель министра заявил журналистам, что Москва ждёт письменного ответа на "
+              "свои предложения до конца месяца. Об этом вчера первым узнал я.")
+    a = Document("a", "Утром в штаб-квартире альянса собрались делегации тридцати стран. "
+                 f"{copied} Вечером посол Соединённых Штатов провела отдельную беседу с "
+                 "союзниками о поставках оружия, учениях у границы и новых санкциях против "
+                 "банков и энергетических компаний.")  # fmt: skip
+    b = Document("b", "Корреспондент агентства сообщает из столицы Бельгии. "
+                 f"{copied} Генеральный секретарь назвал итоги полезными, хотя трудными, и "
+                 "добавил, что следующий раунд может пройти в Вене или Женеве не раньше "
+                 "весны.")  # fmt: skip
+    [m] = dedup.scan([a, b]).matches_between("a", "b")
+    assert m.kind == "verbatim"
+    assert a.text[m.a_start : m.a_end] == b.text[m.b_start : m.b_end] == copied
+
+
+def test_no_match_of_the_seeds_stops_before_punctuation_both_texts_hold() -> None:
+    result = dedup.scan(seed_documents())
+    text = {d.id: d.text for d in result.documents}
+    for m in result.matches:
+        a, b = text[m.a], text[m.b]
+        if m.a_end < len(a) and m.b_end < len(b) and a[m.a_end] == b[m.b_end]:
+            assert unicodedata.category(a[m.a_end]) not in ("Pe", "Pf", "Po"), (m, a[m.a_end])
+        if m.a_start and m.b_start and a[m.a_start - 1] == b[m.b_start - 1]:
+            assert unicodedata.category(a[m.a_start - 1]) not in ("Ps", "Pi"), m
