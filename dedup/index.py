@@ -176,6 +176,7 @@ class Index:
     def _changes(self, documents: Iterable[Document],
                  replace: bool) -> Iterator[tuple[int, Entry]]:  # fmt: skip
         seen: set[str] = set()
+        writing = False
         for doc in documents:
             if doc.id in seen:
                 raise DedupError(f"document id {doc.id!r} appears twice in the batch to add")
@@ -192,6 +193,9 @@ class Index:
             if old is not None:
                 yield -1, entry_of(old.doc, analyze(old.doc), self.params)
             yield 1, entry_of(doc, analyze(doc), self.params)
+            if not writing:  # the store has written the first document of the batch
+                writing = True
+                log.debug("%s: writing the batch (one transaction)", self._store.location)
 
     def remove(self, ids: Iterable[str]) -> int:
         """Remove documents by id in one transaction; return how many were indexed."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 import time
@@ -114,25 +115,23 @@ def corpus_jsonl(path: Path, docs: int, sentences: int) -> None:
             f.write(json.dumps({"id": f"d{i:04}", "text": text}) + "\n")
 
 
-def wait_until_scanning(proc: subprocess.Popen[str], path: Path, timeout: float) -> None:
-    """Wait until ``proc`` is past its imports: it has ``path`` open, or it has started
-    its workers (reading a small corpus may take less time than one poll). Kills it
-    if that never happens, so that no process outlives the test."""
+def wait_for_line(proc: subprocess.Popen[str], text: str, timeout: float) -> str:
+    """Read ``proc``'s stderr until a line holding ``text`` has been written (an event the
+    program reports, such as ``-v``'s "align: started"); return all it wrote so far.
+    Kills it if that never happens, so that no process outlives the test."""
+    assert proc.stderr is not None
+    fd, seen = proc.stderr.fileno(), b""
     deadline = time.monotonic() + timeout
-    fds = Path(f"/proc/{proc.pid}/fd")
-    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
-    while time.monotonic() < deadline:
-        try:
-            if any(os.readlink(fd) == str(path) for fd in fds.iterdir()):
-                return
-            if children.exists() and children.read_text().split():
-                return
-        except OSError:  # a descriptor closed while being listed
-            pass
-        time.sleep(0.01)
-    proc.kill()
-    proc.communicate()
-    raise AssertionError(f"process {proc.pid} never opened {path} nor started workers")
+    while text.encode() not in seen.rpartition(b"\n")[0]:
+        left = deadline - time.monotonic()
+        ready = select.select([fd], [], [], max(left, 0))[0] if left > 0 else []
+        chunk = os.read(fd, 65536) if ready else b""
+        if not chunk:
+            proc.kill()
+            proc.communicate()
+            raise AssertionError(f"process {proc.pid} never wrote {text!r}; it wrote {seen!r}")
+        seen += chunk
+    return seen.decode()
 
 
 def finish(proc: subprocess.Popen[str], after: str) -> tuple[int, str, str]:

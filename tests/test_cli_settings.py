@@ -85,11 +85,13 @@ def test_fail_on_reuse_exits_3_when_a_reported_pair_reuses_text(argv: list[str],
     assert run(*argv)[0] == status
 
 
-def test_verbose_logs_each_stage_with_its_count_and_time() -> None:
+def test_verbose_logs_each_stage_as_it_starts_and_ends() -> None:
     done = run_process("scan", str(SEEDS), "--workers", "1", "-v")
     assert done.returncode == 0, done.stderr
     for stage, items in (("analyze", "5 items"), ("candidates", "5 items"), ("score", "1 item")):
-        assert f"{stage}: {items} in " in done.stderr
+        started, ended = f"{stage}: started, {items}\n", f"{stage}: {items} in "
+        assert started in done.stderr and ended in done.stderr
+        assert done.stderr.index(started) < done.stderr.index(ended)
     assert "counts: documents 5, " in done.stderr
     assert "analyze: " not in run_process("scan", str(SEEDS), "--workers", "1").stderr
 

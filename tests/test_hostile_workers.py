@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import REPO, corpus_jsonl, dedup_process, finish, wait_until_scanning
+from helpers import REPO, corpus_jsonl, dedup_process, finish, wait_for_line
 
 from dedup.workers import default_workers, ordered_map
 
@@ -68,12 +68,12 @@ def test_a_lost_worker_or_result_stops_the_map(case: str, raised: str) -> None:
 def test_a_scan_whose_worker_is_killed_exits_1_with_one_line(tmp_path: Path) -> None:
     corpus = tmp_path / "big.jsonl"
     corpus_jsonl(corpus, docs=2000, sentences=40)
-    proc = dedup_process("scan", str(corpus), "--workers", "2", cwd=tmp_path)
-    wait_until_scanning(proc, corpus, timeout=120)
+    proc = dedup_process("scan", str(corpus), "--workers", "2", "-v", cwd=tmp_path)
+    wait_for_line(proc, "align: started", timeout=120)
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
     pids: list[str] = []
-    while not pids and proc.poll() is None:  # the workers are up once it has children
-        pids = children.read_text().split() if children.exists() else []
+    while not pids and proc.poll() is None:  # alignment starts its workers
+        pids = children.read_text().split()
         time.sleep(0.01)
     assert pids, "the scan finished before it started workers"
     os.kill(int(pids[0]), signal.SIGKILL)
@@ -99,11 +99,11 @@ def test_more_workers_than_cores_are_capped_with_a_warning(
 def test_sigterm_stops_a_scan_like_ctrl_c_without_a_traceback(tmp_path: Path) -> None:
     corpus = tmp_path / "big.jsonl"
     corpus_jsonl(corpus, docs=2000, sentences=40)
-    proc = dedup_process("scan", str(corpus), "--json", "out.json", "--workers", "2",
+    proc = dedup_process("scan", str(corpus), "--json", "out.json", "--workers", "2", "-v",
                          cwd=tmp_path)  # fmt: skip
-    wait_until_scanning(proc, corpus, timeout=120)
+    before = wait_for_line(proc, "align: started", timeout=120)
     os.killpg(proc.pid, signal.SIGTERM)  # as kill does to a shell job
     status, out, err = finish(proc, "SIGTERM")
-    assert (status, out) == (130, ""), err
+    assert (status, out) == (130, ""), before + err
     assert err == "interrupted: no output file written; nothing else was changed\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl"]

@@ -11,12 +11,12 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import wait_for_line
 
 from dedup.analyze import analyze
 from dedup.boilerplate import chrome_lines, footer_lines
@@ -328,10 +328,9 @@ def test_ctrl_c_in_cli_index_add_rolls_the_batch_back(tmp_path: Path) -> None:
     batch.write_text("".join(json.dumps({"id": d.id, "text": d.text}) + "\n" for d in docs[24:]))
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
     child = subprocess.Popen([sys.executable, "-m", "dedup", "index", "add", str(index),
-                              str(batch)], stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
-    journal = Path(f"{index}-journal")
-    while not journal.exists() and child.poll() is None:  # the batch has started writing
-        time.sleep(0.005)
+                              str(batch), "-v"], stderr=subprocess.PIPE, text=True,
+                             env=env)  # fmt: skip
+    wait_for_line(child, "writing the batch", timeout=120)
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=60)
     assert child.returncode == 130, err

@@ -152,8 +152,8 @@ def with_progress(quiet: bool, verbose: bool) -> Progress:
 
 
 class _StageLog:
-    """A progress callback that logs (DEBUG) each stage's items and seconds as it ends,
-    then passes every call on."""
+    """A progress callback that logs (DEBUG) each stage's items as it starts and its
+    items and seconds as it ends, then passes every call on."""
 
     def __init__(self, inner: Progress) -> None:
         self.inner = inner
@@ -162,10 +162,12 @@ class _StageLog:
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         now = time.perf_counter()
+        items = f"{total:,} item{'' if total == 1 else 's'}"
+        if stage not in self.started and done < total:
+            log.debug("%s: started, %s", stage, items)
         start = self.started.setdefault(stage, now)
         if done >= total and stage not in self.ended:
             self.ended.add(stage)
-            items = f"{total:,} item{'' if total == 1 else 's'}"
             log.debug("%s: %s in %.2f s", stage, items, now - start)
         self.inner(stage, done, total)
 

@@ -146,7 +146,8 @@ def _chatter_options(p: argparse.ArgumentParser, quiet_help: str) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--quiet", action="store_true", help=quiet_help)
     group.add_argument("-v", "--verbose", action="store_true",
-                       help="log each stage's time and counts on stderr")  # fmt: skip
+                       help="log each stage as it starts, and its time and counts, "
+                            "on stderr")  # fmt: skip
 
 
 def _input_options(p: argparse.ArgumentParser) -> None:
