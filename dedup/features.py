@@ -75,14 +75,20 @@ def doc_features(doc: Document, params: ScanParams) -> DocFeatures:
     return features_of(analyze(doc), params)
 
 
+def doc_signature(a: DocAnalysis, params: ScanParams) -> np.ndarray:
+    """MinHash signature (uint32, shape ``(num_perm,)``) of the document's word shingles,
+    the input of document-level LSH in the scan and in the index."""
+    return np.asarray(signatures([shingles(a.tokens.hashes, params.shingle_words)],
+                                 num_perm=params.num_perm, seed=params.seed)[0])  # fmt: skip
+
+
 def features_of(a: DocAnalysis, params: ScanParams) -> DocFeatures:
     """:class:`DocFeatures` of an analysis."""
     every = np.arange(a.n_passages)
     stem_passage, stems = a.feature_table(every)
     bigram_passage, bigrams = bigram_rows(a, every)
     term_passage, terms = _term_rows(a)
-    signature = signatures([shingles(a.tokens.hashes, params.shingle_words)],
-                           num_perm=params.num_perm, seed=params.seed)[0]  # fmt: skip
+    signature = doc_signature(a, params)
     fingerprint_passage, fingerprints = _fingerprint_rows(a)
     return DocFeatures(
         doc=a.doc,

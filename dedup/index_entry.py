@@ -16,12 +16,12 @@ import numpy as np
 from dedup.analyze import DocAnalysis, analyze
 from dedup.boilerplate import footer_lines
 from dedup.errors import DedupError, ParamError
+from dedup.features import doc_signature
 from dedup.index_store import BandKey, Entry, sha
 from dedup.lsh import band_keys, band_layout
 from dedup.minhash import signatures
 from dedup.params import ScanParams
 from dedup.records import Document
-from dedup.shingle import shingles
 
 FORMAT = "dedup-index/4"  # layout of the stored tables or keys
 _PROBE = "“Ünïcode” — ﬁne\u00a0&amp; CJK 東京. Second sentence, 2026!\n\nNew  paragraph's end."
@@ -45,17 +45,16 @@ def entry_of(doc: Document, a: DocAnalysis, params: ScanParams) -> Entry:
     counted = ~footer_lines(a, params)[a.passage_lines] if a.n_passages else np.zeros(0, bool)
     feats = [a.passage_features(int(k)) for k in np.flatnonzero(counted)]
     keyed = [f for f in feats if len(f) >= params.passage_min_words]
-    sig = signatures([shingles(a.tokens.hashes, params.shingle_words)],
-                     num_perm=params.num_perm, seed=params.seed)  # fmt: skip
+    sig = doc_signature(a, params)
     return Entry(
         doc=doc,
         sha=sha(doc.text),
-        signature=sig[0],
+        signature=sig,
         passage_keys=_keys(
             signatures(keyed, num_perm=params.num_perm, seed=params.seed) if keyed else None,
             band_layout(params.passage_threshold, params.num_perm),
         ),
-        doc_keys=_keys(sig, band_layout(params.doc_threshold, params.num_perm)),
+        doc_keys=_keys(sig[None, :], band_layout(params.doc_threshold, params.num_perm)),
         lines=sorted({int(h) for h in a.line_hashes[a.line_words > 0]}),
         features=Counter(int(x) for f in feats for x in f),
         passages=len(feats),
