@@ -14,7 +14,7 @@ from typing import TypeVar
 import numpy as np
 
 from dedup.fingerprints import fingerprints
-from dedup.kernels import compiled
+from dedup.kernels import compiled, heapsort
 from dedup.language import detect
 from dedup.normalize import normalize
 from dedup.offset_map import NormalizedText
@@ -149,18 +149,13 @@ class DocAnalysis:
             Rows sorted by passage then feature; ``features[passage == k]`` equals
             ``passage_features(k)``.
         """
+        passages = np.unique(np.asarray(passages, dtype=np.int64))
         lo, hi = self.passage_tok_lo[passages], self.passage_tok_hi[passages]
-        lengths = np.maximum(hi - lo, 0)
-        firsts = np.cumsum(lengths) - lengths
-        tok = np.repeat(lo, lengths) + (np.arange(int(lengths.sum())) - np.repeat(firsts, lengths))
-        owner = np.repeat(np.asarray(passages, dtype=np.int64), lengths)
-        keep = self.tokens.content[tok]
-        owner, feats = owner[keep], self.tokens.stems[tok[keep]]
-        order = np.lexsort((feats, owner))
-        owner, feats = owner[order], feats[order]
-        new = np.ones(len(feats), dtype=bool)
-        new[1:] = (owner[1:] != owner[:-1]) | (feats[1:] != feats[:-1])
-        return owner[new], feats[new]
+        content_before = np.concatenate(([0], np.cumsum(self.tokens.content)))
+        room = int(np.maximum(content_before[hi] - content_before[lo], 0).sum())
+        owner, feats = np.empty(room, np.int64), np.empty(room, np.uint64)
+        n = _passage_rows(passages, lo, hi, self.tokens.content, self.tokens.stems, owner, feats)
+        return owner[:n], feats[:n]
 
     def passage_features(self, k: int) -> np.ndarray:
         """Unique content-word stem hashes of passage ``k`` (uint64, sorted)."""
@@ -229,6 +224,28 @@ def _lines(
             line_starts[line], line_lo[line] = starts[k], tok_lo[k]
         line_ends[line], line_hi[line] = ends[k], tok_hi[k]
     return line_starts, line_ends, line_lo, line_hi
+
+
+@compiled
+def _passage_rows(passages: np.ndarray, lo: np.ndarray, hi: np.ndarray, content: np.ndarray,
+                  stems: np.ndarray, owner: np.ndarray, feats: np.ndarray) -> int:  # fmt: skip
+    """Write the rows of :meth:`DocAnalysis.feature_table` of ``passages`` (ascending, of
+    tokens ``[lo[k], hi[k])``) to the first rows of ``owner`` and ``feats`` (room for
+    every content token); returns the rows used."""
+    end = 0
+    for k in range(len(passages)):
+        first = end
+        for t in range(lo[k], hi[k]):
+            if content[t]:
+                feats[end] = stems[t]
+                end += 1
+        heapsort(feats, first, end)
+        last, end = end, first
+        for g in range(first, last):
+            if g == first or feats[g] != feats[g - 1]:
+                feats[end], owner[end] = feats[g], passages[k]
+                end += 1
+    return end
 
 
 # Start of a run of letters or digits that no markup entity (&amp; &#65;) can have consumed.

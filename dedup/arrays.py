@@ -7,6 +7,8 @@ less. The candidate stage, LSH grouping and TF-IDF go through these instead.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from dedup.kernels import NUMBA, njit
@@ -48,30 +50,70 @@ def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
 def positions(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Position of each of ``values`` in the sorted distinct ``keys``, -1 for a value that
     is not one of them (int32 when the keys allow it)."""
-    small = np.int32 if len(keys) < 2**31 else np.int64  # 4 bytes a row saved at scale
     if not NUMBA or len(values) < _HASHED_LOOKUP_ROWS:
-        at = np.minimum(np.searchsorted(keys, values), max(len(keys) - 1, 0))
-        found = keys[at] == values if len(keys) else np.zeros(len(values), bool)
-        return np.where(found, at, -1).astype(small)
-    bits = max(int(2 * len(keys) - 1).bit_length(), 1)  # load factor at most 1/2
-    slots = np.full(1 << bits, -1, dtype=np.int64)
-    index = np.empty(len(values), dtype=small)
-    _hash_lookup(keys, values, slots, np.uint64(64 - bits), index)
-    return index
+        return _searched(keys, values)
+    return KeyIndex(keys)(values)
+
+
+class KeyIndex:
+    """:func:`positions` in sorted distinct ``keys``, asked again and again: the hash table
+    of the keys is built on the first call in each process and kept (a pickled copy
+    leaves it behind). A binary search for each value reads a cache line at every one of
+    its steps, which costs most on the large tables of scripts with many features a
+    character (a Chinese corpus's character pairs)."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.keys = keys
+        self._slots: np.ndarray | None = None
+
+    def __reduce__(self) -> tuple[type[KeyIndex], tuple[np.ndarray]]:
+        return type(self), (self.keys,)
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        """Position of each of ``values`` in ``keys``, -1 for none (int32 when the keys
+        allow it)."""
+        keys = self.keys
+        if not NUMBA or not len(keys):
+            return _searched(keys, values)
+        small = _position_type(keys)
+        bits = max(int(2 * len(keys) - 1).bit_length(), 1)  # load factor at most 1/2
+        if self._slots is None:
+            self._slots = np.full(1 << bits, -1, dtype=small)
+            _hash_fill(keys, self._slots, np.uint64(64 - bits))
+        index = np.empty(len(values), dtype=small)
+        _hash_find(keys, values, self._slots, np.uint64(64 - bits), index)
+        return index
+
+
+def _position_type(keys: np.ndarray) -> type[np.signedinteger[Any]]:
+    return np.int32 if len(keys) < 2**31 else np.int64  # 4 bytes a row saved at scale
+
+
+def _searched(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """:func:`positions` by binary search."""
+    at = np.minimum(np.searchsorted(keys, values), max(len(keys) - 1, 0))
+    found = keys[at] == values if len(keys) else np.zeros(len(values), bool)
+    return np.where(found, at, -1).astype(_position_type(keys))
 
 
 if NUMBA:
 
     @njit()
-    def _hash_lookup(keys, values, slots, shift, index):  # type: ignore[no-untyped-def]
-        """``index[r]`` = position of ``values[r]`` in ``keys`` or -1, by open addressing
-        over ``slots`` (Fibonacci hashing, linear probing)."""
+    def _hash_fill(keys, slots, shift):  # type: ignore[no-untyped-def]
+        """Each key's position in ``slots``, by open addressing (Fibonacci hashing, linear
+        probing); ``slots`` starts all -1."""
         mask = len(slots) - 1
         for k in range(len(keys)):
             s = np.int64((keys[k] * np.uint64(0x9E3779B97F4A7C15)) >> shift)
             while slots[s] >= 0:
                 s = (s + 1) & mask
             slots[s] = k
+
+    @njit()
+    def _hash_find(keys, values, slots, shift, index):  # type: ignore[no-untyped-def]
+        """``index[r]`` = position of ``values[r]`` in ``keys`` or -1, from the ``slots``
+        :func:`_hash_fill` filled."""
+        mask = len(slots) - 1
         for r in range(len(values)):
             v = values[r]
             s = np.int64((v * np.uint64(0x9E3779B97F4A7C15)) >> shift)

@@ -7,12 +7,12 @@ feature's passage frequency and scaled IDF.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
-from dedup.arrays import positions, runs
+from dedup.arrays import KeyIndex, positions, runs
 from dedup.evidence import EvidenceTable, evidence_table
 
 
@@ -100,9 +100,13 @@ class FeatureWeights:
 
     keys: np.ndarray
     idf: np.ndarray
+    _index: KeyIndex = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", KeyIndex(self.keys))
 
     def __call__(self, features: np.ndarray) -> np.ndarray:
         if not len(self.keys):
             return np.ones(len(features))
-        pos = np.minimum(np.searchsorted(self.keys, features), len(self.keys) - 1)
-        return np.where(self.keys[pos] == features, self.idf[pos], 1.0)
+        at = self._index(features)
+        return np.where(at >= 0, self.idf[at], 1.0)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from dedup.analyze import DocAnalysis, analyze
-from dedup.kernels import compiled, inlined
+from dedup.kernels import compiled, heapsort
 from dedup.minhash import signatures
 from dedup.params import ScanParams
 from dedup.records import Document
@@ -239,7 +239,7 @@ def _bigram_rows(lo: np.ndarray, hi: np.ndarray, content: np.ndarray, stems: np.
                     grams[end] = fmix64_one(prev * _R + stems[t])
                     end += 1
                 prev, seen = stems[t], True
-        _heapsort(grams, first, end)
+        heapsort(grams, first, end)
         last = end
         end = first
         for g in range(first, last):
@@ -247,28 +247,3 @@ def _bigram_rows(lo: np.ndarray, hi: np.ndarray, content: np.ndarray, stems: np.
                 grams[end], owner[end] = grams[g], k
                 end += 1
     return end
-
-
-@inlined  # on its own, numba compiled it once per literal type of its bounds
-def _heapsort(x: np.ndarray, lo: int, hi: int) -> None:
-    """Sort ``x[lo:hi]`` in place (numba compiles this in a fraction of the time of
-    ``np.sort``, which matters on a first run, before its cache exists)."""
-    end, heapify = hi - lo, (hi - lo) // 2
-    while True:
-        if heapify > 0:  # first build the heap, then move its top to the end, repeatedly
-            heapify -= 1
-            root = heapify
-        else:
-            end -= 1
-            if end <= 0:
-                return
-            x[lo], x[lo + end] = x[lo + end], x[lo]
-            root = 0
-        while 2 * root + 1 < end:  # sift the root down
-            child = 2 * root + 1
-            if child + 1 < end and x[lo + child] < x[lo + child + 1]:
-                child += 1
-            if x[lo + root] >= x[lo + child]:
-                break
-            x[lo + root], x[lo + child] = x[lo + child], x[lo + root]
-            root = child

@@ -34,8 +34,8 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfTransformer
 
 from dedup.analyze import DocAnalysis
-from dedup.arrays import positions, unique_inverse
-from dedup.pairs import component_labels
+from dedup.arrays import positions, unique_inverse, unique_sorted
+from dedup.pairs import component_labels, pair_codes, set_codes
 from dedup.records import CorpusScore, Match, PairScore, SourceScore
 from dedup.shingle import char_grams
 
@@ -86,9 +86,11 @@ def cosine_pairs(x: sparse.csr_matrix, candidates: set[tuple[int, int]],
     n = x.shape[0]
     if n <= _ALL_PAIRS_MAX_DOCS:
         sims = (x @ x.T).tocoo()
-        for i, j, v in zip(sims.row, sims.col, sims.data, strict=True):
-            if i < j and (v >= floor or (i, j) in candidates):
-                out[(int(i), int(j))] = float(v)
+        i, j, v = sims.row.astype(np.int64), sims.col.astype(np.int64), sims.data
+        asked = unique_sorted(set_codes(candidates, n))
+        keep = (i < j) & ((v >= floor) | (positions(asked, pair_codes(i, j, n)) >= 0))
+        out = dict(zip(zip(i[keep].tolist(), j[keep].tolist(), strict=True), v[keep].tolist(),
+                       strict=True))  # fmt: skip
     missing = np.array(sorted(set(candidates) - set(out)), dtype=np.int64).reshape(-1, 2)
     dots = np.asarray(x[missing[:, 0]].multiply(x[missing[:, 1]]).sum(axis=1)).ravel()
     for (i, j), v in zip(missing.tolist(), dots.tolist(), strict=True):

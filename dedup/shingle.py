@@ -230,15 +230,27 @@ def _character_pairs(hashes: np.ndarray, stems: np.ndarray, content: np.ndarray,
     """``stems`` and ``content`` with the feature of each character of a script written
     without spaces (``spaceless``) the pair of it and the next character it touches, and
     the last character of such a run no content word of its own."""
-    touching = spaceless[:-1] & spaceless[1:] & (ends[:-1] == starts[1:])
-    if not touching.any():
+    if not spaceless.any():
         return stems, content
-    with np.errstate(over="ignore"):
-        pairs = fmix64(hashes[:-1] * _R + hashes[1:])
-    stems = stems.copy()
-    stems[:-1][touching] = pairs[touching]
-    ends_run = np.concatenate(([False], touching)) & ~np.concatenate((touching, [False]))
-    return stems, content & ~ends_run
+    return _pair_features(hashes, stems, content, starts, ends, spaceless)
+
+
+@compiled
+def _pair_features(hashes: np.ndarray, stems: np.ndarray, content: np.ndarray,
+                   starts: np.ndarray, ends: np.ndarray,
+                   spaceless: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """:func:`_character_pairs`, one token at a time (new arrays)."""
+    n = len(hashes)
+    stems, content = stems.copy(), content.copy()
+    touched = False  # the token before touches this one
+    for t in range(n):
+        touches = t + 1 < n and spaceless[t] and spaceless[t + 1] and ends[t] == starts[t + 1]
+        if touches:
+            stems[t] = fmix64_one(hashes[t] * _R + hashes[t + 1])
+        elif touched:
+            content[t] = False
+        touched = touches
+    return stems, content
 
 
 def _numpy_hashes(codes: np.ndarray, starts: np.ndarray,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import numpy as np
 import pytest
@@ -118,6 +119,32 @@ def test_cosine_of_candidates_above_the_all_pairs_size_equals_row_products() -> 
     assert set(got) == pairs  # above 5,000 documents: the candidates only
     for (i, j), v in got.items():
         assert v == pytest.approx(float(dense[i] @ dense[j]), abs=1e-12)
+
+
+def test_cosine_of_all_pairs_is_every_pair_over_the_floor_and_every_candidate() -> None:
+    x = tfidf_matrix([f.terms for f in (doc_features(d, ScanParams()) for d in seed_documents())])
+    dense = (x @ x.T).toarray()
+    candidates = {(0, 2), (2, 4)}  # cosines 0.31 and 0.26 on the seeds
+    got = cosine_pairs(x, candidates, floor=0.3)
+    over = {(i, j) for i in range(len(dense)) for j in range(i + 1, len(dense))
+            if dense[i, j] >= 0.3}  # fmt: skip
+    assert (2, 4) not in over and len(over) > 1
+    assert set(got) == over | candidates
+    for (i, j), v in got.items():
+        assert v == pytest.approx(dense[i, j], abs=1e-12)
+
+
+def test_feature_weights_are_the_idf_of_known_features_and_one_for_others() -> None:
+    feats = [doc_features(d, ScanParams()) for d in seed_documents()]
+    stems, _, _ = corpus_tables(list(feats[:3]), [np.ones(f.n_passages, bool) for f in feats[:3]])
+    weights = stems.weights()
+    asked = np.concatenate([f.stems for f in feats])  # two documents' stems partly unseen
+    known = {k: v for k, v in zip(stems.keys.tolist(), stems.idf().tolist(), strict=True)}
+    expected = [known.get(k, 1.0) for k in asked.tolist()]
+    assert 0 < sum(k in known for k in asked.tolist()) < len(asked)
+    copy = pickle.loads(pickle.dumps(weights))  # a worker's copy, before any lookup
+    assert weights(asked).tolist() == expected == copy(asked).tolist()
+    assert pickle.loads(pickle.dumps(weights))(asked).tolist() == expected  # after one
 
 
 def test_shared_and_total_weights_equal_set_sums_in_row_order() -> None:
