@@ -29,7 +29,8 @@ import datetime as dt
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -46,6 +47,7 @@ from dedup.records import Document, ScanResult
 WIRES = ("AFP", "Reuters", "AP", "Xinhua")
 COUNTER_DEV = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpora" / "counter-dev"
 AGENCIES = ("APP", "INN", "NNI", "SANA", "INP")
+_PAIR_CREDITS = frozenset({"credit", "own credit", "lone credit"})  # evidence from the pair's texts
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,7 @@ def evaluate(planted: Planted, result: ScanResult) -> dict[str, float]:
             "origin another document": origins["wrong"]}  # fmt: skip
 
 
-def counter_dev(wires: Sequence[str], *, dated: bool = True) -> dict[str, float]:
+def counter_dev(wires: Sequence[str], *, dated: bool = True) -> dict[str, float | str]:
     """Agency -> newspaper on the derived (WD, PD) pairs dedup reports on counter-dev
     (with ``dated`` False, the dates left out)."""
     rows = [json.loads(line) for line in (COUNTER_DEV / "counter-dev.jsonl").open(encoding="utf-8")]
@@ -220,7 +222,9 @@ def counter_dev(wires: Sequence[str], *, dated: bool = True) -> dict[str, float]
     meta = {r["id"]: r for r in rows}
     result = dedup.scan(docs, wires=wires)
     total = right = reversed_any = reversed_sure = undecided = 0
-    agency_less_contained = by_containment = by_containment_right = 0
+    agency_less_contained = 0
+    decided_by: Counter[str] = Counter()  # pairs decided with this evidence
+    decided_by_right: Counter[str] = Counter()  # of those, agency -> newspaper
     for p in result.pairs:
         a, b = meta[p.a], meta[p.b]
         news, agency = (a, b) if a["role"] == "newspaper" else (b, a)
@@ -237,15 +241,20 @@ def counter_dev(wires: Sequence[str], *, dated: bool = True) -> dict[str, float]
         reversed_sure += wrong and d is not None and d.confidence > 0.8
         in_agency = p.containment_ab if p.a == agency["id"] else p.containment_ba
         agency_less_contained += in_agency < (p.containment_ab + p.containment_ba - in_agency)
-        if d is not None and {e.split(":")[0] for e in d.evidence} == {"containment"}:
-            by_containment += 1
-            by_containment_right += d.source == agency["id"]
+        if d is None:
+            continue
+        kinds = {e.split(":")[0] for e in d.evidence}
+        for name, held in (("containment alone", kinds == {"containment"}),
+                           ("a credit in the pair", bool(kinds & _PAIR_CREDITS)),
+                           ("the agency credited by other documents", "credited" in kinds)):
+            decided_by[name] += held
+            decided_by_right[name] += held and d.source == agency["id"]
     return {"derived pairs reported": total, "agency -> newspaper": right / max(total, 1),
             "undecided": undecided, "reversed": reversed_any,
             "reversed, confidence > 0.8": reversed_sure,
             "agency the less contained of the two": agency_less_contained,
-            "decided by containment alone": by_containment,
-            "of those, agency -> newspaper": by_containment_right}  # fmt: skip
+            **{f"decided with {name}": f"{n} ({decided_by_right[name]} agency -> newspaper)"
+               for name, n in decided_by.items()}}  # fmt: skip
 
 
 def main() -> None:
@@ -269,7 +278,7 @@ def main() -> None:
             _show(counter_dev(wires, dated=dated))
 
 
-def _show(figures: dict[str, float]) -> None:
+def _show(figures: Mapping[str, float | str]) -> None:
     for name, value in figures.items():
         print(f"  {name}: {value:.3f}" if isinstance(value, float) else f"  {name}: {value}")
 

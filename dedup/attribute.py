@@ -18,6 +18,9 @@ lone credit   1       the one crediting no outlet when the other credits one out
                       corpus (a rewrite names the agency; the agency's story does not)
 own credit    1       the one carrying its own source's credit (an agency's dateline) when
                       the other credits neither that source nor its own
+credited      1       when no role tells the two apart, the one whose source other documents
+                      with reuse credit, when none credits the other's source (the corpus
+                      names the agencies it takes copy from)
 stemma        1.5     for a pair nothing above decides, of which one copied a third that
                       both share text with, the two sharing more word shingles with each
                       other than with it (one kept the other's edits): the one keeping
@@ -35,7 +38,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -55,6 +58,7 @@ CONTAINMENT_WEIGHT = 3.0
 CONTAINMENT_MIN_GAP = 0.15
 INTERLEAVE_WEIGHT = 1.5
 LONE_CREDIT_WEIGHT = 1.0
+CREDITED_WEIGHT = 1.0
 STEMMA_WEIGHT = 1.5
 STEMMA_SHINGLE_WORDS = 5  # an edit breaks the word 5-grams that span it
 DECIDES = 0.5  # summed weight from which a direction is given
@@ -100,7 +104,8 @@ def attribute(docs: Sequence[Document], pairs: Sequence[PairScore], matches: Seq
     needed = {x for p in pairs if p.reused_chars for x in (p.a, p.b)}
     info = {i: _describe(by_id[i], wire_keys) for i in sorted(needed)}
     spans = spans_by_partner(matches)
-    votes = {(p.a, p.b): _votes(info[p.a], info[p.b], p, dates, spans, in_corpus)
+    credited = _credited_by(info.values())
+    votes = {(p.a, p.b): _votes(info[p.a], info[p.b], p, dates, spans, in_corpus, credited)
              for p in pairs if p.reused_chars}  # fmt: skip
     first = {k: _decide(info[k[0]], info[k[1]], v, in_corpus) for k, v in votes.items()}
     by_key = {(p.a, p.b): p for p in pairs}
@@ -173,6 +178,16 @@ class _SharedShingles:
         return len(np.intersect1d(self._of(x), self._of(y), assume_unique=True))
 
 
+def _credited_by(described: Iterable[_Doc]) -> dict[str, set[str]]:
+    """Per source (by :func:`name_key`): those of the ``described`` documents (those with
+    reuse) whose text credits it, documents of the source itself left out."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for d in described:
+        for c in d.credits:
+            out[c].add(d.id)
+    return out
+
+
 def _describe(doc: Document, wire_keys: set[str]) -> _Doc:
     own = name_key(doc.source)
     found = {name_key(c): c for c in credits(doc.text)}
@@ -185,11 +200,13 @@ Vote = tuple[float, str, str]  # (weight for "a is the source of b", kind, what 
 
 def _votes(a: _Doc, b: _Doc, p: PairScore, dates: Mapping[str, PublishedDate],
            spans: Mapping[str, Mapping[str, list[tuple[int, int]]]],
-           in_corpus: set[str]) -> list[Vote]:  # fmt: skip
+           in_corpus: set[str], credited: Mapping[str, set[str]]) -> list[Vote]:  # fmt: skip
     votes: list[Vote] = []
     if a.wire != b.wire:
         w = a if a.wire else b
         votes.append((_signed(ROLE_WEIGHT, w, a), "role", f"{w.id} is from {w.source}, a wire"))
+    else:
+        votes += _credited_source(a, b, credited)
     for x, y in ((a, b), (b, a)):
         if name_key(y.source) in x.credits:
             said = x.names[name_key(y.source)]
@@ -227,6 +244,27 @@ def _votes(a: _Doc, b: _Doc, p: PairScore, dates: Mapping[str, PublishedDate],
                           f"{x.id} carries the credit of its own source {x.source}, "
                           f"{y.id} does not credit it"))  # fmt: skip
     return votes
+
+
+def _credited_source(a: _Doc, b: _Doc, credited: Mapping[str, set[str]]) -> list[Vote]:
+    """A vote for the one whose source other documents credit, when none credits the other's.
+
+    The texts of a corpus say which of its sources others take copy from (an agency):
+    a source credited by documents other than these two is one, and a source no one
+    credits is taken to be an outlet. ``credited``: per source, by :func:`name_key`,
+    the documents of other sources that credit it.
+    """
+    others = {}
+    for x in (a, b):
+        crediting = credited.get(name_key(x.source), set())
+        others[x.id] = len(crediting) - (a.id in crediting) - (b.id in crediting)
+    if bool(others[a.id]) == bool(others[b.id]):
+        return []
+    x, y = (a, b) if others[a.id] else (b, a)
+    n = others[x.id]
+    return [(_signed(CREDITED_WEIGHT, x, a), "credited",
+             f"{n:,} other document{'s' if n > 1 else ''} credit{'' if n > 1 else 's'} "
+             f"{x.source}, the source of {x.id}; none credits {y.source}")]  # fmt: skip
 
 
 def _signed(weight: float, source: _Doc, a: _Doc) -> float:

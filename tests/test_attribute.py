@@ -156,3 +156,16 @@ def test_an_undated_wire_is_the_origin_of_its_dated_copies(rng: np.random.Genera
     assert family.origin == "wire"
     [edge] = family.edges
     assert (edge.source, edge.copy, edge.tree) == ("wire", "copy", True)
+
+
+def test_a_source_that_other_documents_credit_is_the_source(rng: np.random.Generator) -> None:
+    story, other = random_text(rng, 14), random_text(rng, 14)
+    wire = Document("w", story + "\n\n" + random_text(rng, 2), "AFP")  # no date, no dateline
+    outlet = Document("o", random_text(rng, 2) + "\n\n" + story, "Gazette", "2022-01-03")
+    elsewhere = [Document("w2", other, "AFP"), Document("c2", other + "\n\n(AFP)", "Courier")]
+    uncredited = [elsewhere[0], replace(elsewhere[1], text=other)]
+    assert _direction(dedup.scan([wire, outlet, *uncredited]), "o", "w") is None
+    d = _direction(dedup.scan([wire, outlet, *elsewhere]), "o", "w")
+    assert d is not None and (d.source, d.copy) == ("w", "o")
+    assert d.evidence == ("credited: 1 other document credits AFP, the source of w; "
+                          "none credits Gazette",)  # fmt: skip
