@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -56,7 +57,10 @@ def test_every_number_of_the_pair_table_is_whole_at_80_columns(
     header = next(line for line in table.splitlines() if "rank" in line)
     assert max(map(len, done.stdout.splitlines())) <= 80
     assert "reused" in header and "b in a" in header
-    for p in [p for p in seeds_result.pairs if p.reused_chars]:
+    reusing = [p for p in seeds_result.pairs if p.reused_chars]
+    ranks = re.findall(r"^ +(\d+)  ", table, re.M)  # the rank column is right-aligned
+    assert ranks == [str(p.rank) for p in reusing[:10]]  # pairs alike in TF-IDF only: no row
+    for p in reusing:
         row = next(line for line in table.splitlines() if line.split()[:1] == [str(p.rank)])
         assert row.rstrip().endswith(f"{p.reused_chars:,}")  # the last column, whole
         whole = {"score": f"{p.score:.3f}", "b in a": f"{p.containment_ba:.0%}",
