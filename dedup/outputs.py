@@ -8,9 +8,10 @@ as new documents), or that two outputs share.
 :class:`OutputFiles` writes each file of a run to a temporary name beside its target
 and renames them all into place at the end (:meth:`OutputFiles.commit`); if anything
 fails before that (a full disk, Ctrl-C, an error), every temporary file is removed and
-no target is touched. Text is written as UTF-8; a lone surrogate (which JSON's
-``"\\ud800"`` puts in a string and UTF-8 cannot hold) is written as U+FFFD, except in
-JSON, which :func:`json_text` escapes exactly.
+no target is touched. A target that is not a regular file (``/dev/null``, a named pipe,
+``/dev/stdout``) is written into at the commit, never replaced. Text is written as UTF-8;
+a lone surrogate (which JSON's ``"\\ud800"`` puts in a string and UTF-8 cannot hold) is
+written as U+FFFD, except in JSON, which :func:`json_text` escapes exactly.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -111,6 +113,7 @@ class OutputFiles:
     def __init__(self) -> None:
         self._staged: list[tuple[Path, Path]] = []  # (temporary, target)
         self._stdout: list[bytes] = []  # what goes to standard output (the path "-")
+        self._streams: list[tuple[Path, bytes]] = []  # what goes into devices and pipes
 
     def __enter__(self) -> OutputFiles:
         return self
@@ -120,6 +123,7 @@ class OutputFiles:
         for tmp, _ in self._staged:
             tmp.unlink(missing_ok=True)
         self._staged.clear()
+        self._streams.clear()
 
     def staged(self, target: Path) -> Path:
         """A new temporary file beside ``target`` (its folder created), to write by name."""
@@ -136,6 +140,9 @@ class OutputFiles:
         if Path(target) == STDOUT:
             self._stdout.append(data)
             return
+        if _is_stream(Path(target)):
+            self._streams.append((Path(target), data))
+            return
         with _naming(target), open(self.staged(target), "wb") as f:
             f.write(data)
 
@@ -144,8 +151,9 @@ class OutputFiles:
         self.write_bytes(target, _LONE_SURROGATE.sub("\ufffd", text).encode("utf-8"))
 
     def commit(self) -> list[Path]:
-        """Rename every staged file into place, with the mode ``open`` would give it;
-        return the targets, in the order they were staged."""
+        """Rename every staged file into place, with the mode ``open`` would give it, then
+        write into the targets that are devices or pipes; return the targets: the files in
+        the order they were staged, then the devices and pipes, then :data:`STDOUT`."""
         umask = os.umask(0)
         os.umask(umask)
         for tmp, _ in self._staged:
@@ -155,6 +163,11 @@ class OutputFiles:
                 os.replace(tmp, target)
         done = [target for _, target in self._staged]
         self._staged.clear()
+        for target, data in self._streams:
+            with _naming(target), open(target, "wb") as f:
+                f.write(data)
+        done += [target for target, _ in self._streams]
+        self._streams.clear()
         for data in self._stdout:
             raw = getattr(sys.stdout, "buffer", None)  # None: a text stream stands in for it
             if raw is None:
@@ -166,6 +179,16 @@ class OutputFiles:
         done += [STDOUT] * bool(self._stdout)
         self._stdout.clear()
         return done
+
+
+def _is_stream(path: Path) -> bool:
+    """Is ``path`` (through links) an existing file that is neither a regular file nor a
+    folder: a device, a named pipe or a socket? Renaming onto it would replace it."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 @contextmanager

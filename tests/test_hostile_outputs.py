@@ -7,6 +7,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
+import stat
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -89,6 +92,24 @@ def test_two_outputs_at_one_path_are_refused(
     out = tmp_path / "out"
     err = one_error(capsys, "scan", str(tmp_path), "--json", str(out), "--html", str(out))
     assert err.startswith(f"error: {out}: two outputs of this run would be written there")
+
+
+def test_a_named_pipe_is_written_into_never_replaced(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """As ``/dev/null`` or ``/dev/stdout`` would be: renaming onto one replaces it."""
+    write_pair(tmp_path / "in")
+    pipe = tmp_path / "out.json"
+    os.mkfifo(pipe)
+    read: list[bytes] = []
+    reader = threading.Thread(target=lambda: read.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    status, _, err = cli(capsys, "scan", str(tmp_path / "in"), "--json", str(pipe), "--quiet")
+    assert status == 0, err
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    reader.join()
+    assert [d["id"] for d in json.loads(read[0])["documents"]] == ["a", "b"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out.json"]  # nothing staged
 
 
 LONE = "\ud800"  # a JSON "\ud800" escape: a lone surrogate, which UTF-8 cannot hold
