@@ -190,9 +190,10 @@ def _warn_sources(opts: LoadOptions) -> None:
     """Say when a source rule or field name the user gave did not apply to every record."""
     records, sourced = opts.seen["records"], opts.seen["sourced"]
     if opts.rules and sourced:
-        log.warning("warning: %s with a %r field keep that source; the source rules "
+        log.warning("warning: %s with a %r field %s that source; the source rules "
                     "(--source-from) set the others' only", f"{sourced:,} record" +
-                    "s" * (sourced != 1), opts.source_field)  # fmt: skip
+                    "s" * (sourced != 1), opts.source_field,
+                    "keeps" if sourced == 1 else "keep")  # fmt: skip
     if records and not sourced and opts.source_field != "source":
         log.warning("warning: no record has a field %r (--source-field), so none took its "
                     "source from it", opts.source_field)  # fmt: skip

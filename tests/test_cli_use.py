@@ -129,7 +129,7 @@ def test_source_rules_match_the_id_as_printed_and_say_when_they_do_not_apply(
                                            **({"source": "Reuters"} if i else {})}) + "\n"
                                for i, t in enumerate(texts[:2])))  # fmt: skip
     assert run("scan", str(records), "--source-from", "^reu_=R", "--workers", "1")[0] == 0
-    assert "warning: 1 record with a 'source' field keep that source" in caplog.text
+    assert "warning: 1 record with a 'source' field keeps that source" in caplog.text
     assert run("scan", str(records), "--source-field", "outlet", "--workers", "1")[0] == 0
     assert "warning: no record has a field 'outlet' (--source-field)" in caplog.text
 
@@ -208,6 +208,10 @@ def test_csv_holds_shared_words_passage_text_documents_and_sources(tmp_path: Pat
     assert any(len(texts[m["a"]][m["a_start"]:m["a_end"]]) > CSV_TEXT_LIMIT
                for m in data["matches"])  # fmt: skip
     with open(tmp_path / "documents.csv", newline="", encoding="utf-8") as f:
-        assert [r["id"] for r in csv.DictReader(f)] == [d["id"] for d in data["documents"]]
+        documents = list(csv.DictReader(f))
+    assert [r["id"] for r in documents] == [d["id"] for d in data["documents"]]
+    assert [json.loads(r["boilerplate"]) for r in documents] == [
+        d["boilerplate"] for d in data["documents"]]
+    assert any(d["boilerplate"] for d in data["documents"])
     with open(tmp_path / "sources.csv", newline="", encoding="utf-8") as f:
         assert len(list(csv.DictReader(f))) == len(data["sources"])

@@ -12,6 +12,7 @@ import base64
 import csv
 import datetime
 import io
+import json
 import math
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -120,8 +121,8 @@ def _clipped(text: str) -> str:
 def csv_texts(result: ScanResult) -> dict[str, str]:
     """The CSV files by name: ``pairs.csv`` (with each pair's direction), ``matches.csv``
     (with the shared words, space-separated, and both passages' text, clipped to
-    :data:`CSV_TEXT_LIMIT` characters), ``documents.csv``, ``sources.csv`` and
-    ``flows.csv``."""
+    :data:`CSV_TEXT_LIMIT` characters), ``documents.csv`` (each document's boilerplate
+    spans as a JSON list), ``sources.csv`` and ``flows.csv``."""
     data = result_dict(result)
     pairs = [{**p, **(p["direction"] or {})} for p in data["pairs"]]
     text = {d.id: d.text for d in result.documents}
@@ -129,9 +130,11 @@ def csv_texts(result: ScanResult) -> dict[str, str]:
                 "a_text": _clipped(text[m["a"]][m["a_start"]:m["a_end"]]),
                 "b_text": _clipped(text[m["b"]][m["b_start"]:m["b_end"]])}
                for m in data["matches"]]  # fmt: skip
+    documents = [{**d, "boilerplate": json.dumps(d["boilerplate"], separators=(",", ":"))}
+                 for d in data["documents"]]  # fmt: skip
     return dict(zip(CSV_FILES, (_csv_text(pairs, PAIR_FIELDS),
                                 _csv_text(matches, MATCH_FIELDS),
-                                _csv_text(data["documents"], DOCUMENT_FIELDS),
+                                _csv_text(documents, DOCUMENT_FIELDS),
                                 _csv_text(data["sources"], SOURCE_FIELDS),
                                 _csv_text(data["source_flows"], FLOW_FIELDS)), strict=True))
 
