@@ -46,6 +46,8 @@ D_contra = TypeVar("D_contra", contravariant=True)  # the documents an engine re
 
 _BATCH = 64  # documents a worker analyzes and sends back at a time
 _ANALYSES_CACHED = 512  # analyses an alignment worker keeps (pairs come story by story)
+_GROUP_DOCS = 1 << 14  # documents whose keyed rows one local group reduces, about
+_ROWS_AT_ONCE = 1 << 12  # documents whose rows are made before they are split into groups
 
 R = TypeVar("R")
 
@@ -145,10 +147,27 @@ class LocalEngine:
         return feats
 
     def group_by_key(self, rows: RowFunction, reduce: Callable[[KeyedRows], R]) -> list[R]:
-        """One group: the rows of every document."""
-        got = [rows(d, f) for d, f in enumerate(self._feats)]
-        keys = np.concatenate([k for k, _ in got] + [np.zeros(0, np.uint64)])
-        return [reduce((keys, np.concatenate([v for _, v in got] + [np.zeros(0, np.int64)])))]
+        """A group per ``_GROUP_DOCS`` documents, rows split by key (``key % groups``): the
+        rows are held once, and each call of ``reduce`` sorts a share of them."""
+        groups = max(1, -(-len(self._feats) // _GROUP_DOCS))
+        parts: list[list[KeyedRows]] = [[] for _ in range(groups)]
+        for first in range(0, len(self._feats), _ROWS_AT_ONCE):
+            got = [rows(d, self._feats[d])
+                   for d in range(first, min(first + _ROWS_AT_ONCE, len(self._feats)))]  # fmt: skip
+            keys = np.concatenate([k for k, _ in got])
+            values = np.concatenate([v for _, v in got])
+            group = keys % np.uint64(groups)
+            for g, part in enumerate(parts):
+                mine = group == g
+                part.append((keys[mine], values[mine]))
+        found = []
+        for part in parts:
+            keyed = (np.concatenate([k for k, _ in part] + [np.zeros(0, np.uint64)]),
+                     np.concatenate([v for _, v in part] + [np.zeros(0, np.int64)]))  # fmt: skip
+            part.clear()
+            found.append(reduce(keyed))
+            del keyed
+        return found
 
     def forget_features(self) -> None:
         self._feats = []
