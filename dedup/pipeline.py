@@ -30,7 +30,7 @@ from dedup.cluster import families
 from dedup.dates import parse_dates
 from dedup.engine import Engine, LocalEngine, Shared
 from dedup.feature_table import FeatureTable, FeatureWeights
-from dedup.features import DocFeatures, usable_passages, usable_rows
+from dedup.features import DocFeatures, usable_passages
 from dedup.fingerprints import Frequency
 from dedup.flows import source_flows
 from dedup.memory import TableStore, default_memory_limit, release_freed_memory
@@ -62,6 +62,7 @@ from dedup.word_runs import (
 from dedup.workers import default_workers
 
 _TRIM_EVERY = 8192  # documents copied between two returns of freed features to the OS
+_TABLE_CHUNK = 1024  # documents whose feature rows are copied at a time (divides _TRIM_EVERY)
 
 log = logging.getLogger(__name__)
 D = TypeVar("D")  # the documents an engine reads
@@ -211,47 +212,52 @@ def corpus_tables(feats: list[DocFeatures | None], usable: list[np.ndarray],
     """Stem and bigram tables of the corpus's usable passages, and each document's terms.
 
     Passages are numbered over the corpus in document, then passage order; terms are
-    the TF-IDF input of each document's usable passages. The rows are copied into
-    arrays of their final size, and ``feats`` is emptied as it goes (every entry set
-    to None): at 100,000 documents these rows are the largest arrays of a scan, made by
-    ``store`` (in memory, or on disk past the scan's memory limit).
+    the TF-IDF input of each document's usable passages. The rows are copied, a chunk of
+    documents at a time, into arrays with room for every row, and ``feats`` is emptied
+    as it goes (every entry set to None): at 100,000 documents these rows are the
+    largest arrays of a scan, made by ``store`` (in memory, or on disk past the scan's
+    memory limit); the room of chrome rows is never written, so it takes no memory.
     """
     empty = np.empty if store is None else store.empty
-    kept = np.array([_kept_rows(f, u) for f, u in zip(feats, usable, strict=True) if f is not None],
-                    dtype=np.int64).reshape(-1, 3)  # rows each document keeps, per table
-    stem_at, bigram_at, term_at = np.concatenate((np.zeros((1, 3), np.int64),
-                                                  np.cumsum(kept, axis=0))).T.tolist()  # fmt: skip
-    stem_passage = empty(stem_at[-1], np.int32)
-    stems = empty(stem_at[-1], np.uint64)
-    bigram_passage = empty(bigram_at[-1], np.int32)
-    bigrams = empty(bigram_at[-1], np.uint64)
-    terms = empty(term_at[-1], np.uint64)
-    sizes = [int(u.sum()) for u in usable]
-    base = np.concatenate(([0], np.cumsum(sizes))).tolist()
-    for d, u in enumerate(usable):
-        f = feats[d]
-        assert f is not None
-        whole = sizes[d] == len(u)  # most documents: nothing to drop or renumber
-        for passage, values, at, to, rows, column in (
-            (stem_passage, stems, stem_at[d], stem_at[d + 1], f.stem_passage, f.stems),
-            (bigram_passage, bigrams, bigram_at[d], bigram_at[d + 1], f.bigram_passage, f.bigrams),
-        ):
-            if whole:
-                passage[at:to] = rows
-                values[at:to] = column
+    columns = (("stem_passage", "stems"), ("bigram_passage", "bigrams"), ("term_passage", "terms"))
+    room = [sum(len(getattr(f, values)) for f in feats if f is not None) for _, values in columns]
+    passages = [empty(room[0], np.int32), empty(room[1], np.int32)]
+    values = [empty(room[0], np.uint64), empty(room[1], np.uint64), empty(room[2], np.uint64)]
+    filled = [0, 0, 0]
+    sizes = np.array([np.count_nonzero(u) for u in usable], dtype=np.int64)
+    base = np.concatenate(([0], np.cumsum(sizes)))
+    term_counts = np.zeros(len(usable), np.int64)
+    for lo in range(0, len(usable), _TABLE_CHUNK):
+        hi = min(lo + _TABLE_CHUNK, len(usable))
+        chunk = [f for f in feats[lo:hi] if f is not None]
+        assert len(chunk) == hi - lo
+        kept = np.concatenate([*usable[lo:hi], np.zeros(0, bool)])  # per passage of the chunk
+        number = base[lo] + np.cumsum(kept) - 1  # each usable passage's number in the corpus
+        first = np.cumsum([0] + [len(u) for u in usable[lo:hi]])[:-1]
+        for t, (passage_name, values_name) in enumerate(columns):
+            lengths = [len(getattr(f, values_name)) for f in chunk]
+            passage = np.concatenate([getattr(f, passage_name) for f in chunk]
+                                     + [np.zeros(0, np.int32)]) + np.repeat(first, lengths)
+            keep = kept[passage]
+            n = int(np.count_nonzero(keep))
+            column = np.concatenate([getattr(f, values_name) for f in chunk]
+                                    + [np.zeros(0, np.uint64)])  # fmt: skip
+            values[t][filled[t] : filled[t] + n] = column[keep]
+            if t < 2:
+                passages[t][filled[t] : filled[t] + n] = number[passage[keep]]
             else:
-                passage[at:to], values[at:to] = usable_rows(rows, column, u)
-            passage[at:to] += base[d]
-        doc_terms = f.terms if whole else usable_rows(f.term_passage, f.terms, u)[1]
-        terms[term_at[d] : term_at[d + 1]] = doc_terms
-        feats[d] = None
-        if (d + 1) % _TRIM_EVERY == 0:
+                owner = np.repeat(np.arange(lo, hi), lengths)[keep]
+                term_counts[lo:hi] = np.bincount(owner - lo, minlength=hi - lo)
+            filled[t] += n
+        feats[lo:hi] = [None] * (hi - lo)
+        if hi % _TRIM_EVERY == 0:
             release_freed_memory()
     release_freed_memory()
     owner = np.repeat(np.arange(len(usable), dtype=np.int64), sizes)
-    return (FeatureTable(stem_passage, stems, owner, len(usable)),
-            FeatureTable(bigram_passage, bigrams, owner, len(usable)),
-            np.split(terms, term_at[1:-1]) if len(usable) else [])  # fmt: skip
+    term_at = np.cumsum(term_counts)[:-1]
+    return (FeatureTable(passages[0][: filled[0]], values[0][: filled[0]], owner, len(usable)),
+            FeatureTable(passages[1][: filled[1]], values[1][: filled[1]], owner, len(usable)),
+            np.split(values[2][: filled[2]], term_at) if len(usable) else [])  # fmt: skip
 
 
 def word_runs(engine: Engine[D], chrome: Shared[list[np.ndarray]], n_docs: int,
@@ -263,14 +269,6 @@ def word_runs(engine: Engine[D], chrome: Shared[list[np.ndarray]], n_docs: int,
                                partial(run_groups, n_docs=n_docs, max_docs=params.max_bucket))
     prints = engine.group_by_key(lambda d, f: print_rows(d, f, chrome.value[d]), print_groups)
     return word_run_candidates(runs, prints, n_docs)
-
-
-def _kept_rows(f: DocFeatures, usable: np.ndarray) -> tuple[int, int, int]:
-    """Stem, bigram and term rows of ``f`` on ``usable`` passages."""
-    if usable.all():  # most documents
-        return len(f.stems), len(f.bigrams), len(f.terms)
-    return (int(usable[f.stem_passage].sum()), int(usable[f.bigram_passage].sum()),
-            int(usable[f.term_passage].sum()))  # fmt: skip
 
 
 def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, matches: list[Match],
