@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 import dedup
+from benchmarks.corpus import generate_web
+from dedup import engine, pipeline
 from dedup.commands.parser import build_parser
 from dedup.memory import TableStore
 
@@ -49,3 +51,17 @@ def test_a_bad_memory_limit_is_refused_with_what_was_given(
     with pytest.raises(SystemExit):
         build_parser().parse_args(["scan", "--memory-limit", "lots"])
     assert "must be a size such as 4G, 512M or 1000000; got 'lots'" in capsys.readouterr().err
+
+
+def test_keyed_rows_grouped_and_tables_copied_in_parts_give_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    docs = [dedup.Document(r["id"], r["text"], r["source"]) for r in generate_web(200)[0]]
+    whole = dedup.scan(docs, workers=1)
+    monkeypatch.setattr(engine, "_GROUP_DOCS", 37)  # 6 groups of keyed rows
+    monkeypatch.setattr(engine, "_ROWS_AT_ONCE", 50)
+    monkeypatch.setattr(pipeline, "_TABLE_CHUNK", 64)
+    parts = dedup.scan(docs, workers=1)
+    assert parts == whole
+    assert any(m.kind == "verbatim" for m in whole.matches)
+    assert any(s.boilerplate for s in whole.document_scores)  # chrome rows were dropped
