@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 import sys
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -62,15 +63,48 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] | None = Non
     ``python3`` first on PATH, which need not have dedup and its dependencies installed.
     The choice is exported as ``PYSPARK_PYTHON`` (pyspark reads it there when the session
     starts) and set as ``spark.pyspark.python`` and ``spark.pyspark.driver.python``.
+
+    Raises
+    ------
+    DedupError
+        When the workers run on this machine (a ``local`` master or a cluster on
+        loopback) and ``PYSPARK_PYTHON`` names an interpreter that cannot import dedup:
+        every task would fail there, after Spark has printed each failure's Java trace.
     """
     from pyspark.sql import SparkSession
 
     python = os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if SparkSession.getActiveSession() is None and _on_this_machine(master):
+        _check_worker_python(python)
     defaults = {"spark.pyspark.python": python, "spark.pyspark.driver.python": python}
     builder = SparkSession.builder.master(master).appName(app_name)
     for key, value in {**defaults, **(conf or {})}.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
+
+
+def _on_this_machine(master: str) -> bool:
+    """Whether the executors of ``master`` run here, so their interpreter can be tried."""
+    host = master.removeprefix("spark://").split(":")[0]
+    return master.startswith("local") or (master.startswith("spark://")
+                                          and host in {"127.0.0.1", "localhost", "::1"})
+
+
+def _check_worker_python(python: str) -> None:
+    """Import what the executors import in ``python``, in the environment they inherit."""
+    if python == sys.executable:
+        return
+    try:
+        tried = subprocess.run([python, "-c", "import dedup.pipeline, dedup.spark_engine"],
+                               capture_output=True, text=True, timeout=120)
+    except OSError as exc:
+        raise DedupError(f"PYSPARK_PYTHON={python}: cannot run it ({exc.strerror}); unset "
+                         f"PYSPARK_PYTHON to run Spark's workers on {sys.executable}") from exc
+    if tried.returncode != 0:
+        why = (tried.stderr.strip().splitlines() or [f"exit status {tried.returncode}"])[-1]
+        raise DedupError(f"PYSPARK_PYTHON={python}: Spark's Python workers cannot import dedup "
+                         f"there ({why}); install dedup in that interpreter, or unset "
+                         f"PYSPARK_PYTHON to run them on {sys.executable}")
 
 
 def scan_spark(documents: DataFrame | RDD[Document] | Iterable[Document],
@@ -127,6 +161,8 @@ def scan_paths(paths: Sequence[str | os.PathLike[str]], params: ScanParams, *,
     own = SparkSession.getActiveSession() is None  # else the caller's session, left running
     try:
         spark = spark_session(master, {"spark.ui.showConsoleProgress": "false", **settings})
+    except DedupError:
+        raise
     except Exception as exc:  # pyspark raises its own error types when the JVM cannot start
         raise DedupError(f"cannot start Spark on {master!r} (it needs Java 17 or newer on PATH "
                          f"or JAVA_HOME): {exc}") from exc  # fmt: skip

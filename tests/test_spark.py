@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
+import venv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,6 +68,20 @@ def test_workers_run_the_interpreter_running_dedup(spark: SparkSession) -> None:
     interpreters = spark.sparkContext.parallelize(range(2), 2).map(lambda _: sys.executable)
     assert set(interpreters.collect()) == {sys.executable}
     assert spark.conf.get("spark.pyspark.python") == sys.executable
+
+
+def test_a_worker_interpreter_without_dedup_is_one_line_before_spark_starts(
+        seeds_dir: Path, tmp_path: Path) -> None:
+    bare = tmp_path / "bare"
+    venv.create(bare, with_pip=False)
+    python = str(bare / "bin" / "python3")
+    env = {**os.environ, "PYSPARK_PYTHON": python}
+    done = subprocess.run([sys.executable, "-m", "dedup", "scan", str(seeds_dir), "--engine",
+                           "spark"], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert f"PYSPARK_PYTHON={python}" in done.stderr and "No module named" in done.stderr
+    assert sys.executable in done.stderr  # the interpreter that would work
 
 
 def _same(paths: list[Path], spark: SparkSession, **params: object) -> dict:
