@@ -35,6 +35,20 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 STDOUT = Path("-")  # the output path that means standard output
 
 
+def is_stdout(target: Path | None) -> bool:
+    """Does writing ``target`` write this process's standard output: ``-``, or a path
+    (``/dev/stdout``, ``/dev/fd/1``, the terminal's device) that is the file behind it?"""
+    if target is None:
+        return False
+    if Path(target) == STDOUT:
+        return True
+    try:
+        here, out = Path(target).stat(), os.fstat(1)
+    except (OSError, ValueError):
+        return False
+    return (here.st_dev, here.st_ino) == (out.st_dev, out.st_ino)
+
+
 def check_outputs(inputs: Sequence[Path], files: Iterable[Path | None], *,
                   documents_folder: Path | None = None) -> None:  # fmt: skip
     """Refuse outputs that would overwrite an input, before anything is read or written.
@@ -77,7 +91,7 @@ def check_outputs(inputs: Sequence[Path], files: Iterable[Path | None], *,
             raise DedupError(f"{target}: is the input {hit}; dedup never writes over what it "
                              "reads: choose another output path")  # fmt: skip
         where = target.resolve()
-        if where in seen:
+        if where in seen and not _is_stream(target):  # a device or pipe takes each in turn
             raise DedupError(f"{target}: two outputs of this run would be written there "
                              f"(also as {seen[where]}); give each its own path")  # fmt: skip
         seen[where] = target

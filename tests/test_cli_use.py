@@ -79,6 +79,20 @@ def test_json_dash_is_standard_output_and_the_summary_stays_on_stderr() -> None:
     assert not Path("-").exists()
 
 
+def test_json_to_the_file_behind_standard_output_leaves_out_the_tables() -> None:
+    done = run_process("scan", str(SEEDS), "--workers", "1", "--json", "/dev/stdout")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)  # the terminal tables would follow the JSON
+    assert len(data["documents"]) == 5 and data["pairs"]
+
+
+def test_several_outputs_may_go_to_one_device() -> None:
+    done = run_process("scan", str(SEEDS), "--workers", "1", "--quiet", "--json", "/dev/null",
+                       "--html", "/dev/null")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert Path("/dev/null").is_char_device()
+
+
 def test_csv_dash_is_pairs_csv_on_standard_output(tmp_path: Path) -> None:
     status, out, _ = run("scan", str(SEEDS), "--workers", "1", "--csv", "-",
                          "--json", str(tmp_path / "r.json"))  # fmt: skip

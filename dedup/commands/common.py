@@ -119,11 +119,12 @@ def guarded(command: Callable[[argparse.Namespace, Console], int],
     def run(args: argparse.Namespace) -> int:
         from rich.markup import escape
 
+        from dedup.outputs import is_stdout
         from dedup.report.console import SafeConsole
 
         err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
         try:
-            quiet = args.quiet or getattr(args, "json", None) == Path("-")
+            quiet = args.quiet or is_stdout(getattr(args, "json", None))
             return command(args, SafeConsole(quiet=quiet, highlight=False, soft_wrap=True))
         except DedupError as exc:
             err.print(f"[red]error:[/red] {escape(str(exc))}")

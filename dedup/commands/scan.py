@@ -59,7 +59,7 @@ def run_scan(args: argparse.Namespace) -> int:
 
 def _scan(args: argparse.Namespace, report: LoadReport, written: list[str]) -> int:
     """The scan of :func:`run_scan`, filling in ``report`` and the outputs ``written``."""
-    from dedup.outputs import OutputFiles, check_outputs
+    from dedup.outputs import OutputFiles, check_outputs, is_stdout
     from dedup.report.console import SafeConsole
     from dedup.report.select import select_pairs
     from dedup.report.terminal import render_summary
@@ -87,7 +87,7 @@ def _scan(args: argparse.Namespace, report: LoadReport, written: list[str]) -> i
         err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
         for line in _run_summary(result, report):
             err.print(line, markup=False)
-        if "-" not in written:
+        if not any(is_stdout(Path(w)) for w in written):
             render_summary(result, SafeConsole(), top_pairs=args.top)
     if args.fail_on_reuse and any(p.reused_chars for p in result.pairs):
         return REUSE_FOUND
