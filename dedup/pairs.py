@@ -13,6 +13,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+_FEW_NODES = 64  # graphs up to this size are joined in Python: scipy's set-up costs more
+
 
 def pair_codes(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
     """The codes ``i * n + j`` of pairs ``(i[k], j[k])`` of numbers below ``n``."""
@@ -47,7 +49,31 @@ def component_labels(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
 def components(i: np.ndarray, j: np.ndarray, n: int) -> list[list[int]]:
     """The connected components of :func:`component_labels`, each a list of its nodes
     in ascending order, ordered by their first node (a node without edges is one)."""
+    if n <= _FEW_NODES:
+        return _small_components(i.tolist(), j.tolist(), n)
     label = component_labels(i, j, n)
     order = np.argsort(label, kind="stable")
     cuts = np.flatnonzero(np.diff(label[order])) + 1
     return sorted(g.tolist() for g in np.split(order, cuts) if len(g))
+
+
+
+def _small_components(i: list[int], j: list[int], n: int) -> list[list[int]]:
+    """:func:`components` of a graph of few nodes, by union-find (each root the smallest
+    node of its component)."""
+    root = list(range(n))
+
+    def find(x: int) -> int:
+        while root[x] != x:
+            root[x] = root[root[x]]
+            x = root[x]
+        return x
+
+    for a, b in zip(i, j, strict=True):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            root[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = {}
+    for x in range(n):
+        groups.setdefault(find(x), []).append(x)
+    return sorted(groups.values())
