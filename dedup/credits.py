@@ -55,7 +55,7 @@ _AGENCIES = re.compile(
 )
 
 
-_Credit = tuple[str, tuple[str, ...], re.Pattern[str]]
+_Credit = tuple[str, tuple[tuple[str, ...], ...], re.Pattern[str]]
 
 
 def _compile(name: str, acronyms: tuple[str, ...], names: tuple[str, ...]) -> _Credit:
@@ -66,16 +66,18 @@ def _compile(name: str, acronyms: tuple[str, ...], names: tuple[str, ...]) -> _C
         # Chinese and Japanese run words together: a name there has no word boundary.
         edge = "" if unicodedata.name(full[0], "").startswith("CJK") else r"\b"
         words.append(rf"(?i:{edge}{body}{edge})")
-    keywords = (*acronyms, *(full.split()[0].split("-")[0].lower() for full in names))
+    keywords = (*((a,) for a in acronyms),
+                *(tuple(re.split(r"[ -]", full.lower())) for full in names))
     return name, keywords, re.compile("|".join(words))
 
 
-# (name, keywords, pattern). A pattern runs only on texts containing one of its
-# keywords (a plain substring test: an acronym as written, the first word of a
-# full name lowercased), which keeps a corpus of long texts fast.
+# (name, keywords, pattern). A pattern runs only on texts containing all the words of
+# one of its keywords (plain substring tests: an acronym as written, each word of a
+# full name lowercased; "al" of "Al Jazeera" is in most texts, "jazeera" is not),
+# which keeps a corpus of long texts fast.
 _CREDIT_PATTERNS: tuple[_Credit, ...] = (
     *(_compile(name, acronyms, names) for name, (acronyms, names) in _OUTLETS.items()),
-    ("Agencies", ("agencies",), _AGENCIES),
+    ("Agencies", (("agencies",),), _AGENCIES),
 )
 
 
@@ -96,7 +98,7 @@ def credits(text: str) -> tuple[str, ...]:
     lower = text.lower()
     found = []
     for name, keys, pattern in _CREDIT_PATTERNS:
-        if any(k in (lower if k.islower() else text) for k in keys):
+        if any(all(w in (lower if w.islower() else text) for w in k) for k in keys):
             hit = pattern.search(text)
             if hit:
                 found.append((hit.start(), name))
