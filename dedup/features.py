@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from dedup.analyze import DocAnalysis, analyze
+from dedup.fingerprints import gaps
 from dedup.kernels import compiled, heapsort
 from dedup.minhash import signatures
 from dedup.params import ScanParams
@@ -36,7 +37,8 @@ class DocFeatures:
     passage; ``(term_passage, terms)``: hash of every content word, in text order
     (TF-IDF input). ``signature``: MinHash of the document's word shingles. Rows
     ``(fingerprint_passage, fingerprints)``: winnowed word n-grams
-    (:mod:`dedup.fingerprints`), each with the passage of its first word.
+    (:mod:`dedup.fingerprints`), each with the passage of its first word;
+    ``fingerprint_gaps``: words from each to the next (:func:`dedup.fingerprints.gaps`).
     """
 
     doc: Document
@@ -54,6 +56,7 @@ class DocFeatures:
     signature: np.ndarray
     fingerprint_passage: np.ndarray
     fingerprints: np.ndarray
+    fingerprint_gaps: np.ndarray
     n_tokens: int
 
     @property
@@ -106,6 +109,7 @@ def features_of(a: DocAnalysis, params: ScanParams) -> DocFeatures:
         signature=signature,
         fingerprint_passage=fingerprint_passage,
         fingerprints=fingerprints,
+        fingerprint_gaps=gaps(a.fingerprint_at, a.tokens.units),
         n_tokens=len(a.tokens),
     )
 

@@ -16,8 +16,18 @@ documents sharing a run of 7 words share a fingerprint, a run of 11 words two, a
 some 2 / 5 of the n-grams are kept. In any mix of scripts a run of 11 words holds
 two windows one after the other (each weighs at most 4 words), so every run of the
 verbatim floor's 12 words holds two fingerprints. Within a shared run the two
-documents select the same fingerprints, one after the other in both: documents
-holding the same two fingerprints one after the other are a pair.
+documents select the same fingerprints, one after the other in both, the same
+number of words apart: documents holding the same fingerprints one after the other,
+as far apart, are a pair (:func:`run_keys`).
+
+Two fingerprints one word apart are the grams of a mere five words (``of the the the
+the``, ``said in a statement on``): chance meets them in documents that share nothing
+else. In a run of 12 words (each token a word) the first and last fingerprints both
+documents select there are two words apart at the least (the first starts in the run's
+first four words, the last in its five words before its last gram), so a run key
+reaches from a fingerprint to the first one two words on or more: six words or more,
+and every floor run still holds a key. Where a token weighs less than a word (scripts
+written without spaces) two fingerprints one after the other are a key, as before.
 """
 
 from __future__ import annotations
@@ -135,16 +145,36 @@ def _distinct_rows(doc: np.ndarray, prints: np.ndarray) -> np.ndarray:
     return order[new]
 
 
-def run_keys(doc: np.ndarray, prints: np.ndarray, ordinal: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """The runs of words in fingerprint rows: a key per two fingerprints that follow each
-    other in a document, and that document.
+def gaps(at: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Per fingerprint, the words from its start to the next one's (uint8, at most 255), or
+    0 when a token between them weighs less than a word (and for the last).
 
     Parameters
     ----------
-    doc, prints, ordinal : ndarray of int64, uint64 and int64, shape (m,)
-        Fingerprint rows in document order: document, hash, and the fingerprint's
-        number in its document's sequence of fingerprints.
+    at : ndarray of int64
+        Start token of each fingerprint (ascending, :func:`fingerprints`).
+    units : ndarray of int64
+        Length of every token in units (tenths of a word).
+    """
+    out = np.zeros(len(at), np.uint8)
+    if len(at) < 2:
+        return out
+    partial = np.concatenate(([0], np.cumsum(units != WORD_UNITS)))
+    whole = partial[at[1:]] == partial[at[:-1]]
+    out[:-1] = np.where(whole, np.minimum(at[1:] - at[:-1], 255), 0)
+    return out
+
+
+def run_keys(doc: np.ndarray, prints: np.ndarray, ordinal: np.ndarray, gap: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The runs of words in fingerprint rows: a key per fingerprint and the next ones it
+    takes to reach two words on (see the module), and that document.
+
+    Parameters
+    ----------
+    doc, prints, ordinal, gap : ndarray of int64, uint64, int64 and uint8, shape (m,)
+        Fingerprint rows in document order: document, hash, the fingerprint's number in
+        its document's sequence of fingerprints and its :func:`gaps`.
 
     Returns
     -------
@@ -152,9 +182,21 @@ def run_keys(doc: np.ndarray, prints: np.ndarray, ordinal: np.ndarray
         Two documents sharing a key share the run (:func:`run_pairs`).
     """
     follows = (doc[1:] == doc[:-1]) & (ordinal[1:] == ordinal[:-1] + 1)
+    step = gap[:-1].astype(np.uint64)
     with np.errstate(over="ignore"):
-        keys = fmix64(prints[:-1][follows] * _R + prints[1:][follows])
-    return doc[:-1][follows], keys
+        first = fmix64((prints[:-1] * _R + prints[1:]) * _R + step)
+        pair = follows & (gap[:-1] != 1)
+        third = np.zeros(len(follows), bool)
+        third[:-1] = follows[:-1] & (gap[:-2] == 1) & follows[1:]
+        pair[:-1] |= third[:-1] & (gap[1:-1] == 0)  # the next step not in words: two suffice
+        third[:-1] &= gap[1:-1] != 0
+        longer = fmix64((first[:-1][third[:-1]] * _R + prints[2:][third[:-1]]) * _R
+                        + step[1:][third[:-1]])  # fmt: skip
+    at = np.flatnonzero(pair | third)
+    keys = np.empty(len(at), np.uint64)
+    keys[pair[at]] = first[pair]
+    keys[third[at]] = longer
+    return doc[:-1][at], keys
 
 
 def run_pairs(doc: np.ndarray, keys: np.ndarray, n_docs: int,

@@ -230,7 +230,8 @@ class SparkEngine:
 def _without_fingerprints(f: DocFeatures) -> DocFeatures:
     """``f`` as the driver reads it: fingerprints are grouped in the executors."""
     none = np.zeros(0, np.int64)
-    return replace(f, fingerprint_passage=none, fingerprints=none.astype(np.uint64))
+    return replace(f, fingerprint_passage=none, fingerprints=none.astype(np.uint64),
+                   fingerprint_gaps=none.astype(np.uint8))
 
 
 def _document_rdd(spark: SparkSession, documents: Any, parts: int) -> RDD[Document]:

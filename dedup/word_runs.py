@@ -35,24 +35,26 @@ class RunCandidates:
     skipped: int
 
 
-def _usable_prints(f: DocFeatures, chrome: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The fingerprints of ``f`` on usable passages and their numbers in ``f``'s sequence."""
+def _usable_prints(f: DocFeatures, chrome: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """The fingerprints of ``f`` on usable passages, their numbers in ``f``'s sequence
+    and their gaps."""
     usable = f.usable(chrome)
     keep = usable[f.fingerprint_passage] if len(usable) else np.zeros(0, bool)
-    return f.fingerprints[keep], np.flatnonzero(keep).astype(np.int64)
+    return f.fingerprints[keep], np.flatnonzero(keep).astype(np.int64), f.fingerprint_gaps[keep]
 
 
 def run_rows(d: int, f: DocFeatures, chrome: np.ndarray) -> KeyedRows:
     """Document ``d``'s runs of words (:func:`dedup.fingerprints.run_keys`), keyed by run;
     ``chrome`` is a bool per line of ``f``."""
-    prints, ordinal = _usable_prints(f, chrome)
-    doc, keys = run_keys(np.full(len(prints), d, np.int64), prints, ordinal)
+    prints, ordinal, gap = _usable_prints(f, chrome)
+    doc, keys = run_keys(np.full(len(prints), d, np.int64), prints, ordinal, gap)
     return keys, doc
 
 
 def print_rows(d: int, f: DocFeatures, chrome: np.ndarray) -> KeyedRows:
     """Document ``d``'s fingerprints, keyed by fingerprint; ``chrome`` as for :func:`run_rows`."""
-    prints, _ = _usable_prints(f, chrome)
+    prints, _, _ = _usable_prints(f, chrome)
     return prints, np.full(len(prints), d, np.int64)
 
 

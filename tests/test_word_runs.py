@@ -54,3 +54,41 @@ def test_any_grouping_of_keys_gives_the_same_pairs_and_frequencies() -> None:
         assert split.skipped == whole.skipped
     stock = _candidates(feats, chrome, 3, max_docs=2)  # runs in 3+ documents pair none
     assert stock.skipped > 0 and stock.pairs < whole.pairs
+
+
+def _shared_run_keys(text_a: str, text_b: str) -> set[int]:
+    """Run keys (of :func:`run_rows`) that documents of ``text_a`` and ``text_b`` share."""
+    params = ScanParams()
+    keys = []
+    for d, text in enumerate((text_a, text_b)):
+        f = doc_features(Document(f"d{d}", text), params)
+        keys.append(set(run_rows(d, f, np.zeros(len(f.line_starts), bool))[0].tolist()))
+    return keys[0] & keys[1]
+
+
+def _words(rng: np.random.Generator, vocabulary: list[str], n: int) -> list[str]:
+    return [vocabulary[k] for k in rng.integers(len(vocabulary), size=n)]
+
+
+def test_every_run_of_twelve_words_is_a_run_key_of_both_documents() -> None:
+    rng = np.random.default_rng(3)
+    common = [f"w{k}" for k in range(2000)]
+    for vocabulary in (common, ["the", "of", "a"], ["the"]):  # periodic runs too
+        for _ in range(60):
+            run = _words(rng, vocabulary, 12)
+            a = _words(rng, common, 30) + run + _words(rng, common, 30)
+            b = _words(rng, common, 50) + run + _words(rng, common, 10)
+            assert _shared_run_keys(" ".join(a), " ".join(b)), run
+
+
+def test_a_run_of_five_words_alone_pairs_no_documents() -> None:
+    rng = np.random.default_rng(4)
+    common = [f"w{k}" for k in range(2000)]
+    shared = 0
+    stock = (["of", "the", "the", "the", "the"], ["the"] * 5)
+    for run in (*stock, ["said", "in", "a", "statement", "on"]):
+        for _ in range(30):
+            a = _words(rng, common, 30) + run + _words(rng, common, 30)
+            b = _words(rng, common, 50) + run + _words(rng, common, 10)
+            shared += len(_shared_run_keys(" ".join(a), " ".join(b)))
+    assert shared == 0
