@@ -11,7 +11,9 @@ role          4       the one from a declared wire (``wires``, or a ``role`` fie
 credit        3       the one whose source the other credits ("(APP)", "reports Reuters")
 date          2       the one published earlier (by calendar day when either has no time)
 containment   0-3     the one less contained in the other: a cut copy is contained in its
-                      source; ``3 x`` the difference of the two shares, from 0.15
+                      source; ``3 x`` the difference of the two shares, from 0.15, and 0
+                      where the dates order the two (a later text holding an earlier one
+                      whole and adding to it is as contained as a source)
 interleaving  1.5     the one that does not mix the other's passages with passages of a
                       third document sharing nothing with the other (a compilation is later)
 lone credit   1       the one crediting no outlet when the other credits one outside the
@@ -225,9 +227,12 @@ def _votes(a: _Doc, b: _Doc, p: PairScore, dates: Mapping[str, PublishedDate],
         more, less = (b, a) if gap > 0 else (a, b)
         shares = (p.containment_ab, p.containment_ba) if more is a else (p.containment_ba,
                                                                            p.containment_ab)
-        votes.append((CONTAINMENT_WEIGHT * gap, "containment",
+        # a later text that holds an earlier one whole and adds to it is as contained
+        # as a source: where the dates order the two, they decide and this one is shown
+        weight, dated = (0.0, " (the dates decide)") if when else (CONTAINMENT_WEIGHT * gap, "")
+        votes.append((weight, "containment",
                       f"{shares[0]:.0%} of {more.id} is reused with {less.id}, "
-                      f"{shares[1]:.0%} of {less.id}"))  # fmt: skip
+                      f"{shares[1]:.0%} of {less.id}{dated}"))  # fmt: skip
     for x, y in ((a, b), (b, a)):
         third = _interleaved(x.id, y.id, spans)
         if third:

@@ -133,6 +133,19 @@ def test_dates_decide_and_a_tie_leaves_other_evidence(rng: np.random.Generator) 
     assert tie is None  # same day, same text: nothing decides
 
 
+def test_a_later_story_quoting_an_earlier_one_whole_is_the_copy(
+        rng: np.random.Generator) -> None:  # fmt: skip
+    # the short story is wholly contained in the long one, which containment alone
+    # reads as a cut copy; the dates say the long one came later and took it whole
+    flash = random_text(rng, 4)
+    story = "\n\n".join([random_text(rng, 10), flash, random_text(rng, 10)])
+    docs = [Document("flash", flash, "one", "2022-01-12T08:00:00Z"),
+            Document("story", story, "two", "2022-01-12T15:00:00Z")]  # fmt: skip
+    d = _direction(dedup.scan(docs), "flash", "story")
+    assert d is not None and (d.source, d.copy) == ("flash", "story"), d
+    assert any(e.startswith("containment: 100% of flash") for e in d.evidence)
+
+
 def test_source_flows_say_what_share_of_a_takers_text_comes_from_a_giver(
         chains: tuple[Planted, ScanResult]) -> None:  # fmt: skip
     _, result = chains
