@@ -35,6 +35,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 
 from dedup.analyze import DocAnalysis
 from dedup.arrays import positions, unique_inverse, unique_sorted
+from dedup.kernels import NUMBA, njit
 from dedup.pairs import component_labels, pair_codes, set_codes
 from dedup.records import CorpusScore, Match, PairScore, SourceScore
 from dedup.shingle import char_grams
@@ -85,17 +86,103 @@ def cosine_pairs(x: sparse.csr_matrix, candidates: set[tuple[int, int]],
     out: dict[tuple[int, int], float] = {}
     n = x.shape[0]
     if n <= _ALL_PAIRS_MAX_DOCS:
-        sims = (x @ x.T).tocoo()
-        i, j, v = sims.row.astype(np.int64), sims.col.astype(np.int64), sims.data
         asked = unique_sorted(set_codes(candidates, n))
-        keep = (i < j) & ((v >= floor) | (positions(asked, pair_codes(i, j, n)) >= 0))
-        out = dict(zip(zip(i[keep].tolist(), j[keep].tolist(), strict=True), v[keep].tolist(),
+        if NUMBA:
+            rows, cols, values = _upper_products(x, asked, floor)
+        else:
+            sims = (x @ x.T).tocoo()
+            rows, cols, values = sims.row.astype(np.int64), sims.col.astype(np.int64), sims.data
+            keep = (rows < cols) & ((values >= floor)
+                                    | (positions(asked, pair_codes(rows, cols, n)) >= 0))
+            rows, cols, values = rows[keep], cols[keep], values[keep]
+        out = dict(zip(zip(rows.tolist(), cols.tolist(), strict=True), values.tolist(),
                        strict=True))  # fmt: skip
     missing = np.array(sorted(set(candidates) - set(out)), dtype=np.int64).reshape(-1, 2)
     dots = np.asarray(x[missing[:, 0]].multiply(x[missing[:, 1]]).sum(axis=1)).ravel()
     for (i, j), v in zip(missing.tolist(), dots.tolist(), strict=True):
         out[(i, j)] = float(v)
     return out
+
+
+def _upper_products(x: sparse.csr_matrix, asked: np.ndarray, floor: float
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """The entries ``(i, j, v)`` of ``x @ x.T`` with ``i < j`` and ``v`` nonzero that are at
+    least ``floor`` or whose pair code ``i * n + j`` is in ``asked`` (sorted), each summed as
+    scipy's product sums it (over row ``i``'s stored columns, in their order), so to the bit
+    the same: the product of every pair, for half the pairs and none of the rest kept."""
+    n = x.shape[0]
+    # A term of one document adds to no pair's sum: its columns are left out (most of them
+    # in Chinese and Japanese, whose character pairs are many and rare).
+    shared = np.bincount(x.indices, minlength=x.shape[1]) > 1
+    keep = shared[x.indices]
+    column = np.cumsum(shared) - 1
+    x = sparse.csr_matrix((x.data[keep], column[x.indices[keep]],
+                           np.concatenate(([0], np.cumsum(keep)))[x.indptr]),
+                          shape=(n, int(shared.sum())))  # fmt: skip
+    cols = x.tocsc()
+    cols.sort_indices()  # each column's rows ascending: a row's later partners follow it
+    found = []
+    row = 0
+    room = max(4 * n, 1024)
+    while row < n:
+        i, j, v = np.empty(room, np.int64), np.empty(room, np.int64), np.empty(room)
+        row, filled = _upper_rows(row, x.indptr, x.indices, x.data, cols.indptr, cols.indices,
+                                  cols.data, asked, float(floor), n, i, j, v)  # fmt: skip
+        found.append((i[:filled], j[:filled], v[:filled]))
+        room *= 2
+    return (np.concatenate([i for i, _, _ in found] + [np.zeros(0, np.int64)]),
+            np.concatenate([j for _, j, _ in found] + [np.zeros(0, np.int64)]),
+            np.concatenate([v for _, _, v in found] + [np.zeros(0)]))  # fmt: skip
+
+
+if NUMBA:
+
+    @njit()
+    def _upper_rows(row, indptr, indices, data, col_ptr, col_rows, col_data,  # type: ignore[no-untyped-def]
+                    asked, floor, n, out_i, out_j, out_v):  # fmt: skip
+        """Rows ``row..`` of :func:`_upper_products` written to ``out_*`` until the next row
+        might not fit; returns the first row not written and the entries written."""
+        sums = np.zeros(n)
+        touched = np.zeros(n, dtype=np.bool_)
+        wanted = np.zeros(n, dtype=np.bool_)
+        partners = np.empty(n, dtype=np.int64)
+        before = np.zeros(len(col_ptr) - 1, dtype=np.int64)  # per column: its rows above row
+        for r in range(row):
+            for jj in range(indptr[r], indptr[r + 1]):
+                before[indices[jj]] += 1
+        p = np.searchsorted(asked, row * n)
+        filled = 0
+        while row < n:
+            if filled + n > len(out_v):
+                break
+            ask = p  # this row's asked pairs: asked[ask:p]
+            while p < len(asked) and asked[p] < (row + 1) * n:
+                wanted[asked[p] - row * n] = True
+                p += 1
+            count = 0
+            for jj in range(indptr[row], indptr[row + 1]):
+                k = indices[jj]
+                value = data[jj]
+                first = col_ptr[k] + before[k] + 1  # the rows below this one in column k
+                before[k] += 1
+                for kk in range(first, col_ptr[k + 1]):
+                    other = col_rows[kk]
+                    sums[other] += value * col_data[kk]
+                    if not touched[other]:
+                        touched[other] = True
+                        partners[count] = other
+                        count += 1
+            for c in range(count):
+                other = partners[c]
+                v = sums[other]
+                if v != 0 and (v >= floor or wanted[other]):
+                    out_i[filled], out_j[filled], out_v[filled] = row, other, v
+                    filled += 1
+                sums[other], touched[other] = 0.0, False
+            for q in range(ask, p):
+                wanted[asked[q] - row * n] = False
+            row += 1
+        return row, filled
 
 
 def text_containments(text: Callable[[int], str], n_docs: int,

@@ -241,3 +241,22 @@ def test_is_member_equals_isin_with_zero_and_colliding_keys() -> None:
                                  rng.integers(0, 2**64, n, dtype=np.uint64)))  # fmt: skip
         np.testing.assert_array_equal(is_member(values, keys), np.isin(values, keys))
         assert not is_member(values, np.zeros(0, np.uint64)).any()
+
+
+def test_cosine_of_all_pairs_is_scipys_product_to_the_bit() -> None:
+    # Columns stored out of order in some rows: a row's sum follows its stored order.
+    x = sparse.random(400, 300, density=0.05, format="csr", random_state=2)
+    rng = np.random.default_rng(2)
+    for r in range(0, 400, 3):
+        lo, hi = x.indptr[r], x.indptr[r + 1]
+        order = rng.permutation(hi - lo) + lo
+        x.indices[lo:hi], x.data[lo:hi] = x.indices[order], x.data[order]
+    x.has_sorted_indices = False
+    sims = (x @ x.T).tocoo()
+    pairs = [((i, j), v) for i, j, v in zip(sims.row.tolist(), sims.col.tolist(),
+                                            sims.data.tolist(), strict=True) if i < j]  # fmt: skip
+    over = dict(pair for pair in pairs if pair[1] >= 0.3)
+    asked = {k for k, v in pairs[::50] if v < 0.3}
+    assert len(over) > 100 and len(asked) > 100
+    assert cosine_pairs(x, set(), floor=0.0) == dict(pairs)
+    assert cosine_pairs(x, asked, floor=0.3) == over | {k: v for k, v in pairs if k in asked}
