@@ -30,21 +30,17 @@ class WeightedFeatures:
     """A set of content-word features and their weights.
 
     ``features`` are unique and sorted (uint64) and ``weights`` theirs, in the same
-    order; ``total`` is ``weights.sum()``; ``keys`` and ``members`` are the features
-    as Python ints, in order and as a set (membership tests without numpy calls).
+    order; ``total`` is ``weights.sum()``.
     """
 
     features: np.ndarray
     weights: np.ndarray
     total: float
-    keys: tuple[int, ...]
-    members: frozenset[int]
 
     @classmethod
     def of(cls, features: np.ndarray, weights: np.ndarray) -> WeightedFeatures:
         """``features`` (unique, sorted) and their ``weights``."""
-        keys = tuple(features.tolist())
-        return cls(features, weights, float(weights.sum()), keys, frozenset(keys))
+        return cls(features, weights, float(weights.sum()))
 
 
 class WeightedTable:

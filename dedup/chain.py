@@ -102,7 +102,7 @@ class ChainContext:
         """
         whole, own = part[side], part[1 - side]
         words, mine = self._passage(side, whole), self._passage(1 - side, own)
-        if self.params.support_similarity > 0 and words.members.isdisjoint(mine.members):
+        if self.params.support_similarity > 0 and words.isdisjoint(mine):
             return False  # the usual neighbour: no word in common, a Dice of 0 with any part
         partners = [x[1 - side] for x in run if x[side] == whole and x[1 - side] != own]
         if not partners:  # no merge: the pair stands as any support pair
@@ -120,7 +120,7 @@ class ChainContext:
         if found is None:
             d = self.b if side else self.a
             own = d.weighted(self.weights).passage_words(k)
-            found = WordSet(own.keys, own.weights.tolist(), own.members, own.total)
+            found = WordSet(own.features, own.weights, own.total)
             self.words[side, k] = found
         return found
 
@@ -130,13 +130,9 @@ class ChainContext:
         if len(key[1]) == 1:
             return self._passage(side, key[1][0])
         found = self.pooled.get(key)
-        if found is None:  # a feature weighs the same in each passage
-            weight: dict[int, float] = {}
-            for k in key[1]:
-                x = self._passage(side, k)
-                weight.update(zip(x.keys, x.weights, strict=True))
-            keys = tuple(sorted(weight))
-            found = self.pooled[key] = WordSet.of(keys, [weight[f] for f in keys])
+        if found is None:
+            found = WordSet.pooled([self._passage(side, k) for k in key[1]])
+            self.pooled[key] = found
         return found
 
     def extend_merges(self, run: list[tuple[int, int]], free_a: np.ndarray, free_b: np.ndarray
