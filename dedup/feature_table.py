@@ -12,7 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
-from dedup.arrays import KeyIndex, positions, runs
+from dedup.arrays import KeyIndex, positions, runs, sort_values
 from dedup.evidence import EvidenceTable, evidence_table
 
 
@@ -30,7 +30,7 @@ class FeatureTable:
     def __init__(self, passage: np.ndarray, feature: np.ndarray, owner: np.ndarray,
                  n_docs: int) -> None:  # fmt: skip
         self.passage, self.feature, self.owner, self.n_docs = passage, feature, owner, n_docs
-        self.keys, self.counts = runs(np.sort(feature))
+        self.keys, self.counts = runs(sort_values(feature))
 
     @cached_property
     def index(self) -> np.ndarray:

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedup.arrays import runs, unique_sorted
+from dedup.arrays import runs, sort_values, unique_sorted
 from dedup.kernels import compiled
 from dedup.pairs import pair_codes
 from dedup.shingle import WORD_UNITS, fmix64
@@ -121,7 +121,7 @@ def document_frequency(doc: np.ndarray, prints: np.ndarray) -> Frequency:
     doc, prints : ndarray of int64 and ndarray of uint64, shape (m,)
         The corpus's fingerprint rows (a document may list one several times).
     """
-    keys, counts = runs(np.sort(prints[_distinct_rows(doc, prints)]))
+    keys, counts = runs(sort_values(prints[_distinct_rows(doc, prints)]))
     keep = counts >= 2  # held by one document: nothing to look up
     return Frequency(keys[keep], counts[keep].astype(np.int64))
 

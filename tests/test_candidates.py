@@ -13,7 +13,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 import dedup
 from dedup.analyze import analyze
-from dedup.arrays import unique_inverse
+from dedup.arrays import sort_values, unique_inverse, unique_sorted
 from dedup.evidence import _passage_totals, _shared_weights, passage_evidence
 from dedup.feature_table import is_member
 from dedup.features import DocFeatures, bigram_rows, doc_features, feature_batch, features_of
@@ -260,3 +260,17 @@ def test_cosine_of_all_pairs_is_scipys_product_to_the_bit() -> None:
     assert len(over) > 100 and len(asked) > 100
     assert cosine_pairs(x, set(), floor=0.0) == dict(pairs)
     assert cosine_pairs(x, asked, floor=0.3) == over | {k: v for k, v in pairs if k in asked}
+
+
+def test_sort_values_sorts_as_numpy_does_however_the_values_spread() -> None:
+    rng = np.random.default_rng(3)
+    hashes = rng.integers(0, 2**63, 50_000).astype(np.uint64) * np.uint64(2)
+    for values in [hashes, np.concatenate([hashes, np.array([0, 2**64 - 1], np.uint64)]),
+                   rng.integers(0, 500, 70_000).astype(np.uint64),  # few distinct, many repeats
+                   (rng.pareto(1.0, 30_000) * 1e6).astype(np.uint64),  # most in a few buckets
+                   np.full(20_000, 5, np.uint64), rng.integers(0, 10**9, 40_000),  # int64 codes
+                   rng.integers(-5, 10**6, 30_000)]:  # fmt: skip
+        assert len(values) >= 1 << 14  # large enough for the bucket sort
+        ordered = sort_values(values)
+        assert ordered.dtype == values.dtype and np.array_equal(ordered, np.sort(values))
+        assert np.array_equal(unique_sorted(values), np.unique(values))
