@@ -38,6 +38,22 @@ def sort_values(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def first_rows(owner: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Indexes of the first row of each distinct ``(owner, key)`` (int64 and uint64 rows),
+    sorted by key, then owner: the rows ``np.lexsort((owner, keys))`` puts first. Large
+    arrays of hashes: a bucket sort of the rows on their keys' leading bits."""
+    if NUMBA and len(keys) >= _BUCKET_SORT_ROWS and keys.dtype == np.uint64:
+        out = np.empty(len(keys), dtype=np.int64)
+        n = _first_rows(np.asarray(owner), np.asarray(keys), out)
+        if n >= 0:
+            return out[:n]
+    order = np.lexsort((owner, keys))
+    d, f = owner[order], keys[order]
+    new = np.ones(len(d), dtype=bool)
+    new[1:] = (d[1:] != d[:-1]) | (f[1:] != f[:-1])
+    return np.asarray(order[new])
+
+
 def unique_sorted(values: np.ndarray) -> np.ndarray:
     """``np.unique(values)``: the distinct values, ascending."""
     ordered = sort_values(values)
@@ -144,9 +160,10 @@ if NUMBA:
             index[r] = slots[s]
 
     @njit()
-    def _bucket_sort(values, out):  # type: ignore[no-untyped-def]
-        """``values`` (uint64) sorted into ``out``: a bucket per leading bits of ``value -
-        min`` (about ``_BUCKET_ROWS`` values a bucket), each bucket then sorted in place."""
+    def _layout(values):  # type: ignore[no-untyped-def]
+        """Buckets of ``values`` (uint64) by the leading bits of ``value - low``, about
+        ``_BUCKET_ROWS`` values a bucket: ``low``, the shift that leaves those bits, and
+        where each bucket starts (one entry more than the buckets)."""
         n = len(values)
         low, high = values.min(), values.max()
         width, span = 0, high - low  # bits of the range
@@ -163,12 +180,49 @@ if NUMBA:
             starts[np.int64((v - low) >> shift) + 1] += 1
         for b in range(1 << bits):
             starts[b + 1] += starts[b]
+        return low, shift, starts
+
+    @njit()
+    def _first_rows(owner, keys, out):  # type: ignore[no-untyped-def]
+        """:func:`first_rows` written to ``out``; returns how many, or -1 when a bucket is
+        too large to sort by insertion (keys that do not spread: the caller sorts)."""
+        low, shift, starts = _layout(keys)
+        fill = starts[:-1].copy()
+        for i in range(len(keys)):  # row order kept within a bucket
+            bucket = np.int64((keys[i] - low) >> shift)
+            out[fill[bucket]] = i
+            fill[bucket] += 1
+        for b in range(len(starts) - 1):
+            lo, hi = starts[b], starts[b + 1]
+            if hi - lo > 16 * _INSERTION_ROWS:
+                return -1
+            for i in range(lo + 1, hi):  # by key, then owner; equal rows keep their order
+                r = out[i]
+                j = i - 1
+                while j >= lo and (keys[out[j]] > keys[r]
+                                   or (keys[out[j]] == keys[r] and owner[out[j]] > owner[r])):
+                    out[j + 1] = out[j]
+                    j -= 1
+                out[j + 1] = r
+        m = 0
+        for i in range(len(keys)):
+            r = out[i]
+            if i == 0 or keys[r] != keys[out[m - 1]] or owner[r] != owner[out[m - 1]]:
+                out[m] = r
+                m += 1
+        return m
+
+    @njit()
+    def _bucket_sort(values, out):  # type: ignore[no-untyped-def]
+        """``values`` (uint64) sorted into ``out``: a bucket per leading bits of ``value -
+        min`` (:func:`_layout`), each bucket then sorted in place."""
+        low, shift, starts = _layout(values)
         fill = starts[:-1].copy()
         for v in values:
             bucket = np.int64((v - low) >> shift)
             out[fill[bucket]] = v
             fill[bucket] += 1
-        for b in range(1 << bits):
+        for b in range(len(starts) - 1):
             lo, hi = starts[b], starts[b + 1]
             if hi - lo > _INSERTION_ROWS:
                 out[lo:hi].sort()

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedup.arrays import runs, sort_values, unique_sorted
+from dedup.arrays import first_rows, runs, sort_values, unique_sorted
 from dedup.kernels import compiled
 from dedup.pairs import pair_codes
 from dedup.shingle import WORD_UNITS, fmix64
@@ -138,11 +138,7 @@ def merged_frequency(parts: Iterable[Frequency]) -> Frequency:
 def _distinct_rows(doc: np.ndarray, prints: np.ndarray) -> np.ndarray:
     """Indexes of the first row of each distinct ``(doc, fingerprint)``, sorted by
     fingerprint, then document."""
-    order = np.lexsort((doc, prints))
-    d, f = doc[order], prints[order]
-    new = np.ones(len(d), dtype=bool)
-    new[1:] = (d[1:] != d[:-1]) | (f[1:] != f[:-1])
-    return order[new]
+    return first_rows(doc, prints)
 
 
 def gaps(at: np.ndarray, units: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 import dedup
 from dedup.analyze import analyze
-from dedup.arrays import sort_values, unique_inverse, unique_sorted
+from dedup.arrays import first_rows, sort_values, unique_inverse, unique_sorted
 from dedup.evidence import _passage_totals, _shared_weights, passage_evidence
 from dedup.feature_table import is_member
 from dedup.features import DocFeatures, bigram_rows, doc_features, feature_batch, features_of
@@ -274,3 +274,18 @@ def test_sort_values_sorts_as_numpy_does_however_the_values_spread() -> None:
         ordered = sort_values(values)
         assert ordered.dtype == values.dtype and np.array_equal(ordered, np.sort(values))
         assert np.array_equal(unique_sorted(values), np.unique(values))
+
+
+@pytest.mark.parametrize("spread", [True, False])
+def test_first_rows_are_lexsorts_first_row_of_each_distinct_pair(spread: bool) -> None:
+    rng = np.random.default_rng(4)
+    n = 60_000
+    if spread:  # hashes, each in several rows of several owners, rows in any order
+        keys = rng.choice(rng.integers(0, 2**63, n // 3).astype(np.uint64) * np.uint64(2), n)
+    else:  # three keys: buckets too large to sort by insertion
+        keys = rng.integers(0, 3, n).astype(np.uint64)
+    owner = rng.integers(0, 500, n)
+    order = np.lexsort((owner, keys))
+    new = np.ones(n, dtype=bool)
+    new[1:] = (owner[order][1:] != owner[order][:-1]) | (keys[order][1:] != keys[order][:-1])
+    assert np.array_equal(first_rows(owner, keys), order[new])
