@@ -289,8 +289,9 @@ class Index:
             b, usable_b = analyses[d], usable[d]
             pair_share = partial(text_share, a, b, usable_a, usable_b, is_wire(a.doc, ()),
                                  is_wire(b.doc, ()))  # fmt: skip
-            matches = reuse_matches(a, b, weights, frequency, p, usable_a=usable_a,
-                                    usable_b=usable_b, text_share=pair_share)  # fmt: skip
+            matches = [m for m in reuse_matches(a, b, weights, frequency, p, usable_a=usable_a,
+                                                usable_b=usable_b, text_share=pair_share)
+                       if m.kind != "boilerplate"]  # fmt: skip
             if not matches:
                 continue
             reused = covered_chars((m.a_start, m.a_end) for m in matches)

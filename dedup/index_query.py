@@ -28,7 +28,8 @@ class Hit:
     """An indexed document that a queried document reuses.
 
     ``reused_chars`` counts the queried document's characters covered by
-    ``matches`` (``a`` is the queried document, ``b`` this indexed one);
+    ``matches`` (``a`` is the queried document, ``b`` this indexed one), its reuse:
+    boilerplate the two share (a stock phrase, chrome) is no reuse and not listed;
     ``jaccard`` is the MinHash estimate between the two documents' word shingles.
     """
 

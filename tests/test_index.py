@@ -27,6 +27,7 @@ from dedup.index_query import QueryResult
 from dedup.params import ScanParams
 from dedup.pipeline import scan
 from dedup.records import Document, Match
+from dedup.score import covered_chars
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 _SYLLABLES = "ka lo mi ne ru sa ti vo ber dan gel hor lin mar tos uk zen pra qui wes"
@@ -128,7 +129,22 @@ def test_seed_queries_find_their_sources(tmp_path: Path) -> None:
             # the queried one (scores may differ in the 4th decimal: the index's IDF counts
             # passages outside footer chrome, a scan's those outside all chrome)
             whole = scan([seeds["000"], seeds["001"], seeds["002"], new])
-            assert _spans(hit.matches) == _spans(whole.matches_between(new.id, old.id))
+            reuse = [m for m in whole.matches_between(new.id, old.id) if m.kind != "boilerplate"]
+            assert _spans(hit.matches) == _spans(reuse)
+
+
+def test_boilerplate_a_query_shares_is_no_reuse(tmp_path: Path) -> None:
+    # 000 takes clauses of the Reuters story 004; with two reprints of 004 indexed and a
+    # third queried, those clauses are held by four documents: stock phrases to the rule
+    # of run_max_docs, which the alignment reports as boilerplate
+    seeds = seed_docs()
+    reprints = [Document(f"reprint-{k}", seeds["004"].text) for k in range(3)]
+    path = build(tmp_path / "desk.sqlite", [seeds["000"], seeds["004"], *reprints[:2]])
+    (result,) = answers(path, [reprints[2]])
+    assert {h.id for h in result.hits} >= {seeds["004"].id, "reprint-0", "reprint-1"}
+    for hit in result.hits:
+        assert hit.matches and all(m.kind != "boilerplate" for m in hit.matches)
+        assert hit.reused_chars == covered_chars((m.a_start, m.a_end) for m in hit.matches)
 
 
 def test_planted_copy_is_found_at_its_offsets(tmp_path: Path) -> None:
