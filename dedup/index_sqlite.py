@@ -75,6 +75,7 @@ class SQLiteStore:
         self.location = path
         file = Path(path)
         self.created = path == ":memory:" or not file.exists()
+        self._new_file = self.created and path != ":memory:"  # made by this open
         if self.created and not create:
             raise DedupError(f"{path}: no dedup index there; build one with 'dedup index add'")
         if self.created and path != ":memory:":
@@ -137,13 +138,19 @@ class SQLiteStore:
             raise DedupError(f"{self.location}: {why}") from exc
 
     def close(self) -> None:
-        """Close the file; one this store created and nobody wrote into (the open failed)
-        is removed: it holds nothing, and would be refused as an empty file."""
+        """Close the file; one this store created that holds no document (the open or the
+        first add failed) is removed, so that no later command answers from it."""
+        empty = self._new_file and self._holds_no_document()
         self._db.close()
-        if self.created and self.location != ":memory:":
+        if empty:
             with suppress(OSError):
-                if Path(self.location).stat().st_size == 0:
-                    Path(self.location).unlink()
+                Path(self.location).unlink()
+
+    def _holds_no_document(self) -> bool:
+        try:
+            return not self._db.execute("SELECT 1 FROM documents LIMIT 1").fetchone()
+        except sqlite3.Error:  # no tables: nothing was written
+            return True
 
     def meta(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT key, value FROM meta").fetchall())

@@ -336,6 +336,19 @@ def test_an_indexed_article_queried_again_is_answered_as_if_new(tmp_path: Path) 
     assert itself.hits[0].id == seeds["003"].id and itself.hits[0].reused_share > 0.99
 
 
+def test_a_first_add_that_fails_leaves_no_index(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    batch = tmp_path / "batch.jsonl"
+    good = json.dumps({"id": "a", "text": seed_docs()["000"].text})
+    batch.write_text(f"{good}\n{{not json\n", encoding="utf-8")
+    index = tmp_path / "desk.db"
+    assert main(["index", "add", str(index), str(batch)]) == 2
+    assert "batch.jsonl:2" in capsys.readouterr().err
+    assert not index.exists()
+    assert main(["query", str(index), str(batch)]) == 2  # no index to answer from
+    assert "no dedup index there" in capsys.readouterr().err
+
+
 def test_ctrl_c_in_cli_index_add_rolls_the_batch_back(tmp_path: Path) -> None:
     docs = corpus(seed=9, n=120)
     index = build(tmp_path / "i.sqlite", docs[:24])
