@@ -70,6 +70,31 @@ def test_every_number_of_the_pair_table_is_whole_at_80_columns(
                 assert f" {value} " in f" {row} ", (column, row)
 
 
+def test_the_query_table_keeps_ids_whole_and_dates_short_in_a_pipe(tmp_path: Path) -> None:
+    # long sources and dates as outlets write them: at 80 columns the source column goes
+    # and dates are shown as read, in ISO 8601
+    dates = ["Wed, 12 Jan 2022 10:00:00 +0000", "Thursday, January 13, 2022 09:15 EST",
+             "1642204800", "12 January 2022"]  # fmt: skip
+    day1 = tmp_path / "day1.jsonl"
+    stems = sorted(p.stem for p in SEEDS.glob("*.txt"))
+    day1.write_text("".join(json.dumps({
+        "id": f"{stem[:3]}_story", "text": (SEEDS / f"{stem}.txt").read_text(),
+        "source": f"The Daily Outlet Number {k}", "date": date}) + "\n"
+        for k, (stem, date) in enumerate(zip(stems[:2] + stems[4:], dates[:3], strict=True))))
+    new = tmp_path / "new.jsonl"
+    new.write_text(json.dumps({"id": "new", "text": (SEEDS / f"{stems[3]}.txt").read_text(),
+                               "date": dates[3]}) + "\n")  # fmt: skip
+    index = tmp_path / "desk.db"
+    assert run_process("index", "add", str(index), str(day1)).returncode == 0
+    done = run_process("query", str(index), str(new), columns="80")
+    assert done.returncode == 0, done.stderr
+    assert max(map(len, done.stdout.splitlines())) <= 80
+    rows = [line.split() for line in done.stdout.splitlines() if "_story " in line]
+    assert rows and all(len(row) == 6 for row in rows), done.stdout  # id, date, when, numbers
+    assert {row[1] for row in rows} <= {"2022-01-12T10:00:00Z", "2022-01-13T14:15:00Z",
+                                         "2022-01-15T00:00:00Z"}  # fmt: skip
+
+
 def test_json_dash_is_standard_output_and_the_summary_stays_on_stderr() -> None:
     done = run_process("scan", str(SEEDS), "--workers", "1", "--json", "-")
     assert done.returncode == 0, done.stderr

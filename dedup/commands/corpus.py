@@ -119,7 +119,7 @@ def _query(args: argparse.Namespace, out: Console) -> int:
                                     "indexed_ids": already})  # fmt: skip
     texts = {d.id: d.text for d in docs}
     for r in results:
-        render_query(r, texts[r.id], indexed, out, args.top)
+        render_query(r, texts[r.id], indexed, out, args.top, dayfirst=args.dayfirst)
     return 0
 
 

@@ -9,8 +9,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from dedup.dates import parse_date
 from dedup.dedupe import DedupeResult
-from dedup.index_query import QueryResult
+from dedup.index_query import Hit, QueryResult
 from dedup.overlap import OverlapResult
 from dedup.records import Document
 from dedup.report.terminal import count
@@ -27,11 +28,12 @@ def _excerpt(text: str, start: int, end: int, width: int = 70) -> str:
 
 
 def render_query(r: QueryResult, text: str, indexed: Mapping[str, Document], out: Console,
-                 top: int) -> None:  # fmt: skip
+                 top: int, *, dayfirst: bool = False) -> None:  # fmt: skip
     """One queried document: its reuse, the indexed documents it reuses, the best passages.
 
     When its id is in the index, a line says so and whether the stored text is the same;
-    it is compared with the other indexed documents, never with itself.
+    it is compared with the other indexed documents, never with itself. Dates are shown
+    in ISO 8601 as read (``dayfirst``: numeric dates day first), else as written.
     """
     head = f"[bold]{escape(r.id)}[/bold]: {r.reused_share:.1%} reused ({r.reused_chars:,} of "
     out.print(head + f"{r.chars:,} chars) from {count(len(r.hits), 'indexed document')}")
@@ -43,21 +45,11 @@ def render_query(r: QueryResult, text: str, indexed: Mapping[str, Document], out
     if not r.hits:
         return
     hits = r.hits[:top]
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     show_source = any(h.source != h.id for h in hits)  # else each document is its own source
     show_date = any(h.date for h in hits)
-    table.add_column("indexed document", overflow="fold")
-    if show_source:
-        table.add_column("source", overflow="fold")
-    if show_date:
-        table.add_column("date", no_wrap=True)
-        table.add_column("than this", no_wrap=True)  # the indexed document is earlier or later
-    for col in ("reused", "chars", "passages"):
-        table.add_column(col, justify="right", no_wrap=True)
-    for h in hits:
-        dated = [escape(h.date or ""), h.when or ""] * show_date
-        cells = [escape(h.id)] + [escape(h.source)] * show_source + dated
-        table.add_row(*cells, f"{h.reused_share:.1%}", f"{h.reused_chars:,}", str(len(h.matches)))
+    table = _hits_table(hits, show_source, show_date, dayfirst)
+    if show_source and table.__rich_measure__(out, out.options).minimum > out.width:
+        table = _hits_table(hits, False, show_date, dayfirst)  # the source goes first
     out.print(table)
     best = r.hits[0]
     for m in best.matches[:3]:
@@ -69,6 +61,25 @@ def render_query(r: QueryResult, text: str, indexed: Mapping[str, Document], out
     if len(best.matches) > 3:
         out.print(f"  … and {count(len(best.matches) - 3, 'more passage')} (--json for all)",
                   markup=False)
+
+
+def _hits_table(hits: Sequence[Hit], show_source: bool, show_date: bool,
+                dayfirst: bool) -> Table:  # fmt: skip
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("indexed document", overflow="fold", min_width=12)
+    if show_source:
+        table.add_column("source", overflow="fold")
+    if show_date:
+        table.add_column("date", no_wrap=True)
+        table.add_column("than this", no_wrap=True)  # the indexed document is earlier or later
+    for col in ("reused", "chars", "passages"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for h in hits:
+        shown = h.date and (parse_date(h.date, dayfirst=dayfirst).iso() or h.date)
+        dated = [escape(shown or ""), h.when or ""] * show_date
+        cells = [escape(h.id)] + [escape(h.source)] * show_source + dated
+        table.add_row(*cells, f"{h.reused_share:.1%}", f"{h.reused_chars:,}", str(len(h.matches)))
+    return table
 
 
 def render_overlap(result: OverlapResult, out: Console, top: int) -> None:
