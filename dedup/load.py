@@ -235,8 +235,8 @@ def _read_folder(folder: Path, opts: LoadOptions, report: LoadReport) -> Iterato
     found, skipped = folder_files(folder)
     report.skipped.extend(skipped)
     if skipped:
-        log.info("%s: skipped %d hidden, linked, unreadable or special entries or files of "
-                 "other types", folder, len(skipped))  # fmt: skip
+        log.info("%s: entries skipped (hidden, linked, unreadable, special or of other "
+                 "types): %d", folder, len(skipped))  # fmt: skip
     renamed = path_ids([rel for rel, path in found if one_document(path.name)])
     count = 0
     for rel, path in found:
@@ -249,7 +249,7 @@ def _read_folder(folder: Path, opts: LoadOptions, report: LoadReport) -> Iterato
             count += 1
             yield doc
     if count == 0:
-        what = f"{len(found)} files without records, {len(skipped)} skipped"
+        what = f"files without records: {len(found)}; entries skipped: {len(skipped)}"
         raise InputError(folder, None, f"no documents found ({what}); {ACCEPTED}")
 
 

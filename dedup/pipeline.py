@@ -40,7 +40,7 @@ from dedup.params import ScanParams
 from dedup.progress import Progress, silent
 from dedup.records import Document, DocumentScore, Match, ScanResult
 from dedup.reuse import reuse_matches
-from dedup.roles import is_wire, name_key
+from dedup.roles import is_wire, name_key, unknown_wires
 from dedup.score import (
     corpus_score,
     cosine_pairs,
@@ -149,6 +149,9 @@ def run_scan(engine: Engine[D], documents: D, params: ScanParams, *,
         n_candidates = len(unique_sorted(np.concatenate((colliding, near_codes, runs.codes))))
         report("candidates", len(docs), len(docs))
         wire_keys = {name_key(w) for w in wires}
+        for name in unknown_wires(wires, {d.source for d in docs}):
+            log.warning("warning: --wire %r names no document's source (case, spaces and "
+                        "punctuation aside), so it marks none as a wire", name)  # fmt: skip
         tables = engine.broadcast(AlignTables(stems.weights(), runs.frequency, chrome,
                                               np.array([is_wire(d, wire_keys) for d in docs],
                                                        dtype=bool)))  # fmt: skip

@@ -25,3 +25,10 @@ def is_wire(doc: Document, wire_keys: Collection[str]) -> bool:
     role = doc.extra.get("role")
     return name_key(doc.source) in wire_keys or (isinstance(role, str)
                                                  and role.casefold() in WIRE_ROLES)  # fmt: skip
+
+
+def unknown_wires(wires: Collection[str], sources: Collection[str]) -> list[str]:
+    """The declared wires (``--wire``) that name none of ``sources``, as :func:`name_key`
+    compares them, in the order given."""
+    keys = {name_key(s) for s in sources}
+    return [w for w in dict.fromkeys(wires) if name_key(w) not in keys]

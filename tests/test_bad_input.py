@@ -125,8 +125,8 @@ def test_empty_folder_says_what_dedup_reads(
     (tmp_path / "empty").mkdir()
     err = one_error(capsys, "scan", str(tmp_path / "empty"))
     assert err == (
-        f"error: {tmp_path / 'empty'}: no documents found (0 files without records, 0 skipped); "
-        f"{ACCEPTED}"
+        f"error: {tmp_path / 'empty'}: no documents found (files without records: 0; "
+        f"entries skipped: 0); {ACCEPTED}"
     )
 
 

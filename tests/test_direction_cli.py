@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -53,13 +54,20 @@ def test_a_flow_over_several_stories_counts_them_in_plain_english(tmp_path: Path
     assert "Gazette takes 100% of its text on 2 stories from Newswire" in run.out, run.out
 
 
-def test_wire_flag_names_the_source(tmp_path: Path, story: str) -> None:
+def test_wire_flag_names_the_source(tmp_path: Path, story: str,
+                                    caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
     path = _jsonl(tmp_path / "two.jsonl", [
         {"id": "n", "text": story, "source": "Gazette"},
         {"id": "w", "text": story + "\n\nMore lines of the agency's own.", "source": "Newswire"},
     ])  # fmt: skip
     out = tmp_path / "r.json"
-    assert run_cli("scan", str(path), "--wire", "newswire", "--json", str(out)).status == 0
+    run = run_cli("scan", str(path), "--wire", "newswire", "--wire", "News Wires", "--json",
+                  str(out))  # fmt: skip
+    assert run.status == 0
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1  # names compare loosely: newswire is Newswire
+    assert "--wire 'News Wires' names no document's source" in warned[0]
+    assert "1 source pair scored" in run.out
     [pair] = [p for p in json.loads(out.read_text())["pairs"] if p["reused_chars"]]
     assert (pair["direction"]["from"], pair["direction"]["to"]) == ("w", "n")
     assert pair["direction"]["evidence"][0] == "role: w is from Newswire, a wire"

@@ -67,7 +67,8 @@ def test_empty_folder_is_an_error_naming_it(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "photo.png").write_bytes(b"\x89PNG")
     with pytest.raises(
-        InputError, match=r"empty: no documents found \(0 files without records, 1 skipped\)"
+        InputError,
+        match=r"empty: no documents found \(files without records: 0; entries skipped: 1\)",
     ) as info:
         list(load(tmp_path / "empty"))
     assert info.value.path == tmp_path / "empty"

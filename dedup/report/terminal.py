@@ -77,7 +77,8 @@ def render_summary(result: ScanResult, console: Console, *, top_pairs: int = 10,
         console.print(f"{count(unreused, 'pair')} without reused passages (alike in TF-IDF "
                       "or Jaccard only) not listed; --json and --csv hold them.")  # fmt: skip
     if len(result.sources) and any(s.a != s.b for s in result.sources):
-        console.print(f"{len(result.sources)} source pairs scored (see --json for the table).")
+        console.print(f"{count(len(result.sources), 'source pair')} scored (see --json for the "
+                      "table).")  # fmt: skip
     for f in result.source_flows[:top_flows]:
         console.print(f"{escape(f.taker)} takes {f.share:.0%} of its text on "
                       f"{count(f.documents, 'story', 'stories')} from {escape(f.giver)} "
