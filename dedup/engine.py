@@ -8,11 +8,12 @@ pool or session:
   :class:`~dedup.features.DocFeatures`;
 - **group by key** (:meth:`Engine.group_by_key`, :meth:`Engine.passage_candidates`,
   :meth:`Engine.near_duplicates`): keyed rows of each document's features (runs of words,
-  fingerprints), LSH band keys of passages and of documents, grouped into buckets;
+  fingerprints, stems and bigrams counted over passages), LSH band keys of passages and of
+  documents, grouped into buckets;
 - **broadcast a small table** (:meth:`Engine.broadcast`): what every task of the next step
   reads (IDF weights, fingerprint frequencies, chrome lines);
-- **map over candidate pairs** (:meth:`Engine.map_pairs`): a function of two documents'
-  analyses, per pair.
+- **map over candidate pairs** (:meth:`Engine.map_pairs`, :meth:`Engine.cosines`): a
+  function of two documents' analyses, or of their TF-IDF rows, per pair.
 
 :class:`LocalEngine` runs them on forked processes (:mod:`dedup.workers`);
 :class:`dedup.spark_engine.SparkEngine` runs them as Spark jobs. Both give the same
@@ -30,13 +31,14 @@ import numpy as np
 
 from dedup.analyze import DocAnalysis, analyze
 from dedup.candidates import candidate_documents, near_duplicate_documents
-from dedup.feature_table import FeatureTable
+from dedup.feature_table import FeatureWeights, corpus_tables
 from dedup.features import DocFeatures, feature_batch
 from dedup.load_records import check_unique
 from dedup.memory import TableStore
 from dedup.params import ScanParams
 from dedup.progress import Progress
 from dedup.records import Document, Match
+from dedup.score import document_cosines
 from dedup.word_runs import KeyedRows
 from dedup.workers import ProcessMap, ThreadMap, ordered_imap, ordered_map
 
@@ -69,6 +71,19 @@ class Held(Generic[T]):
     value: T
 
 
+@dataclass(frozen=True, slots=True)
+class PassageCandidates:
+    """What the passage LSH stage found (:func:`dedup.candidates.candidate_documents`):
+    document ``pairs`` to align, ``colliding`` codes ``i * n + j`` of every colliding
+    document pair, LSH buckets ``skipped``, and alignment's stem ``weights`` (IDF over the
+    corpus's usable passages)."""
+
+    pairs: set[tuple[int, int]]
+    colliding: np.ndarray
+    skipped: int
+    weights: FeatureWeights
+
+
 class Engine(Protocol[D_contra]):
     """The steps a scan asks of the machine it runs on (see the module docstring)."""
 
@@ -76,26 +91,26 @@ class Engine(Protocol[D_contra]):
                  report: Progress) -> list[DocFeatures]:  # fmt: skip
         """Every document's features, sorted by id; a :class:`DedupError` names duplicate ids.
 
-        The documents are the features' ``doc`` (with the language analysis found).
+        The documents are the features' ``doc`` (with the language analysis found). An
+        engine that keeps the features where the documents are may return them without
+        their passages' rows (stems, bigrams, terms, fingerprints): only its own steps read
+        those.
         """
 
     def group_by_key(self, rows: RowFunction, reduce: Callable[[KeyedRows], R]) -> list[R]:
         """``reduce`` of the rows ``rows(d, features_d)`` of every document, grouped by key:
         every row of a key reaches the same call, the calls' results in any order.
 
-        Reads the features :meth:`features` returned, until :meth:`forget_features`.
+        Reads the features :meth:`features` returned, until :meth:`passage_candidates`.
         """
 
-    def forget_features(self) -> None:
-        """The scan groups no more features by key: the engine may free them."""
+    def passage_candidates(self, usable: list[np.ndarray], chrome: Shared[list[np.ndarray]],
+                           params: ScanParams, store: TableStore) -> PassageCandidates:
+        """Candidates of the passage LSH indexes over the documents' ``usable`` passages
+        (a bool per passage; ``chrome``: a bool per line), from the stem and bigram rows of
+        the features: the last step to read them (no :meth:`group_by_key` after it).
 
-    def passage_candidates(self, stems: FeatureTable, bigrams: FeatureTable,
-                           chrome: Shared[list[np.ndarray]], params: ScanParams,
-                           store: TableStore) -> tuple[set[tuple[int, int]], np.ndarray, int]:
-        """:func:`dedup.candidates.candidate_documents`: document pairs to align, codes
-        ``i * n + j`` of every colliding document pair, and LSH buckets skipped.
-
-        ``store`` makes the corpus-sized arrays this machine holds (the band keys).
+        ``store`` makes the corpus-sized arrays this machine holds (feature tables, band keys).
         """
 
     def near_duplicates(self, sigs: np.ndarray, params: ScanParams) -> set[tuple[int, int]]:
@@ -103,6 +118,10 @@ class Engine(Protocol[D_contra]):
 
     def broadcast(self, value: T) -> Shared[T]:
         """``value`` (small next to the corpus) made readable by every task."""
+
+    def cosines(self, pairs: set[tuple[int, int]], floor: float) -> dict[tuple[int, int], float]:
+        """:func:`dedup.score.document_cosines` of the terms of every document's usable
+        passages (as :meth:`passage_candidates` was told), for ``pairs`` and ``floor``."""
 
     def map_pairs(self, fn: PairFunction, pairs: Sequence[tuple[int, int]],
                   report: Progress) -> list[Match]:  # fmt: skip
@@ -125,7 +144,8 @@ class LocalEngine:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._docs: list[Document] = []
-        self._feats: list[DocFeatures] = []
+        self._feats: list[DocFeatures | None] = []
+        self._terms: list[np.ndarray] = []
 
     def features(self, documents: Iterable[Document], params: ScanParams,
                  report: Progress) -> list[DocFeatures]:  # fmt: skip
@@ -143,7 +163,7 @@ class LocalEngine:
         feats = [f for k, p in zip(firsts, packed, strict=True)
                  for f in p.unpack(docs[k : k + _BATCH])]  # fmt: skip
         self._docs = [f.doc for f in feats]
-        self._feats = feats
+        self._feats = list[DocFeatures | None](feats)
         return feats
 
     def group_by_key(self, rows: RowFunction, reduce: Callable[[KeyedRows], R]) -> list[R]:
@@ -152,8 +172,8 @@ class LocalEngine:
         groups = max(1, -(-len(self._feats) // _GROUP_DOCS))
         parts: list[list[KeyedRows]] = [[] for _ in range(groups)]
         for first in range(0, len(self._feats), _ROWS_AT_ONCE):
-            got = [rows(d, self._feats[d])
-                   for d in range(first, min(first + _ROWS_AT_ONCE, len(self._feats)))]  # fmt: skip
+            got = [rows(d, f) for d, f in enumerate(self._feats[first : first + _ROWS_AT_ONCE],
+                                                      start=first) if f is not None]  # fmt: skip
             keys = np.concatenate([k for k, _ in got])
             values = np.concatenate([v for _, v in got])
             group = keys % np.uint64(groups)
@@ -169,20 +189,27 @@ class LocalEngine:
             del keyed
         return found
 
-    def forget_features(self) -> None:
-        self._feats = []
-
-    def passage_candidates(self, stems: FeatureTable, bigrams: FeatureTable,
-                           chrome: Shared[list[np.ndarray]], params: ScanParams,
-                           store: TableStore) -> tuple[set[tuple[int, int]], np.ndarray, int]:
-        return candidate_documents(stems, bigrams, params, tasks=ProcessMap(self.workers),
-                                   threads=ThreadMap(self.workers), store=store)  # fmt: skip
+    def passage_candidates(self, usable: list[np.ndarray], chrome: Shared[list[np.ndarray]],
+                           params: ScanParams, store: TableStore) -> PassageCandidates:
+        """Corpus tables copied from the features, each document's freed once copied (the
+        caller holds the features no more), then :func:`candidate_documents` on the pool."""
+        feats, self._feats = self._feats, []
+        stems, bigrams, self._terms = corpus_tables(feats, usable, store)
+        del feats
+        pairs, colliding, skipped = candidate_documents(
+            stems, bigrams, params, tasks=ProcessMap(self.workers),
+            threads=ThreadMap(self.workers), store=store)  # fmt: skip
+        return PassageCandidates(pairs, colliding, skipped, stems.weights())
 
     def near_duplicates(self, sigs: np.ndarray, params: ScanParams) -> set[tuple[int, int]]:
         return near_duplicate_documents(sigs, params)
 
     def broadcast(self, value: T) -> Held[T]:
         return Held(value)
+
+    def cosines(self, pairs: set[tuple[int, int]], floor: float) -> dict[tuple[int, int], float]:
+        terms, self._terms = self._terms, []
+        return document_cosines(terms, pairs, floor)
 
     def map_pairs(self, fn: PairFunction, pairs: Sequence[tuple[int, int]],
                   report: Progress) -> list[Match]:  # fmt: skip
@@ -202,4 +229,4 @@ class LocalEngine:
         return [m for matches in found for m in matches]
 
     def close(self) -> None:
-        self._docs, self._feats = [], []
+        self._docs, self._feats, self._terms = [], [], []

@@ -14,6 +14,11 @@ import numpy as np
 
 from dedup.arrays import KeyIndex, positions, runs, sort_values
 from dedup.evidence import EvidenceTable, evidence_table
+from dedup.features import DocFeatures
+from dedup.memory import TableStore, release_freed_memory
+
+_TRIM_EVERY = 8192  # documents copied between two returns of freed features to the OS
+_TABLE_CHUNK = 1024  # documents whose feature rows are copied at a time (divides _TRIM_EVERY)
 
 
 class FeatureTable:
@@ -110,3 +115,57 @@ class FeatureWeights:
             return np.ones(len(features))
         at = self._index(features)
         return np.where(at >= 0, self.idf[at], 1.0)
+
+
+def corpus_tables(feats: list[DocFeatures | None], usable: list[np.ndarray],
+                  store: TableStore | None = None
+                  ) -> tuple[FeatureTable, FeatureTable, list[np.ndarray]]:  # fmt: skip
+    """Stem and bigram tables of the corpus's usable passages, and each document's terms.
+
+    Passages are numbered over the corpus in document, then passage order; terms are
+    the TF-IDF input of each document's usable passages. The rows are copied, a chunk of
+    documents at a time, into arrays with room for every row, and ``feats`` is emptied
+    as it goes (every entry set to None): at 100,000 documents these rows are the
+    largest arrays of a scan, made by ``store`` (in memory, or on disk past the scan's
+    memory limit); the room of chrome rows is never written, so it takes no memory.
+    """
+    empty = np.empty if store is None else store.empty
+    columns = (("stem_passage", "stems"), ("bigram_passage", "bigrams"), ("term_passage", "terms"))
+    room = [sum(len(getattr(f, values)) for f in feats if f is not None) for _, values in columns]
+    passages = [empty(room[0], np.int32), empty(room[1], np.int32)]
+    values = [empty(room[0], np.uint64), empty(room[1], np.uint64), empty(room[2], np.uint64)]
+    filled = [0, 0, 0]
+    sizes = np.array([np.count_nonzero(u) for u in usable], dtype=np.int64)
+    base = np.concatenate(([0], np.cumsum(sizes)))
+    term_counts = np.zeros(len(usable), np.int64)
+    for lo in range(0, len(usable), _TABLE_CHUNK):
+        hi = min(lo + _TABLE_CHUNK, len(usable))
+        chunk = [f for f in feats[lo:hi] if f is not None]
+        assert len(chunk) == hi - lo
+        kept = np.concatenate([*usable[lo:hi], np.zeros(0, bool)])  # per passage of the chunk
+        number = base[lo] + np.cumsum(kept) - 1  # each usable passage's number in the corpus
+        first = np.cumsum([0] + [len(u) for u in usable[lo:hi]])[:-1]
+        for t, (passage_name, values_name) in enumerate(columns):
+            lengths = [len(getattr(f, values_name)) for f in chunk]
+            passage = np.concatenate([getattr(f, passage_name) for f in chunk]
+                                     + [np.zeros(0, np.int32)]) + np.repeat(first, lengths)
+            keep = kept[passage]
+            n = int(np.count_nonzero(keep))
+            column = np.concatenate([getattr(f, values_name) for f in chunk]
+                                    + [np.zeros(0, np.uint64)])  # fmt: skip
+            values[t][filled[t] : filled[t] + n] = column[keep]
+            if t < 2:
+                passages[t][filled[t] : filled[t] + n] = number[passage[keep]]
+            else:
+                owner = np.repeat(np.arange(lo, hi), lengths)[keep]
+                term_counts[lo:hi] = np.bincount(owner - lo, minlength=hi - lo)
+            filled[t] += n
+        feats[lo:hi] = [None] * (hi - lo)
+        if hi % _TRIM_EVERY == 0:
+            release_freed_memory()
+    release_freed_memory()
+    owner = np.repeat(np.arange(len(usable), dtype=np.int64), sizes)
+    term_at = np.cumsum(term_counts)[:-1]
+    return (FeatureTable(passages[0][: filled[0]], values[0][: filled[0]], owner, len(usable)),
+            FeatureTable(passages[1][: filled[1]], values[1][: filled[1]], owner, len(usable)),
+            np.split(values[2][: filled[2]], term_at) if len(usable) else [])  # fmt: skip

@@ -29,11 +29,11 @@ from dedup.boilerplate import Boilerplate, chrome_lines, mark_boilerplate, pair_
 from dedup.cluster import families
 from dedup.dates import parse_dates
 from dedup.engine import Engine, LocalEngine, Shared
-from dedup.feature_table import FeatureTable, FeatureWeights
-from dedup.features import DocFeatures, usable_passages
+from dedup.feature_table import FeatureWeights
+from dedup.features import usable_passages
 from dedup.fingerprints import Frequency
 from dedup.flows import source_flows
-from dedup.memory import TableStore, default_memory_limit, release_freed_memory
+from dedup.memory import TableStore, default_memory_limit
 from dedup.minhash import jaccard
 from dedup.pairs import component_labels, set_codes
 from dedup.params import ScanParams
@@ -43,13 +43,11 @@ from dedup.reuse import reuse_matches
 from dedup.roles import is_wire, name_key, unknown_wires
 from dedup.score import (
     corpus_score,
-    cosine_pairs,
     covered_chars,
     pair_scores,
     source_scores,
     text_containments,
     text_share,
-    tfidf_matrix,
 )
 from dedup.word_runs import (
     RunCandidates,
@@ -60,9 +58,6 @@ from dedup.word_runs import (
     word_run_candidates,
 )
 from dedup.workers import default_workers
-
-_TRIM_EVERY = 8192  # documents copied between two returns of freed features to the OS
-_TABLE_CHUNK = 1024  # documents whose feature rows are copied at a time (divides _TRIM_EVERY)
 
 log = logging.getLogger(__name__)
 D = TypeVar("D")  # the documents an engine reads
@@ -130,42 +125,37 @@ def run_scan(engine: Engine[D], documents: D, params: ScanParams, *,
         empty = sum(1 for f in feats if f.n_tokens == 0)
         shared_chrome = engine.broadcast(chrome)
         runs = word_runs(engine, shared_chrome, len(docs), params)
-        engine.forget_features()
-        handed_over: list[DocFeatures | None] = list(feats)
-        del feats  # corpus_tables frees each document's features once copied
+        del feats  # the engine frees each document's features as it copies them
         store = TableStore(default_memory_limit() if memory_limit is None else memory_limit)
-        stems, bigrams, terms = corpus_tables(handed_over, usable, store)
-        doc_pairs, colliding, skipped = engine.passage_candidates(stems, bigrams, shared_chrome,
-                                                                  params, store)  # fmt: skip
+        found = engine.passage_candidates(usable, shared_chrome, params, store)
         if store.spilled_bytes:
             log.info("%.1f MB of corpus tables memory-mapped from temporary files (memory "
                      "limit %.1f MB)", store.spilled_bytes / 2**20,
                      store.limit_bytes / 2**20)  # fmt: skip
-        del bigrams
         near = engine.near_duplicates(doc_sigs, params)
-        doc_pairs |= near
+        doc_pairs = found.pairs | near | runs.pairs
         near_codes = set_codes(near, len(docs))
-        doc_pairs |= runs.pairs
-        n_candidates = len(unique_sorted(np.concatenate((colliding, near_codes, runs.codes))))
+        n_candidates = len(unique_sorted(np.concatenate((found.colliding, near_codes,
+                                                         runs.codes))))  # fmt: skip
         report("candidates", len(docs), len(docs))
         wire_keys = {name_key(w) for w in wires}
         for name in unknown_wires(wires, {d.source for d in docs}):
             log.warning("warning: --wire %r names no document's source (case, spaces and "
                         "punctuation aside), so it marks none as a wire", name)  # fmt: skip
-        tables = engine.broadcast(AlignTables(stems.weights(), runs.frequency, chrome,
+        tables = engine.broadcast(AlignTables(found.weights, runs.frequency, chrome,
                                               np.array([is_wire(d, wire_keys) for d in docs],
                                                        dtype=bool)))  # fmt: skip
-        del stems
         matches = engine.map_pairs(partial(align_pair, tables=tables, params=params),
                                    by_component(doc_pairs, len(docs)), report)  # fmt: skip
+        report("score", 0, 1)
+        cos = engine.cosines(doc_pairs, params.tfidf_floor)
     finally:
         engine.close()
-    report("score", 0, 1)
     matches += pair_boilerplate(marked, docs, matches)
     matches.sort(key=lambda m: (m.a, m.b, m.a_start, m.b_start, m.kind))
-    counts = {"candidate_pairs": n_candidates, "skipped_buckets": skipped,
+    counts = {"candidate_pairs": n_candidates, "skipped_buckets": found.skipped,
               "skipped_fingerprints": runs.skipped}
-    result = assemble_result(docs, terms, empty, matches, doc_pairs, doc_sigs, params, counts,
+    result = assemble_result(docs, cos, empty, matches, doc_pairs, doc_sigs, params, counts,
                              marked, wires=wires, dayfirst=dayfirst)  # fmt: skip
     report("score", 1, 1)
     return result
@@ -209,60 +199,6 @@ def by_component(pairs: set[tuple[int, int]], n_docs: int) -> list[tuple[int, in
     return [(int(i), int(j)) for i, j in ij[order]]
 
 
-def corpus_tables(feats: list[DocFeatures | None], usable: list[np.ndarray],
-                  store: TableStore | None = None
-                  ) -> tuple[FeatureTable, FeatureTable, list[np.ndarray]]:  # fmt: skip
-    """Stem and bigram tables of the corpus's usable passages, and each document's terms.
-
-    Passages are numbered over the corpus in document, then passage order; terms are
-    the TF-IDF input of each document's usable passages. The rows are copied, a chunk of
-    documents at a time, into arrays with room for every row, and ``feats`` is emptied
-    as it goes (every entry set to None): at 100,000 documents these rows are the
-    largest arrays of a scan, made by ``store`` (in memory, or on disk past the scan's
-    memory limit); the room of chrome rows is never written, so it takes no memory.
-    """
-    empty = np.empty if store is None else store.empty
-    columns = (("stem_passage", "stems"), ("bigram_passage", "bigrams"), ("term_passage", "terms"))
-    room = [sum(len(getattr(f, values)) for f in feats if f is not None) for _, values in columns]
-    passages = [empty(room[0], np.int32), empty(room[1], np.int32)]
-    values = [empty(room[0], np.uint64), empty(room[1], np.uint64), empty(room[2], np.uint64)]
-    filled = [0, 0, 0]
-    sizes = np.array([np.count_nonzero(u) for u in usable], dtype=np.int64)
-    base = np.concatenate(([0], np.cumsum(sizes)))
-    term_counts = np.zeros(len(usable), np.int64)
-    for lo in range(0, len(usable), _TABLE_CHUNK):
-        hi = min(lo + _TABLE_CHUNK, len(usable))
-        chunk = [f for f in feats[lo:hi] if f is not None]
-        assert len(chunk) == hi - lo
-        kept = np.concatenate([*usable[lo:hi], np.zeros(0, bool)])  # per passage of the chunk
-        number = base[lo] + np.cumsum(kept) - 1  # each usable passage's number in the corpus
-        first = np.cumsum([0] + [len(u) for u in usable[lo:hi]])[:-1]
-        for t, (passage_name, values_name) in enumerate(columns):
-            lengths = [len(getattr(f, values_name)) for f in chunk]
-            passage = np.concatenate([getattr(f, passage_name) for f in chunk]
-                                     + [np.zeros(0, np.int32)]) + np.repeat(first, lengths)
-            keep = kept[passage]
-            n = int(np.count_nonzero(keep))
-            column = np.concatenate([getattr(f, values_name) for f in chunk]
-                                    + [np.zeros(0, np.uint64)])  # fmt: skip
-            values[t][filled[t] : filled[t] + n] = column[keep]
-            if t < 2:
-                passages[t][filled[t] : filled[t] + n] = number[passage[keep]]
-            else:
-                owner = np.repeat(np.arange(lo, hi), lengths)[keep]
-                term_counts[lo:hi] = np.bincount(owner - lo, minlength=hi - lo)
-            filled[t] += n
-        feats[lo:hi] = [None] * (hi - lo)
-        if hi % _TRIM_EVERY == 0:
-            release_freed_memory()
-    release_freed_memory()
-    owner = np.repeat(np.arange(len(usable), dtype=np.int64), sizes)
-    term_at = np.cumsum(term_counts)[:-1]
-    return (FeatureTable(passages[0][: filled[0]], values[0][: filled[0]], owner, len(usable)),
-            FeatureTable(passages[1][: filled[1]], values[1][: filled[1]], owner, len(usable)),
-            np.split(values[2][: filled[2]], term_at) if len(usable) else [])  # fmt: skip
-
-
 def word_runs(engine: Engine[D], chrome: Shared[list[np.ndarray]], n_docs: int,
               params: ScanParams) -> RunCandidates:  # fmt: skip
     """:class:`RunCandidates` of the fingerprints on the corpus's usable passages (off the
@@ -274,8 +210,9 @@ def word_runs(engine: Engine[D], chrome: Shared[list[np.ndarray]], n_docs: int,
     return word_run_candidates(runs, prints, n_docs)
 
 
-def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, matches: list[Match],
-                    doc_pairs: set[tuple[int, int]], doc_sigs: np.ndarray, params: ScanParams,
+def assemble_result(docs: list[Document], cos: dict[tuple[int, int], float], empty: int,
+                    matches: list[Match], doc_pairs: set[tuple[int, int]], doc_sigs: np.ndarray,
+                    params: ScanParams,
                     counts: dict[str, int], marked: Boilerplate, *,
                     wires: Collection[str] = (), dayfirst: bool = False) -> ScanResult:  # fmt: skip
     """Scores, families and stats of a scan, from what the stages found.
@@ -284,8 +221,9 @@ def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, m
     ----------
     docs : list of Document
         Sorted by id; pairs ``(i, j)`` and ``doc_sigs`` rows index this list.
-    terms : list of ndarray of uint64
-        Hash of every content word of each document's usable passages (TF-IDF input).
+    cos : dict
+        TF-IDF cosine of document pairs ``(i, j)``: every one of ``doc_pairs``, and others
+        (:meth:`dedup.engine.Engine.cosines`).
     empty : int
         Documents without a token.
     matches : list of Match
@@ -303,8 +241,6 @@ def assemble_result(docs: list[Document], terms: list[np.ndarray], empty: int, m
     """
     ids = [d.id for d in docs]
     chars = {d.id: len(d.text) for d in docs}
-    x = tfidf_matrix(terms) if any(len(t) for t in terms) else None
-    cos = cosine_pairs(x, doc_pairs, params.tfidf_floor) if x is not None else {}
     scored_pairs = set(cos) | doc_pairs
     jac = {k: jaccard(doc_sigs[k[0]], doc_sigs[k[1]]) for k in scored_pairs}
     texts = text_containments(lambda k: marked.without(k, docs[k].text), len(docs),

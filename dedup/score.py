@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.preprocessing import normalize
 
 from dedup.analyze import DocAnalysis
 from dedup.arrays import positions, unique_inverse, unique_sorted
@@ -40,7 +41,7 @@ from dedup.pairs import component_labels, pair_codes, set_codes
 from dedup.records import CorpusScore, Match, PairScore, SourceScore
 from dedup.shingle import char_grams
 
-_ALL_PAIRS_MAX_DOCS = 5000  # above this, cosine is computed for candidate pairs only
+ALL_PAIRS_MAX_DOCS = 5000  # above this, cosine is computed for candidate pairs only
 _GRAM_CACHE = 4096  # documents whose character n-grams text_containments holds at a time
 
 
@@ -76,6 +77,28 @@ def tfidf_matrix(terms: Sequence[np.ndarray]) -> sparse.csr_matrix:
     return TfidfTransformer(sublinear_tf=True).fit_transform(tf).tocsr()
 
 
+def smoothed_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+    """The IDF :func:`tfidf_matrix` gives terms found in ``df`` of ``n_docs`` documents
+    (scikit-learn's smoothed IDF, computed as it does; float64)."""
+    idf = np.full(len(df), n_docs + 1, dtype=np.float64)
+    idf /= df.astype(np.float64) + 1.0
+    np.log(idf, out=idf)
+    idf += 1.0
+    return idf
+
+
+def tfidf_rows(tf: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    """The rows of :func:`tfidf_matrix` of documents whose term counts are ``tf`` (one cell
+    per document and term, columns sorted within a row), given the corpus's ``idf`` per
+    column (:func:`smoothed_idf`): computed as scikit-learn's transform does, to the last bit.
+    """
+    x = tf.astype(np.float64, copy=True)
+    np.log(x.data, x.data)
+    x.data += 1.0
+    x.data *= idf[x.indices]
+    return sparse.csr_matrix(normalize(x, norm="l2", copy=False))
+
+
 def cosine_pairs(x: sparse.csr_matrix, candidates: set[tuple[int, int]],
                  floor: float) -> dict[tuple[int, int], float]:  # fmt: skip
     """Cosine of every candidate pair, and of every other pair at or above ``floor``.
@@ -85,7 +108,7 @@ def cosine_pairs(x: sparse.csr_matrix, candidates: set[tuple[int, int]],
     """
     out: dict[tuple[int, int], float] = {}
     n = x.shape[0]
-    if n <= _ALL_PAIRS_MAX_DOCS:
+    if n <= ALL_PAIRS_MAX_DOCS:
         asked = unique_sorted(set_codes(candidates, n))
         if NUMBA:
             rows, cols, values = _upper_products(x, asked, floor)
@@ -183,6 +206,15 @@ if NUMBA:
                 wanted[asked[q] - row * n] = False
             row += 1
         return row, filled
+
+
+def document_cosines(terms: Sequence[np.ndarray], candidates: set[tuple[int, int]],
+                     floor: float) -> dict[tuple[int, int], float]:  # fmt: skip
+    """:func:`cosine_pairs` of the documents' TF-IDF rows (:func:`tfidf_matrix` of ``terms``,
+    per document the term hashes of its usable passages); none when no document has a term."""
+    if not any(len(t) for t in terms):
+        return {}
+    return cosine_pairs(tfidf_matrix(terms), candidates, floor)
 
 
 def text_containments(text: Callable[[int], str], n_docs: int,

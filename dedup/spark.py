@@ -17,15 +17,16 @@ Where each stage runs
 :class:`~dedup.spark_engine.SparkEngine`: analysis, features, LSH buckets and alignment run
 in the executors (see :mod:`dedup.spark_engine`).
 
-Driver: the corpus-wide tables every task reads, built from the features the executors
-send (a partition at a time):
-chrome lines and boilerplate spans (line hashes of every document), the passage feature
-table and its IDF (broadcast to the reducers and aligners), and the final scores
-(:func:`dedup.pipeline.assemble_result`: TF-IDF fit, ranks, sources, families). These are
-linear in the corpus size, as in the local engine, and computed by the same functions, so
-the result is the local engine's to the last bit: same pairs, matches, offsets, scores and
-stats. The documents are gathered on the driver at the end, as :class:`ScanResult` holds
-them.
+Executors: the corpus-wide tables are counted where the documents are
+(:mod:`dedup.spark_tables`): stem passage counts and their IDF, the common bigrams, the
+TF-IDF terms' document frequencies; the evidence pre-test and the TF-IDF cosines read
+both documents of a pair, joined to it. The driver receives what each document's lines
+are (chrome lines and boilerplate spans are found there, from line hashes), its
+signature, and the counts, which it broadcasts back; then the final scores
+(:func:`dedup.pipeline.assemble_result`: ranks, sources, families). Each is computed with
+the local engine's arithmetic, so the result is the local engine's to the last bit: same
+pairs, matches, offsets, scores and stats. The documents are gathered on the driver at
+the end, as :class:`ScanResult` holds them.
 """
 
 from __future__ import annotations

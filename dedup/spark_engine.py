@@ -16,6 +16,11 @@ never expanded, so a stock phrase shared by millions of documents costs its redu
 count, not a quadratic number of pairs. Document near-duplicates go through the same
 reducers.
 
+Corpus-wide tables (:mod:`dedup.spark_tables`): stems, bigrams and TF-IDF terms are
+counted in the executors; the driver receives the counts, never a document's rows, and
+broadcasts them back. The evidence pre-test of colliding passage pairs and the TF-IDF
+cosines of candidate pairs read the rows of both documents, joined to the pair.
+
 Map over pairs: each candidate pair is joined to its two analyses and the pair's function
 runs in the task that receives them.
 """
@@ -24,27 +29,45 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
 from dedup.analyze import DocAnalysis, analyze
 from dedup.arrays import unique_sorted
-from dedup.candidates import owner_codes, unique_pairs
-from dedup.engine import PairFunction, RowFunction, Shared
-from dedup.evidence import EvidenceTable, passage_evidence
-from dedup.feature_table import FeatureTable, is_member
-from dedup.features import DocFeatures, features_of, usable_rows
+from dedup.candidates import unique_pairs
+from dedup.engine import PairFunction, PassageCandidates, RowFunction, Shared
+from dedup.feature_table import FeatureWeights, scaled_idf
+from dedup.features import DocFeatures, features_of
 from dedup.load_records import check_unique
 from dedup.lsh import band_keys, band_layout, candidate_pairs
 from dedup.memory import TableStore
-from dedup.pairs import code_set
+from dedup.pairs import code_set, pair_codes
 from dedup.params import ScanParams
-from dedup.passage_lsh import MIN_STEMS, eligible_passages, passage_band_keys
 from dedup.progress import Progress
 from dedup.records import Document, Match
+from dedup.score import ALL_PAIRS_MAX_DOCS, document_cosines, smoothed_idf
 from dedup.spark_io import dataframe_documents
+from dedup.spark_tables import (
+    BandRows,
+    CorpusCounts,
+    HalfPairs,
+    by_group,
+    count_groups,
+    count_rows,
+    evidence_block,
+    evidence_rows,
+    first_halves,
+    merged,
+    pair_cosines,
+    pair_join,
+    passage_band_rows,
+    passing_codes,
+    tfidf_vectors,
+    usable_terms,
+)
 from dedup.word_runs import KeyedRows
 
 if TYPE_CHECKING:
@@ -55,41 +78,11 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _PAIR_CHUNK = 1 << 18  # passage pairs pre-tested at a time in a reducer (bounds memory)
-# Documents a partition holds at most. Its features (some 17 KB a document) reach the
-# driver as one task result, which Spark fetches whole into the driver's JVM heap; a
-# fetch that runs the heap out of memory is reported as a lost result (TaskResultLost)
-# and fails the job.
+# Documents a partition holds at most. What the driver reads of its features (lines,
+# passages' lines, signature) reaches it as one task result, which Spark fetches whole
+# into the driver's JVM heap; a fetch that runs the heap out of memory is reported as a
+# lost result (TaskResultLost) and fails the job.
 _DOCS_A_PARTITION = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class _Corpus:
-    """The corpus-wide tables the LSH reducers read (broadcast).
-
-    ``keys``/``counts``: distinct content-word stems over usable passages and their
-    passage frequencies; ``pretest`` holds the stems of every global passage ``p``
-    (usable passages numbered in document, then passage order) and their scaled IDF.
-    Passage ``p`` belongs to document ``owner[p]`` and may be indexed when
-    ``eligible[p]``; ``base[d]`` is document ``d``'s first global passage.
-    ``common_bigrams``: the sorted stem bigrams found in more than ``max_bucket`` passages
-    (left out of the LSH sets).
-    """
-
-    keys: np.ndarray
-    counts: np.ndarray
-    pretest: EvidenceTable
-    owner: np.ndarray
-    eligible: np.ndarray
-    base: np.ndarray
-    common_bigrams: np.ndarray
-
-    @property
-    def n_passages(self) -> int:
-        return len(self.owner)
-
-    @property
-    def n_docs(self) -> int:
-        return len(self.base) - 1
 
 
 class SparkEngine:
@@ -109,6 +102,9 @@ class SparkEngine:
         self._shared: list[Broadcast[Any]] = []
         self._analyses: RDD[tuple[int, DocAnalysis]] | None = None
         self._feats: RDD[tuple[int, DocFeatures]] | None = None
+        self._chrome: Shared[list[np.ndarray]] | None = None
+        self._terms: KeyedRows = (np.zeros(0, np.uint64), np.zeros(0, np.int64))
+        self._n_docs = 0
 
     def features(self, documents: DataFrame | RDD[Document] | Iterable[Document],
                  params: ScanParams, report: Progress) -> list[DocFeatures]:  # fmt: skip
@@ -123,10 +119,10 @@ class SparkEngine:
         self._feats = self._cache(self._analyses.mapValues(lambda a: features_of(a, params)),
                                   StorageLevel.DISK_ONLY)  # fmt: skip
         # One partition at a time: the driver's JVM holds one task result, not the corpus's.
-        gathered = self._feats.mapValues(_without_fingerprints).toLocalIterator(
-            prefetchPartitions=False)
+        gathered = self._feats.mapValues(_without_rows).toLocalIterator(prefetchPartitions=False)
         feats = [f for _, f in sorted(gathered, key=lambda x: x[0])]
         docs.unpersist()
+        self._n_docs = len(feats)
         return feats
 
     def group_by_key(self, rows: RowFunction, reduce: Callable[[KeyedRows], R]) -> list[R]:
@@ -147,38 +143,71 @@ class SparkEngine:
         blocks = self._feats.mapPartitions(lambda it: _blocks(keyed(it), parts, key_at=0))
         return blocks.partitionBy(parts, lambda r: r).values().mapPartitions(reduced).collect()
 
-    def forget_features(self) -> None:
-        """The features stay cached in the executors until :meth:`passage_candidates`."""
-
-    def passage_candidates(self, stems: FeatureTable, bigrams: FeatureTable,
-                           chrome: Shared[list[np.ndarray]], params: ScanParams,
-                           store: TableStore) -> tuple[set[tuple[int, int]], np.ndarray, int]:
-        """Band keys are made and grouped in the executors (``store`` is not used)."""
+    def passage_candidates(self, usable: list[np.ndarray], chrome: Shared[list[np.ndarray]],
+                           params: ScanParams, store: TableStore) -> PassageCandidates:
+        """Counts of stems, bigrams and terms, band keys and buckets, and the evidence
+        pre-test, all in the executors (``store`` is not used)."""
         if self._feats is None:
             raise RuntimeError("passage_candidates before features")
-        base = np.searchsorted(stems.owner, np.arange(stems.n_docs + 1)).astype(np.int64)
-        corpus = self.broadcast(_Corpus(stems.keys, stems.counts, stems.evidence_table(),
-                                        stems.owner, eligible_passages(stems, params), base,
-                                        bigrams.common(params.max_bucket)))  # fmt: skip
+        self._chrome = chrome
+        sizes = np.array([np.count_nonzero(u) for u in usable], dtype=np.int64)
+        base = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        found = self.group_by_key(lambda d, f: count_rows(f, chrome.value[d]),
+                                  partial(count_groups, max_bucket=params.max_bucket))
+        keys, counts = merged(c.stems for c in found)
+        self._terms = merged(c.terms for c in found)
+        common = np.sort(np.concatenate([c.common_bigrams for c in found]
+                                        + [np.zeros(0, np.uint64)]))  # fmt: skip
+        idf = scaled_idf(counts, int(base[-1]))
+        corpus = self.broadcast(CorpusCounts(keys, counts, idf, base, common))
         rows = self._feats.mapPartitions(
-            lambda it: _passage_band_rows(it, corpus.value, chrome.value, params))
+            lambda it: passage_band_rows(it, corpus.value, chrome.value, params))
 
-        def reduce(blocks: Iterable[_Rows]) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
-            c: _Corpus = corpus.value
+        def reduce(blocks: Iterable[_Rows]) -> Iterator[_Collided]:
+            c: CorpusCounts = corpus.value
             found, skipped = bucket_pairs(blocks, params.max_bucket, grouped=True)
             pairs = unique_pairs(found, c.n_passages)
-            kept = [pairs[k : k + _PAIR_CHUNK][passage_evidence(c.pretest,
-                                                                pairs[k : k + _PAIR_CHUNK], params)]
-                    for k in range(0, len(pairs), _PAIR_CHUNK)]  # fmt: skip
-            kept_pairs = np.concatenate([*kept, np.zeros((0, 2), np.int64)])
-            yield (owner_codes(c.owner, pairs, c.n_docs),
-                   owner_codes(c.owner, kept_pairs, c.n_docs), skipped)  # fmt: skip
+            doc = np.searchsorted(c.base, pairs, side="right") - 1
+            yield pair_codes(doc[:, 0], doc[:, 1], c.n_docs), pairs, skipped
 
-        out = _shuffled(rows, self.parts).mapPartitions(reduce).collect()
-        self._feats.unpersist()
-        colliding = unique_sorted(np.concatenate([c for c, _, _ in out] + [np.zeros(0, np.int64)]))
-        aligned = unique_sorted(np.concatenate([a for _, a, _ in out] + [np.zeros(0, np.int64)]))
-        return code_set(aligned, stems.n_docs), colliding, sum(s for _, _, s in out)
+        from pyspark import StorageLevel
+
+        out = self._cache(_shuffled(rows, self.parts).mapPartitions(reduce),
+                          StorageLevel.MEMORY_AND_DISK)  # fmt: skip
+        seen = out.map(lambda r: (unique_sorted(r[0]), np.unique(np.searchsorted(
+            corpus.value.base, r[1], side="right") - 1), r[2])).collect()  # fmt: skip
+        colliding = unique_sorted(np.concatenate([c for c, _, _ in seen] + [np.zeros(0, np.int64)]))
+        involved = self.broadcast(set(np.concatenate([d for _, d, _ in seen]
+                                                     + [np.zeros(0, np.int64)]).tolist()))
+        aligned = self._pretest(out, involved, corpus, params)
+        out.unpersist()
+        return PassageCandidates(code_set(aligned, self._n_docs), colliding,
+                                 sum(s for _, _, s in seen), FeatureWeights(keys, idf))
+
+    def _pretest(self, collided: RDD[_Collided], involved: Shared[set[int]],
+                 corpus: Shared[CorpusCounts], params: ScanParams) -> np.ndarray:
+        """Codes of the document pairs with a colliding passage pair that passes the
+        evidence pre-test, sorted. Documents are grouped (number modulo the partitions):
+        the passage pairs of a group's first documents are joined to the group's evidence
+        rows, the first passages' stems gathered, then joined to the second documents'."""
+        from pyspark import StorageLevel
+
+        if self._feats is None or self._chrome is None:
+            raise RuntimeError("pretest before features")
+        groups, chrome = self.parts, self._chrome
+        tables = self._cache(self._feats.filter(lambda x: x[0] in involved.value).map(
+            lambda x: (x[0] % groups, (x[0], evidence_rows(x[1], chrome.value[x[0]],
+                                                           corpus.value))))
+            .groupByKey(groups).mapValues(evidence_block), StorageLevel.MEMORY_AND_DISK)
+        firsts = collided.flatMap(lambda r: by_group(r[1], corpus.value, groups)).reduceByKey(
+            lambda a, b: np.concatenate((a, b)), groups)
+        halves = firsts.join(tables, groups).flatMap(
+            lambda x: first_halves(x[1][0], x[1][1], corpus.value, groups)).reduceByKey(
+            HalfPairs.concat, groups)
+        codes = halves.join(tables, groups).map(
+            lambda x: passing_codes(x[1][0], x[1][1], corpus.value, params)).collect()
+        tables.unpersist()
+        return unique_sorted(np.concatenate([*codes, np.zeros(0, np.int64)]))
 
     def near_duplicates(self, sigs: np.ndarray, params: ScanParams) -> set[tuple[int, int]]:
         index = np.arange(len(sigs), dtype=np.int64)
@@ -198,6 +227,32 @@ class SparkEngine:
         shared = self.spark.sparkContext.broadcast(value)
         self._shared.append(shared)
         return shared
+
+    def cosines(self, pairs: set[tuple[int, int]], floor: float) -> dict[tuple[int, int], float]:
+        """Up to :data:`dedup.score.ALL_PAIRS_MAX_DOCS` documents, every pair over ``floor``
+        is asked for: the terms are gathered and the local engine's function runs here.
+        Past it, each candidate pair is joined to both documents' TF-IDF rows, made in the
+        executors against the broadcast IDF of the terms' document frequencies."""
+        if self._feats is None or self._chrome is None:
+            raise RuntimeError("cosines before passage_candidates")
+        chrome, n_docs = self._chrome, self._n_docs
+        terms = self._feats.map(lambda x: (x[0], usable_terms(x[1], x[1].usable(
+            chrome.value[x[0]]))))  # fmt: skip
+        if n_docs <= ALL_PAIRS_MAX_DOCS:
+            return document_cosines([t for _, t in sorted(terms.collect(), key=lambda x: x[0])],
+                                    pairs, floor)  # fmt: skip
+        vocabulary, df = self._terms
+        if not len(vocabulary) or not pairs:
+            return {}
+        idf = self.broadcast((vocabulary, smoothed_idf(df, n_docs)))
+        involved = self.broadcast({d for pair in pairs for d in pair})
+        vectors = terms.filter(lambda x: x[0] in involved.value).mapPartitions(
+            lambda it: tfidf_vectors(it, *idf.value))
+        asked = self.spark.sparkContext.parallelize([(i, (j, None)) for i, j in pairs], self.parts)
+        n_terms = len(vocabulary)
+        found = pair_join(asked, vectors, self.parts).mapPartitions(
+            lambda it: pair_cosines(it, n_terms))
+        return dict(found.collect())
 
     def map_pairs(self, fn: PairFunction, pairs: Sequence[tuple[int, int]],
                   report: Progress) -> list[Match]:  # fmt: skip
@@ -227,11 +282,13 @@ class SparkEngine:
         return rdd
 
 
-def _without_fingerprints(f: DocFeatures) -> DocFeatures:
-    """``f`` as the driver reads it: fingerprints are grouped in the executors."""
-    none = np.zeros(0, np.int64)
-    return replace(f, fingerprint_passage=none, fingerprints=none.astype(np.uint64),
-                   fingerprint_gaps=none.astype(np.uint8))
+def _without_rows(f: DocFeatures) -> DocFeatures:
+    """``f`` as the driver reads it: its passages' stems, bigrams, terms and fingerprints
+    are counted and grouped in the executors."""
+    index, values = np.zeros(0, np.int32), np.zeros(0, np.uint64)
+    return replace(f, stem_passage=index, stems=values, bigram_passage=index, bigrams=values,
+                   term_passage=index, terms=values, fingerprint_passage=index,
+                   fingerprints=values, fingerprint_gaps=np.zeros(0, np.uint8))  # fmt: skip
 
 
 def _document_rdd(spark: SparkSession, documents: Any, parts: int) -> RDD[Document]:
@@ -261,7 +318,10 @@ def _indexed(docs: RDD[Document]) -> tuple[RDD[tuple[int, Document]], int]:
 
 # --- LSH: band rows shuffled by key in numpy blocks, buckets grouped on the reducers ---
 
-_Rows = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # band, key, item, group
+_Rows = BandRows
+# A reducer's colliding passage pairs: their document pairs' codes, the passage pairs
+# (numbered over the corpus), buckets skipped
+_Collided = tuple[np.ndarray, np.ndarray, int]
 
 
 def _blocks(rows: Iterable[tuple[np.ndarray, ...]], parts: int,
@@ -317,26 +377,3 @@ def _doc_band_rows(blocks: Iterable[tuple[np.ndarray, np.ndarray]],
         keys = band_keys(sigs, bands, rows)
         item = np.repeat(index, bands)
         yield np.tile(np.arange(bands), len(index)), keys.ravel(), item, item
-
-
-def _passage_band_rows(feats: Iterable[tuple[int, DocFeatures]], corpus: _Corpus,
-                       chrome: list[np.ndarray], params: ScanParams) -> Iterator[_Rows]:
-    """Band keys of each indexed passage, in both LSH indexes of :mod:`dedup.passage_lsh`:
-    bands ``[0, b)`` hash rare stems, bands ``[b, 2b)`` rare stem bigrams."""
-    bands, _ = band_layout(params.passage_threshold, params.num_perm)
-    for index, f in feats:
-        usable = f.usable(chrome[index])
-        lo, hi = int(corpus.base[index]), int(corpus.base[index + 1])
-        passage, stems = usable_rows(f.stem_passage, f.stems, usable)
-        stem_rare = corpus.counts[np.searchsorted(corpus.keys, stems)] <= params.max_bucket
-        bigram_passage, bigrams = usable_rows(f.bigram_passage, f.bigrams, usable)
-        bigram_rare = ~is_member(bigrams, corpus.common_bigrams)
-        indexes = ((passage, stems, stem_rare, MIN_STEMS),
-                   (bigram_passage, bigrams, bigram_rare, 1))
-        for first, (p, v, rare, min_size) in enumerate(indexes):
-            members, keys = passage_band_keys(p, v, rare, hi - lo, params, min_size=min_size,
-                                              eligible=corpus.eligible[lo:hi])  # fmt: skip
-            if len(members):
-                item = np.repeat(members + lo, bands)
-                yield (np.tile(np.arange(bands) + first * bands, len(members)), keys.ravel(), item,
-                       np.full(len(item), index, dtype=np.int64))  # fmt: skip

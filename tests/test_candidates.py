@@ -15,12 +15,11 @@ import dedup
 from dedup.analyze import analyze
 from dedup.arrays import first_rows, sort_values, unique_inverse, unique_sorted
 from dedup.evidence import _passage_totals, _shared_weights, passage_evidence
-from dedup.feature_table import is_member
+from dedup.feature_table import corpus_tables, is_member
 from dedup.features import DocFeatures, bigram_rows, doc_features, feature_batch, features_of
 from dedup.lsh import band_keys, band_layout
 from dedup.params import ScanParams
 from dedup.passage_lsh import _KEYS_BYTES, band_groups, passage_band_keys
-from dedup.pipeline import corpus_tables
 from dedup.records import Document
 from dedup.score import cosine_pairs, tfidf_matrix
 from dedup.shingle import fmix64

@@ -10,7 +10,7 @@ import pytest
 
 import dedup
 from benchmarks.corpus import generate_web
-from dedup import engine, pipeline
+from dedup import engine, feature_table
 from dedup.commands.parser import build_parser
 from dedup.memory import TableStore
 
@@ -60,7 +60,7 @@ def test_keyed_rows_grouped_and_tables_copied_in_parts_give_the_same_result(
     whole = dedup.scan(docs, workers=1)
     monkeypatch.setattr(engine, "_GROUP_DOCS", 37)  # 6 groups of keyed rows
     monkeypatch.setattr(engine, "_ROWS_AT_ONCE", 50)
-    monkeypatch.setattr(pipeline, "_TABLE_CHUNK", 64)
+    monkeypatch.setattr(feature_table, "_TABLE_CHUNK", 64)
     parts = dedup.scan(docs, workers=1)
     assert parts == whole
     assert any(m.kind == "verbatim" for m in whole.matches)
