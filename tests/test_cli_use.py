@@ -124,8 +124,9 @@ def test_csv_dash_is_pairs_csv_on_standard_output(tmp_path: Path) -> None:
     assert status == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     expected = json.loads((tmp_path / "r.json").read_text())["pairs"]
-    assert [(r["a"], r["b"], int(r["reused_chars"])) for r in rows] == [
-        (p["a"], p["b"], p["reused_chars"]) for p in expected]
+    assert [(r["a"], r["b"], int(r["reused_chars"]), r["has_reuse"]) for r in rows] == [
+        (p["a"], p["b"], p["reused_chars"], str(p["has_reuse"])) for p in expected]
+    assert {r["has_reuse"] for r in rows} == {"True", "False"}
 
 
 def test_version_prints_the_version() -> None:

@@ -80,5 +80,21 @@ def test_cli_overlap_prints_and_writes_the_figures(
     out = tmp_path / "overlap.json"
     argv = ["overlap", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"), "--json", str(out)]
     assert main(argv) == 0
-    assert "5 of 10 documents of A (50.0%) reuse B" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "5 of 10 documents of A (50.0%) reuse B" in printed
+    assert " side " in printed  # sources of several documents: a row per source
     assert json.loads(out.read_text())["total"]["reused_chars"] == sum(taken.values())
+
+
+def test_cli_overlap_of_documents_each_its_own_source_has_no_source_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seeds = sorted((Path(__file__).parent.parent / "seeds").glob("*.txt"))
+    for folder, picked in (("ours", seeds[2:4]), ("wires", seeds[:1])):
+        (tmp_path / folder).mkdir()
+        for path in picked:
+            (tmp_path / folder / path.name).write_text(path.read_text(encoding="utf-8"))
+    assert main(["overlap", str(tmp_path / "ours"), str(tmp_path / "wires")]) == 0
+    printed = capsys.readouterr().out
+    assert "2 of 2 documents of A (100.0%) reuse B" in printed
+    assert " side " not in printed and " A document " in printed

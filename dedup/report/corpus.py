@@ -83,11 +83,18 @@ def _hits_table(hits: Sequence[Hit], show_source: bool, show_date: bool,
 
 
 def render_overlap(result: OverlapResult, out: Console, top: int) -> None:
-    """The totals of corpus A, a row per source of A and of B, the most reused A documents."""
+    """The totals of corpus A, a row per source of A and of B (when some source holds more
+    than one document: else the rows are the documents'), the most reused A documents."""
     t = result.total
     out.print(f"[bold]{t.documents_with_reuse:,} of {count(t.documents, 'document')}[/bold] "
               f"of A ({t.documents_share:.1%}) reuse B; {t.reused_chars:,} of {t.chars:,} "
               f"characters ({t.reused_share:.1%}).")  # fmt: skip
+    if any(s.documents > 1 for s in result.sources):
+        out.print(_sources_table(result))
+    _most_reused(result, out, top)
+
+
+def _sources_table(result: OverlapResult) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("side", "source", "documents", "with reuse", "chars", "reused chars", "share"):
         if col in ("side", "source"):
@@ -98,7 +105,10 @@ def render_overlap(result: OverlapResult, out: Console, top: int) -> None:
         table.add_row(s.side.upper(), escape(s.source), f"{s.documents:,}",
                       f"{s.documents_with_reuse:,}", f"{s.chars:,}", f"{s.reused_chars:,}",
                       f"{s.reused_share:.1%}")  # fmt: skip
-    out.print(table)
+    return table
+
+
+def _most_reused(result: OverlapResult, out: Console, top: int) -> None:
     shown = sorted((d for d in result.documents if d.reused_chars),
                    key=lambda d: (-d.reused_share, d.id))[:top]  # fmt: skip
     if not shown:

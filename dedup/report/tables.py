@@ -22,8 +22,8 @@ from dedup.outputs import OutputFiles, json_text, write_atomic
 from dedup.records import Direction, DocumentScore, Family, ScanResult, SourceScore
 
 PAIR_FIELDS = ["a", "b", "rank", "score", "tfidf_cosine", "jaccard", "text_containment_ab",
-               "text_containment_ba", "containment_ab", "containment_ba", "reused_chars", "from",
-               "to", "relation", "via", "confidence"]  # fmt: skip
+               "text_containment_ba", "containment_ab", "containment_ba", "reused_chars",
+               "has_reuse", "from", "to", "relation", "via", "confidence"]  # fmt: skip
 MATCH_FIELDS = ["a", "b", "a_start", "a_end", "b_start", "b_end", "kind", "score",
                 "shared_words", "a_text", "b_text"]  # fmt: skip
 DOCUMENT_FIELDS = [f.name for f in fields(DocumentScore)]
