@@ -205,6 +205,22 @@ def test_top_pairs_have_a_pair_view_with_every_match(seeds: ScanResult, seeds_pa
             assert parsed.by_match.get("", "") == "".join(grey)
 
 
+def test_pairs_sharing_only_boilerplate_get_no_pair_view() -> None:
+    # 000 takes clauses of the Reuters story 004; with two reprints of 004 beside it, four
+    # documents hold those clauses: stock phrases by run_max_docs, so 000 and 004 share
+    # boilerplate matches and no reuse
+    docs = [Document("000", SEEDS_TEXT["000"]), Document("004", SEEDS_TEXT["004"]),
+            *(Document(f"reprint-{k}", SEEDS_TEXT["004"]) for k in range(2))]  # fmt: skip
+    result = dedup.scan(docs)
+    assert result.matches_between("000", "004", include_boilerplate=True)
+    assert result.pair("000", "004") is None or not result.pair("000", "004").reused_chars
+    ctx = report_context(result)
+    viewed = {(v["a"]["id"], v["b"]["id"]) for v in ctx["pair_views"]}
+    assert viewed == {(p.a, p.b) for p in result.pairs if p.reused_chars}
+    assert ("000", "004") not in viewed
+    assert "undated<br>undated" in render_html(result)
+
+
 def test_context_carries_the_json_data(seeds: ScanResult) -> None:
     ctx = report_context(seeds)
     assert ctx["corpus"]["reused_share"] == seeds.corpus.reused_share

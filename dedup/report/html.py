@@ -126,9 +126,9 @@ def report_context(result: ScanResult) -> dict[str, Any]:
                               strict=True)
     }  # fmt: skip
     between = _matches_by_pair(result.matches)
-    with_matches = [p for p in data["pairs"] if (p["a"], p["b"]) in between]
+    with_reuse = [p for p in data["pairs"] if p["reused_chars"]]  # boilerplate is no reuse
     views = [_pair_view(docs[p["a"]], docs[p["b"]], p, between[(p["a"], p["b"])])
-             for p in with_matches[:MAX_PAIR_VIEWS]]  # fmt: skip
+             for p in with_reuse[:MAX_PAIR_VIEWS]]  # fmt: skip
     anchor = {(v["a"]["id"], v["b"]["id"]): v["anchor"] for v in views}
     documents = [
         {**d, "anchor": docs[d["id"]]["anchor"], "credits": docs[d["id"]]["credits"]}
@@ -146,7 +146,7 @@ def report_context(result: ScanResult) -> dict[str, Any]:
         "heatmap": _heatmap(data, {d.id: d.source for d in result.documents}, views),
         "families": [_family(f, published, anchor) for f in data["families"]],
         "pair_views": views,
-        "totals": {"pairs": len(data["pairs"]), "pair_views": len(with_matches)},
+        "totals": {"pairs": len(data["pairs"]), "pair_views": len(with_reuse)},
     }
 
 
