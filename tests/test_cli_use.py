@@ -186,6 +186,12 @@ def test_files_in_subfolders_take_the_subfolder_as_source(
     assert "Sources: the subfolder of each file" in caplog.text
     docs = json.loads(out.read_text())["documents"]
     assert sorted(d["source"] for d in docs) == ["afp", "afp", "reuters"]
+    (tmp_path / "in" / texts[1].name).write_bytes(texts[1].read_bytes())  # one loose file
+    caplog.clear()
+    assert run("scan", str(tmp_path / "in"), "--json", str(out), "--workers", "1")[0] == 0
+    assert f"Sources: each document is its own, as {texts[1].name} lies outside" in caplog.text
+    docs = json.loads(out.read_text())["documents"]
+    assert all(d["source"] == d["id"] for d in docs)
 
 
 def test_query_on_an_indexed_id_says_so_and_compares_with_the_others(tmp_path: Path) -> None:

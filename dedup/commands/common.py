@@ -53,7 +53,12 @@ def _folder_layout(paths: Sequence[Path]) -> list[str]:
     if not paths or not all(Path(p).is_dir() for p in paths):
         return []
     found = [rel for p in paths for rel, _ in folder_files(Path(p))[0]]
-    if not found or not all("/" in rel for rel in found):
+    loose = [rel for rel in found if "/" not in rel]
+    if not found or len(loose) == len(found):
+        return []
+    if loose:
+        log.info("Sources: each document is its own, as %s lies outside the subfolders "
+                 "(move it into one, or use --source-from folder).", loose[0])  # fmt: skip
         return []
     log.info("Sources: the subfolder of each file (afp/story.txt: afp); --source-from RULE "
              "sets them otherwise.")  # fmt: skip
