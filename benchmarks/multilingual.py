@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/multilingual.py [--docs 1000] [--seed 0] [--scripts thai,urdu] [--json FILE]
-        [--rounds 2] [--langid-docs 10000]
+        [--rounds 2] [--langid-docs 10000] [--cpu]
 
 For each script a corpus of ``--docs`` documents is written from words of that
 script: its language's stop words (stopwordsiso, shipped in the package; entries
@@ -34,7 +34,10 @@ callbacks), and their ratio to English's (time per character over English's), af
 an untimed scan of a few documents of every script (numba loads its compiled loops).
 Every corpus is scanned ``--rounds`` times, all scripts in turn each round, and each
 stage's least time counts: on a shared machine the load changes during a run, and a
-script scanned only while it is high would look slower than it is.
+script scanned only while it is high would look slower than it is. ``--cpu`` times
+the stages in CPU seconds of a scan on one worker (all its work in this process)
+instead of wall seconds of a scan on every core: the work a character takes, which
+other jobs on a shared machine change far less than they change the wall clock.
 
 Language identification: ``--langid-docs`` documents of every script (an equal share
 each) have their language detected by ``dedup.language.detect`` and by py3langid's
@@ -263,17 +266,19 @@ def _exact(planted: Sequence[Planted], matches: Sequence[Any]) -> float:
     return hits / len(cases) if cases else 1.0
 
 
-def _timed_scan(docs: list[Document]) -> tuple[Any, dict[str, float]]:
-    """``dedup.scan(docs)`` and the seconds of the whole scan and of each stage."""
+def _timed_scan(docs: list[Document], cpu: bool = False) -> tuple[Any, dict[str, float]]:
+    """``dedup.scan(docs)`` and the seconds of the whole scan and of each stage (``cpu``:
+    CPU seconds of a scan on one worker)."""
     ends: dict[str, float] = {}
-    begin = time.perf_counter()
+    clock = time.process_time if cpu else time.perf_counter
+    begin = clock()
 
     def progress(stage: str, done: int, total: int) -> None:
         if done == total:
-            ends[stage] = time.perf_counter()
+            ends[stage] = clock()
 
-    result = dedup.scan(docs, progress=progress)
-    seconds = {"scan": time.perf_counter() - begin}
+    result = dedup.scan(docs, progress=progress, workers=1 if cpu else None)
+    seconds = {"scan": clock() - begin}
     last = begin
     for stage in STAGES:
         if stage in ends:
@@ -283,7 +288,7 @@ def _timed_scan(docs: list[Document]) -> tuple[Any, dict[str, float]]:
 
 
 def measure(corpora: dict[str, tuple[list[Document], list[Planted]]],
-            rounds: int) -> dict[str, dict[str, Any]]:  # fmt: skip
+            rounds: int, cpu: bool = False) -> dict[str, dict[str, Any]]:  # fmt: skip
     """Accuracy and speed figures of each script's corpus (by name). Every corpus is
     scanned once a round, in turn; each stage's time is its least over the rounds (the
     load of a shared machine changes during a run, and slows each scan only)."""
@@ -291,7 +296,7 @@ def measure(corpora: dict[str, tuple[list[Document], list[Planted]]],
     results: dict[str, Any] = {}
     for _ in range(rounds):
         for name, (docs, _) in corpora.items():
-            results[name], seconds = _timed_scan(docs)
+            results[name], seconds = _timed_scan(docs, cpu)
             timed[name].append(seconds)
     return {name: _figures(docs, planted, results[name],
                            {k: min(s[k] for s in timed[name]) for k in timed[name][0]})
@@ -380,6 +385,8 @@ def main(argv: Sequence[str] | None = None,
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--rounds", type=int, default=2,
                         help="scans of every corpus, in turn; each stage's least time counts")
+    parser.add_argument("--cpu", action="store_true",
+                        help="CPU seconds of a scan on one worker, not wall seconds")
     parser.add_argument("--langid-docs", type=int, default=10_000,
                         help="documents whose language detection is timed (0: none)")
     args = parser.parse_args(argv)
@@ -387,7 +394,8 @@ def main(argv: Sequence[str] | None = None,
     chosen = [s for s in SCRIPTS if wanted is None or s.name in wanted]
     for script in chosen:  # compiled loops loaded before any clock starts
         dedup.scan(make_corpus(script, _WARM_UP_DOCS, args.seed)[0])
-    rows = measure({s.name: make_corpus(s, args.docs, args.seed) for s in chosen}, args.rounds)
+    rows = measure({s.name: make_corpus(s, args.docs, args.seed) for s in chosen}, args.rounds,
+                   args.cpu)  # fmt: skip
     _ratios(rows)
     out(format_table(rows))
     missed = failures(rows)
