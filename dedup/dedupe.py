@@ -45,7 +45,7 @@ from dedup.load_files import COMPRESSED, STDIN, split_compression
 from dedup.load_formats import csv_delimiter, csv_rows
 from dedup.load_records import check_unique
 from dedup.lsh import band_keys, band_layout, candidate_pairs
-from dedup.minhash import signatures
+from dedup.minhash import NEAR_DUPLICATE_JACCARD, signatures
 from dedup.outputs import OutputFiles
 from dedup.pairs import components
 from dedup.params import ScanParams
@@ -103,7 +103,8 @@ def _check_share(name: str, value: float) -> None:
         )
 
 
-def dedupe(documents: Iterable[Document], *, threshold: float = 0.7, containment: float = 0.9,
+def dedupe(documents: Iterable[Document], *, threshold: float = NEAR_DUPLICATE_JACCARD,
+           containment: float = 0.9,
            params: ScanParams | None = None, workers: int | None = None,
            progress: Progress | None = None, dayfirst: bool = False) -> DedupeResult:  # fmt: skip
     """Cluster near-duplicate documents and choose the one to keep in each.

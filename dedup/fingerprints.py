@@ -33,7 +33,7 @@ written without spaces) two fingerprints one after the other are a key, as befor
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -101,16 +101,24 @@ def _window_minima(grams: np.ndarray, window_ends: np.ndarray) -> np.ndarray:
 class Frequency:
     """How many documents of a corpus hold each fingerprint: ``keys`` (sorted) held by
     two documents or more, ``counts`` theirs; any other is held by one. Called with an
-    array of fingerprint hashes, gives their counts (int64)."""
+    array of fingerprint hashes, gives their counts (int64), less ``reprints`` for those
+    of ``keys`` (:meth:`without_reprints`)."""
 
     keys: np.ndarray
     counts: np.ndarray
+    reprints: int = 0
 
     def __call__(self, hashes: np.ndarray) -> np.ndarray:
         if not len(self.keys):
             return np.ones(len(hashes), np.int64)
         at = np.minimum(np.searchsorted(self.keys, hashes), len(self.keys) - 1)
-        return np.where(self.keys[at] == hashes, self.counts[at], 1)
+        return np.where(self.keys[at] == hashes, self.counts[at] - self.reprints, 1)
+
+    def without_reprints(self, reprints: int) -> Frequency:
+        """The counts of a pair of documents of which ``reprints`` other documents are
+        reprints: a text and its reprints count once, so that a passage a document takes
+        from a wire story is not a stock phrase because other sites reprinted that story."""
+        return replace(self, reprints=reprints)
 
 
 def document_frequency(doc: np.ndarray, prints: np.ndarray) -> Frequency:

@@ -45,6 +45,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
 from dedup.analyze import DocAnalysis, analyze
 from dedup.dates import parse_dates
 from dedup.errors import DedupError, ParamError
@@ -62,6 +64,7 @@ from dedup.index_sqlite import SQLiteStore
 from dedup.index_store import Entry, Store, Stored, sha
 from dedup.minhash import jaccard
 from dedup.params import ScanParams
+from dedup.pipeline import reprint_groups, reprints_beside
 from dedup.records import Document
 from dedup.reuse import reuse_matches
 from dedup.roles import is_wire
@@ -284,13 +287,19 @@ class Index:
         usable_a, usable = usable_passages_of(self._store, p, doc, a, analyses)
         frequency = local_frequency(a, analyses)
         weights = query_weights(self._store, entry, analyses, indexed=indexed)
+        ids = sorted(analyses)
+        sigs = np.vstack([entry.signature, *(stored[d].signature for d in ids)])
+        groups = reprint_groups({(x, y) for y in range(len(sigs)) for x in range(y)}, sigs)
+        sizes = np.bincount(groups)
         hits = []
-        for d in sorted(analyses):
+        for k, d in enumerate(ids, 1):
             b, usable_b = analyses[d], usable[d]
+            pair_frequency = frequency.without_reprints(reprints_beside(groups, sizes, 0, k))
             pair_share = partial(text_share, a, b, usable_a, usable_b, is_wire(a.doc, ()),
                                  is_wire(b.doc, ()))  # fmt: skip
-            matches = [m for m in reuse_matches(a, b, weights, frequency, p, usable_a=usable_a,
-                                                usable_b=usable_b, text_share=pair_share)
+            matches = [m for m in reuse_matches(a, b, weights, pair_frequency, p,
+                                                usable_a=usable_a, usable_b=usable_b,
+                                                text_share=pair_share)
                        if m.kind != "boilerplate"]  # fmt: skip
             if not matches:
                 continue

@@ -24,6 +24,7 @@ import numpy as np
 from dedup.kernels import NUMBA, njit
 
 _MAX32 = np.uint32(0xFFFFFFFF)
+NEAR_DUPLICATE_JACCARD = 0.7  # documents alike enough to be one text (dedupe's default)
 _CHUNK_VALUES = 1 << 20  # shingles x permutations per broadcast: 4 MB, near the cache
 
 

@@ -34,7 +34,7 @@ from dedup.features import usable_passages
 from dedup.fingerprints import Frequency
 from dedup.flows import source_flows
 from dedup.memory import TableStore, default_memory_limit
-from dedup.minhash import jaccard
+from dedup.minhash import NEAR_DUPLICATE_JACCARD, jaccard
 from dedup.pairs import component_labels, set_codes
 from dedup.params import ScanParams
 from dedup.progress import Progress, silent
@@ -142,9 +142,11 @@ def run_scan(engine: Engine[D], documents: D, params: ScanParams, *,
         for name in unknown_wires(wires, {d.source for d in docs}):
             log.warning("warning: --wire %r names no document's source (case, spaces and "
                         "punctuation aside), so it marks none as a wire", name)  # fmt: skip
+        groups = reprint_groups(near, doc_sigs)
         tables = engine.broadcast(AlignTables(found.weights, runs.frequency, chrome,
                                               np.array([is_wire(d, wire_keys) for d in docs],
-                                                       dtype=bool)))  # fmt: skip
+                                                       dtype=bool),
+                                              groups, np.bincount(groups)))  # fmt: skip
         matches = engine.map_pairs(partial(align_pair, tables=tables, params=params),
                                    by_component(doc_pairs, len(docs)), report)  # fmt: skip
         report("score", 0, 1)
@@ -165,13 +167,15 @@ def run_scan(engine: Engine[D], documents: D, params: ScanParams, *,
 class AlignTables:
     """What aligning a pair reads of the corpus: the ``weights`` of stems (one object for
     every pair, so that each analysis weighs its passages once), the ``frequency`` of
-    word-run fingerprints, each document's ``chrome`` lines (a bool per line) and whether
-    it is from a declared ``wire``."""
+    word-run fingerprints, each document's ``chrome`` lines (a bool per line), whether
+    it is from a declared ``wire`` and its group of ``reprints``."""
 
     weights: FeatureWeights
     frequency: Frequency
     chrome: list[np.ndarray]
     wire: np.ndarray
+    reprints: np.ndarray  # each document's reprint group (reprint_groups)
+    reprint_sizes: np.ndarray  # documents in each group
 
 
 def align_pair(i: int, j: int, a: DocAnalysis, b: DocAnalysis, *, tables: Shared[AlignTables],
@@ -181,8 +185,26 @@ def align_pair(i: int, j: int, a: DocAnalysis, b: DocAnalysis, *, tables: Shared
     usable_a = usable_passages(a.passage_lines, t.chrome[i])
     usable_b = usable_passages(b.passage_lines, t.chrome[j])
     share = partial(text_share, a, b, usable_a, usable_b, bool(t.wire[i]), bool(t.wire[j]))
-    return reuse_matches(a, b, t.weights, t.frequency, params, usable_a=usable_a,
+    frequency = t.frequency.without_reprints(reprints_beside(t.reprints, t.reprint_sizes, i, j))
+    return reuse_matches(a, b, t.weights, frequency, params, usable_a=usable_a,
                          usable_b=usable_b, text_share=share)
+
+
+def reprints_beside(groups: np.ndarray, sizes: np.ndarray, i: int, j: int) -> int:
+    """How many documents other than ``i`` and ``j`` are reprints of either (``groups``:
+    :func:`reprint_groups`' labels, ``sizes``: documents per label)."""
+    gi, gj = groups[i], groups[j]
+    return int(sizes[gi] - 1 + (sizes[gj] - 1 if gj != gi else -1))
+
+
+def reprint_groups(near: set[tuple[int, int]], doc_sigs: np.ndarray) -> np.ndarray:
+    """A label per document, shared by reprints: the ``near`` pairs whose MinHash Jaccard
+    (of word shingles, ``doc_sigs``) reaches :data:`dedup.minhash.NEAR_DUPLICATE_JACCARD`
+    (near-duplicates, as ``dedupe`` finds them), joined into connected components."""
+    kept = [(i, j) for i, j in sorted(near)
+            if jaccard(doc_sigs[i], doc_sigs[j]) >= NEAR_DUPLICATE_JACCARD]
+    ij = np.array(kept, dtype=np.int64).reshape(-1, 2)
+    return component_labels(ij[:, 0], ij[:, 1], len(doc_sigs))
 
 
 def by_component(pairs: set[tuple[int, int]], n_docs: int) -> list[tuple[int, int]]:

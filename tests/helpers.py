@@ -159,3 +159,18 @@ def tmpfs(folder: Path, size: str) -> Iterator[Path]:
         yield folder
     finally:
         subprocess.run(["umount", str(folder)], check=True)
+
+
+def stock_phrase_documents(rng: np.random.Generator, n: int) -> list[Document]:
+    """``n`` unrelated documents holding one run of 12 words inside a sentence each: a
+    stock phrase of many stories, which a scan reports as boilerplate."""
+    stock = " ".join(random_sentence(rng).rstrip(".").lower().split()[:12])
+
+    def words(count: int) -> str:
+        found: list[str] = []
+        while len(found) < count:
+            found += random_sentence(rng).rstrip(".").lower().split()
+        return " ".join(found[:count])
+
+    return [Document(f"d{k}", f"{random_text(rng, 8)} {words(15).capitalize()} {stock} "
+                              f"{words(15)}. {random_text(rng, 8)}") for k in range(n)]  # fmt: skip

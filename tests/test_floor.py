@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import seed_documents
+from helpers import seed_documents, stock_phrase_documents
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -95,3 +95,25 @@ def test_real_agency_copy_reports_every_shared_run() -> None:
     runs = shared_runs(docs)
     assert len(runs) >= 250
     assert uncovered_runs(dedup.scan(docs), runs) == []
+
+
+def test_reprints_of_a_story_leave_what_another_took_from_it_reuse() -> None:
+    # China Daily (000) takes clauses of the Reuters story (004); two reprints of 004 and a
+    # lightly edited copy of it hold those clauses too, yet they are one text, not a
+    # stock phrase of many stories
+    seeds = {d.id[:3]: d for d in seed_documents()}
+    wire = seeds["004"].text
+    copies = [Document(f"reprint-{k}", wire) for k in range(2)]
+    copies.append(Document("edited", wire.replace("Russia", "Moscow", 3)))
+    alone = dedup.scan([seeds["000"], seeds["004"]])
+    beside = dedup.scan([seeds["000"], seeds["004"], *copies])
+    taken = [(m.a_start, m.a_end, m.kind) for m in alone.matches_between(seeds["000"].id,
+                                                                         seeds["004"].id)]
+    assert taken and all(kind != "boilerplate" for *_, kind in taken)
+    assert [(m.a_start, m.a_end, m.kind) for m in beside.matches_between(
+        seeds["000"].id, seeds["004"].id)] == taken  # fmt: skip
+
+
+def test_a_phrase_of_many_stories_stays_a_stock_phrase() -> None:
+    result = dedup.scan(stock_phrase_documents(np.random.default_rng(5), 4))
+    assert len(result.matches) == 6 and {m.kind for m in result.matches} == {"boilerplate"}

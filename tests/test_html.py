@@ -1,6 +1,7 @@
 import base64
 import hashlib
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -205,19 +206,20 @@ def test_top_pairs_have_a_pair_view_with_every_match(seeds: ScanResult, seeds_pa
             assert parsed.by_match.get("", "") == "".join(grey)
 
 
-def test_pairs_sharing_only_boilerplate_get_no_pair_view() -> None:
-    # 000 takes clauses of the Reuters story 004; with two reprints of 004 beside it, four
-    # documents hold those clauses: stock phrases by run_max_docs, so 000 and 004 share
-    # boilerplate matches and no reuse
-    docs = [Document("000", SEEDS_TEXT["000"]), Document("004", SEEDS_TEXT["004"]),
-            *(Document(f"reprint-{k}", SEEDS_TEXT["004"]) for k in range(2))]  # fmt: skip
-    result = dedup.scan(docs)
-    assert result.matches_between("000", "004", include_boilerplate=True)
-    assert result.pair("000", "004") is None or not result.pair("000", "004").reused_chars
-    ctx = report_context(result)
-    viewed = {(v["a"]["id"], v["b"]["id"]) for v in ctx["pair_views"]}
+def test_pairs_sharing_only_boilerplate_get_no_pair_view(seeds: ScanResult) -> None:
+    # the seeds' closest pair as if its passages were all boilerplate (stock phrases that
+    # other documents hold too): it shares no reuse, so it gets no view
+    top = seeds.pairs[0]
+    ids = (top.a, top.b)
+    result = replace(
+        seeds,
+        pairs=(replace(top, reused_chars=0, containment_ab=0.0, containment_ba=0.0),
+               *seeds.pairs[1:]),
+        matches=tuple(replace(m, kind="boilerplate") if (m.a, m.b) == ids else m
+                      for m in seeds.matches))  # fmt: skip
+    viewed = {(v["a"]["id"], v["b"]["id"]) for v in report_context(result)["pair_views"]}
     assert viewed == {(p.a, p.b) for p in result.pairs if p.reused_chars}
-    assert ("000", "004") not in viewed
+    assert ids not in viewed and (seeds.pairs[1].a, seeds.pairs[1].b) in viewed
     assert "undated<br>undated" in render_html(result)
 
 

@@ -154,7 +154,8 @@ def test_a_document_in_several_pairs_weighs_its_passages_once(corpus) -> None:  
     tables = Held(AlignTables(FeatureWeights(keys, np.linspace(0.1, 1.0, len(keys))),
                               Frequency(np.zeros(0, np.uint64), np.zeros(0, np.int64)),
                               [np.zeros(n, bool) for n in lines],
-                              np.zeros(len(docs), bool)))  # fmt: skip
+                              np.zeros(len(docs), bool), np.arange(len(docs)),
+                              np.ones(len(docs), np.int64)))  # fmt: skip
     found = [align_pair(number[hub], number[p], analyses[hub], analyses[p], tables=tables,
                         params=ScanParams()) for p in partners]  # fmt: skip
     assert len(partners) >= 2 and all(found)
