@@ -129,6 +129,11 @@ def test_csv_dash_is_pairs_csv_on_standard_output(tmp_path: Path) -> None:
     assert {r["has_reuse"] for r in rows} == {"True", "False"}
 
 
+def test_q_is_quiet_as_v_is_verbose(tmp_path: Path) -> None:
+    assert run("scan", str(SEEDS), "--workers", "1", "-q", "--json", str(tmp_path / "r.json")
+               ) == (0, "", "")  # fmt: skip
+
+
 def test_version_prints_the_version() -> None:
     assert run("--version") == (0, f"dedup {dedup.__version__}\n", "")
 

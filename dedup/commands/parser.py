@@ -144,7 +144,7 @@ def _attribution_options(p: argparse.ArgumentParser, *, wires: bool) -> None:
 def _chatter_options(p: argparse.ArgumentParser, quiet_help: str) -> None:
     """``--quiet`` and ``-v/--verbose``, which exclude each other."""
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--quiet", action="store_true", help=quiet_help)
+    group.add_argument("-q", "--quiet", action="store_true", help=quiet_help)
     group.add_argument("-v", "--verbose", action="store_true",
                        help="log each stage as it starts, and its time and counts, "
                             "on stderr")  # fmt: skip
@@ -231,11 +231,11 @@ def _add_index(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                           "(else that is an error)")  # fmt: skip
     _input_options(add)
     stats = isub.add_parser("stats", help="documents, sources and parameters of an index")
-    stats.add_argument("index")
+    stats.add_argument("index", help="an index made by 'dedup index add'")
     _chatter_options(stats, argparse.SUPPRESS)
     rm = isub.add_parser("remove", help="remove documents by id")
-    rm.add_argument("index")
-    rm.add_argument("ids", nargs="+", metavar="ID")
+    rm.add_argument("index", help="an index made by 'dedup index add'")
+    rm.add_argument("ids", nargs="+", metavar="ID", help="ids of the documents to remove")
     _chatter_options(rm, "print nothing but errors")
 
 
