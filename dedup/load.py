@@ -235,7 +235,7 @@ def _read_folder(folder: Path, opts: LoadOptions, report: LoadReport) -> Iterato
     found, skipped = folder_files(folder)
     report.skipped.extend(skipped)
     if skipped:
-        log.info("%s: entries skipped (hidden, linked, unreadable, special or of other "
+        log.debug("%s: entries skipped (hidden, linked, unreadable, special or of other "
                  "types): %d", folder, len(skipped))  # fmt: skip
     renamed = path_ids([rel for rel, path in found if one_document(path.name)])
     count = 0
