@@ -53,7 +53,6 @@ from dedup.spark_io import dataframe_documents
 from dedup.spark_tables import (
     BandRows,
     CorpusCounts,
-    HalfPairs,
     by_group,
     count_groups,
     count_rows,
@@ -189,7 +188,9 @@ class SparkEngine:
         """Codes of the document pairs with a colliding passage pair that passes the
         evidence pre-test, sorted. Documents are grouped (number modulo the partitions):
         the passage pairs of a group's first documents are joined to the group's evidence
-        rows, the first passages' stems gathered, then joined to the second documents'."""
+        rows, the first passages' stems gathered, then joined to the second documents'
+        (records of at most ``PAIRS_A_RECORD`` pairs; a pair that collided in several
+        reducers may be tested more than once)."""
         from pyspark import StorageLevel
 
         if self._feats is None or self._chrome is None:
@@ -199,11 +200,9 @@ class SparkEngine:
             lambda x: (x[0] % groups, (x[0], evidence_rows(x[1], chrome.value[x[0]],
                                                            corpus.value))))
             .groupByKey(groups).mapValues(evidence_block), StorageLevel.MEMORY_AND_DISK)
-        firsts = collided.flatMap(lambda r: by_group(r[1], corpus.value, groups)).reduceByKey(
-            lambda a, b: np.concatenate((a, b)), groups)
+        firsts = collided.flatMap(lambda r: by_group(r[1], corpus.value, groups))
         halves = firsts.join(tables, groups).flatMap(
-            lambda x: first_halves(x[1][0], x[1][1], corpus.value, groups)).reduceByKey(
-            HalfPairs.concat, groups)
+            lambda x: first_halves(x[1][0], x[1][1], corpus.value, groups))
         codes = halves.join(tables, groups).map(
             lambda x: passing_codes(x[1][0], x[1][1], corpus.value, params)).collect()
         tables.unpersist()

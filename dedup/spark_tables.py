@@ -48,6 +48,7 @@ V = TypeVar("V")
 _STEM, _BIGRAM, _TERM = 0, 1, 2  # the table a counted row belongs to (its value)
 Sparse = tuple[np.ndarray, np.ndarray]  # a sparse row: columns (sorted) and values
 BandRows = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # band, key, item, group
+PAIRS_A_RECORD = 1 << 15  # passage pairs a record of the evidence joins holds, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +197,8 @@ def evidence_block(docs: Iterable[tuple[int, EvidenceRows]]) -> EvidenceBlock:
 @dataclass(frozen=True, slots=True)
 class HalfPairs:
     """Passage pairs ``(P[k], Q[k])`` (corpus numbers) with the stems of each ``P[k]``
-    gathered: ``lengths[k]`` stem ranks in ``key`` (in pair order), weighing ``totals[k]``."""
+    gathered: ``lengths[k]`` stem ranks (int32) in ``key`` (in pair order), weighing
+    ``totals[k]``."""
 
     p: np.ndarray
     q: np.ndarray
@@ -212,10 +214,13 @@ class HalfPairs:
 def by_group(pairs: np.ndarray, counts: CorpusCounts,
              groups: int) -> Iterator[tuple[int, np.ndarray]]:  # fmt: skip
     """Passage ``pairs`` ``(P, Q)`` split by the group of P's document (its number modulo
-    ``groups``), keyed by it."""
+    ``groups``), keyed by it, at most ``PAIRS_A_RECORD`` a record: a record crosses the
+    JVM whole, and one holding a group's every pair ran a 2 GB heap out of memory."""
     group = (np.searchsorted(counts.base, pairs[:, 0], side="right") - 1) % groups
     for g in np.unique(group).tolist():
-        yield g, pairs[group == g]
+        mine = pairs[group == g]
+        for lo in range(0, len(mine), PAIRS_A_RECORD):
+            yield g, mine[lo : lo + PAIRS_A_RECORD]
 
 
 def first_halves(pairs: np.ndarray, block: EvidenceBlock, counts: CorpusCounts,
@@ -229,7 +234,8 @@ def first_halves(pairs: np.ndarray, block: EvidenceBlock, counts: CorpusCounts,
         mine = at[group == g]
         lo, lengths = block.starts[mine], block.starts[mine + 1] - block.starts[mine]
         yield g, HalfPairs(pairs[group == g, 0], pairs[group == g, 1], lengths,
-                           block.key[_ranges(lo, lengths)], block.totals[mine])  # fmt: skip
+                           block.key[_ranges(lo, lengths)].astype(np.int32),
+                           block.totals[mine])  # fmt: skip
 
 
 def _ranges(lo: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -245,7 +251,7 @@ def passing_codes(half: HalfPairs, block: EvidenceBlock, counts: CorpusCounts,
     n = len(half.p)
     table = EvidenceTable(np.concatenate(([0], np.cumsum(half.lengths),
                                           block.starts[1:] + len(half.key))).astype(np.int64),
-                          np.concatenate((half.key, block.key)), counts.idf,
+                          np.concatenate((half.key.astype(np.int64), block.key)), counts.idf,
                           np.concatenate((half.totals, block.totals)))  # fmt: skip
     ends = np.column_stack((np.arange(n), n + block.passages(half.q, counts))).astype(np.int64)
     passing = passage_evidence(table, ends, params)
