@@ -62,7 +62,7 @@ from dedup.index_query import (
 from dedup.index_redis import RedisStore
 from dedup.index_sqlite import SQLiteStore
 from dedup.index_store import Entry, Store, Stored, sha
-from dedup.minhash import jaccard
+from dedup.minhash import NEAR_DUPLICATE_JACCARD, jaccard
 from dedup.params import ScanParams
 from dedup.pipeline import reprint_groups, reprints_beside
 from dedup.records import Document
@@ -289,7 +289,10 @@ class Index:
         weights = query_weights(self._store, entry, analyses, indexed=indexed)
         ids = sorted(analyses)
         sigs = np.vstack([entry.signature, *(stored[d].signature for d in ids)])
-        groups = reprint_groups({(x, y) for y in range(len(sigs)) for x in range(y)}, sigs)
+        alike = np.vstack([np.mean(sigs == sig, axis=1) for sig in sigs])  # MinHash Jaccard
+        pairs = np.argwhere(np.triu(alike >= NEAR_DUPLICATE_JACCARD, 1))
+        near = {(int(x), int(y)) for x, y in pairs}
+        groups = reprint_groups(near, sigs)
         sizes = np.bincount(groups)
         hits = []
         for k, d in enumerate(ids, 1):
