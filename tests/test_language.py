@@ -16,7 +16,7 @@ from dedup.language import SAMPLE_CHARS, check_language, detect
 from dedup.load import load
 from dedup.normalize import fold
 from dedup.records import Document
-from dedup.shingle import tokenize
+from dedup.shingle import PAIR_SAMPLE, tokenize
 
 COUNTER_DEV = Path(__file__).parent.parent.parent / "shared/corpora/counter-dev/counter-dev.jsonl"
 
@@ -94,9 +94,22 @@ def test_thai_letters_are_tokens_with_their_marks() -> None:
     t = tokenize(norm, "th")
     assert [norm[s:e] for s, e in zip(t.starts, t.ends, strict=True)] == ["ดี", "น้", "อ", "ย"]
     assert t.units.tolist() == [3, 3, 3, 3]  # a Thai letter weighs 0.3 of a word
-    # a letter's feature is it and the next letter; the last of the run has none
-    assert t.content.tolist() == [True, True, True, False]
+    # a letter's feature is it and the next letter, kept when its hash is sampled; the
+    # last of the run has none
+    sampled = [s % PAIR_SAMPLE == 0 for s in t.stems[:3].tolist()]
+    assert t.content.tolist() == [*sampled, False]
     assert not set(t.stems[:3].tolist()) & set(t.hashes.tolist())
+
+
+def test_character_pairs_are_content_words_by_their_value_about_one_in_pair_sample() -> None:
+    rng = np.random.default_rng(7)
+    text = "".join(rng.choice(list("政府星期二宣布了支持国家经济的新措施专家表示欢迎"), 5000))
+    t = tokenize(text, "zh")
+    kept: dict[str, bool] = {}
+    for start, content in zip(t.starts[:-1].tolist(), t.content[:-1].tolist(), strict=True):
+        assert kept.setdefault(text[start : start + 2], content) == content  # anywhere alike
+    assert not t.content[-1]
+    assert abs(t.content.mean() - 1 / PAIR_SAMPLE) < 0.1
 
 
 def test_a_given_language_is_kept_and_a_missing_one_detected() -> None:
