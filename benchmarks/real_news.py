@@ -19,9 +19,11 @@ word 3-grams in the agency story's, on dedup's normalized tokens):
   does not report scores 0;
 - ``recall_WD``, ``recall_PD``, ``flagged_ND``: the share of labeled pairs the
   method itself calls reuse (dedup: a match that is not boilerplate; baseline:
-  containment at or above the threshold that maximises Youden's J on ``tune``);
+  containment at or above the threshold that maximises Youden's J on ``tune``); and
+  dedup's pair score read as a decision (``dedup score``): the pair score at or above
+  the lowest threshold that flags at most 10% of the ND stories of ``tune``;
 - ``false_pairs``: pairs across different stories called reuse (dedup: any two
-  documents; baseline: newspaper against agency stories);
+  documents; baseline and dedup's score: newspaper against agency stories);
 - ``spearman``: rank correlation of the score with ND < PD < WD, and the mean score
   of each label;
 - ``floor``: the share of runs of 12 or more identical words shared by two
@@ -124,6 +126,13 @@ def youden_threshold(scores: np.ndarray, derived: np.ndarray) -> float:
     return at
 
 
+def nd_share_threshold(scores: np.ndarray, derived: np.ndarray, share: float = 0.1) -> float:
+    """The lowest score threshold at which at most ``share`` of the ND scores reach it."""
+    nd = np.sort(scores[~derived])[::-1]
+    allowed = int(np.floor(share * len(nd)))
+    return float(np.nextafter(nd[allowed], np.inf)) if allowed < len(nd) else 0.0
+
+
 def figures(rows: list[tuple[str, str, str]], score: dict[tuple[str, str], float],
             flagged: set[tuple[str, str]], false_pairs: int, floor: float | None
             ) -> dict[str, Any]:  # fmt: skip
@@ -165,8 +174,15 @@ def evaluate(docs: list[Document], result: ScanResult) -> dict[str, Any]:
     threshold = youden_threshold(tune_scores, np.array([lab != "ND" for *_, lab in tune]))
     base_flag = {k for k, v in base.items() if v >= threshold}
     base_false = [k for k in base_flag if story(by_id[k[0]]) != story(by_id[k[1]])]
+    tune_dedup = np.array([dedup_score[n, a] for n, a, _ in tune])
+    score_threshold = nd_share_threshold(tune_dedup, np.array([lab != "ND" for *_, lab in tune]))
+    news_agency = {(n.id, a.id): scores.get(frozenset((n.id, a.id)), 0.0)
+                   for n in news for a in agency}  # fmt: skip
+    score_flag = {k for k, v in news_agency.items() if v >= score_threshold}
+    score_false = [k for k in score_flag if story(by_id[k[0]]) != story(by_id[k[1]])]
 
-    out: dict[str, Any] = {"baseline_threshold": threshold, "floor_runs": len(runs),
+    out: dict[str, Any] = {"baseline_threshold": threshold, "score_threshold": score_threshold,
+                           "floor_runs": len(runs),
                            "floor_missed": [r.__repr__() for r in missed[:20]]}  # fmt: skip
     for name, keep in (("tune", "tune"), ("check", "check"), ("all", None)):
         part = [r for r in rows if keep is None or half(r[1]) == keep]
@@ -180,6 +196,8 @@ def evaluate(docs: list[Document], result: ScanResult) -> dict[str, Any]:
         out[name] = {
             "dedup": figures(part, dedup_score, dedup_flag,
                              sum(within(p) for p in dedup_false), floor),
+            "dedup score": figures(part, dedup_score, score_flag,
+                                   sum(within(p) for p in score_false), floor),
             "baseline": figures(part, base, base_flag, sum(within(p) for p in base_false), None),
         }  # fmt: skip
     out["view_auc"] = view_aucs(rows, result)
@@ -190,16 +208,16 @@ def evaluate(docs: list[Document], result: ScanResult) -> dict[str, Any]:
 
 def format_table(report: dict[str, Any]) -> str:
     cols = ("auc", "recall_WD", "recall_PD", "flagged_ND", "false_pairs", "spearman", "floor")
-    lines = [f"{'split':<6} {'method':<9} " + " ".join(f"{c:>11}" for c in cols)]
+    lines = [f"{'split':<6} {'method':<11} " + " ".join(f"{c:>11}" for c in cols)]
     for split in ("tune", "check", "all"):
-        for method in ("dedup", "baseline"):
+        for method in ("dedup", "dedup score", "baseline"):
             f = report[split][method]
             cells = []
             for c in cols:
                 v = f[c]
                 cells.append(f"{'-':>11}" if v is None else f"{v:>11}" if isinstance(v, int)
                              else f"{v:>11.3f}")  # fmt: skip
-            lines.append(f"{split:<6} {method:<9} " + " ".join(cells))
+            lines.append(f"{split:<6} {method:<11} " + " ".join(cells))
     return "\n".join(lines)
 
 
@@ -230,6 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report["params"] = params
     print(f"{len(docs)} documents, {len(labeled_pairs(docs))} labeled pairs; scan {seconds:.1f} s;"
           f" baseline threshold {report['baseline_threshold']:.3f};"
+          f" score threshold {report['score_threshold']:.3f};"
           f" {report['floor_runs']} shared runs of 12+ words")  # fmt: skip
     print(format_table(report))
     for method in ("dedup", "baseline"):
