@@ -53,7 +53,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedup.arrays import unique_sorted
+from dedup.arrays import KeyIndex, unique_sorted
 from dedup.kernels import NUMBA, code_points, compiled, njit
 from dedup.language import stop_words
 from dedup.normalize import fold
@@ -220,33 +220,24 @@ def tokenize(text: str, language: str = "en") -> Tokens:
         hashes, stems = _numpy_hashes(codes, starts, ends)
     first = np.minimum(codes[starts], 0xFFFF)
     alone = (first >= 0x3040) | (classes[starts] == _LETTER) | _DIGITS[first]
-    stops = stop_hashes(language)
-    at = np.minimum(np.searchsorted(stops, hashes), len(stops) - 1)
-    content = (((ends - starts) > 1) | alone) & (stops[at] != hashes)
+    content = (((ends - starts) > 1) | alone) & (_stop_index(language)(hashes) < 0)
     kind = classes[starts]
     units = np.where(kind == _OWN, _CHARACTER_UNITS,
                      np.where(kind == _LETTER, _LETTER_UNITS, WORD_UNITS)).astype(np.int64)
-    stems, content = _character_pairs(hashes, stems, content, starts, ends, units < WORD_UNITS)
+    spaceless = units < WORD_UNITS
+    if spaceless.any():
+        stems, content = _pair_features(hashes, stems, content, starts, ends, spaceless)
     return Tokens(starts, ends, hashes, stems, content, units)
-
-
-def _character_pairs(hashes: np.ndarray, stems: np.ndarray, content: np.ndarray,
-                     starts: np.ndarray, ends: np.ndarray,
-                     spaceless: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """``stems`` and ``content`` with the feature of each character of a script written
-    without spaces (``spaceless``) the pair of it and the next character it touches, a
-    content word when the pair's hash is a multiple of ``PAIR_SAMPLE``, and the last
-    character of such a run no content word of its own."""
-    if not spaceless.any():
-        return stems, content
-    return _pair_features(hashes, stems, content, starts, ends, spaceless)
 
 
 @compiled
 def _pair_features(hashes: np.ndarray, stems: np.ndarray, content: np.ndarray,
                    starts: np.ndarray, ends: np.ndarray,
                    spaceless: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """:func:`_character_pairs`, one token at a time (new arrays)."""
+    """``stems`` and ``content`` (new arrays) with the feature of each character of a
+    script written without spaces (``spaceless``) the pair of it and the next character
+    it touches, a content word when the pair's hash is a multiple of ``PAIR_SAMPLE``, and
+    the last character of such a run no content word of its own."""
     n = len(hashes)
     stems, content = stems.copy(), content.copy()
     touched = False  # the token before touches this one
@@ -384,6 +375,12 @@ if NUMBA:  # the same values as the numpy paths above, without their passes
                 h += hashes[t] * power
             out[k] = fmix64_one(h + np.uint64(hi[k] - lo[k]))
         return out
+
+
+@functools.cache
+def _stop_index(language: str) -> KeyIndex:
+    """Positions in :func:`stop_hashes` (a hash table: every token is looked up)."""
+    return KeyIndex(stop_hashes(language))
 
 
 @functools.cache
