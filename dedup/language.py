@@ -109,8 +109,9 @@ def _scores(data: np.ndarray, nextmove: np.ndarray, rowbase: np.ndarray, output:
         while j < m and found[j] == found[i]:
             j += 1
         weight = np.float32(np.log1p(j - i))
+        row = log_probs[found[i]]  # one row read as a vector: the loop below vectorizes
         for k in range(len(scores)):
-            scores[k] += weight * log_probs[found[i], k]
+            scores[k] += weight * row[k]
         i = j
     return scores
 
