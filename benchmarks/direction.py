@@ -163,6 +163,7 @@ def evaluate(planted: Planted, result: ScanResult) -> dict[str, float]:
     dates = {s.id: s.published for s in result.document_scores}
     text = {d.id: d.text for d in planted.docs}
     total = right = dated = dated_right = reversed_sure = undecided = 0
+    kin = {"siblings": 0, "read as siblings": 0, "read as a copy": 0}
     for p in result.pairs:
         if not p.reused_chars:
             continue
@@ -171,6 +172,11 @@ def evaluate(planted: Planted, result: ScanResult) -> dict[str, float]:
         elif p.b in ancestors(p.a, planted.parent):
             source, copy = p.b, p.a
         else:
+            if ancestors(p.a, planted.parent) & ancestors(p.b, planted.parent):
+                kin["siblings"] += 1  # two copies of one document, neither of the other
+                relation = p.direction.relation if p.direction else None
+                kin["read as siblings"] += relation == "siblings"
+                kin["read as a copy"] += relation == "copy"
             continue
         total += 1
         d = p.direction
@@ -202,6 +208,9 @@ def evaluate(planted: Planted, result: ScanResult) -> dict[str, float]:
             "pairs with a date difference": dated,
             "accuracy with a date difference": dated_right / max(dated, 1),
             "undecided": undecided, "reversed, confidence > 0.8": reversed_sure,
+            "sibling pairs reported (copies of one document)": kin["siblings"],
+            "of those, read as siblings": kin["read as siblings"],
+            "of those, read as a copy of the other": kin["read as a copy"],
             "copies with one parent": len(single),
             "tree edges matching the planted parent": tree_right,
             "copies with no tree edge (direction undecided)": len(tree_none),

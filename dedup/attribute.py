@@ -33,7 +33,10 @@ The votes are summed; the reading with the larger sum wins with confidence
 ``1 / (1 + exp(-|sum|))``. A sum below 0.5 decides nothing (direction None). Two documents
 that credit a common outlet which is no document's source, with no role or credit tying one
 to the other, are ``siblings`` via that outlet whatever the dates say: two rewrites of
-one wire story did not copy each other because one came out first.
+one wire story did not copy each other because one came out first. So are two copies of
+one document of the corpus, found to be its copies, when what they share lies in it
+(``COMMON_SOURCE_COVER`` of it on each side) and no role or credit ties one to the other:
+a reprint of a story and a rewrite of it share that story's text, not each other's.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ CREDITED_WEIGHT = 1.0
 STEMMA_WEIGHT = 1.5
 STEMMA_SHINGLE_WORDS = 5  # an edit breaks the word 5-grams that span it
 DECIDES = 0.5  # summed weight from which a direction is given
+COMMON_SOURCE_COVER = 0.9  # share of two copies' common text that must lie in their source
 _GENERIC_CREDITS = frozenset({"Agencies"})  # names no one outlet: never a common source
 
 
@@ -119,14 +123,51 @@ def attribute(docs: Sequence[Document], pairs: Sequence[PairScore], matches: Seq
     for k, d in first.items():
         if d is None:
             votes[k] += _stemma(*k, sources, by_key, kept)
+    final = {k: first[k] or _decide(info[k[0]], info[k[1]], v, in_corpus)
+             for k, v in votes.items()}  # fmt: skip
+    given: dict[str, dict[str, Direction]] = defaultdict(dict)  # copy -> source -> direction
+    for d in final.values():
+        if d is not None and d.relation == "copy" and d.source and d.copy:
+            given[d.copy][d.source] = d
     out = []
     for p in pairs:
         k = (p.a, p.b)
         if k in votes:
-            decided = first[k] or _decide(info[p.a], info[p.b], votes[k], in_corpus)
-            p = replace(p, direction=decided)
+            direct = any(kind in ("role", "credit") for _, kind, _ in votes[k])
+            common = None if direct else _common_source(p.a, p.b, given, spans, kept, votes[k])
+            p = replace(p, direction=common or final[k])
         out.append(p)
     return out
+
+
+def _common_source(a: str, b: str, given: Mapping[str, Mapping[str, Direction]],
+                   spans: Mapping[str, Mapping[str, list[tuple[int, int]]]],
+                   kept: Callable[[str, str], int], votes: list[Vote]
+                   ) -> Direction | None:  # fmt: skip
+    """``siblings`` via a document ``z`` both were found to copy, when the text ``a`` and
+    ``b`` share lies in it: :data:`COMMON_SOURCE_COVER` of each one's spans reused with the
+    other are also reused with ``z``, and the two share no more word shingles with each
+    other than each does with ``z`` (else one took the other's version, as
+    :func:`_stemma` reads it). ``given``: per copy, the documents it was found to copy."""
+    from_a, from_b = spans.get(a, {}), spans.get(b, {})
+    of_a, of_b = given.get(a, {}), given.get(b, {})
+    for z in sorted(of_a.keys() & of_b.keys()):
+        cover = min(_share_inside(from_a.get(b, []), from_a.get(z, [])),
+                    _share_inside(from_b.get(a, []), from_b.get(z, [])))  # fmt: skip
+        if cover >= COMMON_SOURCE_COVER and kept(a, b) <= min(kept(a, z), kept(b, z)):
+            return Direction("siblings", None, None, z,
+                             min(of_a[z].confidence, of_b[z].confidence),
+                             (f"common source: {a} and {b} both took from {z}, and {cover:.0%} "
+                              f"of the text they share is in {z}",
+                              *(f"{kind}: {text}" for _, kind, text in votes)))  # fmt: skip
+    return None
+
+
+def _share_inside(spans: list[tuple[int, int]], cover: list[tuple[int, int]]) -> float:
+    """The share of the characters of sorted ``spans`` that sorted ``cover`` also covers."""
+    total = sum(e - s for s, e in spans)
+    inside = sum(max(0, min(e, ce) - max(s, cs)) for s, e in spans for cs, ce in cover)
+    return inside / total if total else 0.0
 
 
 def _stemma(a: str, b: str, sources: Mapping[str, set[str]],

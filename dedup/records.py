@@ -81,7 +81,8 @@ class Direction:
     """Who took from whom in a pair with reuse (:mod:`dedup.attribute`).
 
     A ``copy`` goes from ``source`` (the earlier, taken-from document) to ``copy``;
-    ``siblings`` share a source that is not in the corpus, named by ``via``.
+    ``siblings`` took from one source, named by ``via``: an outlet that is not in the
+    corpus, or the id of a document of the corpus that both copy.
     ``confidence`` in [0, 1] is the weight of the evidence for this reading;
     ``evidence`` names each item that counted, for or against.
     """

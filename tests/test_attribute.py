@@ -146,6 +146,33 @@ def test_a_later_story_quoting_an_earlier_one_whole_is_the_copy(
     assert any(e.startswith("containment: 100% of flash") for e in d.evidence)
 
 
+def test_two_copies_of_one_planted_document_are_siblings_via_it(
+        chains: tuple[Planted, ScanResult]) -> None:  # fmt: skip
+    planted, result = chains
+    figures = evaluate(planted, result)
+    assert figures["sibling pairs reported (copies of one document)"] > 0
+    assert figures["of those, read as a copy of the other"] == 0
+    assert (figures["of those, read as siblings"]
+            >= 0.9 * figures["sibling pairs reported (copies of one document)"])  # fmt: skip
+
+
+def test_a_reprint_and_a_rewrite_of_one_story_are_siblings_via_it() -> None:
+    seeds = {d.id: d for d in seed_documents()}
+    reuters, rewrite = seeds["004"], seeds["001"]  # 001 is 004 translated and back
+    docs = [replace(reuters, source="reuters", date="2022-01-10T08:00:00Z"),
+            replace(rewrite, source="mia", date="2022-01-11T08:00:00Z"),
+            Document("005", reuters.text + "\n\nRepublished with permission.",
+                     source="repost", date="2022-01-12T08:00:00Z")]  # fmt: skip
+    result = dedup.scan(docs)
+    for copy in ("001", "005"):
+        d = _direction(result, "004", copy)
+        assert d is not None and (d.source, d.copy) == ("004", copy)
+    d = _direction(result, "001", "005")  # the later date alone would make 001 the source
+    assert d is not None and (d.relation, d.via) == ("siblings", "004")
+    flows = {(f.taker, f.giver) for f in result.source_flows}
+    assert flows == {("repost", "reuters"), ("mia", "reuters")}
+
+
 def test_source_flows_say_what_share_of_a_takers_text_comes_from_a_giver(
         chains: tuple[Planted, ScanResult]) -> None:  # fmt: skip
     _, result = chains
