@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import json
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from test_index import article, vocabulary
 
 from dedup.cli import main
+from dedup.commands.parser import build_parser
 from dedup.dedupe import dedupe, write_kept
 from dedup.errors import ParamError
 from dedup.load import load
@@ -198,3 +200,17 @@ def test_the_result_does_not_depend_on_the_number_of_workers() -> None:
     assert one == two and {d.id for d in two.dropped} == set(drop)
     assert stages[0] == ("analyze", 0, len(docs)) and stages[-1] == ("analyze", len(docs),
                                                                      len(docs))  # fmt: skip
+
+
+@pytest.mark.parametrize("option", ["threshold", "containment"])
+def test_the_command_line_default_is_the_library_default(
+        option: str, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    # the parser writes its defaults out, since importing dedup.dedupe (numpy) would
+    # slow `dedup --help`: they must stay the library's
+    default = inspect.signature(dedupe).parameters[option].default
+    args = build_parser().parse_args(["dedupe", "feed.jsonl", "--dry-run"])
+    assert getattr(args, option) == default
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["dedupe", "--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert f"--{option} " in said and f"(default {default})" in said
