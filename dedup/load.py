@@ -239,7 +239,9 @@ def _read_folder(folder: Path, opts: LoadOptions, report: LoadReport) -> Iterato
                  "types): %d", folder, len(skipped))  # fmt: skip
     renamed = path_ids([rel for rel, path in found if one_document(path.name)])
     count = 0
+    empty = []
     for rel, path in found:
+        before = count
         for doc in _read_file(path, opts, report, named=False):
             if rel in renamed:  # a source rule matches the id as shown: the renamed one
                 named = renamed[rel]
@@ -248,6 +250,13 @@ def _read_folder(folder: Path, opts: LoadOptions, report: LoadReport) -> Iterato
                 doc = replace(doc, id=named, source=source)
             count += 1
             yield doc
+        if count == before:
+            empty.append(rel)
+    if empty and count:
+        shown = ", ".join(empty[:3]) + (f" and {len(empty) - 3:,} more" if len(empty) > 3 else "")
+        log.warning("warning: %s: %s no records, nothing read from %s: %s", folder,
+                    "a file holds" if len(empty) == 1 else f"{len(empty):,} files hold",
+                    "it" if len(empty) == 1 else "them", shown)  # fmt: skip
     if count == 0:
         what = f"files without records: {len(found)}; entries skipped: {len(skipped)}"
         raise InputError(folder, None, f"no documents found ({what}); {ACCEPTED}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -156,6 +157,17 @@ def test_empty_jsonl_named_directly_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "e.jsonl").write_text("\n\n")
     with pytest.raises(InputError, match=r"e\.jsonl: holds no records"):
         list(load(tmp_path / "e.jsonl"))
+
+
+def test_a_folders_files_without_records_are_named(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    _write_jsonl(tmp_path / "feed.jsonl", [{"id": "a", "text": "x"}])
+    (tmp_path / "e.jsonl").write_text("\n\n")
+    (tmp_path / "f.jsonl").write_text("")
+    with caplog.at_level(logging.WARNING, logger="dedup.load"):
+        assert [d.id for d in load(tmp_path)] == ["a"]
+    [said] = [r.getMessage() for r in caplog.records]
+    assert said.endswith("2 files hold no records, nothing read from them: e.jsonl, f.jsonl")
 
 
 def test_custom_field_names(tmp_path: Path) -> None:
