@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.measure import Measurement
 from rich.table import Table
 
 from dedup.dates import parse_date
@@ -49,7 +48,7 @@ def render_query(r: QueryResult, text: str, indexed: Mapping[str, Document], out
     show_source = any(h.source != h.id for h in hits)  # else each document is its own source
     show_date = any(h.date for h in hits)
     table = _hits_table(hits, show_source, show_date, dayfirst)
-    if show_source and Measurement.get(out, out.options, table).minimum > out.width:
+    if show_source and table.__rich_measure__(out, out.options).minimum > out.width:
         table = _hits_table(hits, False, show_date, dayfirst)  # the source goes first
     out.print(table)
     best = r.hits[0]
