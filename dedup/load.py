@@ -83,7 +83,7 @@ class LoadReport:
 def load(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
-    source_rules: Sequence[str] = (),
+    source_rules: str | Sequence[str] | None = None,
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
     text_field: str = "text",
@@ -100,10 +100,11 @@ def load(
     paths : path or iterable of paths
         Files and folders, in the formats listed in the module docstring; ``"-"`` is standard
         input (JSON lines).
-    source_rules : sequence of str
+    source_rules : str or sequence of str, optional
         For records without a source: ``"folder"`` (the file's parent folder is the source) or
         ``"REGEX=SOURCE"`` (``SOURCE`` when ``re.search(REGEX, id)``; the last ``=`` splits).
-        The first rule that applies wins; with none, the source is the id.
+        The first rule that applies wins; with none, the source is the id. Not given: the
+        rules of :func:`folder_layout` (outlet subfolders are the sources).
     encoding : str
         Codec of files without a BOM.
     encoding_errors : str
@@ -154,11 +155,34 @@ def load(
             "The 'encoding_errors' parameter must be 'strict' or 'replace'. "
             f"Got {encoding_errors!r} instead."
         )
-    rules = [source_rules] if isinstance(source_rules, str) else source_rules
+    rules = (folder_layout(todo) if source_rules is None
+             else [source_rules] if isinstance(source_rules, str) else source_rules)  # fmt: skip
     opts = LoadOptions(tuple(map(parse_rule, rules)), encoding, encoding_errors,
                        *check_fields(text_field, id_field, source_field, date_field))  # fmt: skip
     docs = _load(todo, opts, LoadReport() if report is None else report)
     return docs if language is None else (replace(d, language=language) for d in docs)
+
+
+def folder_layout(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
+    """The source rules of inputs given none: ``["folder"]`` when every input is a folder
+    keeping all its files in subfolders (``afp/story.txt``, ``reuters/story.txt``: one
+    outlet a subfolder), else none (each document is its own source); a log line says
+    which, and names a file lying outside the subfolders."""
+    folders = [Path(p) for p in paths]
+    if not folders or not all(p.is_dir() for p in folders):
+        return []
+    found = [rel for p in folders for rel, _ in folder_files(p)[0]]
+    loose = [rel for rel in found if "/" not in rel]
+    if not found or len(loose) == len(found):
+        return []
+    if loose:
+        log.info("Sources: each document is its own, as %s lies outside the subfolders "
+                 "(move it into one, or name the folder rule: --source-from folder).",
+                 loose[0])  # fmt: skip
+        return []
+    log.info("Sources: the subfolder of each file (afp/story.txt: afp); --source-from RULE "
+             "sets them otherwise.")  # fmt: skip
+    return ["folder"]
 
 
 def _load(paths: list[Path], opts: LoadOptions, report: LoadReport) -> Iterator[Document]:

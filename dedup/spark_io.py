@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from dedup.errors import InputError, ParamError
-from dedup.load import LoadReport, path_ids
+from dedup.load import LoadReport, folder_layout, path_ids
 from dedup.load_files import COMPRESSED, file_id, sniff, split_compression
 from dedup.load_records import (
     DuplicateKey,
@@ -51,7 +51,7 @@ _PARQUET = (".parquet",)
 
 
 def read_documents(spark: SparkSession, paths: Sequence[str | os.PathLike[str]], *,
-                   source_rules: Sequence[str] = (), encoding: str = "utf-8",
+                   source_rules: Sequence[str] | None = None, encoding: str = "utf-8",
                    encoding_errors: str = "strict", text_field: str = "text",
                    id_field: str = "id", source_field: str = "source", date_field: str = "date",
                    language: str | None = None,
@@ -65,7 +65,8 @@ def read_documents(spark: SparkSession, paths: Sequence[str | os.PathLike[str]],
         raise ParamError("The 'paths' parameter must name at least one file or folder. Got none.")
     if any(str(p) == "-" for p in paths):
         raise ParamError("The Spark engine reads files and folders, not standard input ('-').")
-    opts = LoadOptions(tuple(map(parse_rule, source_rules)), encoding, encoding_errors,
+    rules = folder_layout(paths) if source_rules is None else source_rules
+    opts = LoadOptions(tuple(map(parse_rule, rules)), encoding, encoding_errors,
                        *check_fields(text_field, id_field, source_field, date_field))  # fmt: skip
     report = LoadReport() if report is None else report
     files: dict[tuple[str, ...], list[str]] = {_JSONL: [], _TXT: [], _PARQUET: []}

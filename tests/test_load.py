@@ -632,10 +632,21 @@ def test_text_files_of_one_name_in_different_subfolders_are_named_by_path(tmp_pa
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "nato-talks.txt").write_text(f"Story as {folder} ran it.")
     (tmp_path / "afp" / "other.txt").write_text("Another story.")
-    docs = list(load(tmp_path))
+    docs = list(load(tmp_path, source_rules=()))
     assert [(d.id, d.source) for d in docs] == [("afp/nato-talks", "afp/nato-talks"),
                                                 ("other", "other"),
                                                 ("reuters/nato-talks", "reuters/nato-talks")]
     by_folder = load(tmp_path, source_rules=["folder"])
     assert [(d.id, d.source) for d in by_folder][::2] == [("afp/nato-talks", "afp"),
                                                           ("reuters/nato-talks", "reuters")]
+
+
+def test_outlet_subfolders_are_the_sources_unless_a_file_lies_outside_them(
+        tmp_path: Path) -> None:  # fmt: skip
+    # the library reads a folder as the command line does
+    for folder in ("reuters", "afp"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "talks.txt").write_text(f"Story as {folder} ran it.")
+    assert sorted(d.source for d in load(tmp_path)) == ["afp", "reuters"]
+    (tmp_path / "loose.txt").write_text("A file of no outlet.")
+    assert sorted(d.source for d in load(tmp_path)) == ["afp/talks", "loose", "reuters/talks"]

@@ -31,38 +31,17 @@ def reading(args: argparse.Namespace, paths: Sequence[Path]) -> dict[str, Any]:
     """The :func:`dedup.load.load` options of the command line for ``paths``; a
     ``--language`` dedup does not know is a ParamError.
 
-    Without ``--source-from``, inputs that are all folders keeping every file in a
-    subfolder (``afp/story.txt``, ``reuters/story.txt``) take the subfolder as the
-    source (the ``folder`` rule), and a log line says so.
+    Without ``--source-from``, the loader's default rules apply
+    (:func:`dedup.load.folder_layout`: outlet subfolders are the sources).
     """
     if args.language is not None:
         from dedup.language import check_language
 
         check_language(args.language)
-    rules = args.source_from or _folder_layout(paths)
-    return {"source_rules": rules, "encoding": args.encoding,
+    return {"source_rules": args.source_from or None, "encoding": args.encoding,
             "encoding_errors": args.encoding_errors, "id_field": args.id_field,
             "text_field": args.text_field, "source_field": args.source_field,
             "date_field": args.date_field, "language": args.language}  # fmt: skip
-
-
-def _folder_layout(paths: Sequence[Path]) -> list[str]:
-    """``["folder"]`` when every input is a folder whose files all lie in subfolders."""
-    from dedup.load import folder_files
-
-    if not paths or not all(Path(p).is_dir() for p in paths):
-        return []
-    found = [rel for p in paths for rel, _ in folder_files(Path(p))[0]]
-    loose = [rel for rel in found if "/" not in rel]
-    if not found or len(loose) == len(found):
-        return []
-    if loose:
-        log.info("Sources: each document is its own, as %s lies outside the subfolders "
-                 "(move it into one, or use --source-from folder).", loose[0])  # fmt: skip
-        return []
-    log.info("Sources: the subfolder of each file (afp/story.txt: afp); --source-from RULE "
-             "sets them otherwise.")  # fmt: skip
-    return ["folder"]
 
 
 def listing(items: Sequence[str], most: int = 10) -> str:
