@@ -38,6 +38,7 @@ import json
 import sys
 import time
 import zlib
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -202,6 +203,9 @@ def evaluate(docs: list[Document], result: ScanResult) -> dict[str, Any]:
         }  # fmt: skip
     out["view_auc"] = view_aucs(rows, result)
     out["false_pair_list"] = sorted(dedup_false)[:20]
+    out["false_pairs_by_roles"] = dict(sorted(Counter(
+        "-".join(sorted(str(by_id[x].extra.get("role", "?")) for x in p))
+        for p in dedup_false).items()))  # fmt: skip
     out["flagged_nd"] = sorted(n for n, a, lab in rows if lab == "ND" and (n, a) in dedup_flag)
     return out
 
@@ -259,6 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if report["flagged_nd"]:
         print("ND stories dedup calls derived:", ", ".join(report["flagged_nd"]))
     if report["false_pair_list"]:
+        print("pairs across stories dedup reports, by roles:", ", ".join(
+            f"{k} {v}" for k, v in report["false_pairs_by_roles"].items()))
         print("pairs across stories:", ", ".join("/".join(p) for p in report["false_pair_list"]))
     if args.json:
         args.json.write_text(json.dumps(report, indent=1), encoding="utf-8")
