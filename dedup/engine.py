@@ -34,7 +34,7 @@ from dedup.candidates import candidate_documents, near_duplicate_documents
 from dedup.feature_table import FeatureWeights, corpus_tables
 from dedup.features import DocFeatures, feature_batch
 from dedup.load_records import check_unique
-from dedup.memory import TableStore
+from dedup.memory import TableStore, release_freed_memory
 from dedup.params import ScanParams
 from dedup.progress import Progress
 from dedup.records import Document, Match
@@ -164,29 +164,39 @@ class LocalEngine:
                  for f in p.unpack(docs[k : k + _BATCH])]  # fmt: skip
         self._docs = [f.doc for f in feats]
         self._feats = list[DocFeatures | None](feats)
+        release_freed_memory()  # the batches' pickles, read
         return feats
 
     def group_by_key(self, rows: RowFunction, reduce: Callable[[KeyedRows], R]) -> list[R]:
         """A group per ``_GROUP_DOCS`` documents, rows split by key (``key % groups``): the
-        rows are held once, and each call of ``reduce`` sorts a share of them."""
+        rows are held once, and each call of ``reduce`` sorts a share of them. The workers
+        make the rows, ``_ROWS_AT_ONCE`` documents a task, and reduce the groups, a group a
+        task; the rows of a group keep document order, so the result is the same."""
         groups = max(1, -(-len(self._feats) // _GROUP_DOCS))
-        parts: list[list[KeyedRows]] = [[] for _ in range(groups)]
-        for first in range(0, len(self._feats), _ROWS_AT_ONCE):
-            got = [rows(d, f) for d, f in enumerate(self._feats[first : first + _ROWS_AT_ONCE],
+        feats = self._feats
+
+        def split(first: int) -> list[KeyedRows]:
+            got = [rows(d, f) for d, f in enumerate(feats[first : first + _ROWS_AT_ONCE],
                                                       start=first) if f is not None]  # fmt: skip
-            keys = np.concatenate([k for k, _ in got])
-            values = np.concatenate([v for _, v in got])
+            keys = np.concatenate([k for k, _ in got] + [np.zeros(0, np.uint64)])
+            values = np.concatenate([v for _, v in got] + [np.zeros(0, np.int64)])
             group = keys % np.uint64(groups)
-            for g, part in enumerate(parts):
-                mine = group == g
-                part.append((keys[mine], values[mine]))
-        found = []
+            return [(keys[group == g], values[group == g]) for g in range(groups)]
+
+        parts: list[list[KeyedRows]] = [[] for _ in range(groups)]
+        for split_rows in ordered_imap(split, range(0, len(feats), _ROWS_AT_ONCE),
+                                       workers=self.workers, chunk_size=1):  # fmt: skip
+            for part, got in zip(parts, split_rows, strict=True):
+                part.append(got)
+        keyed = []
         for part in parts:
-            keyed = (np.concatenate([k for k, _ in part] + [np.zeros(0, np.uint64)]),
-                     np.concatenate([v for _, v in part] + [np.zeros(0, np.int64)]))  # fmt: skip
+            keyed.append((np.concatenate([k for k, _ in part] + [np.zeros(0, np.uint64)]),
+                          np.concatenate([v for _, v in part] + [np.zeros(0, np.int64)])))
             part.clear()
-            found.append(reduce(keyed))
-            del keyed
+        found = ordered_map(lambda g: reduce(keyed[g]), range(groups), workers=self.workers,
+                            chunk_size=1)  # fmt: skip
+        keyed.clear()
+        release_freed_memory()
         return found
 
     def passage_candidates(self, usable: list[np.ndarray], chrome: Shared[list[np.ndarray]],

@@ -63,5 +63,6 @@ def test_keyed_rows_grouped_and_tables_copied_in_parts_give_the_same_result(
     monkeypatch.setattr(feature_table, "_TABLE_CHUNK", 64)
     parts = dedup.scan(docs, workers=1)
     assert parts == whole
+    assert dedup.scan(docs, workers=2) == whole  # rows made and groups reduced by workers
     assert any(m.kind == "verbatim" for m in whole.matches)
     assert any(s.boilerplate for s in whole.document_scores)  # chrome rows were dropped
