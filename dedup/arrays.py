@@ -60,6 +60,22 @@ def unique_sorted(values: np.ndarray) -> np.ndarray:
     return np.asarray(ordered[_firsts(ordered)])
 
 
+def union_sorted(parts: list[np.ndarray]) -> np.ndarray:
+    """``unique_sorted(np.concatenate(parts))`` of int64 arrays each sorted and distinct,
+    merged two at a time and ``parts`` emptied as they are: the inputs, their
+    concatenation and its sorted copy are never held at once."""
+    out = np.zeros(0, np.int64)
+    while parts:
+        part = parts.pop()
+        if not NUMBA:
+            out = unique_sorted(np.concatenate((out, part)))
+            continue
+        merged = np.empty(len(out) + len(part), np.int64)
+        out = merged[: _merge_distinct(out, part, merged)].copy()
+        del merged, part
+    return out
+
+
 def runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct values of a sorted array and how many times each occurs."""
     starts = np.flatnonzero(_firsts(ordered))
@@ -135,6 +151,25 @@ def _searched(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 
 if NUMBA:
+
+    @njit()
+    def _merge_distinct(a, b, out):  # type: ignore[no-untyped-def]
+        """Merge sorted distinct ``a`` and ``b`` into ``out``, a value in both once;
+        returns the length written."""
+        i = j = m = 0
+        while i < len(a) and j < len(b):
+            if a[i] < b[j]:
+                out[m], i = a[i], i + 1
+            elif b[j] < a[i]:
+                out[m], j = b[j], j + 1
+            else:
+                out[m], i, j = a[i], i + 1, j + 1
+            m += 1
+        while i < len(a):
+            out[m], i, m = a[i], i + 1, m + 1
+        while j < len(b):
+            out[m], j, m = b[j], j + 1, m + 1
+        return m
 
     @njit()
     def _hash_fill(keys, slots, shift):  # type: ignore[no-untyped-def]

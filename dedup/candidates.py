@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from dedup.arrays import unique_sorted
+from dedup.arrays import union_sorted, unique_sorted
 from dedup.evidence import EvidenceTable, passage_evidence
 from dedup.feature_table import FeatureTable
 from dedup.lsh import band_keys, band_layout, candidate_pairs
-from dedup.memory import TableStore
+from dedup.memory import TableStore, release_freed_memory
 from dedup.pairs import code_pairs, code_set, pair_codes
 from dedup.params import ScanParams
 from dedup.passage_lsh import MIN_STEMS, band_groups, eligible_passages, lsh_band_keys, lsh_sets
@@ -70,9 +70,12 @@ def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: Scan
             for array in keys.values():
                 store.release(array)
         del keys
-        colliding = unique_sorted(np.concatenate([colliding, *(c for c, _, _ in found)]))
-        aligned = unique_sorted(np.concatenate([aligned, *(a for _, a, _ in found)]))
+        parts = [colliding, *(c for c, _, _ in found)]
+        newly = [aligned, *(a for _, a, _ in found)]
         skipped += sum(sk for _, _, sk in found)
+        del found, colliding, aligned
+        colliding, aligned = union_sorted(parts), union_sorted(newly)
+        release_freed_memory()
     return code_set(aligned, stems.n_docs), colliding, skipped
 
 

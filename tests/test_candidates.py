@@ -13,7 +13,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 import dedup
 from dedup.analyze import analyze
-from dedup.arrays import first_rows, sort_values, unique_inverse, unique_sorted
+from dedup.arrays import first_rows, sort_values, union_sorted, unique_inverse, unique_sorted
 from dedup.evidence import _passage_totals, _shared_weights, passage_evidence
 from dedup.feature_table import corpus_tables, is_member
 from dedup.features import DocFeatures, bigram_rows, doc_features, feature_batch, features_of
@@ -93,6 +93,17 @@ def test_unique_inverse_equals_numpy_unique() -> None:
         expected = np.unique(values, return_inverse=True, return_counts=True)
         for g, e in zip(got, expected, strict=True):
             np.testing.assert_array_equal(g, e)
+
+
+def test_union_of_sorted_distinct_codes_equals_numpy_union_and_empties_its_input() -> None:
+    rng = np.random.default_rng(5)
+    parts = [np.unique(rng.integers(0, 5000, n)) for n in (0, 1, 700, 3000, 40)]
+    parts.append(parts[3][::7].copy())  # values also in another part
+    expected = np.unique(np.concatenate(parts))
+    given = list(parts)
+    got = union_sorted(given)
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == np.int64 and given == []
 
 
 def test_tfidf_of_term_hashes_equals_scikit_learn_on_the_words() -> None:
