@@ -50,8 +50,8 @@ if __package__ in (None, ""):  # run as a file: the checkout's root holds this p
 
 import dedup
 from benchmarks.labeled import REUSE_KINDS, Planted, make_corpus
-from dedup.floor import FLOOR_WORDS, SharedRun, shared_runs
-from dedup.records import Document, Match, ScanResult
+from dedup.alignment.floor import FLOOR_WORDS, SharedRun, shared_runs
+from dedup.core.records import Document, Match, ScanResult
 
 __all__ = ["TARGETS", "evaluate", "examples", "format_table", "main", "make_corpus", "targets"]
 

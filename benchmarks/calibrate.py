@@ -20,7 +20,7 @@ distractor share. The best setting is then scanned on a labeled corpus of anothe
 seed and on the real corpus's ``check`` half, never seen during the search: those
 figures are the honest ones (seed 2 by default: seed 1 served to study failures
 while alignment was written). The chosen values are the defaults in
-``dedup/params.py``; rerun this after changing alignment. The sentence grid was
+``dedup/core/params.py``; rerun this after changing alignment. The sentence grid was
 searched on the labeled corpus alone; settings with ``chain_min_score`` 0.4 were
 left out after a wider first pass (distractors made 8-15% of matched characters).
 """
@@ -40,8 +40,8 @@ if __package__ in (None, ""):  # run as a file: the checkout's root holds this p
 import dedup
 from benchmarks import real_news
 from benchmarks.accuracy import evaluate, format_table, make_corpus, targets
-from dedup.load import load
-from dedup.records import Document
+from dedup.core.records import Document
+from dedup.io.load import load
 
 # Values tried for each parameter; every combination is scanned.
 GRIDS: dict[str, dict[str, tuple[Any, ...]]] = {

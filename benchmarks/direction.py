@@ -41,8 +41,8 @@ if __package__ in (None, ""):  # run as a file: the checkout's root holds this p
 
 import dedup
 from benchmarks.corpus import _Writer
-from dedup.credits import credits
-from dedup.records import Document, ScanResult
+from dedup.core.credits import credits
+from dedup.core.records import Document, ScanResult
 
 WIRES = ("AFP", "Reuters", "AP", "Xinhua")
 COUNTER_DEV = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpora" / "counter-dev"

@@ -44,7 +44,7 @@ from typing import Literal, TypeVar
 
 import numpy as np
 
-from dedup.records import Document
+from dedup.core.records import Document
 
 T = TypeVar("T")
 PlantedKind = Literal["verbatim", "light", "heavy", "shuffled", "boilerplate"]

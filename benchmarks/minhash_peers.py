@@ -7,10 +7,10 @@ core (run with ``taskset -c 0`` to pin it)::
 
 What each peer is timed on
 --------------------------
-- ``dedup``: :func:`dedup.minhash.signatures` over the prepared 64-bit shingle
+- ``dedup``: :func:`dedup.candidates.minhash.signatures` over the prepared 64-bit shingle
   hashes of the whole batch, one array a document (the output equals datasketch's
   MinHash, tested in tests/test_minhash.py); ``dedup (flat buffer)``:
-  :func:`dedup.minhash.packed_signatures` on the same hashes in one buffer with
+  :func:`dedup.candidates.minhash.packed_signatures` on the same hashes in one buffer with
   set sizes, the input ``rensa batch`` gets; ``dedup (numpy path)``: the same without numba; and
   ``dedup (from text)``: normalize, tokenize, shingle and sign, starting from the
   raw text.
@@ -40,9 +40,9 @@ if __package__ in (None, ""):  # run as a file: the checkout's root holds this p
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.corpus import read_jsonl, write
-from dedup.minhash import packed_signatures, signatures
-from dedup.normalize import normalize
-from dedup.shingle import shingles, tokenize
+from dedup.analysis.normalize import normalize
+from dedup.analysis.shingle import shingles, tokenize
+from dedup.candidates.minhash import packed_signatures, signatures
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5

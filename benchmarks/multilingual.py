@@ -40,7 +40,7 @@ instead of wall seconds of a scan on every core: the work a character takes, whi
 other jobs on a shared machine change far less than they change the wall clock.
 
 Language identification: ``--langid-docs`` documents of every script (an equal share
-each) have their language detected by ``dedup.language.detect`` and by py3langid's
+each) have their language detected by ``dedup.analysis.language.detect`` and by py3langid's
 own ``classify`` on the same first ``SAMPLE_CHARS`` characters; printed are the seconds
 of each, the share of the documents where the two agree with the corpus's language,
 and what detection takes of the documents' whole analysis.
@@ -68,10 +68,10 @@ if __package__ in (None, ""):  # run as a file: the checkout's root holds this p
 import dedup
 from benchmarks.accuracy import evaluate
 from benchmarks.labeled import Planted
-from dedup.analyze import analyze
-from dedup.language import SAMPLE_CHARS, detect
-from dedup.progress import STAGES
-from dedup.records import Document
+from dedup.analysis.analyze import analyze
+from dedup.analysis.language import SAMPLE_CHARS, detect
+from dedup.core.progress import STAGES
+from dedup.core.records import Document
 
 _KINDS = ("verbatim", "light", "shuffled")
 _WARM_UP_DOCS = 30  # of each script, scanned untimed first

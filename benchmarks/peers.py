@@ -63,7 +63,7 @@ def _cluster_pairs(labels: dict[str, Any]) -> list[tuple[str, str]]:
 
 def run_dedup(corpus: str, threshold: float | None, workers: int, work: str) -> list[Any]:
     import dedup
-    from dedup.records import Document
+    from dedup.core.records import Document
 
     docs = [Document(r["id"], r["text"], r["source"]) for r in _rows(corpus)]
     result = dedup.scan(docs, workers=workers)

@@ -52,11 +52,11 @@ if str(_HERE.parent) not in sys.path:  # this checkout's dedup
     sys.path.insert(0, str(_HERE.parent))
 
 import dedup  # noqa: E402
-from dedup.analyze import analyze  # noqa: E402
-from dedup.floor import shared_runs, uncovered_runs  # noqa: E402
-from dedup.load import load  # noqa: E402
-from dedup.records import Document, ScanResult  # noqa: E402
-from dedup.shingle import shingles  # noqa: E402
+from dedup.alignment.floor import shared_runs, uncovered_runs  # noqa: E402
+from dedup.analysis.analyze import analyze  # noqa: E402
+from dedup.analysis.shingle import shingles  # noqa: E402
+from dedup.core.records import Document, ScanResult  # noqa: E402
+from dedup.io.load import load  # noqa: E402
 
 LABELS = ("WD", "PD", "ND")
 ORDINAL = {"ND": 0, "PD": 1, "WD": 2}

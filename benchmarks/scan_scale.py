@@ -37,14 +37,14 @@ PEER_THRESHOLD = 0.3
 
 
 def _documents(path: Path) -> list[Any]:
-    from dedup.records import Document
+    from dedup.core.records import Document
 
     with path.open(encoding="utf-8") as f:
         return [Document(r["id"], r["text"], r["source"]) for r in map(json.loads, f)]
 
 
 def _run_dedup(path: str, workers: int | None, out: Any) -> None:
-    from dedup.pipeline import scan
+    from dedup.engines.pipeline import scan
 
     start = time.perf_counter()
     stages: dict[str, float] = {}
@@ -71,8 +71,8 @@ def _children_cpu() -> float:
 def _run_datasketch(path: str, out: Any) -> None:
     from datasketch import MinHash, MinHashLSH
 
-    from dedup.normalize import normalize
-    from dedup.shingle import tokenize
+    from dedup.analysis.normalize import normalize
+    from dedup.analysis.shingle import tokenize
 
     docs = _documents(Path(path))
     start = time.perf_counter()

@@ -5,7 +5,7 @@
 For each size it runs, one after the other on the same JSONL corpus
 (``benchmarks/corpus.py``), each in a child process of its own: ``dedup.scan`` (process
 pool of ``--workers``), then the Spark engines that ``--spark`` names (default both): on
-``local[2]``, and on a standalone cluster started here (:mod:`dedup.spark_cluster`: a
+``local[2]``, and on a standalone cluster started here (:mod:`dedup.engines.spark_cluster`: a
 master and two workers of one core each, separate processes). The Spark runs write the
 result with ``--out``'s writer. It prints seconds, the Spark/local ratio, whether the JSON
 results are byte-identical, the driver's peak memory (the Python driver's peak RSS, and the driver
@@ -50,8 +50,8 @@ def _digest(result: Any) -> str:
 
 
 def _run_local(path: str, workers: int, out: Any) -> None:
-    from dedup.load import load
-    from dedup.pipeline import scan
+    from dedup.engines.pipeline import scan
+    from dedup.io.load import load
 
     start = time.perf_counter()
     result = scan(load([path]), workers=workers)
@@ -79,9 +79,9 @@ def _stages(spark: Any) -> list[dict[str, Any]]:
 
 
 def _run_spark(path: str, master: str, cluster: bool, out: Any) -> None:
-    from dedup.spark import scan_spark, spark_session
-    from dedup.spark_cluster import standalone_cluster
-    from dedup.spark_io import read_documents, write_results
+    from dedup.engines.spark import scan_spark, spark_session
+    from dedup.engines.spark_cluster import standalone_cluster
+    from dedup.engines.spark_io import read_documents, write_results
 
     with standalone_cluster(workers=2) if cluster else nullcontext(master) as url:
         start = time.perf_counter()

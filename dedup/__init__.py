@@ -16,20 +16,12 @@ Public API::
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dedup.dedupe import DedupeResult, dedupe
-    from dedup.errors import DedupError, InputError, ParamError
-    from dedup.index import Index
-    from dedup.index_query import QueryResult
-    from dedup.load import LoadReport, load
-    from dedup.overlap import OverlapResult, overlap
-    from dedup.params import ScanParams
-    from dedup.pipeline import scan
-    from dedup.records import (
+    from dedup.core.errors import DedupError, InputError, ParamError
+    from dedup.core.params import ScanParams
+    from dedup.core.records import (
         CorpusScore,
         Document,
         DocumentScore,
@@ -39,19 +31,30 @@ if TYPE_CHECKING:
         ScanResult,
         SourceScore,
     )
+    from dedup.engines.pipeline import scan
+    from dedup.io.load import LoadReport, load
+    from dedup.workflows.dedupe import DedupeResult, dedupe
+    from dedup.workflows.index import Index
+    from dedup.workflows.index_query import QueryResult
+    from dedup.workflows.overlap import OverlapResult, overlap
 
 __version__ = "0.1.0"
 
 # Each name is imported from its module when first used, so that importing dedup (and
 # starting the command line) does not load numpy, scikit-learn and the numba kernels.
-_HOME = {
-    "DedupeResult": "dedupe", "dedupe": "dedupe", "DedupError": "errors", "InputError": "errors",
-    "ParamError": "errors", "Index": "index", "QueryResult": "index_query", "LoadReport": "load",
-    "load": "load", "OverlapResult": "overlap", "overlap": "overlap", "ScanParams": "params",
-    "scan": "pipeline", "CorpusScore": "records", "Document": "records",
-    "DocumentScore": "records", "Family": "records", "Match": "records",
-    "PairScore": "records", "ScanResult": "records", "SourceScore": "records",
+_NAMES = {
+    "core.errors": ("DedupError", "InputError", "ParamError"),
+    "core.params": ("ScanParams",),
+    "core.records": ("CorpusScore", "Document", "DocumentScore", "Family", "Match", "PairScore",
+                     "ScanResult", "SourceScore"),
+    "io.load": ("LoadReport", "load"),
+    "engines.pipeline": ("scan",),
+    "workflows.index": ("Index",),
+    "workflows.index_query": ("QueryResult",),
+    "workflows.overlap": ("OverlapResult", "overlap"),
+    "workflows.dedupe": ("DedupeResult", "dedupe"),
 }  # fmt: skip
+_HOME = {name: module for module, names in _NAMES.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
@@ -61,20 +64,6 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(f"dedup.{home}"), name)
     globals()[name] = value
     return value
-
-
-class _Package(types.ModuleType):
-    """The package, whose functions ``load``, ``overlap`` and ``dedupe`` keep their names
-    when their modules of the same name are imported (the import system would otherwise
-    set ``dedup.load`` to the module)."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, types.ModuleType) and _HOME.get(name) == name:
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 
 __all__ = [

@@ -25,7 +25,7 @@ def run() -> NoReturn:
     has nothing left to stop, and would only print a traceback from the interpreter's
     shutdown: it is ignored."""
     signal.signal(signal.SIGTERM, _interrupt)
-    from dedup.workers import stop_workers
+    from dedup.core.workers import stop_workers
 
     status = main()
     stop_workers()

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dedup.records import Document
+from dedup.core.records import Document
 
 REPO = Path(__file__).parent.parent
 SEEDS = REPO / "seeds"

@@ -11,8 +11,8 @@ import pytest
 import dedup
 from benchmarks.accuracy import evaluate, targets
 from benchmarks.labeled import REUSE_KINDS, Planted, make_corpus
-from dedup.floor import shared_runs
-from dedup.records import Document, Match
+from dedup.alignment.floor import shared_runs
+from dedup.core.records import Document, Match
 
 SRC = Document("s", "x" * 50 + "y" * 100 + "x" * 50)
 HOST = Document("h", "z" * 30 + "y" * 100 + "z" * 30)

@@ -10,9 +10,9 @@ import pytest
 from helpers import plant_copy, random_text, seed_documents
 
 import dedup
-from dedup.analyze import analyze
-from dedup.records import Document
-from dedup.similarity import passage_similarity
+from dedup.analysis.analyze import analyze
+from dedup.candidates.similarity import passage_similarity
+from dedup.core.records import Document
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -10,8 +10,8 @@ from helpers import random_text, seed_documents
 
 import dedup
 from benchmarks.direction import Planted, ancestors, evaluate, generate
-from dedup.credits import credits
-from dedup.records import Direction, Document, ScanResult
+from dedup.core.credits import credits
+from dedup.core.records import Direction, Document, ScanResult
 from dedup.report.tables import result_dict
 
 

@@ -32,7 +32,7 @@ from helpers import (
 )
 
 from dedup.cli import main
-from dedup.load_files import ACCEPTED
+from dedup.io.load_files import ACCEPTED
 
 REPO = Path(__file__).parent.parent
 NO_WORDS = "nothing to compare: a scan needs two documents with words"

@@ -6,7 +6,7 @@ import numpy as np
 from helpers import random_text
 
 import dedup
-from dedup.records import Document
+from dedup.core.records import Document
 
 
 def _outlet(rng: np.random.Generator, n: int) -> tuple[list[Document], list[str]]:

@@ -12,18 +12,24 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 import dedup
-from dedup.analyze import analyze
-from dedup.arrays import first_rows, sort_values, union_sorted, unique_inverse, unique_sorted
-from dedup.evidence import _passage_totals, _shared_weights, passage_evidence
-from dedup.feature_table import corpus_tables, is_member
-from dedup.features import DocFeatures, bigram_rows, doc_features, feature_batch, features_of
-from dedup.lsh import band_keys, band_layout
-from dedup.params import ScanParams
-from dedup.passage_lsh import _KEYS_BYTES, band_groups, passage_band_keys
-from dedup.records import Document
-from dedup.score import cosine_pairs, tfidf_matrix
-from dedup.shingle import fmix64
-from dedup.similarity import is_evidence, passage_similarity
+from dedup.analysis.analyze import analyze
+from dedup.analysis.shingle import fmix64
+from dedup.candidates.evidence import _passage_totals, _shared_weights, passage_evidence
+from dedup.candidates.feature_table import corpus_tables, is_member
+from dedup.candidates.features import (
+    DocFeatures,
+    bigram_rows,
+    doc_features,
+    feature_batch,
+    features_of,
+)
+from dedup.candidates.lsh import band_keys, band_layout
+from dedup.candidates.passage_lsh import _KEYS_BYTES, band_groups, passage_band_keys
+from dedup.candidates.similarity import is_evidence, passage_similarity
+from dedup.core.arrays import first_rows, sort_values, union_sorted, unique_inverse, unique_sorted
+from dedup.core.params import ScanParams
+from dedup.core.records import Document
+from dedup.scoring.score import cosine_pairs, tfidf_matrix
 
 # A vocabulary small enough that, in the corpus below, every content word is in more
 # passages than max_bucket (no stem is "rare", as at 100,000 news articles on few
@@ -79,7 +85,8 @@ def test_passages_with_one_rare_feature_stay_out_of_an_index_needing_two() -> No
                                  eligible=eligible)  # fmt: skip
     assert alone.tolist() == [0, 1, 2]
     # Passage 1's keys are those of the MinHash of its rare features only (rows 2 and 3).
-    sig = dedup.minhash.signatures([feature[2:4]], num_perm=params.num_perm, seed=params.seed)
+    sig = dedup.candidates.minhash.signatures([feature[2:4]], num_perm=params.num_perm,
+                                              seed=params.seed)
     np.testing.assert_array_equal(keys[0], band_keys(sig, *band_layout(0.3, params.num_perm))[0])
 
 

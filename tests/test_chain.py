@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dedup.anchors import _names_and_words
-from dedup.dice import WordSet, numpy_sum, shared_weight, weighted_dice
+from dedup.alignment.anchors import _names_and_words
+from dedup.alignment.dice import WordSet, numpy_sum, shared_weight, weighted_dice
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from dedup.analysis.normalize import fold
 from dedup.cli import main
-from dedup.errors import ParamError
-from dedup.load import load
-from dedup.normalize import fold
+from dedup.core.errors import ParamError
+from dedup.io.load import load
 from dedup.report.tables import MATCH_FIELDS, PAIR_FIELDS
 
 SEEDS = Path(__file__).parent.parent / "seeds"
@@ -216,7 +216,7 @@ def test_running_out_of_memory_is_one_line_and_exit_1(
         raise MemoryError
 
     (tmp_path / "a.txt").write_text("Some words to scan here.")
-    monkeypatch.setattr("dedup.pipeline.scan", no_memory)
+    monkeypatch.setattr("dedup.engines.pipeline.scan", no_memory)
     run = run_cli("scan", str(tmp_path))
     assert (run.status, run.out) == (1, "")
     assert run.err == (

@@ -12,7 +12,7 @@ import pytest
 from helpers import SEEDS
 from test_cli_use import run, run_process
 
-from dedup.params import ScanParams
+from dedup.core.params import ScanParams
 
 
 def _scan_json(tmp_path: Path, *argv: str) -> dict:

@@ -22,7 +22,7 @@ from helpers import SEEDS, random_sentence, random_text
 from test_cli import run_cli
 
 import dedup
-from dedup.load import load
+from dedup.io.load import load
 from dedup.report.html import render_html
 from dedup.report.tables import CSV_TEXT_LIMIT
 

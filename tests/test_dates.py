@@ -11,9 +11,9 @@ import pytest
 from helpers import random_text
 
 import dedup
-from dedup.dates import earliest, order, parse_date, parse_dates
-from dedup.load import load
-from dedup.records import Document
+from dedup.core.dates import earliest, order, parse_date, parse_dates
+from dedup.core.records import Document
+from dedup.io.load import load
 
 UTC = dt.timezone.utc
 
@@ -65,7 +65,7 @@ def test_one_warning_a_run_counts_bad_and_ambiguous_dates(caplog: pytest.LogCapt
     docs = [Document("a", "x", date="2014-09-31"), Document("b", "x", date="garbage"),
             Document("c", "x", date="03/04/2022"), Document("d", "x", date="2022-01-12"),
             Document("e", "x")]  # fmt: skip
-    with caplog.at_level(logging.WARNING, logger="dedup.dates"):
+    with caplog.at_level(logging.WARNING, logger="dedup.core.dates"):
         dates = parse_dates(docs)
     assert sorted(dates) == ["a", "b", "c", "d"]
     [record] = caplog.records

@@ -14,10 +14,10 @@ from test_index import article, vocabulary
 
 from dedup.cli import main
 from dedup.commands.parser import build_parser
-from dedup.dedupe import dedupe, write_kept
-from dedup.errors import ParamError
-from dedup.load import load
-from dedup.records import Document
+from dedup.core.errors import ParamError
+from dedup.core.records import Document
+from dedup.io.load import load
+from dedup.workflows.dedupe import dedupe, write_kept
 
 
 def _edit(rng: np.random.Generator, vocab: np.ndarray, text: str, words: int) -> str:
@@ -167,7 +167,7 @@ def test_kept_records_of_a_semicolon_csv_with_other_field_names_are_copied_exact
 @pytest.mark.parametrize("name", ["in.jsonl.bz2", "in.csv.gz", "in.tsv.xz"])
 def test_kept_records_of_a_compressed_file_are_written_compressed(tmp_path: Path,
                                                                   name: str) -> None:  # fmt: skip
-    from dedup.load_files import COMPRESSED, split_compression
+    from dedup.io.load_files import COMPRESSED, split_compression
 
     docs, drop = planted()
     inner, suffix = split_compression(name)

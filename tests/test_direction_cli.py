@@ -15,7 +15,7 @@ from rich.console import Console
 from test_cli import Run, run_cli
 
 import dedup
-from dedup.records import Document, ScanResult
+from dedup.core.records import Document, ScanResult
 from dedup.report.terminal import pair_table
 
 SEEDS = Path(__file__).parent.parent / "seeds"

@@ -10,8 +10,8 @@ import pytest
 from helpers import random_text
 
 import dedup
-from dedup import cluster
-from dedup.records import Document
+from dedup.core.records import Document
+from dedup.scoring import cluster
 
 
 def _edited(text: str, every: int, first: int, rng: np.random.Generator) -> str:
@@ -60,7 +60,7 @@ def test_a_family_above_the_size_limit_is_flagged_and_warned_about(
     story = random_text(rng, 14)
     docs = [Document(f"d{k}", random_text(rng, 1) + "\n\n" + story, f"s{k}") for k in range(4)]
     monkeypatch.setattr(cluster, "LARGE_FAMILY", 3)
-    with caplog.at_level(logging.WARNING, logger="dedup.cluster"):
+    with caplog.at_level(logging.WARNING, logger="dedup.scoring.cluster"):
         [family] = dedup.scan(docs).families
     assert family.large and len(family.members) == 4
     [record] = caplog.records

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dedup
-from dedup.floor import FLOOR_WORDS, shared_runs, uncovered_runs
-from dedup.records import Document
+from dedup.alignment.floor import FLOOR_WORDS, shared_runs, uncovered_runs
+from dedup.core.records import Document
 
 COUNTER_DEV = Path(__file__).parent.parent.parent / "shared/corpora/counter-dev/counter-dev.jsonl"
 

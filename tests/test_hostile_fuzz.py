@@ -1,5 +1,5 @@
 """Random bytes, random JSON and random CSV fed to the loaders: documents, or one
-:class:`~dedup.errors.InputError` line naming the file, never another exception."""
+:class:`~dedup.core.errors.InputError` line naming the file, never another exception."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dedup.errors import InputError
-from dedup.load import load
-from dedup.records import Document
+from dedup.core.errors import InputError
+from dedup.core.records import Document
+from dedup.io.load import load
 
 FUZZ = settings(max_examples=60, deadline=None)
 JSON = st.recursive(

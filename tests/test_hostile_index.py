@@ -15,9 +15,9 @@ from test_bad_input import A_TEXT, B_TEXT, cli, one_error, write_pair
 from test_hostile_outputs import digests
 from test_index_redis import _free_port, redis_server
 
-from dedup.errors import DedupError
-from dedup.index import Index
-from dedup.records import Document
+from dedup.core.errors import DedupError
+from dedup.core.records import Document
+from dedup.workflows.index import Index
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from helpers import dedup_process, finish
 from test_bad_input import A_TEXT, B_TEXT, cli, one_error, write_pair
 
-from dedup.load_records import MAX_ID_CHARS
+from dedup.io.load_records import MAX_ID_CHARS
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")

@@ -53,8 +53,9 @@ def test_running_out_of_memory_in_any_command_is_one_line_and_exit_1(
 
     docs = tmp_path / "docs.jsonl"
     docs.write_text(json.dumps({"id": "a", "text": A_TEXT}) + "\n")
-    module, name = {"index": ("dedup.index", "analyze"), "overlap": ("dedup.overlap", "overlap"),
-                    "dedupe": ("dedup.dedupe", "dedupe")}[command]  # fmt: skip
+    module, name = {"index": ("dedup.workflows.index", "analyze"),
+                    "overlap": ("dedup.workflows.overlap", "overlap"),
+                    "dedupe": ("dedup.workflows.dedupe", "dedupe")}[command]  # fmt: skip
     monkeypatch.setattr(importlib.import_module(module), name, no_memory)
     argv = {"index": ["index", "add", str(tmp_path / "i.db"), str(docs)],
             "overlap": ["overlap", str(docs), str(docs)],

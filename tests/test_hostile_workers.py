@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from helpers import REPO, corpus_jsonl, dedup_process, finish, wait_for_line
 
-from dedup.workers import default_workers, ordered_map
+from dedup.core.workers import default_workers, ordered_map
 
 _MAP = """
 import os, signal, sys
-from dedup.errors import WorkerDied
-from dedup.workers import ordered_map
+from dedup.core.errors import WorkerDied
+from dedup.core.workers import ordered_map
 
 def killed(x):  # what the out-of-memory killer does to a worker
     if x == 3:

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import dedup
-from dedup.credits import credits
-from dedup.records import Document, ScanResult
+from dedup.core.credits import credits
+from dedup.core.records import Document, ScanResult
 from dedup.report import html as html_report
 from dedup.report.html import Highlight, dom_ids, highlight, render_html, report_context, write_html
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import dedup
-from dedup.records import Document, ScanResult
+from dedup.core.records import Document, ScanResult
 from dedup.report.html import write_html
 
 pytestmark = pytest.mark.chromium

@@ -18,16 +18,16 @@ import numpy as np
 import pytest
 from helpers import stock_phrase_documents, wait_for_line
 
-from dedup.analyze import analyze
-from dedup.boilerplate import chrome_lines, footer_lines
+from dedup.analysis.analyze import analyze
+from dedup.candidates.boilerplate import chrome_lines, footer_lines
 from dedup.cli import main
-from dedup.errors import DedupError, ParamError
-from dedup.index import Index
-from dedup.index_query import QueryResult
-from dedup.params import ScanParams
-from dedup.pipeline import scan
-from dedup.records import Document, Match
-from dedup.score import covered_chars
+from dedup.core.errors import DedupError, ParamError
+from dedup.core.params import ScanParams
+from dedup.core.records import Document, Match
+from dedup.engines.pipeline import scan
+from dedup.scoring.score import covered_chars
+from dedup.workflows.index import Index
+from dedup.workflows.index_query import QueryResult
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 _SYLLABLES = "ka lo mi ne ru sa ti vo ber dan gel hor lin mar tos uk zen pra qui wes"
@@ -256,7 +256,7 @@ _CHILD = textwrap.dedent(
     import sys
     sys.path.insert(0, {tests!r})
     from test_index import corpus
-    from dedup.index import Index
+    from dedup.workflows.index import Index
 
     def batch():
         for k, doc in enumerate(corpus(seed=9, n={n})[{start}:]):
@@ -440,7 +440,7 @@ def test_a_query_batch_keeps_few_analyses_and_gives_the_same_answers(
     queried = [Document(f"q{d.id}", d.text, d.source) for d in docs[20:]]
 
     def run(kept: int) -> tuple[list[QueryResult], int]:
-        monkeypatch.setattr("dedup.index._ANALYSES_KEPT", kept)
+        monkeypatch.setattr("dedup.workflows.index._ANALYSES_KEPT", kept)
         fetched = []
         with Index.open(path) as index:
             documents = index._store.documents

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from test_index import _CHILD, answers, build, corpus, seed_docs
 
-from dedup.errors import DedupError
-from dedup.index import Index
-from dedup.records import Document
+from dedup.core.errors import DedupError
+from dedup.core.records import Document
+from dedup.workflows.index import Index
 
 pytestmark = pytest.mark.redis
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -176,9 +176,9 @@ _LOST = """
 import sys
 sys.path.insert(0, {tests!r})
 from test_index import corpus
-from dedup.errors import DedupError
-from dedup.index import Index
-from dedup.records import Document
+from dedup.core.errors import DedupError
+from dedup.workflows.index import Index
+from dedup.core.records import Document
 
 def batch():
     yield from corpus(seed=9, n=8)

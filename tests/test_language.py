@@ -10,13 +10,13 @@ from helpers import seed_documents
 from test_cli import run_cli
 
 from dedup import scan
-from dedup.analyze import analyze
-from dedup.errors import InputError, ParamError
-from dedup.language import SAMPLE_CHARS, check_language, detect
-from dedup.load import load
-from dedup.normalize import fold
-from dedup.records import Document
-from dedup.shingle import PAIR_SAMPLE, tokenize
+from dedup.analysis.analyze import analyze
+from dedup.analysis.language import SAMPLE_CHARS, check_language, detect
+from dedup.analysis.normalize import fold
+from dedup.analysis.shingle import PAIR_SAMPLE, tokenize
+from dedup.core.errors import InputError, ParamError
+from dedup.core.records import Document
+from dedup.io.load import load
 
 COUNTER_DEV = Path(__file__).parent.parent.parent / "shared/corpora/counter-dev/counter-dev.jsonl"
 

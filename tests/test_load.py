@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 import dedup
-from dedup.errors import InputError, ParamError
-from dedup.load import LoadReport, load
-from dedup.records import Document
+from dedup.core.errors import InputError, ParamError
+from dedup.core.records import Document
+from dedup.io.load import LoadReport, load
 
 
 def _write_jsonl(path: Path, records: list[dict[str, object]]) -> Path:
@@ -164,7 +164,7 @@ def test_a_folders_files_without_records_are_named(
     _write_jsonl(tmp_path / "feed.jsonl", [{"id": "a", "text": "x"}])
     (tmp_path / "e.jsonl").write_text("\n\n")
     (tmp_path / "f.jsonl").write_text("")
-    with caplog.at_level(logging.WARNING, logger="dedup.load"):
+    with caplog.at_level(logging.WARNING, logger="dedup.io.load"):
         assert [d.id for d in load(tmp_path)] == ["a"]
     [said] = [r.getMessage() for r in caplog.records]
     assert said.endswith("2 files hold no records, nothing read from them: e.jsonl, f.jsonl")
@@ -556,7 +556,7 @@ def test_html_without_trafilatura_is_skipped_in_folders_and_named_directly_an_er
     (tmp_path / "page.html").write_text(_page("T", ["Some text here."], "x.example"))
     (tmp_path / "note.txt").write_text("Some other text.")
     monkeypatch.setitem(sys.modules, "trafilatura", None)  # import fails, as when missing
-    monkeypatch.setattr(sys.modules["dedup.load"], "find_spec", lambda name: None)
+    monkeypatch.setattr(sys.modules["dedup.io.load"], "find_spec", lambda name: None)
     report = LoadReport()
     assert [d.id for d in load(tmp_path, report=report)] == ["note"]
     assert report.skipped == [(str(tmp_path / "page.html"),
@@ -579,7 +579,7 @@ def test_a_page_with_no_article_is_read_empty_and_a_pdf_named_html_is_refused(
 
 @pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
 def test_compressed_files_of_every_line_format_are_read(tmp_path: Path, suffix: str) -> None:
-    from dedup.load_files import COMPRESSED
+    from dedup.io.load_files import COMPRESSED
 
     codec = COMPRESSED[suffix]
     (tmp_path / f"a.txt{suffix}").write_bytes(codec.compress(b"Plain text.\n"))

@@ -7,9 +7,9 @@ import pytest
 from datasketch import MinHash, MinHashLSH
 from datasketch.lsh import _optimal_param
 
-import dedup.lsh
-from dedup.lsh import _numpy_band_keys, band_keys, band_layout, candidate_pairs
-from dedup.minhash import signatures
+import dedup.candidates.lsh
+from dedup.candidates.lsh import _numpy_band_keys, band_keys, band_layout, candidate_pairs
+from dedup.candidates.minhash import signatures
 
 
 @pytest.mark.parametrize("threshold", [0.1, 0.3, 0.5, 0.8, 0.95])
@@ -86,7 +86,7 @@ def test_candidate_pairs_equal_brute_force_with_near_equal_keys(
     # grouping's table, and share the high bits the numpy grouping packs with the row
     # number: they must still land in different buckets, on both paths.
     if not compiled:
-        monkeypatch.setattr(dedup.lsh, "NUMBA", False)
+        monkeypatch.setattr(dedup.candidates.lsh, "NUMBA", False)
     rng = np.random.default_rng(seed)
     base = rng.integers(0, 2**63, 50, dtype=np.uint64)
     keys = (base[rng.integers(0, 50, (400, 3))] ^ rng.integers(0, 4, (400, 3)).astype(np.uint64))

@@ -10,9 +10,10 @@ import pytest
 
 import dedup
 from benchmarks.corpus import generate_web
-from dedup import engine, feature_table
+from dedup.candidates import feature_table
 from dedup.commands.parser import build_parser
-from dedup.memory import TableStore
+from dedup.core.memory import TableStore
+from dedup.engines import engine
 
 
 def test_arrays_past_the_limit_are_memory_mapped_and_hold_what_is_written() -> None:
@@ -31,7 +32,7 @@ def test_a_scan_under_a_tiny_memory_limit_spills_and_gives_the_same_result(
 ) -> None:
     docs = list(dedup.load([seeds_dir]))
     free = dedup.scan(docs, workers=1)
-    with caplog.at_level(logging.INFO, logger="dedup.pipeline"):
+    with caplog.at_level(logging.INFO, logger="dedup.engines.pipeline"):
         tight = dedup.scan(docs, workers=1, memory_limit=1024)
     assert "memory-mapped from temporary files (memory limit 0.0 MB)" in caplog.text
     assert tight == free

@@ -1,4 +1,5 @@
-"""dedup.minhash.signatures is bit-identical to datasketch.MinHash fed the same 32-bit hashes."""
+"""dedup.candidates.minhash.signatures is bit-identical to datasketch.MinHash fed the same
+32-bit hashes."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from datasketch import MinHash
 from helpers import seed_documents
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-import dedup.shingle as shingle_module
-from dedup.minhash import jaccard, packed_signatures, signatures, to_hash32
-from dedup.normalize import fold
-from dedup.shingle import shingles, tokenize
+import dedup.analysis.shingle as shingle_module
+from dedup.analysis.normalize import fold
+from dedup.analysis.shingle import shingles, tokenize
+from dedup.candidates.minhash import jaccard, packed_signatures, signatures, to_hash32
 
 
 def _datasketch(values: np.ndarray, num_perm: int, seed: int) -> np.ndarray:

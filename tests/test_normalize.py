@@ -8,9 +8,9 @@ from helpers import seed_documents
 from hypothesis import given
 from hypothesis import strategies as st
 
-import dedup.normalize as normalize_module
-import dedup.offset_map as offset_map_module
-from dedup.normalize import fold, normalize
+import dedup.analysis.normalize as normalize_module
+import dedup.core.offset_map as offset_map_module
+from dedup.analysis.normalize import fold, normalize
 
 
 def test_offsets_index_the_original_text() -> None:

@@ -10,8 +10,8 @@ import pytest
 from test_index import article, vocabulary
 
 from dedup.cli import main
-from dedup.overlap import overlap
-from dedup.records import Document
+from dedup.core.records import Document
+from dedup.workflows.overlap import overlap
 
 
 def planted() -> tuple[list[Document], list[Document], dict[str, int]]:

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dedup
-from dedup.records import Document
+from dedup.core.records import Document
 from dedup.report.tables import to_json
 
 

@@ -13,11 +13,11 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 import dedup
-from dedup.analyze import analyze
-from dedup.floor import shared_runs
-from dedup.params import ScanParams
-from dedup.records import Document, ScanResult
-from dedup.shingle import shingles
+from dedup.alignment.floor import shared_runs
+from dedup.analysis.analyze import analyze
+from dedup.analysis.shingle import shingles
+from dedup.core.params import ScanParams
+from dedup.core.records import Document, ScanResult
 
 COUNTER_DEV = Path(__file__).parent.parent.parent / "shared/corpora/counter-dev/counter-dev.jsonl"
 

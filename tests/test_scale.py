@@ -14,16 +14,16 @@ import pytest
 
 import dedup
 from benchmarks.corpus import generate
-from dedup import progress
-from dedup.analyze import analyze
+from dedup.analysis.analyze import analyze
+from dedup.analysis.fingerprints import Frequency
+from dedup.candidates.feature_table import FeatureWeights
 from dedup.cli import main
-from dedup.engine import Held
-from dedup.feature_table import FeatureWeights
-from dedup.fingerprints import Frequency
-from dedup.load import load
-from dedup.params import ScanParams
-from dedup.pipeline import AlignTables, align_pair
-from dedup.records import Document
+from dedup.core import progress
+from dedup.core.params import ScanParams
+from dedup.core.records import Document
+from dedup.engines.engine import Held
+from dedup.engines.pipeline import AlignTables, align_pair
+from dedup.io.load import load
 from dedup.report import progress as rendering
 from dedup.report.tables import to_json
 

@@ -11,9 +11,9 @@ import pytest
 from helpers import seed_documents
 
 import dedup
-from dedup.records import Match, ScanResult
-from dedup.score import covered_chars
-from dedup.segment import segment
+from dedup.analysis.segment import segment
+from dedup.core.records import Match, ScanResult
+from dedup.scoring.score import covered_chars
 
 # (sentence of 001 starting with, its counterpart in 004 starting with)
 REUTERS_001_004 = [

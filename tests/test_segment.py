@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from helpers import seed_documents
 
-import dedup.segment as segment_module
-from dedup.segment import segment, sentences
+import dedup.analysis.segment as segment_module
+from dedup.analysis.segment import segment, sentences
 
 
 def _sentences(text: str) -> list[str]:

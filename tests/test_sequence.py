@@ -1,4 +1,4 @@
-"""dedup.sequence.ratio is difflib's SequenceMatcher ratio (autojunk off), exactly."""
+"""dedup.core.sequence.ratio is difflib's SequenceMatcher ratio (autojunk off), exactly."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from difflib import SequenceMatcher
 import numpy as np
 import pytest
 
-from dedup.sequence import matching_blocks, ratio, word_ratio
+from dedup.core.sequence import matching_blocks, ratio, word_ratio
 
 
 @pytest.mark.parametrize("alphabet", [2, 5, 40, 10**6])

@@ -23,13 +23,13 @@ from pyspark.sql import SparkSession
 import dedup
 from benchmarks.corpus import write
 from dedup.cli import main
-from dedup.errors import DedupError
-from dedup.load import load
-from dedup.records import Document
+from dedup.core.errors import DedupError
+from dedup.core.records import Document
+from dedup.engines.spark import scan_spark, spark_session
+from dedup.engines.spark_engine import bucket_pairs
+from dedup.engines.spark_io import read_documents, split_out, write_results
+from dedup.io.load import load
 from dedup.report.tables import result_dict
-from dedup.spark import scan_spark, spark_session
-from dedup.spark_engine import bucket_pairs
-from dedup.spark_io import read_documents, split_out, write_results
 
 pytestmark = pytest.mark.spark
 

@@ -13,8 +13,8 @@ import pytest
 from pyspark.sql import SparkSession
 
 from dedup.cli import main
-from dedup.spark import spark_session
-from dedup.spark_cluster import standalone_cluster
+from dedup.engines.spark import spark_session
+from dedup.engines.spark_cluster import standalone_cluster
 
 _NO_JAVA = shutil.which("java") is None and "JAVA_HOME" not in os.environ
 pytestmark = [pytest.mark.spark_cluster, pytest.mark.skipif(_NO_JAVA, reason="Spark needs Java")]

@@ -10,15 +10,13 @@ import numpy as np
 import pytest
 from helpers import seed_documents
 
-from dedup import score
-from dedup.analyze import analyze
-from dedup.boilerplate import chrome_lines
-from dedup.evidence import passage_evidence
-from dedup.feature_table import corpus_tables
-from dedup.features import DocFeatures, features_of
-from dedup.params import ScanParams
-from dedup.score import cosine_pairs, smoothed_idf, tfidf_matrix
-from dedup.spark_tables import (
+from dedup.analysis.analyze import analyze
+from dedup.candidates.boilerplate import chrome_lines
+from dedup.candidates.evidence import passage_evidence
+from dedup.candidates.feature_table import corpus_tables
+from dedup.candidates.features import DocFeatures, features_of
+from dedup.core.params import ScanParams
+from dedup.engines.spark_tables import (
     CorpusCounts,
     HalfPairs,
     by_group,
@@ -32,6 +30,8 @@ from dedup.spark_tables import (
     passing_codes,
     tfidf_vectors,
 )
+from dedup.scoring import score
+from dedup.scoring.score import cosine_pairs, smoothed_idf, tfidf_matrix
 
 PARAMS = ScanParams()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dedup
-from dedup.records import Document
+from dedup.core.records import Document
 
 MONDAY = (
     "Karachi stock market extends its rally for a third session. "

@@ -5,11 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.corpus import generate_web
-from dedup.boilerplate import chrome_lines
-from dedup.features import DocFeatures, doc_features
-from dedup.params import ScanParams
-from dedup.records import Document
-from dedup.word_runs import (
+from dedup.candidates.boilerplate import chrome_lines
+from dedup.candidates.features import DocFeatures, doc_features
+from dedup.candidates.word_runs import (
     KeyedRows,
     RunCandidates,
     print_groups,
@@ -18,6 +16,8 @@ from dedup.word_runs import (
     run_rows,
     word_run_candidates,
 )
+from dedup.core.params import ScanParams
+from dedup.core.records import Document
 
 
 def _grouped(rows: list[KeyedRows], groups: int) -> list[KeyedRows]:

@@ -10,13 +10,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dedup.errors import DedupError
+from dedup.core.errors import DedupError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from dedup.outputs import OutputFiles
-    from dedup.progress import Progress
+    from dedup.core.progress import Progress
+    from dedup.io.outputs import OutputFiles
 
 log = logging.getLogger("dedup")
 
@@ -28,14 +28,14 @@ def seeds_dir() -> Path:
 
 
 def reading(args: argparse.Namespace, paths: Sequence[Path]) -> dict[str, Any]:
-    """The :func:`dedup.load.load` options of the command line for ``paths``; a
+    """The :func:`dedup.io.load.load` options of the command line for ``paths``; a
     ``--language`` dedup does not know is a ParamError.
 
     Without ``--source-from``, the loader's default rules apply
-    (:func:`dedup.load.folder_layout`: outlet subfolders are the sources).
+    (:func:`dedup.io.load.folder_layout`: outlet subfolders are the sources).
     """
     if args.language is not None:
-        from dedup.language import check_language
+        from dedup.analysis.language import check_language
 
         check_language(args.language)
     return {"source_rules": args.source_from or None, "encoding": args.encoding,
@@ -65,7 +65,7 @@ def writing(files: OutputFiles) -> Iterator[OutputFiles]:
 
 def write_json_file(target: Path, data: object) -> None:
     """``data`` as JSON in ``target`` (``-``: standard output)."""
-    from dedup.outputs import OutputFiles, json_text
+    from dedup.io.outputs import OutputFiles, json_text
 
     with writing(OutputFiles()) as files:
         files.write_text(target, json_text(data))
@@ -103,7 +103,7 @@ def guarded(command: Callable[[argparse.Namespace, Console], int],
     def run(args: argparse.Namespace) -> int:
         from rich.markup import escape
 
-        from dedup.outputs import is_stdout
+        from dedup.io.outputs import is_stdout
         from dedup.report.console import SafeConsole
 
         err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)

@@ -22,17 +22,17 @@ from dedup.commands.common import (
     writing,
 )
 from dedup.commands.settings import given_params
-from dedup.errors import DedupError
-from dedup.load_files import STDIN
+from dedup.core.errors import DedupError
+from dedup.io.load_files import STDIN
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from dedup.records import Document
+    from dedup.core.records import Document
 
 
 def _load_args(args: argparse.Namespace, paths: Sequence[Path]) -> Iterator[Document]:
-    from dedup.load import load
+    from dedup.io.load import load
 
     return load(paths, **reading(args, paths))
 
@@ -40,8 +40,8 @@ def _load_args(args: argparse.Namespace, paths: Sequence[Path]) -> Iterator[Docu
 def _index_add(args: argparse.Namespace, out: Console) -> int:
     from rich.markup import escape
 
-    from dedup.index import Index
     from dedup.report.terminal import count
+    from dedup.workflows.index import Index
 
     read = 0
 
@@ -71,7 +71,7 @@ def _index_stats(args: argparse.Namespace, out: Console) -> int:
     from rich.markup import escape
     from rich.table import Table
 
-    from dedup.index import Index
+    from dedup.workflows.index import Index
 
     with Index.open(args.index, create=False) as index:
         stats = index.stats()
@@ -87,8 +87,8 @@ def _index_stats(args: argparse.Namespace, out: Console) -> int:
 def _index_remove(args: argparse.Namespace, out: Console) -> int:
     from rich.markup import escape
 
-    from dedup.index import Index
     from dedup.report.terminal import count
+    from dedup.workflows.index import Index
 
     with Index.open(args.index, create=False) as index:
         present = set(index.documents(args.ids))
@@ -100,9 +100,9 @@ def _index_remove(args: argparse.Namespace, out: Console) -> int:
 
 
 def _query(args: argparse.Namespace, out: Console) -> int:
-    from dedup.index import Index
-    from dedup.outputs import check_outputs
+    from dedup.io.outputs import check_outputs
     from dedup.report.corpus import render_query
+    from dedup.workflows.index import Index
 
     check_outputs(args.paths, [args.json])
     params = given_params(args)
@@ -124,9 +124,9 @@ def _query(args: argparse.Namespace, out: Console) -> int:
 
 
 def _overlap(args: argparse.Namespace, out: Console) -> int:
-    from dedup.outputs import check_outputs
-    from dedup.overlap import overlap
+    from dedup.io.outputs import check_outputs
     from dedup.report.corpus import render_overlap
+    from dedup.workflows.overlap import overlap
 
     check_outputs([args.a, args.b], [args.json])
     progress = with_progress(args.quiet, args.verbose)
@@ -145,10 +145,10 @@ def _overlap(args: argparse.Namespace, out: Console) -> int:
 def _dedupe(args: argparse.Namespace, out: Console) -> int:
     from rich.markup import escape
 
-    from dedup.dedupe import dedupe, stage_kept
-    from dedup.outputs import OutputFiles, check_outputs, json_text
+    from dedup.io.outputs import OutputFiles, check_outputs, json_text
     from dedup.report.corpus import render_dedupe
     from dedup.report.terminal import count
+    from dedup.workflows.dedupe import dedupe, stage_kept
 
     if args.out is None and not args.dry_run:
         raise DedupError("dedupe needs --out OUT (where to write the kept documents) or --dry-run")

@@ -1,6 +1,6 @@
 """The ``dedup`` argument parser: every command, option and help text.
 
-Only the standard library and :mod:`dedup.params` are imported here, so that parsing
+Only the standard library and :mod:`dedup.core.params` are imported here, so that parsing
 (and ``--help``, ``--version``) costs no more than starting Python.
 """
 
@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from dedup import __version__
-from dedup.errors import ParamError
-from dedup.params import ScanParams
+from dedup.core.errors import ParamError
+from dedup.core.params import ScanParams
 
 # The settings most often tuned get a flag with help; every other ScanParams key is read
 # from --config (or a hidden flag of the same name).

@@ -19,11 +19,11 @@ from dedup.commands.common import (
     writing,
 )
 from dedup.commands.settings import scan_params
-from dedup.errors import DedupError
+from dedup.core.errors import DedupError
 
 if TYPE_CHECKING:
-    from dedup.load import LoadReport
-    from dedup.records import ScanResult
+    from dedup.core.records import ScanResult
+    from dedup.io.load import LoadReport
 
 REUSE_FOUND = 3  # exit status of --fail-on-reuse when a reported pair reuses text
 
@@ -37,7 +37,7 @@ def run_scan(args: argparse.Namespace) -> int:
     written only after the scan has finished, all or none; an output named ``-`` goes to
     standard output, which then holds nothing else.
     """
-    from dedup.load import LoadReport
+    from dedup.io.load import LoadReport
     from dedup.report.terminal import count
 
     report = LoadReport()
@@ -59,7 +59,7 @@ def run_scan(args: argparse.Namespace) -> int:
 
 def _scan(args: argparse.Namespace, report: LoadReport, written: list[str]) -> int:
     """The scan of :func:`run_scan`, filling in ``report`` and the outputs ``written``."""
-    from dedup.outputs import OutputFiles, check_outputs, is_stdout
+    from dedup.io.outputs import OutputFiles, check_outputs, is_stdout
     from dedup.report.console import SafeConsole
     from dedup.report.select import select_pairs
     from dedup.report.terminal import render_summary
@@ -96,8 +96,8 @@ def _scan(args: argparse.Namespace, report: LoadReport, written: list[str]) -> i
 
 def _scan_local(args: argparse.Namespace, paths: Sequence[Path], params: Any,
                 options: dict[str, Any], report: LoadReport) -> ScanResult:  # fmt: skip
-    from dedup.load import load
-    from dedup.pipeline import scan
+    from dedup.engines.pipeline import scan
+    from dedup.io.load import load
 
     docs = load(paths, report=report, **options)
     progress = with_progress(args.quiet, args.verbose)
@@ -112,7 +112,7 @@ def _scan_spark(args: argparse.Namespace, paths: Sequence[Path], params: Any,
                 options: dict[str, Any], report: LoadReport) -> ScanResult:  # fmt: skip
     """``--engine spark``: the same scan as a Spark job (pyspark is imported only here)."""
     try:
-        from dedup.spark import scan_paths
+        from dedup.engines.spark import scan_paths
     except ImportError as exc:
         why = f"--engine spark needs pyspark: pip install 'dedup[spark]' ({exc})"
         raise DedupError(why) from exc
@@ -165,7 +165,7 @@ def _run_stats(result: ScanResult, report: LoadReport) -> dict[str, int]:
 
 def _run_summary(result: ScanResult, report: LoadReport) -> list[str]:
     """One or two plain lines: documents read, scanned, not scanned and why; files skipped."""
-    from dedup.analyze import wordless_ids
+    from dedup.analysis.analyze import wordless_ids
     from dedup.report.terminal import count
 
     stats = result.stats

@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dedup.errors import DedupError, ParamError
-from dedup.params import ScanParams
+from dedup.core.errors import DedupError, ParamError
+from dedup.core.params import ScanParams
 
 if sys.version_info >= (3, 11):
     import tomllib

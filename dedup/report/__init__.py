@@ -1,1 +1,1 @@
-"""Renderers of a :class:`~dedup.records.ScanResult`: terminal, JSON/CSV, HTML."""
+"""Renderers of a :class:`~dedup.core.records.ScanResult`: terminal, JSON/CSV, HTML."""

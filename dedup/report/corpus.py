@@ -9,12 +9,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dedup.dates import parse_date
-from dedup.dedupe import DedupeResult
-from dedup.index_query import Hit, QueryResult
-from dedup.overlap import OverlapResult
-from dedup.records import Document
+from dedup.core.dates import parse_date
+from dedup.core.records import Document
 from dedup.report.terminal import count
+from dedup.workflows.dedupe import DedupeResult
+from dedup.workflows.index_query import Hit, QueryResult
+from dedup.workflows.overlap import OverlapResult
 
 
 def _listing(items: Sequence[str], most: int) -> str:

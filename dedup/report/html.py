@@ -21,9 +21,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
-from dedup.credits import credits
-from dedup.outputs import write_atomic
-from dedup.records import Match, ScanResult
+from dedup.core.credits import credits
+from dedup.core.records import Match, ScanResult
+from dedup.io.outputs import write_atomic
 from dedup.report.tables import result_dict
 from dedup.report.terminal import count
 

@@ -1,4 +1,4 @@
-"""The command line's renderings of a scan's progress (:mod:`dedup.progress`).
+"""The command line's renderings of a scan's progress (:mod:`dedup.core.progress`).
 
 :func:`cli_progress` gives the command line its callback: a rich progress bar
 per stage (counts, elapsed time, ETA) on a terminal, plain log lines for
@@ -12,7 +12,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from dedup.progress import STAGES, Progress, silent
+from dedup.core.progress import STAGES, Progress, silent
 
 if TYPE_CHECKING:
     from rich.progress import TaskID

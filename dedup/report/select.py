@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dedup.records import PairScore, ScanResult
+from dedup.core.records import PairScore, ScanResult
 
 
 def select_pairs(result: ScanResult, *, cross_source: bool = False, min_reused: int = 0,

@@ -18,8 +18,8 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from dedup.outputs import OutputFiles, json_text, write_atomic
-from dedup.records import Direction, DocumentScore, Family, ScanResult, SourceScore
+from dedup.core.records import Direction, DocumentScore, Family, ScanResult, SourceScore
+from dedup.io.outputs import OutputFiles, json_text, write_atomic
 
 PAIR_FIELDS = ["a", "b", "rank", "score", "tfidf_cosine", "jaccard", "text_containment_ab",
                "text_containment_ba", "containment_ab", "containment_ba", "reused_chars",

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dedup.records import PairScore, ScanResult
+from dedup.core.records import PairScore, ScanResult
 
 # Pair table: the numbers of a pair by column header; the columns in their order; those
 # left out first when the terminal is too narrow for all (rank, ids and reused characters

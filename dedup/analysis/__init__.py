@@ -1,0 +1,1 @@
+"""dedup's one document at a time: normalize, detect the language, segment, shingle."""

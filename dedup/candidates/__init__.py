@@ -1,0 +1,1 @@
+"""dedup's candidate pairs: MinHash, LSH, passage features, boilerplate, evidence."""

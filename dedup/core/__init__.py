@@ -1,0 +1,1 @@
+"""dedup's records, errors, parameters and the compiled kernels every stage shares."""

@@ -1,0 +1,379 @@
+"""The engine of :func:`dedup.engines.spark.scan_spark`: the steps of
+:mod:`dedup.engines.engine` as Spark jobs.
+
+Executors, per document: :func:`dedup.analysis.analyze.analyze` (the analyses stay in the
+executors, persisted, for alignment) and :func:`dedup.candidates.features.features_of`.
+
+Group by key: each document's keyed rows (:meth:`SparkEngine.group_by_key`: runs of words,
+fingerprints) are shuffled, in numpy blocks, to the reducer that owns their key, whose
+result alone reaches the driver; the fingerprints themselves never do.
+
+LSH: every ``(band, key, passage)`` row is shuffled, in numpy blocks, to the
+reducer that owns ``key``, so a bucket lands whole on one task, which groups its band
+with :func:`dedup.candidates.lsh.candidate_pairs` and runs the evidence pre-test
+(:func:`dedup.candidates.evidence.passage_evidence`) on the pairs it finds. Skew is capped there: a
+bucket of more than ``max_bucket`` passages is counted (``stats["skipped_buckets"]``) and
+never expanded, so a stock phrase shared by millions of documents costs its reducer a
+count, not a quadratic number of pairs. Document near-duplicates go through the same
+reducers.
+
+Corpus-wide tables (:mod:`dedup.engines.spark_tables`): stems, bigrams and TF-IDF terms are
+counted in the executors; the driver receives the counts, never a document's rows, and
+broadcasts them back. The evidence pre-test of colliding passage pairs and the TF-IDF
+cosines of candidate pairs read the rows of both documents, joined to the pair.
+
+Map over pairs: each candidate pair is joined to its two analyses and the pair's function
+runs in the task that receives them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import numpy as np
+
+from dedup.analysis.analyze import DocAnalysis, analyze
+from dedup.candidates.candidates import unique_pairs
+from dedup.candidates.feature_table import FeatureWeights, scaled_idf
+from dedup.candidates.features import DocFeatures, features_of
+from dedup.candidates.lsh import band_keys, band_layout, candidate_pairs
+from dedup.candidates.word_runs import KeyedRows
+from dedup.core.arrays import unique_sorted
+from dedup.core.memory import TableStore
+from dedup.core.pairs import code_set, pair_codes
+from dedup.core.params import ScanParams
+from dedup.core.progress import Progress
+from dedup.core.records import Document, Match
+from dedup.engines.engine import PairFunction, PassageCandidates, RowFunction, Shared
+from dedup.engines.spark_io import dataframe_documents
+from dedup.engines.spark_tables import (
+    BandRows,
+    CorpusCounts,
+    by_group,
+    count_groups,
+    count_rows,
+    evidence_block,
+    evidence_rows,
+    first_halves,
+    merged,
+    pair_cosines,
+    pair_join,
+    passage_band_rows,
+    passing_codes,
+    tfidf_vectors,
+    usable_terms,
+)
+from dedup.io.load_records import check_unique
+from dedup.scoring.score import ALL_PAIRS_MAX_DOCS, document_cosines, smoothed_idf
+
+if TYPE_CHECKING:
+    from pyspark import RDD, Broadcast
+    from pyspark.sql import DataFrame, SparkSession
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_PAIR_CHUNK = 1 << 18  # passage pairs pre-tested at a time in a reducer (bounds memory)
+# Documents a partition holds at most. What the driver reads of its features (lines,
+# passages' lines, signature) reaches it as one task result, which Spark fetches whole
+# into the driver's JVM heap; a fetch that runs the heap out of memory is reported as a
+# lost result (TaskResultLost) and fails the job.
+_DOCS_A_PARTITION = 1000
+
+
+class SparkEngine:
+    """The steps of a scan on a Spark session (see the module docstring).
+
+    Parameters
+    ----------
+    spark : SparkSession
+    partitions : int
+        Tasks of a shuffle (LSH reducers, alignment joins). The documents are spread
+        evenly over as many partitions, or more: at most ``_DOCS_A_PARTITION`` a partition.
+    """
+
+    def __init__(self, spark: SparkSession, partitions: int) -> None:
+        self.spark, self.parts = spark, partitions
+        self._cached: list[RDD[Any]] = []
+        self._shared: list[Broadcast[Any]] = []
+        self._analyses: RDD[tuple[int, DocAnalysis]] | None = None
+        self._feats: RDD[tuple[int, DocFeatures]] | None = None
+        self._chrome: Shared[list[np.ndarray]] | None = None
+        self._terms: KeyedRows = (np.zeros(0, np.uint64), np.zeros(0, np.int64))
+        self._n_docs = 0
+
+    def features(self, documents: DataFrame | RDD[Document] | Iterable[Document],
+                 params: ScanParams, report: Progress) -> list[DocFeatures]:  # fmt: skip
+        from pyspark import StorageLevel
+
+        docs = self._cache(_document_rdd(self.spark, documents, self.parts),
+                           StorageLevel.MEMORY_AND_DISK)  # fmt: skip
+        indexed, n_docs = _indexed(docs)
+        indexed = indexed.repartition(max(self.parts, -(-n_docs // _DOCS_A_PARTITION)))
+        self._analyses = self._cache(indexed.mapValues(analyze), StorageLevel.MEMORY_AND_DISK)
+        # On disk: the analyses already fill the executors' memory store.
+        self._feats = self._cache(self._analyses.mapValues(lambda a: features_of(a, params)),
+                                  StorageLevel.DISK_ONLY)  # fmt: skip
+        # One partition at a time: the driver's JVM holds one task result, not the corpus's.
+        gathered = self._feats.mapValues(_without_rows).toLocalIterator(prefetchPartitions=False)
+        feats = [f for _, f in sorted(gathered, key=lambda x: x[0])]
+        docs.unpersist()
+        self._n_docs = len(feats)
+        return feats
+
+    def group_by_key(self, rows: RowFunction, reduce: Callable[[KeyedRows], R]) -> list[R]:
+        if self._feats is None:
+            raise RuntimeError("group_by_key before features")
+        parts = self.parts
+
+        def keyed(it: Iterable[tuple[int, DocFeatures]]) -> Iterator[tuple[np.ndarray, ...]]:
+            for d, f in it:
+                yield rows(d, f)
+
+        def reduced(blocks: Iterable[tuple[np.ndarray, ...]]) -> Iterator[R]:
+            got = list(blocks)
+            if got:
+                keys, values = (np.concatenate(c) for c in zip(*got, strict=True))
+                yield reduce((keys, values))
+
+        blocks = self._feats.mapPartitions(lambda it: _blocks(keyed(it), parts, key_at=0))
+        return blocks.partitionBy(parts, lambda r: r).values().mapPartitions(reduced).collect()
+
+    def passage_candidates(self, usable: list[np.ndarray], chrome: Shared[list[np.ndarray]],
+                           params: ScanParams, store: TableStore) -> PassageCandidates:
+        """Counts of stems, bigrams and terms, band keys and buckets, and the evidence
+        pre-test, all in the executors (``store`` is not used)."""
+        if self._feats is None:
+            raise RuntimeError("passage_candidates before features")
+        self._chrome = chrome
+        sizes = np.array([np.count_nonzero(u) for u in usable], dtype=np.int64)
+        base = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        found = self.group_by_key(lambda d, f: count_rows(f, chrome.value[d]),
+                                  partial(count_groups, max_bucket=params.max_bucket))
+        keys, counts = merged(c.stems for c in found)
+        self._terms = merged(c.terms for c in found)
+        common = np.sort(np.concatenate([c.common_bigrams for c in found]
+                                        + [np.zeros(0, np.uint64)]))  # fmt: skip
+        idf = scaled_idf(counts, int(base[-1]))
+        corpus = self.broadcast(CorpusCounts(keys, counts, idf, base, common))
+        rows = self._feats.mapPartitions(
+            lambda it: passage_band_rows(it, corpus.value, chrome.value, params))
+
+        def reduce(blocks: Iterable[_Rows]) -> Iterator[_Collided]:
+            c: CorpusCounts = corpus.value
+            found, skipped = bucket_pairs(blocks, params.max_bucket, grouped=True)
+            pairs = unique_pairs(found, c.n_passages)
+            doc = np.searchsorted(c.base, pairs, side="right") - 1
+            yield pair_codes(doc[:, 0], doc[:, 1], c.n_docs), pairs, skipped
+
+        from pyspark import StorageLevel
+
+        out = self._cache(_shuffled(rows, self.parts).mapPartitions(reduce),
+                          StorageLevel.MEMORY_AND_DISK)  # fmt: skip
+        seen = out.map(lambda r: (unique_sorted(r[0]), np.unique(np.searchsorted(
+            corpus.value.base, r[1], side="right") - 1), r[2])).collect()  # fmt: skip
+        colliding = unique_sorted(np.concatenate([c for c, _, _ in seen] + [np.zeros(0, np.int64)]))
+        involved = self.broadcast(set(np.concatenate([d for _, d, _ in seen]
+                                                     + [np.zeros(0, np.int64)]).tolist()))
+        aligned = self._pretest(out, involved, corpus, params)
+        out.unpersist()
+        return PassageCandidates(code_set(aligned, self._n_docs), colliding,
+                                 sum(s for _, _, s in seen), FeatureWeights(keys, idf))
+
+    def _pretest(self, collided: RDD[_Collided], involved: Shared[set[int]],
+                 corpus: Shared[CorpusCounts], params: ScanParams) -> np.ndarray:
+        """Codes of the document pairs with a colliding passage pair that passes the
+        evidence pre-test, sorted. Documents are grouped (number modulo the partitions):
+        the passage pairs of a group's first documents are joined to the group's evidence
+        rows, the first passages' stems gathered, then joined to the second documents'
+        (records of at most ``PAIRS_A_RECORD`` pairs; a pair that collided in several
+        reducers may be tested more than once)."""
+        from pyspark import StorageLevel
+
+        if self._feats is None or self._chrome is None:
+            raise RuntimeError("pretest before features")
+        groups, chrome = self.parts, self._chrome
+        tables = self._cache(self._feats.filter(lambda x: x[0] in involved.value).map(
+            lambda x: (x[0] % groups, (x[0], evidence_rows(x[1], chrome.value[x[0]],
+                                                           corpus.value))))
+            .groupByKey(groups).mapValues(evidence_block), StorageLevel.MEMORY_AND_DISK)
+        firsts = collided.flatMap(lambda r: by_group(r[1], corpus.value, groups))
+        halves = firsts.join(tables, groups).flatMap(
+            lambda x: first_halves(x[1][0], x[1][1], corpus.value, groups))
+        codes = halves.join(tables, groups).map(
+            lambda x: passing_codes(x[1][0], x[1][1], corpus.value, params)).collect()
+        tables.unpersist()
+        return unique_sorted(np.concatenate([*codes, np.zeros(0, np.int64)]))
+
+    def near_duplicates(self, sigs: np.ndarray, params: ScanParams) -> set[tuple[int, int]]:
+        index = np.arange(len(sigs), dtype=np.int64)
+        blocks = self.spark.sparkContext.parallelize(
+            list(zip(np.array_split(index, self.parts), np.array_split(sigs, self.parts),
+                     strict=True)), self.parts)  # fmt: skip
+        rows = blocks.mapPartitions(lambda it: _doc_band_rows(it, params))
+
+        def reduce(blocks: Iterable[_Rows]) -> Iterator[np.ndarray]:
+            found, _ = bucket_pairs(blocks, params.max_bucket, grouped=False)
+            yield from found
+
+        pairs = _shuffled(rows, self.parts).mapPartitions(reduce).collect()
+        return {(int(i), int(j)) for block in pairs for i, j in block}
+
+    def broadcast(self, value: T) -> Broadcast[T]:
+        shared = self.spark.sparkContext.broadcast(value)
+        self._shared.append(shared)
+        return shared
+
+    def cosines(self, pairs: set[tuple[int, int]], floor: float) -> dict[tuple[int, int], float]:
+        """Up to :data:`dedup.scoring.score.ALL_PAIRS_MAX_DOCS` documents, every pair over ``floor``
+        is asked for: the terms are gathered and the local engine's function runs here.
+        Past it, each candidate pair is joined to both documents' TF-IDF rows, made in the
+        executors against the broadcast IDF of the terms' document frequencies."""
+        if self._feats is None or self._chrome is None:
+            raise RuntimeError("cosines before passage_candidates")
+        chrome, n_docs = self._chrome, self._n_docs
+        terms = self._feats.map(lambda x: (x[0], usable_terms(x[1], x[1].usable(
+            chrome.value[x[0]]))))  # fmt: skip
+        if n_docs <= ALL_PAIRS_MAX_DOCS:
+            return document_cosines([t for _, t in sorted(terms.collect(), key=lambda x: x[0])],
+                                    pairs, floor)  # fmt: skip
+        vocabulary, df = self._terms
+        if not len(vocabulary) or not pairs:
+            return {}
+        idf = self.broadcast((vocabulary, smoothed_idf(df, n_docs)))
+        involved = self.broadcast({d for pair in pairs for d in pair})
+        vectors = terms.filter(lambda x: x[0] in involved.value).mapPartitions(
+            lambda it: tfidf_vectors(it, *idf.value))
+        asked = self.spark.sparkContext.parallelize([(i, (j, None)) for i, j in pairs], self.parts)
+        n_terms = len(vocabulary)
+        found = pair_join(asked, vectors, self.parts).mapPartitions(
+            lambda it: pair_cosines(it, n_terms))
+        return dict(found.collect())
+
+    def map_pairs(self, fn: PairFunction, pairs: Sequence[tuple[int, int]],
+                  report: Progress) -> list[Match]:  # fmt: skip
+        if not pairs or self._analyses is None:
+            return []
+        report("align", 0, len(pairs))
+        sc = self.spark.sparkContext
+        involved = self.broadcast({d for pair in pairs for d in pair})
+        some = self._analyses.filter(lambda x: x[0] in involved.value)
+        with_a = sc.parallelize(list(pairs), self.parts).join(some, self.parts)
+        by_b = with_a.map(lambda x: (x[1][0], (x[0], x[1][1])))
+        both = by_b.join(some, self.parts).map(lambda x: (x[1][0][0], x[0], x[1][0][1], x[1][1]))
+        found = both.mapPartitions(lambda it: (m for i, j, a, b in it for m in fn(i, j, a, b)))
+        matches = found.collect()
+        report("align", len(pairs), len(pairs))
+        return matches
+
+    def close(self) -> None:
+        for rdd in self._cached:
+            rdd.unpersist()
+        for shared in self._shared:
+            shared.unpersist()
+        self._cached, self._shared = [], []
+
+    def _cache(self, rdd: RDD[T], level: Any) -> RDD[T]:
+        self._cached.append(rdd.persist(level))
+        return rdd
+
+
+def _without_rows(f: DocFeatures) -> DocFeatures:
+    """``f`` as the driver reads it: its passages' stems, bigrams, terms and fingerprints
+    are counted and grouped in the executors."""
+    index, values = np.zeros(0, np.int32), np.zeros(0, np.uint64)
+    return replace(f, stem_passage=index, stems=values, bigram_passage=index, bigrams=values,
+                   term_passage=index, terms=values, fingerprint_passage=index,
+                   fingerprints=values, fingerprint_gaps=np.zeros(0, np.uint8))  # fmt: skip
+
+
+def _document_rdd(spark: SparkSession, documents: Any, parts: int) -> RDD[Document]:
+    from pyspark import RDD
+    from pyspark.sql import DataFrame
+
+    if isinstance(documents, DataFrame):
+        return dataframe_documents(documents)
+    if isinstance(documents, RDD):
+        return documents
+    return spark.sparkContext.parallelize(list(documents), parts)
+
+
+def _indexed(docs: RDD[Document]) -> tuple[RDD[tuple[int, Document]], int]:
+    """Documents numbered by rank of id, as the local engine sorts them, and how many;
+    ids must be unique.
+
+    The ids are ranked on the driver (one string a document), the texts stay in the executors.
+    """
+    ids = docs.map(lambda d: d.id).collect()
+    dupes = {d for d, n in Counter(ids).items() if n > 1}
+    if dupes:
+        check_unique(docs.filter(lambda d: d.id in dupes).collect())
+    rank = docs.context.broadcast({d: k for k, d in enumerate(sorted(ids))})
+    return docs.map(lambda d: (rank.value[d.id], d)), len(ids)
+
+
+# --- LSH: band rows shuffled by key in numpy blocks, buckets grouped on the reducers ---
+
+_Rows = BandRows
+# A reducer's colliding passage pairs: their document pairs' codes, the passage pairs
+# (numbered over the corpus), buckets skipped
+_Collided = tuple[np.ndarray, np.ndarray, int]
+
+
+def _blocks(rows: Iterable[tuple[np.ndarray, ...]], parts: int,
+            key_at: int) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:  # fmt: skip
+    """Split a partition's rows (columns of equal length, column ``key_at`` the uint64
+    key) by reducer (``key % parts``): one block per reducer."""
+    got = list(rows)
+    if not got:
+        return
+    columns = [np.concatenate(c) for c in zip(*got, strict=True)]
+    dest = (columns[key_at] % np.uint64(parts)).astype(np.int64)
+    order = np.argsort(dest, kind="stable")
+    cuts = np.searchsorted(dest[order], np.arange(parts + 1))
+    for r in range(parts):
+        sel = order[cuts[r] : cuts[r + 1]]
+        if len(sel):
+            yield r, tuple(c[sel] for c in columns)
+
+
+def _shuffled(rows: RDD[_Rows], parts: int) -> RDD[_Rows]:
+    """Band rows regrouped so that every ``(band, key)`` bucket is whole in one partition."""
+    blocks = rows.mapPartitions(lambda it: _blocks(it, parts, key_at=1))
+    return cast("RDD[_Rows]", blocks.partitionBy(parts, lambda r: r).values())
+
+
+def bucket_pairs(blocks: Iterable[_Rows], max_bucket: int,
+                  grouped: bool) -> tuple[list[np.ndarray], int]:  # fmt: skip
+    """Pairs ``(item_i, item_j)``, ``item_i < item_j``, sharing a bucket, and buckets skipped.
+
+    Each band is grouped by :func:`dedup.candidates.lsh.candidate_pairs`, which skips and counts the
+    buckets over ``max_bucket``; with ``grouped``, pairs inside one group are dropped.
+    """
+    got = list(blocks)
+    if not got:
+        return [], 0
+    band, key, item, group = (np.concatenate(c) for c in zip(*got, strict=True))
+    found, skipped = [], 0
+    for b in np.unique(band):
+        sel = np.flatnonzero(band == b)
+        pairs, sk = candidate_pairs(key[sel][:, None], max_bucket=max_bucket,
+                                    groups=group[sel] if grouped else None)  # fmt: skip
+        skipped += sk
+        ends = item[sel][pairs]
+        found.append(np.sort(ends, axis=1))
+    return found, skipped
+
+
+def _doc_band_rows(blocks: Iterable[tuple[np.ndarray, np.ndarray]],
+                   params: ScanParams) -> Iterator[_Rows]:  # fmt: skip
+    """Band keys of blocks of document signatures ``(indices, signatures)``."""
+    bands, rows = band_layout(params.doc_threshold, params.num_perm)
+    for index, sigs in blocks:
+        keys = band_keys(sigs, bands, rows)
+        item = np.repeat(index, bands)
+        yield np.tile(np.arange(bands), len(index)), keys.ravel(), item, item

@@ -1,0 +1,1 @@
+"""dedup's pair, document, source and corpus scores; direction and story families."""
