@@ -193,10 +193,15 @@ def _environment(peer: str, venvs: Path) -> Path:
     python = venvs / peer / "bin" / "python"
     if python.exists():
         return python
-    base = shutil.which(f"python{version}") or str(
-        Path.home() / ".pyenv" / "versions" / next(
-            (v for v in sorted(os.listdir(Path.home() / ".pyenv" / "versions"))
-             if v.startswith(version + ".")), "none") / "bin" / "python")  # fmt: skip
+    pyenv = Path.home() / ".pyenv" / "versions"
+    found = [shutil.which(f"python{version}"),  # a pyenv shim may name a version not active
+             *(str(pyenv / v / "bin" / "python")
+               for v in (sorted(os.listdir(pyenv)) if pyenv.is_dir() else [])
+               if v.startswith(version + "."))]  # fmt: skip
+    base = next((b for b in found if b and subprocess.run(
+        [b, "--version"], capture_output=True).returncode == 0), None)  # fmt: skip
+    if base is None:
+        raise SystemExit(f"{peer} needs Python {version}, which this machine does not have")
     subprocess.run([base, "-m", "venv", str(venvs / peer)], check=True)
     subprocess.run([str(python), "-m", "pip", "install", "-q", *requirements], check=True)
     return python
