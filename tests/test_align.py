@@ -263,3 +263,29 @@ def test_no_match_of_the_seeds_stops_before_punctuation_both_texts_hold() -> Non
             assert unicodedata.category(a[m.a_end]) not in ("Pe", "Pf", "Po"), (m, a[m.a_end])
         if m.a_start and m.b_start and a[m.a_start - 1] == b[m.b_start - 1]:
             assert unicodedata.category(a[m.a_start - 1]) not in ("Ps", "Pi"), m
+
+
+def test_a_reworded_sentence_whose_counterpart_a_neighbour_took_stays_in_the_passage() -> None:
+    # Each source sentence reworded. The host's fourth and fifth sentences both echo the
+    # source's fourth ("shut ... stations near Split"): the chain pairs it with the fifth
+    # and skips the fourth, which is no inserted sentence; the passage stays one match.
+    src = ("Rui Keller addressed a letter to Jonas Lindqvist regarding the schedule for the new "
+           "line to Malmo on Saturday.\n\n\u201cThe airport authority committed a grave error "
+           "over plans to close rural stations near Split \u2014 amid fury over cancelled "
+           "trains,\u201d Costa said.\n\n\u201cWe will not praise the tender for replacement "
+           "trains,\u201d Keller said. The train drivers\u2019 union criticised plans to shut "
+           "small stations near Split earlier this month. Locomotive drivers endorsed proposals "
+           "to shut branch lines near Split \u2014 before a ruling expected next week.\n\nThe "
+           "airport operator unveiled a fare rise of 29.7% for travellers \u2014 while unions "
+           "threatened more strikes.")  # fmt: skip
+    host = ("On Saturday, Rui Keller addressed a letter to Jonas Lindqvist about timetable for "
+            "the upgraded line to Malmo, despite objections from employers' groups. \"Airport "
+            "authority got it badly wrong on plans to shut rural stations near Split, amid fury "
+            "over cancellations,\" Sofia Costa, press officer for the rail operator, noted.\n\n"
+            "\"We will not hail tender for new trains, despite warnings from employers' "
+            "groups,\" Rui Keller stated.\n\nAt the start of the month, union condemned "
+            "proposals to axe rural stations near Split, amid fury over cancellations. Train "
+            "drivers approved proposals to shut rural stations near Split. The airport operator "
+            "presented a ticket price rise of 29.7% for passengers.")  # fmt: skip
+    assert _the_match(np.random.default_rng(0), src, host) == (src, host, "heavy")
+

@@ -1,4 +1,5 @@
-"""Chaining's arithmetic gives what numpy gives, to the bit; names are read as anchors."""
+"""Chaining's arithmetic gives what numpy gives, to the bit; names are read as anchors; a
+reworded run keeps a passage it skips on one side only when the passage pairs across the gap."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import numpy as np
 import pytest
 
 from dedup.alignment.anchors import _names_and_words
+from dedup.alignment.chain import fill_gaps
 from dedup.alignment.dice import WordSet, numpy_sum, shared_weight, weighted_dice
+from dedup.core.params import ScanParams
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -50,3 +53,43 @@ def test_names_are_capitalised_words_inside_a_clause_folded_without_possessive()
     assert words == {"talks", "with", "o'brien", "aides", "later", "mr", "dupont", "met", "anna",
                      "in", "paris", "ministers", "left"}  # fmt: skip
     assert _names_and_words("") == (frozenset(), frozenset())
+
+
+class _Ratios:
+    """What :func:`fill_gaps` asks of a chain context: pairs, params, word-order ratios."""
+
+    def __init__(self, ratios: dict[tuple[int, int], float]) -> None:
+        self.pairs: dict = {}
+        self.params = ScanParams()
+        self.ratios = ratios
+
+    def sequence_ratio(self, block: list[tuple[int, int]]) -> float:
+        [pair] = block
+        return self.ratios[pair]
+
+
+@pytest.mark.parametrize("side", [0, 1])
+def test_a_passage_skipped_on_one_side_joins_a_reworded_run_when_it_pairs_across_the_gap(
+    side: int,
+) -> None:
+    def flip(x: tuple[int, int]) -> tuple[int, int]:
+        return (x[1], x[0]) if side else x
+
+    run = [flip((4, 7)), flip((6, 8))]  # passage 5 of one side skipped
+    weak, weaker = flip((5, 8)), flip((5, 7))
+    support = {weak: (False, 0.4, 0, 0.5), weaker: (False, 0.32, 0, 0.4)}
+    free = np.ones(10, dtype=bool)
+    reworded = {x: 0.45 for x in run}
+    ctx = _Ratios(reworded)
+    assert fill_gaps(run, ctx, support, free, free) == [run[0], weak, run[1]]
+    assert ctx.pairs == {weak: support[weak]}
+    # not when the passage pairs with neither neighbour, is in a match, or lies between copies
+    assert fill_gaps(run, _Ratios(reworded), {}, free, free) == run
+    held = free.copy()
+    held[5] = False
+    free_a, free_b = (free, held) if side else (held, free)
+    assert fill_gaps(run, _Ratios(reworded), support, free_a, free_b) == run
+    copies = {x: 0.95 for x in run}
+    assert fill_gaps(run, _Ratios(copies), support, free, free) == run
+    one_copy = {run[0]: 0.95, run[1]: 0.45}
+    assert fill_gaps(run, _Ratios(one_copy), support, free, free) == [run[0], weak, run[1]]

@@ -51,7 +51,10 @@ their scores (steps 3 to 5) :mod:`dedup.alignment.chain`.
    order) counts once per sentence of its longer side, as the sentences would
    had they not been merged; a merge of words in another order counts once.
 6. **Spans.** A reported chain is cut where it skips a sentence on one side only
-   (an inserted sentence is not reused); a skip on both sides stays inside. Each
+   (an inserted sentence is not reused), unless a pair beside the gap is reworded
+   and the skipped sentence and one beside the gap on the other side are a support
+   pair (the chain paired its counterpart with a neighbour that echoes it too); a
+   skip on both sides stays inside. Each
    piece is one :class:`~dedup.core.records.Match` over whole passages, less an
    outlet's own dateline (``LYON (Reuters) -``); identical neighbouring passages
    extend it.
@@ -79,9 +82,11 @@ import numpy as np
 from dedup.alignment.anchors import anchor_agreement
 from dedup.alignment.chain import (
     ChainContext,
+    Pairs,
     Weights,
     chains,
     extend_identical,
+    fill_gaps,
     pieces,
     trim_weak_ends,
 )
@@ -142,11 +147,9 @@ def align(a: DocAnalysis, b: DocAnalysis, weights: Weights, params: ScanParams, 
     sim, seed, anchors = sim.subset(agree), seed[agree], anchors[agree]
     if not seed.any():
         return []
+    support = _pairs(sim, seed, anchors)
     sim, seed, anchors = _best_counterparts(sim, seed, anchors)
-    columns = (sim.p, sim.q, seed, sim.dice, anchors, sim.containment)
-    ctx = ChainContext(a, b, weights, params, {
-        (p, q): (s, d, x, c)
-        for p, q, s, d, x, c in zip(*(col.tolist() for col in columns), strict=True)})  # fmt: skip
+    ctx = ChainContext(a, b, weights, params, _pairs(sim, seed, anchors))
     matches: list[Match] = []
     used_a: set[int] = set()
     used_b: set[int] = set()
@@ -160,8 +163,9 @@ def align(a: DocAnalysis, b: DocAnalysis, weights: Weights, params: ScanParams, 
             continue
         run = ctx.extend_merges(run, free_a, free_b)
         run = extend_identical(run, a, b, usable_a, usable_b)
-        found = [_span_match(ctx, piece) for piece in pieces(run)]
         score = scores[k] if run == runs[k] else ctx.chain_score(run)
+        run = fill_gaps(run, ctx, support, free_a, free_b)
+        found = [_span_match(ctx, piece) for piece in pieces(run)]
         if score >= params.chain_min_score or max(n for _, n in found) >= params.verbatim_min_words:
             matches += [m for m, _ in found]
             used_a.update(i for i, _ in run)
@@ -169,6 +173,13 @@ def align(a: DocAnalysis, b: DocAnalysis, weights: Weights, params: ScanParams, 
             free_a[[i for i, _ in run]] = False
             free_b[[j for _, j in run]] = False
     return sorted(matches, key=lambda m: (m.a_start, m.b_start))
+
+
+def _pairs(sim: PairSimilarity, seed: np.ndarray, anchors: np.ndarray) -> Pairs:
+    """The passage pairs as :data:`~dedup.alignment.chain.Pairs`."""
+    columns = (sim.p, sim.q, seed, sim.dice, anchors, sim.containment)
+    rows = zip(*(col.tolist() for col in columns), strict=True)
+    return {(p, q): (s, d, x, c) for p, q, s, d, x, c in rows}
 
 
 def _best_counterparts(sim: PairSimilarity, seed: np.ndarray, anchors: np.ndarray

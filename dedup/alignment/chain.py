@@ -32,8 +32,8 @@ from dedup.analysis.analyze import DocAnalysis, Weights
 from dedup.core.params import ScanParams
 from dedup.core.sequence import word_ratio
 
-__all__ = ["ChainContext", "Pairs", "Weights", "chains", "extend_identical", "pieces",
-           "trim_weak_ends"]  # fmt: skip
+__all__ = ["ChainContext", "Pairs", "Weights", "chains", "extend_identical", "fill_gaps",
+           "pieces", "trim_weak_ends"]  # fmt: skip
 
 # Kept passage pairs (i, j) -> (is a seed, Dice, anchors (see anchor_agreement), containment).
 Pairs = dict[tuple[int, int], tuple[bool, float, int, float]]
@@ -318,6 +318,40 @@ def pieces(run: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
         if (di > 1 or dj > 1) and di != dj:
             out.append([])
         out[-1].append((i1, j1))
+    return out
+
+
+def fill_gaps(run: list[tuple[int, int]], ctx: ChainContext, support: Pairs,
+              free_a: np.ndarray, free_b: np.ndarray) -> list[tuple[int, int]]:  # fmt: skip
+    """The run with each passage it skips on one side only beside a reworded pair joined to
+    it, when that passage and a passage beside the gap on the other side are a support
+    pair (``support``: every pair that may extend a chain, before each passage keeps only
+    its best counterparts).
+
+    A rewording of two sentences can echo one sentence of the other text twice: the
+    chain gives that sentence to one of them and skips the other, which :func:`pieces`
+    would take for an inserted sentence and cut the passage in two. A skipped passage
+    alike to neither neighbour across the gap stays out, and so does one between two
+    edited copies (pairs alike in word order: difflib's ratio >= ``light_similarity``):
+    a sentence that two copied ones enclose and that is no copy is inserted, whatever
+    words it shares with them. ``free_a``, ``free_b``: passages no match holds yet. A
+    pair joined is entered in :attr:`ChainContext.pairs`.
+    """
+    out = [run[0]]
+    for (i0, j0), (i1, j1) in itertools.pairwise(run):
+        if (i1 - i0, j1 - j0) == (2, 1) and free_a[i0 + 1]:
+            options = [(i0 + 1, j0), (i0 + 1, j1)]
+        elif (i1 - i0, j1 - j0) == (1, 2) and free_b[j0 + 1]:
+            options = [(i0, j0 + 1), (i1, j0 + 1)]
+        else:
+            options = []
+        found = [x for x in options if x in support]
+        if found and not all(ctx.sequence_ratio([x]) >= ctx.params.light_similarity
+                             for x in ((i0, j0), (i1, j1))):  # fmt: skip
+            x = max(found, key=lambda y: support[y][1])
+            ctx.pairs.setdefault(x, support[x])
+            out.append(x)
+        out.append((i1, j1))
     return out
 
 
