@@ -26,8 +26,8 @@ from dedup.cli import main
 from dedup.core.errors import DedupError
 from dedup.core.records import Document
 from dedup.engines.spark import scan_spark, spark_session
-from dedup.engines.spark_engine import bucket_pairs
 from dedup.engines.spark_io import read_documents, split_out, write_results
+from dedup.engines.spark_lsh import bucket_pairs
 from dedup.io.load import load
 from dedup.report.tables import result_dict
 

@@ -34,6 +34,7 @@ from dedup.candidates.candidates import candidate_documents, near_duplicate_docu
 from dedup.candidates.feature_table import FeatureWeights, corpus_tables
 from dedup.candidates.features import DocFeatures, feature_batch
 from dedup.candidates.word_runs import KeyedRows
+from dedup.core.arrays import unique_sorted
 from dedup.core.memory import TableStore, release_freed_memory
 from dedup.core.params import ScanParams
 from dedup.core.progress import Progress
@@ -71,15 +72,32 @@ class Held(Generic[T]):
     value: T
 
 
+class PairCodes(Protocol):
+    """Codes ``i * n + j`` of document pairs, held where the engine found them."""
+
+    def count_with(self, codes: np.ndarray) -> int:
+        """How many distinct codes these and ``codes`` (int64, any order) hold together."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeldCodes:
+    """:class:`PairCodes` in this process's memory (``codes``: sorted, distinct)."""
+
+    codes: np.ndarray
+
+    def count_with(self, codes: np.ndarray) -> int:
+        return len(unique_sorted(np.concatenate((self.codes, codes.astype(np.int64)))))
+
+
 @dataclass(frozen=True, slots=True)
 class PassageCandidates:
     """What the passage LSH stage found (:func:`dedup.candidates.candidates.candidate_documents`):
-    document ``pairs`` to align, ``colliding`` codes ``i * n + j`` of every colliding
-    document pair, LSH buckets ``skipped``, and alignment's stem ``weights`` (IDF over the
-    corpus's usable passages)."""
+    document ``pairs`` to align, the codes of every ``colliding`` document pair (counted,
+    never gathered), LSH buckets ``skipped``, and alignment's stem ``weights`` (IDF over
+    the corpus's usable passages)."""
 
     pairs: set[tuple[int, int]]
-    colliding: np.ndarray
+    colliding: PairCodes
     skipped: int
     weights: FeatureWeights
 
@@ -210,7 +228,7 @@ class LocalEngine:
         pairs, colliding, skipped = candidate_documents(
             stems, bigrams, params, tasks=ProcessMap(self.workers),
             threads=ThreadMap(self.workers), store=store)  # fmt: skip
-        return PassageCandidates(pairs, colliding, skipped, stems.weights())
+        return PassageCandidates(pairs, HeldCodes(colliding), skipped, stems.weights())
 
     def near_duplicates(self, sigs: np.ndarray, params: ScanParams) -> set[tuple[int, int]]:
         return near_duplicate_documents(sigs, params)

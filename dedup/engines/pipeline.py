@@ -42,7 +42,6 @@ from dedup.candidates.word_runs import (
     run_rows,
     word_run_candidates,
 )
-from dedup.core.arrays import unique_sorted
 from dedup.core.dates import parse_dates
 from dedup.core.memory import TableStore, default_memory_limit
 from dedup.core.pairs import component_labels, set_codes
@@ -140,8 +139,7 @@ def run_scan(engine: Engine[D], documents: D, params: ScanParams, *,
         near = engine.near_duplicates(doc_sigs, params)
         doc_pairs = found.pairs | near | runs.pairs
         near_codes = set_codes(near, len(docs))
-        n_candidates = len(unique_sorted(np.concatenate((found.colliding, near_codes,
-                                                         runs.codes))))  # fmt: skip
+        n_candidates = found.colliding.count_with(np.concatenate((near_codes, runs.codes)))
         report("candidates", len(docs), len(docs))
         wire_keys = {name_key(w) for w in wires}
         for name in unknown_wires(wires, {d.source for d in docs}):

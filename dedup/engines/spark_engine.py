@@ -15,7 +15,8 @@ with :func:`dedup.candidates.lsh.candidate_pairs` and runs the evidence pre-test
 bucket of more than ``max_bucket`` passages is counted (``stats["skipped_buckets"]``) and
 never expanded, so a stock phrase shared by millions of documents costs its reducer a
 count, not a quadratic number of pairs. Document near-duplicates go through the same
-reducers.
+reducers (:mod:`dedup.engines.spark_lsh`). The colliding document pairs stay there,
+spread by code: the driver receives how many are distinct, never the codes.
 
 Corpus-wide tables (:mod:`dedup.engines.spark_tables`): stems, bigrams and TF-IDF terms are
 counted in the executors; the driver receives the counts, never a document's rows, and
@@ -32,7 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -40,7 +41,6 @@ from dedup.analysis.analyze import DocAnalysis, analyze
 from dedup.candidates.candidates import unique_pairs
 from dedup.candidates.feature_table import FeatureWeights, scaled_idf
 from dedup.candidates.features import DocFeatures, features_of
-from dedup.candidates.lsh import band_keys, band_layout, candidate_pairs
 from dedup.candidates.word_runs import KeyedRows
 from dedup.core.arrays import unique_sorted
 from dedup.core.memory import TableStore
@@ -50,8 +50,16 @@ from dedup.core.progress import Progress
 from dedup.core.records import Document, Match
 from dedup.engines.engine import PairFunction, PassageCandidates, RowFunction, Shared
 from dedup.engines.spark_io import dataframe_documents
+from dedup.engines.spark_lsh import (
+    Collided,
+    Rows,
+    SparkCodes,
+    bucket_pairs,
+    doc_band_rows,
+    keyed_blocks,
+    shuffled,
+)
 from dedup.engines.spark_tables import (
-    BandRows,
     CorpusCounts,
     by_group,
     count_groups,
@@ -140,7 +148,7 @@ class SparkEngine:
                 keys, values = (np.concatenate(c) for c in zip(*got, strict=True))
                 yield reduce((keys, values))
 
-        blocks = self._feats.mapPartitions(lambda it: _blocks(keyed(it), parts, key_at=0))
+        blocks = self._feats.mapPartitions(lambda it: keyed_blocks(keyed(it), parts, key_at=0))
         return blocks.partitionBy(parts, lambda r: r).values().mapPartitions(reduced).collect()
 
     def passage_candidates(self, usable: list[np.ndarray], chrome: Shared[list[np.ndarray]],
@@ -163,7 +171,7 @@ class SparkEngine:
         rows = self._feats.mapPartitions(
             lambda it: passage_band_rows(it, corpus.value, chrome.value, params))
 
-        def reduce(blocks: Iterable[_Rows]) -> Iterator[_Collided]:
+        def reduce(blocks: Iterable[Rows]) -> Iterator[Collided]:
             c: CorpusCounts = corpus.value
             found, skipped = bucket_pairs(blocks, params.max_bucket, grouped=True)
             pairs = unique_pairs(found, c.n_passages)
@@ -172,19 +180,20 @@ class SparkEngine:
 
         from pyspark import StorageLevel
 
-        out = self._cache(_shuffled(rows, self.parts).mapPartitions(reduce),
+        out = self._cache(shuffled(rows, self.parts).mapPartitions(reduce),
                           StorageLevel.MEMORY_AND_DISK)  # fmt: skip
-        seen = out.map(lambda r: (unique_sorted(r[0]), np.unique(np.searchsorted(
+        seen = out.map(lambda r: (np.unique(np.searchsorted(
             corpus.value.base, r[1], side="right") - 1), r[2])).collect()  # fmt: skip
-        colliding = unique_sorted(np.concatenate([c for c, _, _ in seen] + [np.zeros(0, np.int64)]))
-        involved = self.broadcast(set(np.concatenate([d for _, d, _ in seen]
+        colliding = SparkCodes(out, self.parts)
+        self._cache(colliding.codes, StorageLevel.MEMORY_AND_DISK).count()  # before out goes
+        involved = self.broadcast(set(np.concatenate([d for d, _ in seen]
                                                      + [np.zeros(0, np.int64)]).tolist()))
         aligned = self._pretest(out, involved, corpus, params)
         out.unpersist()
         return PassageCandidates(code_set(aligned, self._n_docs), colliding,
-                                 sum(s for _, _, s in seen), FeatureWeights(keys, idf))
+                                 sum(s for _, s in seen), FeatureWeights(keys, idf))
 
-    def _pretest(self, collided: RDD[_Collided], involved: Shared[set[int]],
+    def _pretest(self, collided: RDD[Collided], involved: Shared[set[int]],
                  corpus: Shared[CorpusCounts], params: ScanParams) -> np.ndarray:
         """Codes of the document pairs with a colliding passage pair that passes the
         evidence pre-test, sorted. Documents are grouped (number modulo the partitions):
@@ -214,13 +223,13 @@ class SparkEngine:
         blocks = self.spark.sparkContext.parallelize(
             list(zip(np.array_split(index, self.parts), np.array_split(sigs, self.parts),
                      strict=True)), self.parts)  # fmt: skip
-        rows = blocks.mapPartitions(lambda it: _doc_band_rows(it, params))
+        rows = blocks.mapPartitions(lambda it: doc_band_rows(it, params))
 
-        def reduce(blocks: Iterable[_Rows]) -> Iterator[np.ndarray]:
+        def reduce(blocks: Iterable[Rows]) -> Iterator[np.ndarray]:
             found, _ = bucket_pairs(blocks, params.max_bucket, grouped=False)
             yield from found
 
-        pairs = _shuffled(rows, self.parts).mapPartitions(reduce).collect()
+        pairs = shuffled(rows, self.parts).mapPartitions(reduce).collect()
         return {(int(i), int(j)) for block in pairs for i, j in block}
 
     def broadcast(self, value: T) -> Broadcast[T]:
@@ -314,66 +323,3 @@ def _indexed(docs: RDD[Document]) -> tuple[RDD[tuple[int, Document]], int]:
         check_unique(docs.filter(lambda d: d.id in dupes).collect())
     rank = docs.context.broadcast({d: k for k, d in enumerate(sorted(ids))})
     return docs.map(lambda d: (rank.value[d.id], d)), len(ids)
-
-
-# --- LSH: band rows shuffled by key in numpy blocks, buckets grouped on the reducers ---
-
-_Rows = BandRows
-# A reducer's colliding passage pairs: their document pairs' codes, the passage pairs
-# (numbered over the corpus), buckets skipped
-_Collided = tuple[np.ndarray, np.ndarray, int]
-
-
-def _blocks(rows: Iterable[tuple[np.ndarray, ...]], parts: int,
-            key_at: int) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:  # fmt: skip
-    """Split a partition's rows (columns of equal length, column ``key_at`` the uint64
-    key) by reducer (``key % parts``): one block per reducer."""
-    got = list(rows)
-    if not got:
-        return
-    columns = [np.concatenate(c) for c in zip(*got, strict=True)]
-    dest = (columns[key_at] % np.uint64(parts)).astype(np.int64)
-    order = np.argsort(dest, kind="stable")
-    cuts = np.searchsorted(dest[order], np.arange(parts + 1))
-    for r in range(parts):
-        sel = order[cuts[r] : cuts[r + 1]]
-        if len(sel):
-            yield r, tuple(c[sel] for c in columns)
-
-
-def _shuffled(rows: RDD[_Rows], parts: int) -> RDD[_Rows]:
-    """Band rows regrouped so that every ``(band, key)`` bucket is whole in one partition."""
-    blocks = rows.mapPartitions(lambda it: _blocks(it, parts, key_at=1))
-    return cast("RDD[_Rows]", blocks.partitionBy(parts, lambda r: r).values())
-
-
-def bucket_pairs(blocks: Iterable[_Rows], max_bucket: int,
-                  grouped: bool) -> tuple[list[np.ndarray], int]:  # fmt: skip
-    """Pairs ``(item_i, item_j)``, ``item_i < item_j``, sharing a bucket, and buckets skipped.
-
-    Each band is grouped by :func:`dedup.candidates.lsh.candidate_pairs`, which skips and counts the
-    buckets over ``max_bucket``; with ``grouped``, pairs inside one group are dropped.
-    """
-    got = list(blocks)
-    if not got:
-        return [], 0
-    band, key, item, group = (np.concatenate(c) for c in zip(*got, strict=True))
-    found, skipped = [], 0
-    for b in np.unique(band):
-        sel = np.flatnonzero(band == b)
-        pairs, sk = candidate_pairs(key[sel][:, None], max_bucket=max_bucket,
-                                    groups=group[sel] if grouped else None)  # fmt: skip
-        skipped += sk
-        ends = item[sel][pairs]
-        found.append(np.sort(ends, axis=1))
-    return found, skipped
-
-
-def _doc_band_rows(blocks: Iterable[tuple[np.ndarray, np.ndarray]],
-                   params: ScanParams) -> Iterator[_Rows]:  # fmt: skip
-    """Band keys of blocks of document signatures ``(indices, signatures)``."""
-    bands, rows = band_layout(params.doc_threshold, params.num_perm)
-    for index, sigs in blocks:
-        keys = band_keys(sigs, bands, rows)
-        item = np.repeat(index, bands)
-        yield np.tile(np.arange(bands), len(index)), keys.ravel(), item, item
