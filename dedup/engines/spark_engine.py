@@ -31,7 +31,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -127,8 +126,8 @@ class SparkEngine:
         self._feats = self._cache(self._analyses.mapValues(lambda a: features_of(a, params)),
                                   StorageLevel.DISK_ONLY)  # fmt: skip
         # One partition at a time: the driver's JVM holds one task result, not the corpus's.
-        gathered = self._feats.mapValues(_without_rows).toLocalIterator(prefetchPartitions=False)
-        feats = [f for _, f in sorted(gathered, key=lambda x: x[0])]
+        gathered = self._feats.mapValues(_lines_of).toLocalIterator(prefetchPartitions=False)
+        feats = [_without_rows(*v) for _, v in sorted(gathered, key=lambda x: x[0])]
         docs.unpersist()
         self._n_docs = len(feats)
         return feats
@@ -291,13 +290,31 @@ class SparkEngine:
         return rdd
 
 
-def _without_rows(f: DocFeatures) -> DocFeatures:
-    """``f`` as the driver reads it: its passages' stems, bigrams, terms and fingerprints
-    are counted and grouped in the executors."""
-    index, values = np.zeros(0, np.int32), np.zeros(0, np.uint64)
-    return replace(f, stem_passage=index, stems=values, bigram_passage=index, bigrams=values,
-                   term_passage=index, terms=values, fingerprint_passage=index,
-                   fingerprints=values, fingerprint_gaps=np.zeros(0, np.uint8))  # fmt: skip
+_Lines = tuple[Document, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+               np.ndarray, int]  # fmt: skip
+_NO_INDEX, _NO_VALUES = np.zeros(0, np.int32), np.zeros(0, np.uint64)
+_NO_GAPS = np.zeros(0, np.uint8)
+
+
+def _lines_of(f: DocFeatures) -> _Lines:
+    """What the driver reads of ``f``: its document, lines, passages' lines, signature and
+    tokens; its passages' stems, bigrams, terms and fingerprints are counted and grouped
+    in the executors."""
+    return (f.doc, f.line_starts, f.line_ends, f.line_words, f.line_hashes, f.passage_lines,
+            f.signature, f.n_tokens)  # fmt: skip
+
+
+def _without_rows(doc: Document, starts: np.ndarray, ends: np.ndarray, words: np.ndarray,
+                  hashes: np.ndarray, passage_lines: np.ndarray, signature: np.ndarray,
+                  n_tokens: int) -> DocFeatures:  # fmt: skip
+    """The features of :func:`_lines_of`, their rows empty: one set of empty arrays for
+    every document, not nine arrays a document."""
+    return DocFeatures(doc=doc, line_starts=starts, line_ends=ends, line_words=words,
+                       line_hashes=hashes, passage_lines=passage_lines, stem_passage=_NO_INDEX,
+                       stems=_NO_VALUES, bigram_passage=_NO_INDEX, bigrams=_NO_VALUES,
+                       term_passage=_NO_INDEX, terms=_NO_VALUES, signature=signature,
+                       fingerprint_passage=_NO_INDEX, fingerprints=_NO_VALUES,
+                       fingerprint_gaps=_NO_GAPS, n_tokens=n_tokens)  # fmt: skip
 
 
 def _document_rdd(spark: SparkSession, documents: Any, parts: int) -> RDD[Document]:
