@@ -184,7 +184,8 @@ class SparkEngine:
         seen = out.map(lambda r: (np.unique(np.searchsorted(
             corpus.value.base, r[1], side="right") - 1), r[2])).collect()  # fmt: skip
         colliding = SparkCodes(out, self.parts)
-        self._cache(colliding.codes, StorageLevel.MEMORY_AND_DISK).count()  # before out goes
+        # Read once, at the end: on disk, where it takes no JVM heap from the pre-test.
+        self._cache(colliding.codes, StorageLevel.DISK_ONLY).count()
         involved = self.broadcast(set(np.concatenate([d for d, _ in seen]
                                                      + [np.zeros(0, np.int64)]).tolist()))
         aligned = self._pretest(out, involved, corpus, params)
