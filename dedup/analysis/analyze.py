@@ -132,6 +132,11 @@ class DocAnalysis:
     def n_passages(self) -> int:
         return len(self.passage_starts)
 
+    @property
+    def line_closed(self) -> np.ndarray:
+        """Bool per line: it ends as a sentence does (:func:`closed_lines`)."""
+        return closed_lines(self.doc.text, self.line_ends)
+
     def token_span(self, lo: int, hi: int) -> tuple[int, int]:
         """Original offsets from the start of token ``lo`` to the end of token ``hi - 1``."""
         return self.norm.to_original(int(self.tokens.starts[lo]), int(self.tokens.ends[hi - 1]))
@@ -165,6 +170,16 @@ class DocAnalysis:
         if found is None:
             found = self._memo[weights] = WeightedTable(self, weights)
         return found
+
+
+SENTENCE_END = frozenset(".!?\"'\u201d\u2019\u00bb")  # the last characters of a sentence
+
+
+def closed_lines(text: str, line_ends: np.ndarray) -> np.ndarray:
+    """Bool per line of ``text`` (``line_ends``: original offsets): its last character is
+    one of :data:`SENTENCE_END` (``.``, ``!``, ``?``, a closing quote)."""
+    return np.array([end > 0 and text[end - 1] in SENTENCE_END for end in line_ends.tolist()],
+                    dtype=bool)  # fmt: skip
 
 
 def analyze(doc: Document) -> DocAnalysis:

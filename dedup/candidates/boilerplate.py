@@ -40,15 +40,14 @@ from dedup.core.arrays import runs, unique_sorted
 from dedup.core.params import ScanParams
 from dedup.core.records import BoilerplateSpan, Document, Match, ReuseKind
 
-_SENTENCE_END = frozenset(".!?\"'\u201d\u2019\u00bb")
-
 
 class Lines(Protocol):
     """What this stage reads of a :class:`~dedup.analysis.analyze.DocAnalysis`: its document
     and lines.
 
     Line ``l`` is original span ``[line_starts[l], line_ends[l])`` with ``line_words[l]``
-    tokens and ``line_hashes[l]`` the hash of its token sequence.
+    tokens and ``line_hashes[l]`` the hash of its token sequence; ``line_closed[l]``: it
+    ends as a sentence does. The document's text is not read: it may be left out.
     """
 
     @property
@@ -61,6 +60,8 @@ class Lines(Protocol):
     def line_words(self) -> np.ndarray: ...
     @property
     def line_hashes(self) -> np.ndarray: ...
+    @property
+    def line_closed(self) -> np.ndarray: ...
 
 
 def chrome_lines(analyses: Sequence[Lines], params: ScanParams) -> list[np.ndarray]:
@@ -102,10 +103,9 @@ def footer_lines(a: Lines, params: ScanParams) -> np.ndarray:
 
 def _sentence_ends(analyses: Sequence[Lines], doc: np.ndarray, line: np.ndarray) -> np.ndarray:
     """Per line ``line[k]`` of document ``doc[k]``: does it end as a sentence does (``.``,
-    ``!``, ``?``, a closing quote)?"""
-    ends = [int(analyses[d].line_ends[k]) for d, k in zip(doc.tolist(), line.tolist(), strict=True)]
-    return np.array([end > 0 and analyses[d].doc.text[end - 1] in _SENTENCE_END
-                     for d, end in zip(doc.tolist(), ends, strict=True)], dtype=bool)  # fmt: skip
+    ``!``, ``?``, a closing quote; :attr:`Lines.line_closed`)?"""
+    return np.array([bool(analyses[d].line_closed[k])
+                     for d, k in zip(doc.tolist(), line.tolist(), strict=True)], dtype=bool)
 
 
 def _named_sources(analyses: Sequence[Lines]) -> np.ndarray:

@@ -46,6 +46,7 @@ class DocFeatures:
     line_ends: np.ndarray
     line_words: np.ndarray
     line_hashes: np.ndarray
+    line_closed: np.ndarray
     passage_lines: np.ndarray
     stem_passage: np.ndarray
     stems: np.ndarray
@@ -99,6 +100,7 @@ def features_of(a: DocAnalysis, params: ScanParams) -> DocFeatures:
         line_ends=a.line_ends,
         line_words=a.line_words,
         line_hashes=a.line_hashes,
+        line_closed=a.line_closed,
         passage_lines=a.passage_lines.astype(np.int32),
         stem_passage=stem_passage.astype(np.int32),
         stems=stems,

@@ -112,8 +112,11 @@ class Engine(Protocol[D_contra]):
         The documents are the features' ``doc`` (with the language analysis found). An
         engine that keeps the features where the documents are may return them without
         their passages' rows (stems, bigrams, terms, fingerprints): only its own steps read
-        those.
+        those; and their documents without the text (:meth:`documents` gives them whole).
         """
+
+    def documents(self) -> list[Document]:
+        """The documents of :meth:`features`, in its order, each with its text."""
 
     def group_by_key(self, rows: RowFunction, reduce: Callable[[KeyedRows], R]) -> list[R]:
         """``reduce`` of the rows ``rows(d, features_d)`` of every document, grouped by key:
@@ -229,6 +232,9 @@ class LocalEngine:
             stems, bigrams, params, tasks=ProcessMap(self.workers),
             threads=ThreadMap(self.workers), store=store)  # fmt: skip
         return PassageCandidates(pairs, HeldCodes(colliding), skipped, stems.weights())
+
+    def documents(self) -> list[Document]:
+        return self._docs
 
     def near_duplicates(self, sigs: np.ndarray, params: ScanParams) -> set[tuple[int, int]]:
         return near_duplicate_documents(sigs, params)

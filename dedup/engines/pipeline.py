@@ -9,7 +9,9 @@ same whatever the engine and the number of workers.
 
 Memory: a scan holds the documents and their :class:`~dedup.candidates.features.DocFeatures`
 (about half the size of an analysis), never every analysis at once. Alignment analyzes
-the documents of candidate pairs again, in the workers, a few hundred at a time.
+the documents of candidate pairs again, in the workers, a few hundred at a time. An
+engine may hand over the documents without their texts until the scores need them
+(:meth:`dedup.engines.engine.Engine.documents`).
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ def run_scan(engine: Engine[D], documents: D, params: ScanParams, *,
     report = progress or silent
     try:
         feats = engine.features(documents, params, report)
-        docs = [f.doc for f in feats]  # with the language analysis found
+        docs = [f.doc for f in feats]  # with the language analysis found; text maybe left out
         report("candidates", 0, len(docs))
         chrome = chrome_lines(feats, params)
         usable = [f.usable(c) for f, c in zip(feats, chrome, strict=True)]
@@ -154,6 +156,7 @@ def run_scan(engine: Engine[D], documents: D, params: ScanParams, *,
                                    by_component(doc_pairs, len(docs)), report)  # fmt: skip
         report("score", 0, 1)
         cos = engine.cosines(doc_pairs, params.tfidf_floor)
+        docs = engine.documents()
     finally:
         engine.close()
     matches += pair_boilerplate(marked, docs, matches)

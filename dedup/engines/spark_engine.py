@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -131,6 +132,14 @@ class SparkEngine:
         docs.unpersist()
         self._n_docs = len(feats)
         return feats
+
+    def documents(self) -> list[Document]:
+        """The documents with their texts, from the analyses in the executors, a
+        partition at a time."""
+        if self._analyses is None:
+            raise RuntimeError("documents before features")
+        got = self._analyses.mapValues(lambda a: a.doc).toLocalIterator(prefetchPartitions=False)
+        return [d for _, d in sorted(got, key=lambda x: x[0])]
 
     def group_by_key(self, rows: RowFunction, reduce: Callable[[KeyedRows], R]) -> list[R]:
         if self._feats is None:
@@ -292,26 +301,28 @@ class SparkEngine:
 
 
 _Lines = tuple[Document, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-               np.ndarray, int]  # fmt: skip
+               np.ndarray, np.ndarray, int]  # fmt: skip
 _NO_INDEX, _NO_VALUES = np.zeros(0, np.int32), np.zeros(0, np.uint64)
 _NO_GAPS = np.zeros(0, np.uint8)
 
 
 def _lines_of(f: DocFeatures) -> _Lines:
-    """What the driver reads of ``f``: its document, lines, passages' lines, signature and
-    tokens; its passages' stems, bigrams, terms and fingerprints are counted and grouped
-    in the executors."""
-    return (f.doc, f.line_starts, f.line_ends, f.line_words, f.line_hashes, f.passage_lines,
-            f.signature, f.n_tokens)  # fmt: skip
+    """What the driver reads of ``f``: its document without the text (:meth:`SparkEngine.documents`
+    gathers the texts at the end), lines, passages' lines, signature and tokens; its
+    passages' stems, bigrams, terms and fingerprints are counted and grouped in the
+    executors."""
+    return (replace(f.doc, text=""), f.line_starts, f.line_ends, f.line_words, f.line_hashes,
+            f.line_closed, f.passage_lines, f.signature, f.n_tokens)  # fmt: skip
 
 
 def _without_rows(doc: Document, starts: np.ndarray, ends: np.ndarray, words: np.ndarray,
-                  hashes: np.ndarray, passage_lines: np.ndarray, signature: np.ndarray,
-                  n_tokens: int) -> DocFeatures:  # fmt: skip
+                  hashes: np.ndarray, closed: np.ndarray, passage_lines: np.ndarray,
+                  signature: np.ndarray, n_tokens: int) -> DocFeatures:  # fmt: skip
     """The features of :func:`_lines_of`, their rows empty: one set of empty arrays for
     every document, not nine arrays a document."""
     return DocFeatures(doc=doc, line_starts=starts, line_ends=ends, line_words=words,
-                       line_hashes=hashes, passage_lines=passage_lines, stem_passage=_NO_INDEX,
+                       line_hashes=hashes, line_closed=closed, passage_lines=passage_lines,
+                       stem_passage=_NO_INDEX,
                        stems=_NO_VALUES, bigram_passage=_NO_INDEX, bigrams=_NO_VALUES,
                        term_passage=_NO_INDEX, terms=_NO_VALUES, signature=signature,
                        fingerprint_passage=_NO_INDEX, fingerprints=_NO_VALUES,
