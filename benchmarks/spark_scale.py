@@ -78,7 +78,7 @@ def _stages(spark: Any) -> list[dict[str, Any]]:
         return list(json.load(answer))
 
 
-def _run_spark(path: str, master: str, cluster: bool, out: Any) -> None:
+def _run_spark(path: str, master: str, cluster: bool, heap: str, out: Any) -> None:
     from dedup.engines.spark import scan_spark, spark_session
     from dedup.engines.spark_cluster import standalone_cluster
     from dedup.engines.spark_io import read_documents, write_results
@@ -86,7 +86,7 @@ def _run_spark(path: str, master: str, cluster: bool, out: Any) -> None:
     with standalone_cluster(workers=2) if cluster else nullcontext(master) as url:
         start = time.perf_counter()
         spark = spark_session(url, {"spark.ui.port": "0", "spark.ui.showConsoleProgress": "false",
-                                    "spark.driver.memory": "2g"})  # fmt: skip
+                                    "spark.driver.memory": heap})  # fmt: skip
         spark.sparkContext.setLogLevel("ERROR")
         started = time.perf_counter()
         result = scan_spark(read_documents(spark, [path]), spark=spark)
@@ -131,6 +131,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="local engine processes")
     parser.add_argument("--spark", nargs="+", choices=_SPARK, default=list(_SPARK),
                         help="Spark engines to run next to the local one")  # fmt: skip
+    parser.add_argument("--driver-memory", default="2g",
+                        help="the driver JVM's heap (spark.driver.memory); on local[2] it "
+                             "runs the executors too")  # fmt: skip
     parser.add_argument("--corpora", type=Path, default=Path(tempfile.gettempdir(),
                                                                "dedup-corpora"))  # fmt: skip
     args = parser.parse_args()
@@ -144,7 +147,7 @@ def main() -> None:
         local, _ = _child(_run_local, str(corpus), args.workers)
         print(_row(n, "local", local, local), flush=True)
         for engine in args.spark:
-            run, _ = _child(_run_spark, str(corpus), *_SPARK[engine])
+            run, _ = _child(_run_spark, str(corpus), *_SPARK[engine], args.driver_memory)
             print(_row(n, engine, run, local), flush=True)
             details += _stage_table(n, engine, run["stages"])
     print("\n".join(["", *details]), flush=True)
