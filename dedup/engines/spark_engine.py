@@ -51,6 +51,7 @@ from dedup.core.records import Document, Match
 from dedup.engines.engine import PairFunction, PassageCandidates, RowFunction, Shared
 from dedup.engines.spark_io import dataframe_documents
 from dedup.engines.spark_lsh import (
+    CODE_PARTITIONS,
     Collided,
     Rows,
     SparkCodes,
@@ -192,7 +193,7 @@ class SparkEngine:
                           StorageLevel.MEMORY_AND_DISK)  # fmt: skip
         seen = out.map(lambda r: (np.unique(np.searchsorted(
             corpus.value.base, r[1], side="right") - 1), r[2])).collect()  # fmt: skip
-        colliding = SparkCodes(out, self.parts)
+        colliding = SparkCodes(out, self.parts * CODE_PARTITIONS)
         # Read once, at the end: on disk, where it takes no JVM heap from the pre-test.
         self._cache(colliding.codes, StorageLevel.DISK_ONLY).count()
         involved = self.broadcast(set(np.concatenate([d for d, _ in seen]

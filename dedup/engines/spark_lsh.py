@@ -29,18 +29,28 @@ Rows = BandRows
 # A reducer's colliding passage pairs: their document pairs' codes, the passage pairs
 # (numbered over the corpus), buckets skipped
 Collided = tuple[np.ndarray, np.ndarray, int]
+CODES_A_RECORD = 1 << 20  # colliding pair codes a record of the count's shuffle holds, at most
+CODE_PARTITIONS = 8  # partitions of that shuffle a partition of the scan's shuffles
 
 
 class SparkCodes:
     """:class:`~dedup.engines.engine.PairCodes` of the LSH reducers' colliding document
     pairs, spread over ``parts`` partitions by code (``code % parts``), each partition's
-    sorted and distinct; the caller persists ``codes`` and unpersists it."""
+    sorted and distinct; the caller persists ``codes`` and unpersists it.
+
+    Each reducer sends its distinct codes in records of at most ``CODES_A_RECORD``: a
+    record is deserialized whole in the JVM, and at 100,000 documents records of a
+    reducer's every code for a partition ran a 4 GB heap out of memory.
+    """
 
     def __init__(self, collided: RDD[Collided], parts: int) -> None:
         def split(codes: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+            codes = unique_sorted(codes)
             dest = codes % parts
             for r in np.unique(dest).tolist():
-                yield r, codes[dest == r]
+                mine = codes[dest == r]
+                for first in range(0, len(mine), CODES_A_RECORD):
+                    yield r, mine[first : first + CODES_A_RECORD]
 
         def merge(blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
             yield unique_sorted(np.concatenate([*blocks, np.zeros(0, np.int64)]))
