@@ -52,6 +52,7 @@ from dedup.engines.engine import PairFunction, PassageCandidates, RowFunction, S
 from dedup.engines.spark_io import dataframe_documents
 from dedup.engines.spark_lsh import (
     CODE_PARTITIONS,
+    COLLIDED_A_RECORD,
     Collided,
     Rows,
     SparkCodes,
@@ -185,7 +186,10 @@ class SparkEngine:
             found, skipped = bucket_pairs(blocks, params.max_bucket, grouped=True)
             pairs = unique_pairs(found, c.n_passages)
             doc = np.searchsorted(c.base, pairs, side="right") - 1
-            yield pair_codes(doc[:, 0], doc[:, 1], c.n_docs), pairs, skipped
+            codes = pair_codes(doc[:, 0], doc[:, 1], c.n_docs)
+            for lo in range(0, max(len(pairs), 1), COLLIDED_A_RECORD):  # skipped counted once
+                hi = lo + COLLIDED_A_RECORD
+                yield codes[lo:hi], pairs[lo:hi], skipped if lo == 0 else 0
 
         from pyspark import StorageLevel
 

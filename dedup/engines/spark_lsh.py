@@ -26,9 +26,13 @@ if TYPE_CHECKING:
     from pyspark import RDD
 
 Rows = BandRows
-# A reducer's colliding passage pairs: their document pairs' codes, the passage pairs
-# (numbered over the corpus), buckets skipped
+# A record of a reducer's colliding passage pairs: their document pairs' codes, the
+# passage pairs (numbered over the corpus), buckets skipped (in the reducer's first record)
 Collided = tuple[np.ndarray, np.ndarray, int]
+# Passage pairs a record of the LSH reducers' output holds, at most: the output is cached,
+# and a reducer's every pair in one record ran a 4 GB JVM (local[2]) out of heap in the
+# memory store at 100,000 documents.
+COLLIDED_A_RECORD = 1 << 20
 CODES_A_RECORD = 1 << 20  # colliding pair codes a record of the count's shuffle holds, at most
 CODE_PARTITIONS = 8  # partitions of that shuffle a partition of the scan's shuffles
 
