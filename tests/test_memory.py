@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 
@@ -11,8 +12,10 @@ import pytest
 import dedup
 from benchmarks.corpus import generate_web
 from dedup.candidates import feature_table
+from dedup.candidates.features import doc_features, feature_batch
 from dedup.commands.parser import build_parser
-from dedup.core.memory import TableStore
+from dedup.core.memory import SpilledArrays, TableStore, frozen_objects
+from dedup.core.params import ScanParams
 from dedup.engines import engine
 
 
@@ -67,3 +70,46 @@ def test_keyed_rows_grouped_and_tables_copied_in_parts_give_the_same_result(
     assert dedup.scan(docs, workers=2) == whole  # rows made and groups reduced by workers
     assert any(m.kind == "verbatim" for m in whole.matches)
     assert any(s.boilerplate for s in whole.document_scores)  # chrome rows were dropped
+
+
+def test_spilled_arrays_come_back_as_given_and_their_file_goes() -> None:
+    arrays = [np.arange(5, dtype=np.uint64), np.zeros(0, np.uint64),
+              np.array([2**64 - 1, 7], dtype=np.uint64)]  # fmt: skip
+    spilled = SpilledArrays(arrays, np.uint64)
+    back = spilled.load()
+    assert [a.tolist() for a in back] == [a.tolist() for a in arrays]
+    assert all(a.dtype == np.uint64 for a in back)
+    assert spilled._file.closed
+    assert SpilledArrays([], np.uint64).load() == []
+
+
+def test_objects_are_frozen_for_the_scan_only_and_a_callers_freeze_is_kept() -> None:
+    assert gc.get_freeze_count() == 0
+    with frozen_objects() as freeze:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        kept = [object() for _ in range(10)], {"a": [1]}  # noqa: F841 -- alive when frozen
+        freeze()
+        assert gc.get_freeze_count() > frozen
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        with frozen_objects() as freeze:
+            freeze()
+            assert gc.get_freeze_count() == before
+        assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
+
+
+def test_passage_numbers_are_narrowed_only_where_they_fit() -> None:
+    docs = [dedup.Document(r["id"], r["text"], r["source"]) for r in generate_web(20)[0]]
+    long = dedup.Document("long", "Word after word ends here. " * 33_000, "site")  # 33,000 passages
+    params = ScanParams()
+    for batch, dtype in ((docs, np.int16), ([*docs[:2], long], np.int32)):
+        packed = feature_batch(batch, params)
+        for name in ("stem_passage", "term_passage", "fingerprint_passage"):
+            assert packed.arrays[name].dtype == dtype, name
+        for d, f in zip(batch, packed.unpack(batch), strict=True):
+            assert f.stem_passage.tolist() == doc_features(d, params).stem_passage.tolist()

@@ -117,6 +117,8 @@ def features_of(a: DocAnalysis, params: ScanParams) -> DocFeatures:
 
 
 _ARRAYS = tuple(f.name for f in fields(DocFeatures) if f.name not in ("doc", "n_tokens"))
+_PASSAGE_NUMBERS = ("passage_lines", "stem_passage", "bigram_passage", "term_passage",
+                    "fingerprint_passage")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +160,22 @@ def feature_batch(docs: Sequence[Document], params: ScanParams) -> FeatureBatch:
                        dtype=np.int64).reshape(len(feats), len(_ARRAYS))  # fmt: skip
     arrays = {name: np.concatenate([getattr(f, name) for f in feats]) if feats else np.zeros(0)
               for name in _ARRAYS}  # fmt: skip
+    for name in _PASSAGE_NUMBERS:
+        arrays[name] = _narrowed(arrays[name])
     n_tokens = np.array([f.n_tokens for f in feats], dtype=np.int64)
     return FeatureBatch(arrays, lengths, n_tokens, tuple(f.doc.language for f in feats))
+
+
+def _narrowed(numbers: np.ndarray) -> np.ndarray:
+    """``numbers`` (passage or line numbers within a document) as int16 when all fit.
+
+    A scan holds every document's features from analysis until the corpus tables are
+    built; their passage numbers are a sixth of those bytes in int32, and a document
+    rarely has 32,768 passages.
+    """
+    if len(numbers) and int(numbers.max()) < np.iinfo(np.int16).max:
+        return numbers.astype(np.int16)
+    return numbers
 
 
 def _fingerprint_rows(a: DocAnalysis) -> tuple[np.ndarray, np.ndarray]:

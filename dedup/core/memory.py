@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import os
 import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -41,6 +44,29 @@ def release_freed_memory() -> None:
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+@contextmanager
+def frozen_objects() -> Iterator[Callable[[], None]]:
+    """Objects alive on entry, and at each call of the function it gives, skipped by the
+    cycle collector until the exit.
+
+    A scan holds a few objects per document (documents, their features) from analysis to
+    the end. Each full pass of Python's cycle collector walks every object alive, and a
+    scan creating millions more triggers many passes: walking the documents again and
+    again costs more CPU than some stages, in the parent and in the forked workers, where
+    walking also copies the parent's pages. Frozen objects are still freed when their
+    last reference goes; only a cycle among them waits for the exit. When the caller has
+    frozen objects of its own, nothing is frozen or thawed.
+    """
+    if gc.get_freeze_count():
+        yield lambda: None
+        return
+    gc.freeze()
+    try:
+        yield gc.freeze
+    finally:
+        gc.unfreeze()
 
 
 def default_memory_limit() -> int:
@@ -90,3 +116,34 @@ class TableStore:
         holds it); arrays on disk hold none of it."""
         if not isinstance(array, np.memmap):
             self.held_bytes = max(0, self.held_bytes - array.nbytes)
+
+
+class SpilledArrays:
+    """Arrays of one dtype kept in an unlinked temporary file until :meth:`load`.
+
+    For corpus-sized data that no stage reads for a while (the TF-IDF terms, from the
+    corpus tables until the scores): the operating system may cache the file, but the
+    scan's memory does not hold it in between.
+
+    Parameters
+    ----------
+    arrays : sequence of ndarray
+        One-dimensional, of ``dtype`` (or cast to it).
+    dtype : numpy dtype
+    """
+
+    def __init__(self, arrays: Sequence[np.ndarray], dtype: Any) -> None:
+        self._dtype = np.dtype(dtype)
+        self._sizes = [len(a) for a in arrays]
+        self._file = tempfile.TemporaryFile(prefix="dedup-spill-")  # noqa: SIM115 -- closed by load
+        for a in arrays:
+            self._file.write(np.ascontiguousarray(a, dtype=self._dtype).tobytes())
+        self._file.flush()
+
+    def load(self) -> list[np.ndarray]:
+        """The arrays, as given; the file is closed (and its disk space freed)."""
+        with self._file as file:
+            file.seek(0)
+            flat = np.fromfile(file, dtype=self._dtype, count=sum(self._sizes))
+        return np.split(flat, np.cumsum(self._sizes)[:-1].tolist()) if self._sizes else []
+

@@ -35,7 +35,7 @@ from dedup.candidates.feature_table import FeatureWeights, corpus_tables
 from dedup.candidates.features import DocFeatures, feature_batch
 from dedup.candidates.word_runs import KeyedRows
 from dedup.core.arrays import unique_sorted
-from dedup.core.memory import TableStore, release_freed_memory
+from dedup.core.memory import SpilledArrays, TableStore, release_freed_memory
 from dedup.core.params import ScanParams
 from dedup.core.progress import Progress
 from dedup.core.records import Document, Match
@@ -167,7 +167,7 @@ class LocalEngine:
         self.workers = workers
         self._docs: list[Document] = []
         self._feats: list[DocFeatures | None] = []
-        self._terms: list[np.ndarray] = []
+        self._terms: SpilledArrays | None = None
 
     def features(self, documents: Iterable[Document], params: ScanParams,
                  report: Progress) -> list[DocFeatures]:  # fmt: skip
@@ -210,24 +210,27 @@ class LocalEngine:
                                        workers=self.workers, chunk_size=1):  # fmt: skip
             for part, got in zip(parts, split_rows, strict=True):
                 part.append(got)
-        keyed = []
-        for part in parts:
-            keyed.append((np.concatenate([k for k, _ in part] + [np.zeros(0, np.uint64)]),
-                          np.concatenate([v for _, v in part] + [np.zeros(0, np.int64)])))
-            part.clear()
-        found = ordered_map(lambda g: reduce(keyed[g]), range(groups), workers=self.workers,
-                            chunk_size=1)  # fmt: skip
-        keyed.clear()
+
+        def reduced(g: int) -> R:  # a worker joins its group's rows: the parent never does
+            part = parts[g]
+            return reduce((np.concatenate([k for k, _ in part] + [np.zeros(0, np.uint64)]),
+                           np.concatenate([v for _, v in part] + [np.zeros(0, np.int64)])))
+
+        found = ordered_map(reduced, range(groups), workers=self.workers, chunk_size=1)
+        parts.clear()
         release_freed_memory()
         return found
 
     def passage_candidates(self, usable: list[np.ndarray], chrome: Shared[list[np.ndarray]],
                            params: ScanParams, store: TableStore) -> PassageCandidates:
         """Corpus tables copied from the features, each document's freed once copied (the
-        caller holds the features no more), then :func:`candidate_documents` on the pool."""
+        caller holds the features no more), then :func:`candidate_documents` on the pool;
+        the documents' terms wait in a temporary file until :meth:`cosines`."""
         feats, self._feats = self._feats, []
-        stems, bigrams, self._terms = corpus_tables(feats, usable, store)
+        stems, bigrams, terms = corpus_tables(feats, usable, store)
         del feats
+        self._terms = SpilledArrays(terms, np.uint64)  # read again by the scores only
+        del terms
         pairs, colliding, skipped = candidate_documents(
             stems, bigrams, params, tasks=ProcessMap(self.workers),
             threads=ThreadMap(self.workers), store=store)  # fmt: skip
@@ -243,8 +246,8 @@ class LocalEngine:
         return Held(value)
 
     def cosines(self, pairs: set[tuple[int, int]], floor: float) -> dict[tuple[int, int], float]:
-        terms, self._terms = self._terms, []
-        return document_cosines(terms, pairs, floor)
+        terms, self._terms = self._terms, None
+        return document_cosines(terms.load() if terms is not None else [], pairs, floor)
 
     def map_pairs(self, fn: PairFunction, pairs: Sequence[tuple[int, int]],
                   report: Progress) -> list[Match]:  # fmt: skip
@@ -264,4 +267,4 @@ class LocalEngine:
         return [m for matches in found for m in matches]
 
     def close(self) -> None:
-        self._docs, self._feats, self._terms = [], [], []
+        self._docs, self._feats, self._terms = [], [], None

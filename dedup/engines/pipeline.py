@@ -17,7 +17,7 @@ engine may hand over the documents without their texts until the scores need the
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
@@ -45,7 +45,7 @@ from dedup.candidates.word_runs import (
     word_run_candidates,
 )
 from dedup.core.dates import parse_dates
-from dedup.core.memory import TableStore, default_memory_limit
+from dedup.core.memory import TableStore, default_memory_limit, frozen_objects
 from dedup.core.pairs import component_labels, set_codes
 from dedup.core.params import ScanParams
 from dedup.core.progress import Progress, silent
@@ -118,9 +118,20 @@ def run_scan(engine: Engine[D], documents: D, params: ScanParams, *,
     or a DataFrame too on Spark). Other parameters and the result as for :func:`scan`;
     the engine is closed at the end.
     """
-    report = progress or silent
+    with frozen_objects() as freeze:
+        return _run_stages(engine, documents, params, progress or silent, freeze, wires=wires,
+                           dayfirst=dayfirst, memory_limit=memory_limit)  # fmt: skip
+
+
+def _run_stages(engine: Engine[D], documents: D, params: ScanParams, report: Progress,
+                freeze: Callable[[], None], *, wires: Collection[str], dayfirst: bool,
+                memory_limit: int | None) -> ScanResult:  # fmt: skip
+    """:func:`run_scan`'s stages; ``freeze`` has the cycle collector skip the objects alive
+    (:func:`dedup.core.memory.frozen_objects`), called once the features are made and once
+    the pairs are aligned."""
     try:
         feats = engine.features(documents, params, report)
+        freeze()
         docs = [f.doc for f in feats]  # with the language analysis found; text maybe left out
         report("candidates", 0, len(docs))
         chrome = chrome_lines(feats, params)
@@ -154,6 +165,7 @@ def run_scan(engine: Engine[D], documents: D, params: ScanParams, *,
                                               groups, np.bincount(groups)))  # fmt: skip
         matches = engine.map_pairs(partial(align_pair, tables=tables, params=params),
                                    by_component(doc_pairs, len(docs)), report)  # fmt: skip
+        freeze()
         report("score", 0, 1)
         cos = engine.cosines(doc_pairs, params.tfidf_floor)
         docs = engine.documents()
