@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from dedup.candidates.evidence import EvidenceTable, passage_evidence
-from dedup.candidates.feature_table import FeatureTable
+from dedup.candidates.feature_table import FeatureTable, PassageRows
 from dedup.candidates.lsh import band_keys, band_layout, candidate_pairs
 from dedup.candidates.passage_lsh import (
     MIN_STEMS,
@@ -45,7 +45,7 @@ from dedup.core.workers import TaskMap, in_turn
 _BANDS_A_TASK = 6  # bands a task groups one after the other, at most
 
 
-def candidate_documents(stems: FeatureTable, bigrams: FeatureTable, params: ScanParams, *,
+def candidate_documents(stems: FeatureTable, bigrams: PassageRows, params: ScanParams, *,
                         tasks: TaskMap = in_turn, threads: TaskMap = in_turn,
                         store: TableStore | None = None
                         ) -> tuple[set[tuple[int, int]], np.ndarray, int]:  # fmt: skip

@@ -21,25 +21,20 @@ _TRIM_EVERY = 8192  # documents copied between two returns of freed features to 
 _TABLE_CHUNK = 1024  # documents whose feature rows are copied at a time (divides _TRIM_EVERY)
 
 
-class FeatureTable:
+class PassageRows:
     """Features of every usable passage of the corpus, as flat rows.
 
     Row ``r`` says passage ``passage[r]`` (numbered over the corpus) holds feature
     ``feature[r]``; rows are sorted by passage, then feature. ``owner[p]`` is
-    passage ``p``'s document. ``keys`` and ``counts`` are the distinct features and
-    their passage frequencies; ``index[r]`` is row ``r``'s position in ``keys`` and
-    ``starts`` where each passage's rows begin (both computed when first read: the
-    bigram table never needs them).
+    passage ``p``'s document; ``starts`` where each passage's rows begin (computed when
+    first read). The features are counted when :meth:`common` is asked, and the counts
+    are not kept: the bigram table's distinct features, nearly one a row, would take
+    as much memory as its rows for the whole candidate stage.
     """
 
     def __init__(self, passage: np.ndarray, feature: np.ndarray, owner: np.ndarray,
                  n_docs: int) -> None:  # fmt: skip
         self.passage, self.feature, self.owner, self.n_docs = passage, feature, owner, n_docs
-        self.keys, self.counts = runs(sort_values(feature))
-
-    @cached_property
-    def index(self) -> np.ndarray:
-        return positions(self.keys, self.feature)
 
     @cached_property
     def starts(self) -> np.ndarray:
@@ -52,11 +47,33 @@ class FeatureTable:
 
     def common(self, max_bucket: int) -> np.ndarray:
         """The features in more than ``max_bucket`` passages, sorted."""
-        return np.asarray(self.keys[self.counts > max_bucket])
+        keys, counts = runs(sort_values(self.feature))
+        return np.asarray(keys[counts > max_bucket])
 
     def rare(self, max_bucket: int) -> np.ndarray:
         """Bool per row: its feature is in at most ``max_bucket`` passages."""
         return ~is_member(self.feature, self.common(max_bucket))
+
+
+class FeatureTable(PassageRows):
+    """:class:`PassageRows` whose distinct features are counted once and kept (the stem
+    table: alignment weighs stems by their passage frequency).
+
+    ``keys`` and ``counts`` are the distinct features and their passage frequencies;
+    ``index[r]`` is row ``r``'s position in ``keys`` (computed when first read).
+    """
+
+    def __init__(self, passage: np.ndarray, feature: np.ndarray, owner: np.ndarray,
+                 n_docs: int) -> None:  # fmt: skip
+        super().__init__(passage, feature, owner, n_docs)
+        self.keys, self.counts = runs(sort_values(feature))
+
+    @cached_property
+    def index(self) -> np.ndarray:
+        return positions(self.keys, self.feature)
+
+    def common(self, max_bucket: int) -> np.ndarray:
+        return np.asarray(self.keys[self.counts > max_bucket])
 
     def idf(self) -> np.ndarray:
         """IDF of each of ``keys`` over all usable passages, scaled to [0, 1]."""
@@ -119,7 +136,7 @@ class FeatureWeights:
 
 def corpus_tables(feats: list[DocFeatures | None], usable: list[np.ndarray],
                   store: TableStore | None = None
-                  ) -> tuple[FeatureTable, FeatureTable, list[np.ndarray]]:  # fmt: skip
+                  ) -> tuple[FeatureTable, PassageRows, list[np.ndarray]]:  # fmt: skip
     """Stem and bigram tables of the corpus's usable passages, and each document's terms.
 
     Passages are numbered over the corpus in document, then passage order; terms are
@@ -167,5 +184,5 @@ def corpus_tables(feats: list[DocFeatures | None], usable: list[np.ndarray],
     owner = np.repeat(np.arange(len(usable), dtype=np.int64), sizes)
     term_at = np.cumsum(term_counts)[:-1]
     return (FeatureTable(passages[0][: filled[0]], values[0][: filled[0]], owner, len(usable)),
-            FeatureTable(passages[1][: filled[1]], values[1][: filled[1]], owner, len(usable)),
+            PassageRows(passages[1][: filled[1]], values[1][: filled[1]], owner, len(usable)),
             np.split(values[2][: filled[2]], term_at) if len(usable) else [])  # fmt: skip
