@@ -17,6 +17,7 @@ from dedup.commands.parser import build_parser
 from dedup.core.memory import SpilledArrays, TableStore, frozen_objects
 from dedup.core.params import ScanParams
 from dedup.engines import engine
+from dedup.scoring import attribute, score
 
 
 def test_arrays_past_the_limit_are_memory_mapped_and_hold_what_is_written() -> None:
@@ -57,7 +58,7 @@ def test_a_bad_memory_limit_is_refused_with_what_was_given(
     assert "must be a size such as 4G, 512M or 1000000; got 'lots'" in capsys.readouterr().err
 
 
-def test_keyed_rows_grouped_and_tables_copied_in_parts_give_the_same_result(
+def test_keyed_rows_grouped_tables_copied_and_scores_made_in_parts_give_the_same_result(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     docs = [dedup.Document(r["id"], r["text"], r["source"]) for r in generate_web(200)[0]]
@@ -65,9 +66,12 @@ def test_keyed_rows_grouped_and_tables_copied_in_parts_give_the_same_result(
     monkeypatch.setattr(engine, "_GROUP_DOCS", 37)  # 6 groups of keyed rows
     monkeypatch.setattr(engine, "_ROWS_AT_ONCE", 50)
     monkeypatch.setattr(feature_table, "_TABLE_CHUNK", 64)
+    monkeypatch.setattr(score, "_PAIRS_A_TASK", 3)
+    monkeypatch.setattr(attribute, "_DOCS_A_TASK", 2)
     parts = dedup.scan(docs, workers=1)
     assert parts == whole
-    assert dedup.scan(docs, workers=2) == whole  # rows made and groups reduced by workers
+    # rows made and groups reduced by workers, scores' tasks spread over them
+    assert dedup.scan(docs, workers=2) == whole
     assert any(m.kind == "verbatim" for m in whole.matches)
     assert any(s.boilerplate for s in whole.document_scores)  # chrome rows were dropped
 

@@ -39,7 +39,7 @@ from dedup.core.memory import SpilledArrays, TableStore, release_freed_memory
 from dedup.core.params import ScanParams
 from dedup.core.progress import Progress
 from dedup.core.records import Document, Match
-from dedup.core.workers import ProcessMap, ThreadMap, ordered_imap, ordered_map
+from dedup.core.workers import ProcessMap, TaskMap, ThreadMap, ordered_imap, ordered_map
 from dedup.io.load_records import check_unique
 from dedup.scoring.score import document_cosines
 
@@ -149,6 +149,10 @@ class Engine(Protocol[D_contra]):
                   report: Progress) -> list[Match]:  # fmt: skip
         """``fn(i, j, analysis_i, analysis_j)`` of every pair ``(i, j)``, concatenated in
         any order (documents numbered as :meth:`features` returns them)."""
+
+    def local_tasks(self) -> TaskMap:
+        """How the scores, made where the result is assembled, run their tasks over
+        documents and pairs (:class:`dedup.core.workers.TaskMap`)."""
 
     def close(self) -> None:
         """Free what the scan left on the engine (cached data sets)."""
@@ -265,6 +269,9 @@ class LocalEngine:
         found = ordered_map(one, pairs, workers=self.workers, chunk_size=256,
                             done=lambda n: report("align", n, len(pairs)))  # fmt: skip
         return [m for matches in found for m in matches]
+
+    def local_tasks(self) -> ProcessMap:
+        return ProcessMap(self.workers)
 
     def close(self) -> None:
         self._docs, self._feats, self._terms = [], [], None

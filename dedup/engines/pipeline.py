@@ -51,7 +51,7 @@ from dedup.core.params import ScanParams
 from dedup.core.progress import Progress, silent
 from dedup.core.records import Document, DocumentScore, Match, ScanResult
 from dedup.core.roles import is_wire, name_key, unknown_wires
-from dedup.core.workers import default_workers
+from dedup.core.workers import TaskMap, default_workers, in_turn
 from dedup.engines.engine import Engine, LocalEngine, Shared
 from dedup.scoring.attribute import attribute
 from dedup.scoring.cluster import families
@@ -169,6 +169,7 @@ def _run_stages(engine: Engine[D], documents: D, params: ScanParams, report: Pro
         report("score", 0, 1)
         cos = engine.cosines(doc_pairs, params.tfidf_floor)
         docs = engine.documents()
+        tasks = engine.local_tasks()
     finally:
         engine.close()
     matches += pair_boilerplate(marked, docs, matches)
@@ -176,7 +177,7 @@ def _run_stages(engine: Engine[D], documents: D, params: ScanParams, report: Pro
     counts = {"candidate_pairs": n_candidates, "skipped_buckets": found.skipped,
               "skipped_fingerprints": runs.skipped}
     result = assemble_result(docs, cos, empty, matches, doc_pairs, doc_sigs, params, counts,
-                             marked, wires=wires, dayfirst=dayfirst)  # fmt: skip
+                             marked, wires=wires, dayfirst=dayfirst, tasks=tasks)  # fmt: skip
     report("score", 1, 1)
     return result
 
@@ -255,7 +256,8 @@ def assemble_result(docs: list[Document], cos: dict[tuple[int, int], float], emp
                     matches: list[Match], doc_pairs: set[tuple[int, int]], doc_sigs: np.ndarray,
                     params: ScanParams,
                     counts: dict[str, int], marked: Boilerplate, *,
-                    wires: Collection[str] = (), dayfirst: bool = False) -> ScanResult:  # fmt: skip
+                    wires: Collection[str] = (), dayfirst: bool = False,
+                    tasks: TaskMap = in_turn) -> ScanResult:  # fmt: skip
     """Scores, families and stats of a scan, from what the stages found.
 
     Parameters
@@ -279,18 +281,21 @@ def assemble_result(docs: list[Document], cos: dict[tuple[int, int], float], emp
         Each document's boilerplate lines.
     wires, dayfirst
         As for :func:`scan`.
+    tasks : TaskMap
+        Runs the text containments and the search for credit lines
+        (:meth:`dedup.engines.engine.Engine.local_tasks`); the result does not depend on how.
     """
     ids = [d.id for d in docs]
     chars = {d.id: len(d.text) for d in docs}
     scored_pairs = set(cos) | doc_pairs
     jac = {k: jaccard(doc_sigs[k[0]], doc_sigs[k[1]]) for k in scored_pairs}
     texts = text_containments(lambda k: marked.without(k, docs[k].text), len(docs),
-                              scored_pairs)  # fmt: skip
+                              scored_pairs, tasks)  # fmt: skip
     dates = parse_dates(docs, dayfirst=dayfirst)
     wire_keys = {name_key(w) for w in wires}
     scored = pair_scores(ids, [chars[d] for d in ids], matches, cos, jac, texts,
                          [is_wire(d, wire_keys) for d in docs], params.tfidf_floor)  # fmt: skip
-    pairs = attribute(docs, scored, matches, dates, wires=wires)
+    pairs = attribute(docs, scored, matches, dates, wires=wires, tasks=tasks)
     fams = families(docs, pairs, matches, dates, min_containment=params.family_containment)
     family_of = {m: f.id for f in fams for m in f.members}
     reused = _reused_chars(docs, matches)

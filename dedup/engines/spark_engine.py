@@ -48,6 +48,7 @@ from dedup.core.pairs import code_set, pair_codes
 from dedup.core.params import ScanParams
 from dedup.core.progress import Progress
 from dedup.core.records import Document, Match
+from dedup.core.workers import TaskMap, in_turn
 from dedup.engines.engine import PairFunction, PassageCandidates, RowFunction, Shared
 from dedup.engines.spark_io import dataframe_documents
 from dedup.engines.spark_lsh import (
@@ -292,6 +293,9 @@ class SparkEngine:
         matches = found.collect()
         report("align", len(pairs), len(pairs))
         return matches
+
+    def local_tasks(self) -> TaskMap:
+        return in_turn  # in the driver: forking it would fork the threads of its JVM gateway
 
     def close(self) -> None:
         for rdd in self._cached:

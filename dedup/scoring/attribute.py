@@ -55,6 +55,7 @@ from dedup.core.credits import credits
 from dedup.core.dates import PublishedDate, order
 from dedup.core.records import Direction, Document, Match, PairScore
 from dedup.core.roles import is_wire, name_key
+from dedup.core.workers import TaskMap, in_turn
 
 ROLE_WEIGHT = 4.0
 CREDIT_WEIGHT = 3.0
@@ -66,6 +67,7 @@ LONE_CREDIT_WEIGHT = 1.0
 CREDITED_WEIGHT = 1.0
 STEMMA_WEIGHT = 1.5
 STEMMA_SHINGLE_WORDS = 5  # an edit breaks the word 5-grams that span it
+_DOCS_A_TASK = 1024  # documents whose credit lines one task finds
 DECIDES = 0.5  # summed weight from which a direction is given
 COMMON_SOURCE_COVER = 0.9  # share of two copies' common text that must lie in their source
 _GENERIC_CREDITS = frozenset({"Agencies"})  # names no one outlet: never a common source
@@ -82,8 +84,8 @@ class _Doc:
 
 
 def attribute(docs: Sequence[Document], pairs: Sequence[PairScore], matches: Sequence[Match],
-              dates: Mapping[str, PublishedDate], *,
-              wires: Collection[str] = ()) -> list[PairScore]:  # fmt: skip
+              dates: Mapping[str, PublishedDate], *, wires: Collection[str] = (),
+              tasks: TaskMap = in_turn) -> list[PairScore]:  # fmt: skip
     """``pairs`` with the direction of each pair that has reuse.
 
     Parameters
@@ -98,6 +100,9 @@ def attribute(docs: Sequence[Document], pairs: Sequence[PairScore], matches: Seq
         Parsed dates by document id (:func:`dedup.core.dates.parse_dates`).
     wires : collection of str
         Source names declared to be wires (agencies), compared by :func:`name_key`.
+    tasks : TaskMap
+        Runs the search for credit lines, ``_DOCS_A_TASK`` documents a task
+        (:class:`dedup.core.workers.TaskMap`); the result does not depend on how.
 
     Returns
     -------
@@ -108,7 +113,10 @@ def attribute(docs: Sequence[Document], pairs: Sequence[PairScore], matches: Seq
     by_id = {d.id: d for d in docs}
     in_corpus = {name_key(d.source) for d in docs}
     needed = {x for p in pairs if p.reused_chars for x in (p.a, p.b)}
-    info = {i: _describe(by_id[i], wire_keys) for i in sorted(needed)}
+    ids = sorted(needed)
+    described = tasks(lambda k: [_describe(by_id[i], wire_keys) for i in ids[k : k + _DOCS_A_TASK]],
+                      range(0, len(ids), _DOCS_A_TASK))  # fmt: skip
+    info = {d.id: d for part in described for d in part}
     spans = spans_by_partner(matches)
     credited = _credited_by(info.values())
     votes = {(p.a, p.b): _votes(info[p.a], info[p.b], p, dates, spans, in_corpus, credited)

@@ -40,9 +40,11 @@ from dedup.core.arrays import positions, unique_inverse, unique_sorted
 from dedup.core.kernels import NUMBA, njit
 from dedup.core.pairs import component_labels, pair_codes, set_codes
 from dedup.core.records import CorpusScore, Match, PairScore, SourceScore
+from dedup.core.workers import TaskMap, in_turn
 
 ALL_PAIRS_MAX_DOCS = 5000  # above this, cosine is computed for candidate pairs only
 _GRAM_CACHE = 4096  # documents whose character n-grams text_containments holds at a time
+_PAIRS_A_TASK = 2048  # pairs whose text containments one task computes
 
 
 def covered_chars(spans: Iterable[tuple[int, int]]) -> int:
@@ -218,22 +220,28 @@ def document_cosines(terms: Sequence[np.ndarray], candidates: set[tuple[int, int
 
 
 def text_containments(text: Callable[[int], str], n_docs: int,
-                       pairs: Iterable[tuple[int, int]]
+                       pairs: Iterable[tuple[int, int]], tasks: TaskMap = in_turn
                        ) -> dict[tuple[int, int], tuple[float, float]]:  # fmt: skip
     """Per document pair ``(i, j)``, the share of each text's character n-grams found in
     the other (:func:`dedup.analysis.shingle.char_grams`): ``(share of i in j, share of j in i)``.
     ``text(k)`` is the text of document ``k`` (of ``n_docs``) to compare.
 
     Pairs are visited by connected component, so that each document's n-grams are
-    made about once while at most ``_GRAM_CACHE`` documents' are held.
+    made about once while at most ``_GRAM_CACHE`` documents' are held; ``tasks`` runs
+    them ``_PAIRS_A_TASK`` pairs a task, each task with a cache of its own.
     """
     keys = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
     label = component_labels(keys[:, 0], keys[:, 1], n_docs)
-    grams = functools.lru_cache(maxsize=_GRAM_CACHE)(lambda k: char_grams(text(k)))
-    out = {}
-    for i, j in keys[np.argsort(label[keys[:, 0]], kind="stable")].tolist():
-        out[(i, j)] = gram_containments(grams(i), grams(j))
-    return out
+    ordered = keys[np.argsort(label[keys[:, 0]], kind="stable")].tolist()
+
+    def shares(first: int) -> list[tuple[float, float]]:
+        grams = functools.lru_cache(maxsize=_GRAM_CACHE)(lambda k: char_grams(text(k)))
+        return [gram_containments(grams(i), grams(j))
+                for i, j in ordered[first : first + _PAIRS_A_TASK]]  # fmt: skip
+
+    found = tasks(shares, range(0, len(ordered), _PAIRS_A_TASK))
+    return {(i, j): share for (i, j), share in zip(ordered, (x for part in found for x in part),
+                                                    strict=True)}  # fmt: skip
 
 
 def text_share(a: DocAnalysis, b: DocAnalysis, usable_a: np.ndarray, usable_b: np.ndarray,
