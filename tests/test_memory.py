@@ -14,6 +14,7 @@ from benchmarks.corpus import generate_web
 from dedup.candidates import feature_table
 from dedup.candidates.features import doc_features, feature_batch
 from dedup.commands.parser import build_parser
+from dedup.core import memory
 from dedup.core.memory import SpilledArrays, TableStore, frozen_objects
 from dedup.core.params import ScanParams
 from dedup.engines import engine
@@ -83,8 +84,17 @@ def test_spilled_arrays_come_back_as_given_and_their_file_goes() -> None:
     back = spilled.load()
     assert [a.tolist() for a in back] == [a.tolist() for a in arrays]
     assert all(a.dtype == np.uint64 for a in back)
-    assert spilled._file.closed
+    assert spilled._file is not None and spilled._file.closed
     assert SpilledArrays([], np.uint64).load() == []
+
+
+def test_arrays_that_cannot_be_spilled_stay_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_room(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(memory.tempfile, "TemporaryFile", no_room)
+    arrays = [np.arange(3, dtype=np.uint64), np.zeros(0, np.uint64)]
+    assert [a.tolist() for a in SpilledArrays(arrays, np.uint64).load()] == [[0, 1, 2], []]
 
 
 def test_objects_are_frozen_for_the_scan_only_and_a_callers_freeze_is_kept() -> None:

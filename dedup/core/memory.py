@@ -123,7 +123,8 @@ class SpilledArrays:
 
     For corpus-sized data that no stage reads for a while (the TF-IDF terms, from the
     corpus tables until the scores): the operating system may cache the file, but the
-    scan's memory does not hold it in between.
+    scan's memory does not hold it in between. Where the file cannot be written (no
+    room, no writable ``TMPDIR``), the arrays stay in memory.
 
     Parameters
     ----------
@@ -135,13 +136,22 @@ class SpilledArrays:
     def __init__(self, arrays: Sequence[np.ndarray], dtype: Any) -> None:
         self._dtype = np.dtype(dtype)
         self._sizes = [len(a) for a in arrays]
-        self._file = tempfile.TemporaryFile(prefix="dedup-spill-")  # noqa: SIM115 -- closed by load
-        for a in arrays:
-            self._file.write(np.ascontiguousarray(a, dtype=self._dtype).tobytes())
-        self._file.flush()
+        self._held: list[np.ndarray] | None = None
+        self._file = None
+        try:
+            self._file = tempfile.TemporaryFile(prefix="dedup-spill-")  # noqa: SIM115 -- closed by load
+            for a in arrays:
+                self._file.write(np.ascontiguousarray(a, dtype=self._dtype).tobytes())
+            self._file.flush()
+        except OSError:
+            if self._file is not None:
+                self._file.close()
+            self._file, self._held = None, [np.asarray(a, dtype=self._dtype) for a in arrays]
 
     def load(self) -> list[np.ndarray]:
         """The arrays, as given; the file is closed (and its disk space freed)."""
+        if self._file is None:
+            return self._held or []
         with self._file as file:
             file.seek(0)
             flat = np.fromfile(file, dtype=self._dtype, count=sum(self._sizes))
