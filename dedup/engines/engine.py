@@ -1,7 +1,7 @@
 """Where a scan's stages run: the engine interface and the local engine (a process pool).
 
 :func:`dedup.engines.pipeline.run_scan` calls the stages in order through an :class:`Engine`,
-which runs four kinds of step; the stages themselves are pure functions that hold no
+which runs five kinds of step; the stages themselves are pure functions that hold no
 pool or session:
 
 - **map over batches of documents** (:meth:`Engine.features`): every document's
@@ -13,7 +13,9 @@ pool or session:
 - **broadcast a small table** (:meth:`Engine.broadcast`): what every task of the next step
   reads (IDF weights, fingerprint frequencies, chrome lines);
 - **map over candidate pairs** (:meth:`Engine.map_pairs`, :meth:`Engine.cosines`): a
-  function of two documents' analyses, or of their TF-IDF rows, per pair.
+  function of two documents' analyses, or of their TF-IDF rows, per pair;
+- **tasks beside the result** (:meth:`Engine.local_tasks`): how the scores, made where
+  the result is assembled, spread their work over documents and pairs.
 
 :class:`LocalEngine` runs them on forked processes (:mod:`dedup.core.workers`);
 :class:`dedup.engines.spark_engine.SparkEngine` runs them as Spark jobs. Both give the same
