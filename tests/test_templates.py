@@ -1,6 +1,9 @@
-"""A text an agency fills with another day's figures is a template, not reuse."""
+"""A text an agency fills with another day's figures, or with the names of another
+story, is a template, not reuse."""
 
 from __future__ import annotations
+
+import pytest
 
 import dedup
 from dedup.core.records import Document
@@ -40,10 +43,37 @@ def _reuse(result: dedup.ScanResult, a: str, b: str) -> list[str]:
             if {m.a, m.b} == {a, b} and m.kind != "boilerplate"]  # fmt: skip
 
 
-def test_a_template_filled_with_other_figures_is_not_reuse_and_a_copy_is() -> None:
-    docs = [Document("monday", MONDAY, source="APP"), Document("tuesday", TUESDAY, source="APP"),
-            Document("copy", COPY, source="daily")]  # fmt: skip
+# One agency's injury formula, filled for two players (after two APP stories of
+# COUNTER, in Urdu there), and a newspaper's copy of the first.
+SHARMA = (
+    "Fast bowler Mohit Sharma has been ruled out of the one-day series against Sri Lanka. "
+    "According to a statement issued by the cricket board, Mohit Sharma is suffering from a "
+    "calf injury, and the doctors advised him complete rest after a medical examination. "
+    "The selectors will name his replacement for the remaining matches of the series soon."
+)
+SIMMONS = (
+    "All-rounder Lendl Simmons has been ruled out of the one-day series against Bangladesh. "
+    "According to a statement issued by the cricket board, Lendl Simmons is suffering from a "
+    "back injury, and the doctors advised him complete rest after a medical examination. "
+    "The selectors will name his replacement for the remaining matches of the series soon."
+)
+SHARMA_COPY = (
+    "India fast bowler Mohit Sharma has been ruled out of the ODI series against Sri Lanka. "
+    "According to a statement issued by the board, Sharma is suffering from a calf "
+    "injury and doctors have advised him complete rest after a medical examination. "
+    "Selectors will name a replacement for the remaining matches soon."
+)
+
+
+
+@pytest.mark.parametrize(("template", "other", "copy"), [(MONDAY, TUESDAY, COPY),
+                                                         (SHARMA, SIMMONS, SHARMA_COPY)])
+def test_a_template_filled_with_other_figures_or_names_is_not_reuse_and_a_copy_is(
+    template: str, other: str, copy: str
+) -> None:
+    docs = [Document("template", template, source="APP"), Document("other", other, source="APP"),
+            Document("copy", copy, source="daily")]  # fmt: skip
     result = dedup.scan(docs)
-    assert _reuse(result, "monday", "tuesday") == []
-    assert _reuse(result, "monday", "copy")
-    assert not _reuse(result, "tuesday", "copy")
+    assert _reuse(result, "template", "other") == []
+    assert _reuse(result, "template", "copy")
+    assert not _reuse(result, "other", "copy")

@@ -1,5 +1,7 @@
 """Anchors of a passage pair: the figures and names two passages state, and whether
-they agree (:func:`anchor_agreement`), for chaining and for reuse's template rule.
+they agree (:func:`anchor_agreement`), for chaining; and for reuse's template rule,
+the figures of two spans (:func:`other_facts`) and the names of one (:func:`names`)
+that another document lacks (:func:`unknown_names`).
 
 A figure in common (``6,256`` and ``6256`` are one figure) is evidence of reuse;
 passages stating only different figures are not reuse; each side naming someone
@@ -9,8 +11,11 @@ the other lacks is evidence against it.
 from __future__ import annotations
 
 import re
+import unicodedata
+from difflib import SequenceMatcher
 
 import numpy as np
+from dateutil.parser import parserinfo
 
 from dedup.analysis.analyze import DocAnalysis, PassageNames
 
@@ -24,6 +29,10 @@ _GAP_AND_WORD = re.compile(r"([\W\d_]*)(" + _WORD.pattern + ")?")
 # A capital after one of these opens a clause (not a name).
 _AFTER_BREAK = frozenset(".!?:;\"'(\u201c\u2018\u00ab\u2014\u2013-")
 _HONORIFICS = frozenset(("mr", "ms", "mrs", "dr"))
+_CALENDAR = frozenset(name.casefold() for names in (*parserinfo.WEEKDAYS, *parserinfo.MONTHS)
+                      for name in names)  # fmt: skip
+_NAME_PREFIX = 4  # letters two spellings of a name share at its start
+_NAME_LIKENESS = 0.7  # difflib's ratio of two spellings of a name, at the least
 _POSSESSIVE_END = re.compile("(?:'s|\u2019s)(?=\x00|\\Z)")  # of a word, in words joined by NULs
 
 
@@ -38,6 +47,39 @@ def other_facts(a: frozenset[str], b: frozenset[str]) -> bool:
     Reused text keeps its figures; a template filled for another day or match, or a
     topic neighbour, changes them."""
     return bool(a and b) and 2 * len(a & b) < min(len(a), len(b))
+
+
+def names(text: str) -> frozenset[str]:
+    """The names ``text`` states (:func:`_names_and_words`), days and months aside: a
+    copy re-dates its story ("on Wednesday" becomes "on Thursday")."""
+    return _names_and_words(text)[0] - _CALENDAR
+
+
+def unknown_names(found: frozenset[str], other: DocAnalysis) -> frozenset[str]:
+    """Those of names ``found`` that document ``other`` never mentions, even spelt
+    otherwise (:func:`_spelt_in`, accents aside: ``Gruško`` is ``Grushko``,
+    ``Organisation`` ``Organization``, ``Kyiv`` ``Kiev``)."""
+    words = {_bare(w) for k in range(other.n_passages) for w in _names(other, k)[1]}
+    starts = {w[:_NAME_PREFIX] for w in words}
+    return frozenset(n for n in found if not _spelt_in(_bare(n), words, starts))
+
+
+def _spelt_in(name: str, words: set[str], starts: set[str]) -> bool:
+    """Whether one of ``words`` is ``name``, spelt the same or otherwise (its first
+    ``_NAME_PREFIX`` letters, or difflib's ratio of the two >= ``_NAME_LIKENESS``)."""
+    if name[:_NAME_PREFIX] in starts:
+        return True
+    matcher = SequenceMatcher(None, "", name, autojunk=False)
+    for word in words:
+        matcher.set_seq1(word)
+        if matcher.quick_ratio() >= _NAME_LIKENESS and matcher.ratio() >= _NAME_LIKENESS:
+            return True
+    return False
+
+
+def _bare(word: str) -> str:
+    """``word`` without its accents and other combining marks."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 def _names_and_words(text: str) -> tuple[frozenset[str], frozenset[str]]:

@@ -24,10 +24,14 @@ fingerprint is a stock phrase, reported as ``boilerplate`` (so that every run of
 Sentence matches keep the sentence-level verdict.
 
 **Templates.** Agencies also fill one text with the figures of another day or
-match (a market report, a scorecard). A match whose two sides state other facts
-(:func:`dedup.alignment.anchors.other_facts`: fewer than half of their figures in common) is
-such a template: it is reported as ``boilerplate`` when it holds an identical run
-of ``floor_words`` words, else dropped. Copied text keeps its figures.
+match (a market report, a scorecard), or one formula with the names of another story
+("X has been ruled out of the series with a calf injury"). A match whose two sides
+state other facts (:func:`dedup.alignment.anchors.other_facts`: fewer than half of their
+figures in common), or that fills a slot (words between the same two runs of
+identical words on both sides) with a name on each side that the other document
+never mentions (:func:`dedup.alignment.anchors.unknown_names`), is such a template: it is
+reported as ``boilerplate`` when it holds an identical run of ``floor_words`` words,
+else dropped. Copied text keeps its figures and the names of its story.
 
 **Rewording alone.** Two independent reports of one event reword each other's
 sentences by chance: the same facts, names and verbs. A pair whose only reuse is
@@ -53,7 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.alignment.align import align, shared_words
-from dedup.alignment.anchors import figures, other_facts
+from dedup.alignment.anchors import figures, names, other_facts, unknown_names
 from dedup.alignment.wordalign import WordSpan, word_spans
 from dedup.analysis.analyze import DocAnalysis, Weights
 from dedup.analysis.fingerprints import Frequency
@@ -129,7 +133,8 @@ def reuse_matches(a: DocAnalysis, b: DocAnalysis, weights: Weights, frequency: F
     if alone:
         prints = _Fingerprints(a, b, frequency, params)
         matches += _alone_verdicts([prints.candidate(m) for m in alone], bool(matches), params)
-    kept = [m for m in (_template_verdict(a, b, m, params) for m in matches) if m is not None]
+    verdicts = (_template_verdict(a, b, m, params, usable_a, usable_b) for m in matches)
+    kept = [m for m in verdicts if m is not None]
     reuse = [m for m in kept if m.kind != "boilerplate"]
     if reuse and all(m.kind == "heavy" for m in reuse) and text_share() < params.heavy_min_share:
         floor = params.floor_words * WORD_UNITS
@@ -152,15 +157,54 @@ def _with_punctuation(a_text: str, b_text: str, a_start: int, a_end: int, b_star
     return a_start, a_end, b_start, b_end
 
 
-def _template_verdict(a: DocAnalysis, b: DocAnalysis, m: Match, params: ScanParams
-                      ) -> Match | None:  # fmt: skip
-    """``m``, or for a template filled with other facts (see the module) a stock match
-    when it holds an identical run of ``floor_words`` words, else None."""
-    if m.kind in ("verbatim", "boilerplate") or not other_facts(
-        figures(a.doc.text[m.a_start : m.a_end]), figures(b.doc.text[m.b_start : m.b_end])
-    ):
+def _template_verdict(a: DocAnalysis, b: DocAnalysis, m: Match, params: ScanParams,
+                      usable_a: np.ndarray, usable_b: np.ndarray) -> Match | None:  # fmt: skip
+    """``m``, or for a template filled with other facts or names (see the module) a stock
+    match when it holds an identical run of ``floor_words`` words, else None."""
+    if m.kind in ("verbatim", "boilerplate") or not (
+        other_facts(figures(a.doc.text[m.a_start : m.a_end]),
+                    figures(b.doc.text[m.b_start : m.b_end]))
+        or _other_names_in_a_slot(a, b, m, usable_a, usable_b)
+    ):  # fmt: skip
         return m
     return _stock(m) if _longest_run(a, b, m) >= params.floor_words * WORD_UNITS else None
+
+
+def _other_names_in_a_slot(a: DocAnalysis, b: DocAnalysis, m: Match, usable_a: np.ndarray,
+                           usable_b: np.ndarray) -> bool:  # fmt: skip
+    """Whether words of usable passages (``usable_a``, ``usable_b``: bool per passage) that
+    stand between the same two runs of identical words on both sides of ``m`` (a slot)
+    name, on each side, someone or something the other document never mentions
+    (:func:`dedup.alignment.anchors.unknown_names`). An outlet's chrome line inside a
+    copy names the outlet: no slot of a template."""
+    names_a = names(a.doc.text[m.a_start : m.a_end])
+    names_b = names(b.doc.text[m.b_start : m.b_end]) if names_a else names_a
+    if not names_b:
+        return False
+    a_lo, a_hi = _token_range(a, m.a_start, m.a_end)
+    b_lo, b_hi = _token_range(b, m.b_start, m.b_end)
+    blocks = matching_blocks(a.tokens.hashes[a_lo:a_hi], b.tokens.hashes[b_lo:b_hi])
+    after = [(0, 0)] + [(blk.a + blk.size, blk.b + blk.size) for blk in blocks]
+    before = [(blk.a, blk.b) for blk in blocks] + [(a_hi - a_lo, b_hi - b_lo)]
+    words_a = _usable_words(a, usable_a, a_lo, a_hi)
+    words_b = _usable_words(b, usable_b, b_lo, b_hi)
+    for (i0, j0), (i1, j1) in zip(after, before, strict=True):
+        in_a, in_b = names_a.intersection(words_a[i0:i1]), names_b.intersection(words_b[j0:j1])
+        if in_a and in_b and unknown_names(in_a, b) and unknown_names(in_b, a):
+            return True
+    return False
+
+
+def _usable_words(d: DocAnalysis, usable: np.ndarray, lo: int, hi: int) -> list[str]:
+    """Tokens ``[lo, hi)`` of ``d`` as normalized (case folded) words, ``""`` for those
+    outside the ``usable`` passages (bool per passage)."""
+    text, starts, ends = d.norm.text, d.tokens.starts, d.tokens.ends
+    inside = np.zeros(len(starts), dtype=bool)
+    for p_lo, p_hi in zip(d.passage_tok_lo[usable].tolist(), d.passage_tok_hi[usable].tolist(),
+                          strict=True):  # fmt: skip
+        inside[p_lo:p_hi] = True
+    return [text[s:e] if ok else "" for s, e, ok in zip(
+        starts[lo:hi].tolist(), ends[lo:hi].tolist(), inside[lo:hi].tolist(), strict=True)]
 
 
 def _longest_run(a: DocAnalysis, b: DocAnalysis, m: Match) -> int:
