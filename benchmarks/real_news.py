@@ -28,6 +28,9 @@ word 3-grams in the agency story's, on dedup's normalized tokens):
   of each label;
 - ``floor``: the share of runs of 12 or more identical words shared by two
   documents that a match covers (dedup only);
+- the ND stories that credit their agency story's source (``credits``: "(APP)" in
+  its dateline), which are in part its copy whatever the label, and the share of the
+  other ND stories that dedup flags;
 - the AUC of other views of a pair that dedup reports beside its score.
 """
 
@@ -55,6 +58,7 @@ import dedup  # noqa: E402
 from dedup.alignment.floor import shared_runs, uncovered_runs  # noqa: E402
 from dedup.analysis.analyze import analyze  # noqa: E402
 from dedup.analysis.shingle import shingles  # noqa: E402
+from dedup.core.credits import credits  # noqa: E402
 from dedup.core.records import Document, ScanResult  # noqa: E402
 from dedup.io.load import load  # noqa: E402
 
@@ -207,6 +211,11 @@ def evaluate(docs: list[Document], result: ScanResult) -> dict[str, Any]:
         "-".join(sorted(str(by_id[x].extra.get("role", "?")) for x in p))
         for p in dedup_false).items()))  # fmt: skip
     out["flagged_nd"] = sorted(n for n, a, lab in rows if lab == "ND" and (n, a) in dedup_flag)
+    crediting = {n for n, a, lab in rows
+                 if lab == "ND" and by_id[a].source in credits(by_id[n].text)}  # fmt: skip
+    out["nd_crediting_agency"] = sorted(crediting)
+    others = [(n, a) for n, a, lab in rows if lab == "ND" and n not in crediting]
+    out["flagged_nd_not_crediting"] = sum(k in dedup_flag for k in others) / max(len(others), 1)
     return out
 
 
@@ -262,6 +271,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{k} {v:.3f}" for k, v in report["view_auc"].items()))
     if report["flagged_nd"]:
         print("ND stories dedup calls derived:", ", ".join(report["flagged_nd"]))
+    print(f"ND stories crediting their agency story's source: {len(report['nd_crediting_agency'])}"
+          f" ({', '.join(report['nd_crediting_agency'])}); dedup flags"
+          f" {report['flagged_nd_not_crediting']:.3f} of the others")  # fmt: skip
     if report["false_pair_list"]:
         print("pairs across stories dedup reports, by roles:", ", ".join(
             f"{k} {v}" for k, v in report["false_pairs_by_roles"].items()))

@@ -119,7 +119,8 @@ def _is_support(sim: PairSimilarity, params: ScanParams) -> np.ndarray:
 
 
 def align(a: DocAnalysis, b: DocAnalysis, weights: Weights, params: ScanParams, *,
-          usable_a: np.ndarray, usable_b: np.ndarray) -> list[Match]:  # fmt: skip
+          usable_a: np.ndarray, usable_b: np.ndarray,
+          derived: bool = False) -> list[Match]:  # fmt: skip
     """Reuse matches between documents ``a`` and ``b`` (oriented a -> b).
 
     Parameters
@@ -130,6 +131,9 @@ def align(a: DocAnalysis, b: DocAnalysis, weights: Weights, params: ScanParams, 
     params : ScanParams
     usable_a, usable_b : ndarray of bool, shape (n_passages,)
         Passages that may carry reuse (not site chrome).
+    derived : bool
+        The pair is derived as a whole (:func:`dedup.scoring.score.derived_pairs`): every
+        support pair is a seed and every chain with a positive score is reported.
 
     Returns
     -------
@@ -140,6 +144,8 @@ def align(a: DocAnalysis, b: DocAnalysis, weights: Weights, params: ScanParams, 
     sim = passage_similarity(a, b, weights, usable_a=usable_a, usable_b=usable_b,
                              keep=lambda s: _is_support(s, params))  # fmt: skip
     seed = is_evidence(sim.shared, sim.dice, sim.containment, params)
+    if derived:
+        seed = _is_support(sim, params)
     if not seed.any():
         return []
     anchors = anchor_agreement(a, b, sim.p, sim.q)
@@ -166,7 +172,8 @@ def align(a: DocAnalysis, b: DocAnalysis, weights: Weights, params: ScanParams, 
         score = scores[k] if run == runs[k] else ctx.chain_score(run)
         run = fill_gaps(run, ctx, support, free_a, free_b)
         found = [_span_match(ctx, piece) for piece in pieces(run)]
-        if score >= params.chain_min_score or max(n for _, n in found) >= params.verbatim_min_words:
+        needed = 0.0 if derived else params.chain_min_score
+        if score >= needed or max(n for _, n in found) >= params.verbatim_min_words:
             matches += [m for m, _ in found]
             used_a.update(i for i, _ in run)
             used_b.update(j for _, j in run)

@@ -33,6 +33,15 @@ never mentions (:func:`dedup.alignment.anchors.unknown_names`), is such a templa
 reported as ``boilerplate`` when it holds an identical run of ``floor_words`` words,
 else dropped. Copied text keeps its figures and the names of its story.
 
+**Derived pairs.** A pair whose texts share so much that it stands out among both
+documents' pairs (:func:`dedup.scoring.score.derived_pairs`: the score ``derived_share``
+at the least, ``derived_ratio`` times each document's next best) is derived as a
+whole: the scan aligns it again when it holds no reuse, and then its chains of alike
+passages (weighted Dice ``support_similarity`` at the least) are reported without a
+seed or the chain score, and its word spans without the pair's sentence matches. Spelling
+variants and words written joined or apart (common in Urdu) leave a rewritten copy
+without one passage pair alike enough to be evidence alone.
+
 **Rewording alone.** Two independent reports of one event reword each other's
 sentences by chance: the same facts, names and verbs. A pair whose only reuse is
 reworded (``heavy``) is reported only when the two texts share at least
@@ -85,7 +94,8 @@ class _Candidate:
 
 def reuse_matches(a: DocAnalysis, b: DocAnalysis, weights: Weights, frequency: Frequency,
                   params: ScanParams, *, usable_a: np.ndarray, usable_b: np.ndarray,
-                  text_share: Callable[[], float]) -> list[Match]:  # fmt: skip
+                  text_share: Callable[[], float],
+                  derived: bool = False) -> list[Match]:  # fmt: skip
     """Reuse and stock-phrase matches between documents ``a`` and ``b`` (oriented a -> b).
 
     Parameters
@@ -103,6 +113,9 @@ def reuse_matches(a: DocAnalysis, b: DocAnalysis, weights: Weights, frequency: F
         How much of the two texts is shared (the pair's score,
         :func:`dedup.scoring.score.copy_share`), asked only of a pair whose reuse is all
         reworded.
+    derived : bool
+        The pair is derived as a whole (:func:`dedup.scoring.score.derived_pairs`): its
+        alike passages and word spans need no evidence of their own (see the module).
 
     Returns
     -------
@@ -110,7 +123,7 @@ def reuse_matches(a: DocAnalysis, b: DocAnalysis, weights: Weights, frequency: F
         Ordered by their start in ``a``; kinds ``verbatim``, ``light``, ``heavy``, or
         ``boilerplate`` for a stock phrase; half-open offsets into the original texts.
     """
-    matches = align(a, b, weights, params, usable_a=usable_a, usable_b=usable_b)
+    matches = align(a, b, weights, params, usable_a=usable_a, usable_b=usable_b, derived=derived)
     alone: list[Match] = []
     for span in word_spans(a, b, weights, params, usable_a=usable_a, usable_b=usable_b):
         a_start, a_end, b_start, b_end = _with_punctuation(
@@ -132,7 +145,8 @@ def reuse_matches(a: DocAnalysis, b: DocAnalysis, weights: Weights, frequency: F
             alone.append(_joined(a, b, weights, params, _union(offsets, touching)))
     if alone:
         prints = _Fingerprints(a, b, frequency, params)
-        matches += _alone_verdicts([prints.candidate(m) for m in alone], bool(matches), params)
+        matches += _alone_verdicts([prints.candidate(m) for m in alone],
+                                   derived or bool(matches), params)  # fmt: skip
     verdicts = (_template_verdict(a, b, m, params, usable_a, usable_b) for m in matches)
     kept = [m for m in verdicts if m is not None]
     reuse = [m for m in kept if m.kind != "boilerplate"]
@@ -249,11 +263,11 @@ def _union(offsets: tuple[int, int, int, int], matches: list[Match]) -> tuple[in
             max([b_end, *(m.b_end for m in matches)]))  # fmt: skip
 
 
-def _alone_verdicts(found: list[_Candidate], sentences: bool, params: ScanParams
+def _alone_verdicts(found: list[_Candidate], evidence: bool, params: ScanParams
                     ) -> list[Match]:  # fmt: skip
-    """The reported word spans standing alone (the rules of the module); ``sentences``:
-    whether the pair has sentence matches."""
-    evidence = sentences or sum(c.rare for c in found) >= params.run_min_rare
+    """The reported word spans standing alone (the rules of the module); ``evidence``:
+    whether the pair has sentence matches or is derived as a whole."""
+    evidence = evidence or sum(c.rare for c in found) >= params.run_min_rare
     out = []
     for c in found:
         floor = c.longest >= params.floor_words * WORD_UNITS

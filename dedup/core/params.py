@@ -115,6 +115,14 @@ class ScanParams:
         Score (:func:`dedup.scoring.score.copy_share`) a pair whose reuse is all reworded needs
         to be reported: a reworded sentence alone is what two reports of one event
         share by chance.
+    derived_share : float
+        Score (:func:`dedup.scoring.score.copy_share`) from which a pair that stands out
+        among both documents' pairs is derived as a whole
+        (:func:`dedup.scoring.score.derived_pairs`): its alike passages are reported even
+        where no passage pair alone is evidence of reuse.
+    derived_ratio : float
+        How many times the score of each document's next best pair such a pair's score
+        must be (a story's copy stands out; a topic neighbour among many does not).
     chrome_max_words : int
         Lines of at most this many words outside a document's body (or repeated
         across documents) are site chrome; matches made only of them are boilerplate.
@@ -154,6 +162,8 @@ class ScanParams:
     run_max_docs: int = 2
     run_min_rare: int = 8
     heavy_min_share: float = 0.15
+    derived_share: float = 0.22
+    derived_ratio: float = 1.2
     chrome_max_words: int = 8
     boilerplate_min_docs: int = 3
     max_bucket: int = 200
@@ -177,10 +187,11 @@ class ScanParams:
         _check_int("max_bucket", self.max_bucket, low=2)
         for name in ("doc_threshold", "passage_threshold", "match_similarity",
                      "match_containment", "support_similarity", "end_ratio", "light_similarity",
-                     "tfidf_floor", "family_containment", "heavy_min_share"):  # fmt: skip
+                     "tfidf_floor", "family_containment", "heavy_min_share",
+                     "derived_share"):  # fmt: skip
             _check_unit_interval(name, getattr(self, name))
         for name in ("match_min_weight", "chain_min_score", "anchor_bonus", "name_penalty",
-                     "run_min_weight"):
+                     "run_min_weight", "derived_ratio"):
             _check_non_negative(name, getattr(self, name))
 
     @classmethod

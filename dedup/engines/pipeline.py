@@ -52,13 +52,14 @@ from dedup.core.progress import Progress, silent
 from dedup.core.records import Document, DocumentScore, Match, ScanResult
 from dedup.core.roles import is_wire, name_key, unknown_wires
 from dedup.core.workers import TaskMap, default_workers, in_turn
-from dedup.engines.engine import Engine, LocalEngine, Shared
+from dedup.engines.engine import Engine, LocalEngine, PairFunction, Shared
 from dedup.scoring.attribute import attribute
 from dedup.scoring.cluster import families
 from dedup.scoring.flows import source_flows
 from dedup.scoring.score import (
     corpus_score,
     covered_chars,
+    derived_pairs,
     pair_scores,
     source_scores,
     text_containments,
@@ -170,14 +171,22 @@ def _run_stages(engine: Engine[D], documents: D, params: ScanParams, report: Pro
         cos = engine.cosines(doc_pairs, params.tfidf_floor)
         docs = engine.documents()
         tasks = engine.local_tasks()
+        texts = text_containments(lambda k: marked.without(k, docs[k].text), len(docs),
+                                  set(cos) | doc_pairs, tasks)  # fmt: skip
+        derived = derived_pairs(texts, [is_wire(d, wire_keys) for d in docs],
+                                params.derived_share, params.derived_ratio)  # fmt: skip
+        matches = realigned(engine, matches, derived, [d.id for d in docs],
+                            partial(align_pair, tables=tables, params=params, derived=True),
+                            report)  # fmt: skip
     finally:
         engine.close()
     matches += pair_boilerplate(marked, docs, matches)
     matches.sort(key=lambda m: (m.a, m.b, m.a_start, m.b_start, m.kind))
     counts = {"candidate_pairs": n_candidates, "skipped_buckets": found.skipped,
               "skipped_fingerprints": runs.skipped}
-    result = assemble_result(docs, cos, empty, matches, doc_pairs, doc_sigs, params, counts,
-                             marked, wires=wires, dayfirst=dayfirst, tasks=tasks)  # fmt: skip
+    result = assemble_result(docs, cos, texts, empty, matches, doc_pairs, doc_sigs, params,
+                             counts, wires=wires, dayfirst=dayfirst, tasks=tasks,
+                             marked=marked)  # fmt: skip
     report("score", 1, 1)
     return result
 
@@ -198,16 +207,31 @@ class AlignTables:
 
 
 def align_pair(i: int, j: int, a: DocAnalysis, b: DocAnalysis, *, tables: Shared[AlignTables],
-               params: ScanParams) -> list[Match]:  # fmt: skip
+               params: ScanParams, derived: bool = False) -> list[Match]:  # fmt: skip
     """:func:`dedup.alignment.reuse.reuse_matches` of documents ``i`` and ``j`` (analyses
-    ``a``, ``b``)."""
+    ``a``, ``b``); ``derived``: the pair is derived as a whole
+    (:func:`dedup.scoring.score.derived_pairs`)."""
     t = tables.value
     usable_a = usable_passages(a.passage_lines, t.chrome[i])
     usable_b = usable_passages(b.passage_lines, t.chrome[j])
     share = partial(text_share, a, b, usable_a, usable_b, bool(t.wire[i]), bool(t.wire[j]))
     frequency = t.frequency.without_reprints(reprints_beside(t.reprints, t.reprint_sizes, i, j))
     return reuse_matches(a, b, t.weights, frequency, params, usable_a=usable_a,
-                         usable_b=usable_b, text_share=share)
+                         usable_b=usable_b, text_share=share, derived=derived)
+
+
+def realigned(engine: Engine[Any], matches: list[Match], derived: set[tuple[int, int]],
+              ids: list[str], align: PairFunction, report: Progress) -> list[Match]:  # fmt: skip
+    """``matches`` (oriented as :func:`assemble_result` asks), where those of each
+    ``derived`` pair that holds no reuse match are replaced by ``align`` of the pair run
+    by ``engine`` (the pair's documents numbered as in ``ids``)."""
+    index = {d: k for k, d in enumerate(ids)}
+    with_reuse = {(index[m.a], index[m.b]) for m in matches if m.kind != "boilerplate"}
+    again = derived - with_reuse
+    if not again:
+        return matches
+    kept = [m for m in matches if (index[m.a], index[m.b]) not in again]
+    return kept + engine.map_pairs(align, by_component(again, len(ids)), report)
 
 
 def reprints_beside(groups: np.ndarray, sizes: np.ndarray, i: int, j: int) -> int:
@@ -252,10 +276,10 @@ def word_runs(engine: Engine[D], chrome: Shared[list[np.ndarray]], n_docs: int,
     return word_run_candidates(runs, prints, n_docs)
 
 
-def assemble_result(docs: list[Document], cos: dict[tuple[int, int], float], empty: int,
+def assemble_result(docs: list[Document], cos: dict[tuple[int, int], float],
+                    texts: dict[tuple[int, int], tuple[float, float]], empty: int,
                     matches: list[Match], doc_pairs: set[tuple[int, int]], doc_sigs: np.ndarray,
-                    params: ScanParams,
-                    counts: dict[str, int], marked: Boilerplate, *,
+                    params: ScanParams, counts: dict[str, int], *, marked: Boilerplate,
                     wires: Collection[str] = (), dayfirst: bool = False,
                     tasks: TaskMap = in_turn) -> ScanResult:  # fmt: skip
     """Scores, families and stats of a scan, from what the stages found.
@@ -267,6 +291,9 @@ def assemble_result(docs: list[Document], cos: dict[tuple[int, int], float], emp
     cos : dict
         TF-IDF cosine of document pairs ``(i, j)``: every one of ``doc_pairs``, and others
         (:meth:`dedup.engines.engine.Engine.cosines`).
+    texts : dict
+        :func:`dedup.scoring.score.text_containments` of the pairs of ``cos`` and
+        ``doc_pairs``, their texts without their boilerplate lines.
     empty : int
         Documents without a token.
     matches : list of Match
@@ -282,15 +309,12 @@ def assemble_result(docs: list[Document], cos: dict[tuple[int, int], float], emp
     wires, dayfirst
         As for :func:`scan`.
     tasks : TaskMap
-        Runs the text containments and the search for credit lines
-        (:meth:`dedup.engines.engine.Engine.local_tasks`); the result does not depend on how.
+        Runs the search for credit lines (:meth:`dedup.engines.engine.Engine.local_tasks`);
+        the result does not depend on how.
     """
     ids = [d.id for d in docs]
     chars = {d.id: len(d.text) for d in docs}
-    scored_pairs = set(cos) | doc_pairs
-    jac = {k: jaccard(doc_sigs[k[0]], doc_sigs[k[1]]) for k in scored_pairs}
-    texts = text_containments(lambda k: marked.without(k, docs[k].text), len(docs),
-                              scored_pairs, tasks)  # fmt: skip
+    jac = {k: jaccard(doc_sigs[k[0]], doc_sigs[k[1]]) for k in set(cos) | doc_pairs}
     dates = parse_dates(docs, dayfirst=dayfirst)
     wire_keys = {name_key(w) for w in wires}
     scored = pair_scores(ids, [chars[d] for d in ids], matches, cos, jac, texts,

@@ -299,6 +299,36 @@ def pair_scores(ids: Sequence[str], chars: Sequence[int], matches: Sequence[Matc
     ]
 
 
+def derived_pairs(texts: dict[tuple[int, int], tuple[float, float]], wire: Sequence[bool],
+                  min_share: float, ratio: float) -> set[tuple[int, int]]:
+    """The pairs derived as a whole: their score (:func:`copy_share` of their
+    :func:`text_containments` ``texts``, ``wire`` a bool per document) is at least
+    ``min_share`` and at least ``ratio`` times the best score of each document's other
+    pairs among ``texts``.
+
+    A story's copy stands out among its documents' pairs; two texts on one topic share
+    about what each shares with the topic's other texts. How much two unrelated texts
+    share by chance differs with the corpus (language, length, style), so the share
+    alone does not tell a derived pair.
+    """
+    scores = {k: copy_share(*v, wire[k[0]], wire[k[1]]) for k, v in texts.items()}
+    best: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])  # two best, descending
+    for (i, j), score in scores.items():
+        for d in (i, j):
+            top = best[d]
+            if score > top[0]:
+                top[0], top[1] = score, top[0]
+            elif score > top[1]:
+                top[1] = score
+
+    def other(d: int, score: float) -> float:
+        top = best[d]
+        return top[1] if top[0] == score else top[0]
+
+    return {(i, j) for (i, j), score in scores.items() if score >= min_share
+            and score >= ratio * max(other(i, score), other(j, score))}  # fmt: skip
+
+
 def copy_share(text_ab: float, text_ba: float, wire_a: bool, wire_b: bool) -> float:
     """A pair's score: the share of the copy's text found in its source when one of the
     two is from a declared wire and the other is not (the copy is the other), else the
