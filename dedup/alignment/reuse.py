@@ -62,6 +62,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -147,7 +148,8 @@ def reuse_matches(a: DocAnalysis, b: DocAnalysis, weights: Weights, frequency: F
         prints = _Fingerprints(a, b, frequency, params)
         matches += _alone_verdicts([prints.candidate(m) for m in alone],
                                    derived or bool(matches), params)  # fmt: skip
-    verdicts = (_template_verdict(a, b, m, params, usable_a, usable_b) for m in matches)
+    words = _PairWords(a, b, usable_a, usable_b)
+    verdicts = (_template_verdict(m, params, words) for m in matches)
     kept = [m for m in verdicts if m is not None]
     reuse = [m for m in kept if m.kind != "boilerplate"]
     if reuse and all(m.kind == "heavy" for m in reuse) and text_share() < params.heavy_min_share:
@@ -171,54 +173,94 @@ def _with_punctuation(a_text: str, b_text: str, a_start: int, a_end: int, b_star
     return a_start, a_end, b_start, b_end
 
 
-def _template_verdict(a: DocAnalysis, b: DocAnalysis, m: Match, params: ScanParams,
-                      usable_a: np.ndarray, usable_b: np.ndarray) -> Match | None:  # fmt: skip
+def _template_verdict(m: Match, params: ScanParams, words: _PairWords) -> Match | None:
     """``m``, or for a template filled with other facts or names (see the module) a stock
-    match when it holds an identical run of ``floor_words`` words, else None."""
+    match when it holds an identical run of ``floor_words`` words, else None; ``words``:
+    the pair's :class:`_PairWords`."""
+    a, b = words.a, words.b
     if m.kind in ("verbatim", "boilerplate") or not (
         other_facts(figures(a.doc.text[m.a_start : m.a_end]),
                     figures(b.doc.text[m.b_start : m.b_end]))
-        or _other_names_in_a_slot(a, b, m, usable_a, usable_b)
+        or words.other_names_in_a_slot(m)
     ):  # fmt: skip
         return m
     return _stock(m) if _longest_run(a, b, m) >= params.floor_words * WORD_UNITS else None
 
 
-def _other_names_in_a_slot(a: DocAnalysis, b: DocAnalysis, m: Match, usable_a: np.ndarray,
-                           usable_b: np.ndarray) -> bool:  # fmt: skip
-    """Whether words of usable passages (``usable_a``, ``usable_b``: bool per passage) that
-    stand between the same two runs of identical words on both sides of ``m`` (a slot)
-    name, on each side, someone or something the other document never mentions
-    (:func:`dedup.alignment.anchors.unknown_names`). An outlet's chrome line inside a
-    copy names the outlet: no slot of a template."""
-    names_a = names(a.doc.text[m.a_start : m.a_end])
-    names_b = names(b.doc.text[m.b_start : m.b_end]) if names_a else names_a
-    if not names_b:
+class _PairWords:
+    """What the template rule reads of a pair's words, made once for its matches:
+    documents ``a`` and ``b``, their ``usable`` passages (bool per passage)."""
+
+    def __init__(self, a: DocAnalysis, b: DocAnalysis, usable_a: np.ndarray,
+                 usable_b: np.ndarray) -> None:  # fmt: skip
+        self.a, self.b, self._usable = a, b, (usable_a, usable_b)
+
+    @cached_property
+    def _sides(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """Per side, a bool per token (in a usable passage) and the token hashes it
+        holds, sorted."""
+        out = []
+        for d, usable in zip((self.a, self.b), self._usable, strict=True):
+            inside = np.zeros(len(d.tokens), dtype=bool)
+            for lo, hi in zip(d.passage_tok_lo[usable].tolist(),
+                              d.passage_tok_hi[usable].tolist(), strict=True):  # fmt: skip
+                inside[lo:hi] = True
+            out.append((inside, np.unique(d.tokens.hashes)))
+        return out[0], out[1]
+
+    def other_names_in_a_slot(self, m: Match) -> bool:
+        """Whether words of usable passages that stand between the same two runs of
+        identical words on both sides of ``m`` (a slot) name, on each side, someone or
+        something the other document never mentions
+        (:func:`dedup.alignment.anchors.unknown_names`). An outlet's chrome line inside a
+        copy names the outlet: no slot of a template."""
+        a, b = self.a, self.b
+        a_lo, a_hi = _token_range(a, m.a_start, m.a_end)
+        b_lo, b_hi = _token_range(b, m.b_start, m.b_end)
+        (inside_a, held_a), (inside_b, held_b) = self._sides
+        new_a = _capital(a, a_lo, inside_a[a_lo:a_hi] & ~_held(a.tokens.hashes[a_lo:a_hi], held_b))
+        new_b = _capital(b, b_lo, inside_b[b_lo:b_hi] & ~_held(b.tokens.hashes[b_lo:b_hi], held_a))
+        if not new_a.any() or not new_b.any():
+            return False
+        blocks = matching_blocks(a.tokens.hashes[a_lo:a_hi], b.tokens.hashes[b_lo:b_hi])
+        after = [(0, 0)] + [(k.a + k.size, k.b + k.size) for k in blocks]
+        before = [(k.a, k.b) for k in blocks] + [(a_hi - a_lo, b_hi - b_lo)]
+        for (i0, j0), (i1, j1) in zip(after, before, strict=True):
+            if not new_a[i0:i1].any() or not new_b[j0:j1].any():
+                continue
+            in_a = _slot_names(a, a_lo + i0, a_lo + i1, new_a[i0:i1])
+            in_b = _slot_names(b, b_lo + j0, b_lo + j1, new_b[j0:j1]) if in_a else in_a
+            if in_b and unknown_names(in_a, b) and unknown_names(in_b, a):
+                return True
         return False
-    a_lo, a_hi = _token_range(a, m.a_start, m.a_end)
-    b_lo, b_hi = _token_range(b, m.b_start, m.b_end)
-    blocks = matching_blocks(a.tokens.hashes[a_lo:a_hi], b.tokens.hashes[b_lo:b_hi])
-    after = [(0, 0)] + [(blk.a + blk.size, blk.b + blk.size) for blk in blocks]
-    before = [(blk.a, blk.b) for blk in blocks] + [(a_hi - a_lo, b_hi - b_lo)]
-    words_a = _usable_words(a, usable_a, a_lo, a_hi)
-    words_b = _usable_words(b, usable_b, b_lo, b_hi)
-    for (i0, j0), (i1, j1) in zip(after, before, strict=True):
-        in_a, in_b = names_a.intersection(words_a[i0:i1]), names_b.intersection(words_b[j0:j1])
-        if in_a and in_b and unknown_names(in_a, b) and unknown_names(in_b, a):
-            return True
-    return False
 
 
-def _usable_words(d: DocAnalysis, usable: np.ndarray, lo: int, hi: int) -> list[str]:
-    """Tokens ``[lo, hi)`` of ``d`` as normalized (case folded) words, ``""`` for those
-    outside the ``usable`` passages (bool per passage)."""
+def _capital(d: DocAnalysis, lo: int, tokens: np.ndarray) -> np.ndarray:
+    """``tokens`` (bool per token from token ``lo`` of ``d``) less those whose first
+    letter is no capital (no name)."""
+    at = lo + np.flatnonzero(tokens)
+    if len(at):
+        text = d.doc.text
+        first = d.norm.original(d.tokens.starts[at]).tolist()
+        tokens = tokens.copy()
+        tokens[at - lo] = [text[k].isupper() for k in first]
+    return tokens
+
+
+def _held(hashes: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """Bool per hash of ``hashes``: it is in ``held`` (sorted, distinct)."""
+    at = np.minimum(np.searchsorted(held, hashes), max(len(held) - 1, 0))
+    return held[at] == hashes if len(held) else np.zeros(len(hashes), dtype=bool)
+
+
+def _slot_names(d: DocAnalysis, lo: int, hi: int, candidates: np.ndarray) -> frozenset[str]:
+    """The names (:func:`dedup.alignment.anchors.names`) among tokens ``[lo, hi)`` of ``d``
+    marked ``candidates`` (bool per token of the slot), read with the word before them
+    (whether a capital opens a clause)."""
+    start, end = d.token_span(max(lo - 1, 0), hi)
     text, starts, ends = d.norm.text, d.tokens.starts, d.tokens.ends
-    inside = np.zeros(len(starts), dtype=bool)
-    for p_lo, p_hi in zip(d.passage_tok_lo[usable].tolist(), d.passage_tok_hi[usable].tolist(),
-                          strict=True):  # fmt: skip
-        inside[p_lo:p_hi] = True
-    return [text[s:e] if ok else "" for s, e, ok in zip(
-        starts[lo:hi].tolist(), ends[lo:hi].tolist(), inside[lo:hi].tolist(), strict=True)]
+    words = {text[starts[k] : ends[k]] for k in (lo + np.flatnonzero(candidates)).tolist()}
+    return names(d.doc.text[start:end]).intersection(words)
 
 
 def _longest_run(a: DocAnalysis, b: DocAnalysis, m: Match) -> int:
