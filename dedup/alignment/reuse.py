@@ -72,6 +72,7 @@ from dedup.alignment.wordalign import WordSpan, word_spans
 from dedup.analysis.analyze import DocAnalysis, Weights
 from dedup.analysis.fingerprints import Frequency
 from dedup.analysis.shingle import WORD_UNITS
+from dedup.core.arrays import positions
 from dedup.core.params import ScanParams
 from dedup.core.records import Match, ReuseKind
 from dedup.core.sequence import matching_blocks, word_ratio
@@ -218,8 +219,10 @@ class _PairWords:
         a_lo, a_hi = _token_range(a, m.a_start, m.a_end)
         b_lo, b_hi = _token_range(b, m.b_start, m.b_end)
         (inside_a, held_a), (inside_b, held_b) = self._sides
-        new_a = _capital(a, a_lo, inside_a[a_lo:a_hi] & ~_held(a.tokens.hashes[a_lo:a_hi], held_b))
-        new_b = _capital(b, b_lo, inside_b[b_lo:b_hi] & ~_held(b.tokens.hashes[b_lo:b_hi], held_a))
+        unheld_a = positions(held_b, a.tokens.hashes[a_lo:a_hi]) < 0
+        unheld_b = positions(held_a, b.tokens.hashes[b_lo:b_hi]) < 0
+        new_a = _capital(a, a_lo, inside_a[a_lo:a_hi] & unheld_a)
+        new_b = _capital(b, b_lo, inside_b[b_lo:b_hi] & unheld_b)
         if not new_a.any() or not new_b.any():
             return False
         blocks = matching_blocks(a.tokens.hashes[a_lo:a_hi], b.tokens.hashes[b_lo:b_hi])
@@ -245,12 +248,6 @@ def _capital(d: DocAnalysis, lo: int, tokens: np.ndarray) -> np.ndarray:
         tokens = tokens.copy()
         tokens[at - lo] = [text[k].isupper() for k in first]
     return tokens
-
-
-def _held(hashes: np.ndarray, held: np.ndarray) -> np.ndarray:
-    """Bool per hash of ``hashes``: it is in ``held`` (sorted, distinct)."""
-    at = np.minimum(np.searchsorted(held, hashes), max(len(held) - 1, 0))
-    return held[at] == hashes if len(held) else np.zeros(len(hashes), dtype=bool)
 
 
 def _slot_names(d: DocAnalysis, lo: int, hi: int, candidates: np.ndarray) -> frozenset[str]:
