@@ -129,6 +129,7 @@ class SparkEngine:
         # On disk: the analyses already fill the executors' memory store.
         self._feats = self._cache(self._analyses.mapValues(lambda a: features_of(a, params)),
                                   StorageLevel.DISK_ONLY)  # fmt: skip
+        self._feats.count()  # every partition analyzed at once, on all executors' cores
         # One partition at a time: the driver's JVM holds one task result, not the corpus's.
         gathered = self._feats.mapValues(_lines_of).toLocalIterator(prefetchPartitions=False)
         feats = [_without_rows(*v) for _, v in sorted(gathered, key=lambda x: x[0])]
