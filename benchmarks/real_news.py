@@ -31,7 +31,10 @@ word 3-grams in the agency story's, on dedup's normalized tokens):
 - the ND stories that credit their agency story's source (``credits``: "(APP)" in
   its dateline), which are in part its copy whatever the label, and the share of the
   other ND stories that dedup flags;
-- the AUC of other views of a pair that dedup reports beside its score.
+- the AUC of other views of a pair that dedup reports beside its score;
+- who took from whom in the derived pairs dedup reports, read without the ``role``
+  field (with the records' dates, and without them): how many it reads as a copy,
+  and how many of those from the agency story.
 """
 
 from __future__ import annotations
@@ -219,6 +222,21 @@ def evaluate(docs: list[Document], result: ScanResult) -> dict[str, Any]:
     return out
 
 
+def directions(docs: Sequence[Document], rows: list[tuple[str, str, str]], dated: bool,
+               workers: int | None, params: dict[str, Any]) -> dict[str, int]:  # fmt: skip
+    """Who took from whom in the derived (WD, PD) pairs that dedup reports, read without
+    the ``role`` field (and without the dates unless ``dated``): pairs ``reported``,
+    ``decided`` (a copy), with the agency story as the source (``right``)."""
+    bare = [Document(d.id, d.text, d.source, date=d.date if dated else None) for d in docs]
+    pairs = {frozenset((p.a, p.b)): p for p in dedup.scan(bare, workers=workers, **params).pairs}
+    found = [(a, pairs[frozenset((n, a))].direction) for n, a, lab in rows
+             if lab != "ND" and frozenset((n, a)) in pairs
+             and pairs[frozenset((n, a))].reused_chars]  # fmt: skip
+    decided = [(a, d) for a, d in found if d is not None and d.relation == "copy"]
+    return {"reported": len(found), "decided": len(decided),
+            "right": sum(d.source == a for a, d in decided)}
+
+
 def format_table(report: dict[str, Any]) -> str:
     cols = ("auc", "recall_WD", "recall_PD", "flagged_ND", "false_pairs", "spearman", "floor")
     lines = [f"{'split':<6} {'method':<11} " + " ".join(f"{c:>11}" for c in cols)]
@@ -259,6 +277,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = evaluate(docs, result)
     report["scan_seconds"] = seconds
     report["params"] = params
+    rows = labeled_pairs(docs)
+    report["directions"] = {"dated": directions(docs, rows, True, args.workers, params),
+                            "undated": directions(docs, rows, False, args.workers, params)}
     print(f"{len(docs)} documents, {len(labeled_pairs(docs))} labeled pairs; scan {seconds:.1f} s;"
           f" baseline threshold {report['baseline_threshold']:.3f};"
           f" score threshold {report['score_threshold']:.3f};"
@@ -269,6 +290,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mean score, {method}: " + ", ".join(f"{k} {v:.3f}" for k, v in means.items()))
     print("AUC of other views, all pairs: " + ", ".join(
         f"{k} {v:.3f}" for k, v in report["view_auc"].items()))
+    for name, d in report["directions"].items():
+        print(f"who took from whom without roles, {name}: of {d['reported']} derived pairs"
+              f" reported, {d['decided']} read as a copy, {d['right']} from the agency story")
     if report["flagged_nd"]:
         print("ND stories dedup calls derived:", ", ".join(report["flagged_nd"]))
     print(f"ND stories crediting their agency story's source: {len(report['nd_crediting_agency'])}"

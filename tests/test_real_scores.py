@@ -102,3 +102,24 @@ def test_derived_stories_are_found_as_passages(
     for wanted, least in (("WD", 0.85), ("PD", 0.4)):
         pairs = [frozenset((n, a)) for n, a, label in rows if label == wanted]
         assert sum(k in found for k in pairs) >= least * len(pairs), wanted
+
+
+@pytest.mark.parametrize("dated", [True, False])
+def test_without_roles_the_agency_story_is_named_the_source(
+    labeled: tuple[list[Document], list[tuple[str, str, str]], ScanResult], dated: bool,
+) -> None:
+    """Who took from whom, read without the ``role`` field: from the dates, the credits
+    ("(APP)") and which text holds the other; without dates, from the last two alone."""
+    docs, rows, _ = labeled
+    bare = [Document(d.id, d.text, d.source, date=d.date if dated else None) for d in docs]
+    pairs = {frozenset((p.a, p.b)): p for p in dedup.scan(bare).pairs}
+    reported = [(n, a, pairs[frozenset((n, a))].direction) for n, a, label in rows
+                if label != "ND" and frozenset((n, a)) in pairs
+                and pairs[frozenset((n, a))].reused_chars]  # fmt: skip
+    decided = [(n, a, d) for n, a, d in reported if d is not None and d.relation == "copy"]
+    right = sum(d.source == a and d.copy == n for n, a, d in decided)
+    assert len(reported) >= 0.4 * sum(label != "ND" for *_, label in rows)
+    if dated:
+        assert right == len(decided) == len(reported)
+    else:
+        assert len(decided) >= 0.8 * len(reported) and right >= 0.9 * len(decided)
