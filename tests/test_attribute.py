@@ -209,3 +209,16 @@ def test_a_source_that_other_documents_credit_is_the_source(rng: np.random.Gener
     assert d is not None and (d.source, d.copy) == ("w", "o")
     assert d.evidence == ("credited: 1 other document credits AFP, the source of w; "
                           "none credits Gazette",)  # fmt: skip
+
+
+def test_a_story_tagged_with_its_own_agency_is_wire_copy(rng: np.random.Generator) -> None:
+    """An agency tags its own stories ("(Reuters) -"): the story is wire copy without a
+    declaration, so the pair's score is the share of the other text taken from it."""
+    story = random_text(rng, 14)
+    wire = Document("w1", "LONDON (Reuters) - " + story + " " + random_text(rng, 10), "Reuters")
+    paper = Document("n1", story + " " + random_text(rng, 4), "Gazette")
+    for tagged in (wire, replace(wire, text=wire.text.replace("(Reuters) ", ""))):
+        (pair,) = dedup.scan([tagged, paper]).pairs
+        shares = {pair.a: pair.text_containment_ab, pair.b: pair.text_containment_ba}
+        expected = shares["n1"] if tagged is wire else min(shares.values())
+        assert pair.score == pytest.approx(expected) and shares["n1"] > shares["w1"]

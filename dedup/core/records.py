@@ -102,7 +102,8 @@ class PairScore:
     ``containment_ab`` is the share of a's characters covered by reuse matches
     with b; ``text_containment_ab`` the share of a's character 5-grams (its text
     without boilerplate lines) found in b; ``score`` the text containment of the copy
-    when one of the two is from a declared wire, else the smaller of the two;
+    when one of the two is wire copy (:func:`dedup.core.roles.is_wire_copy`), else the
+    smaller of the two;
     ``reused_chars`` is the larger of the two covered character counts;
     ``direction`` is None when nothing decides it (and for pairs without reuse).
     """

@@ -50,7 +50,7 @@ from dedup.core.pairs import component_labels, set_codes
 from dedup.core.params import ScanParams
 from dedup.core.progress import Progress, silent
 from dedup.core.records import Document, DocumentScore, Match, ScanResult
-from dedup.core.roles import is_wire, name_key, unknown_wires
+from dedup.core.roles import is_wire_copy, name_key, unknown_wires
 from dedup.core.workers import TaskMap, default_workers, in_turn
 from dedup.engines.engine import Engine, LocalEngine, PairFunction, Shared
 from dedup.scoring.attribute import attribute
@@ -161,9 +161,8 @@ def _run_stages(engine: Engine[D], documents: D, params: ScanParams, report: Pro
                         "punctuation aside), so it marks none as a wire", name)  # fmt: skip
         groups = reprint_groups(near, doc_sigs)
         tables = engine.broadcast(AlignTables(found.weights, runs.frequency, chrome,
-                                              np.array([is_wire(d, wire_keys) for d in docs],
-                                                       dtype=bool),
-                                              groups, np.bincount(groups)))  # fmt: skip
+                                              frozenset(wire_keys), groups,
+                                              np.bincount(groups)))  # fmt: skip
         matches = engine.map_pairs(partial(align_pair, tables=tables, params=params),
                                    by_component(doc_pairs, len(docs)), report)  # fmt: skip
         freeze()
@@ -173,7 +172,7 @@ def _run_stages(engine: Engine[D], documents: D, params: ScanParams, report: Pro
         tasks = engine.local_tasks()
         texts = text_containments(lambda k: marked.without(k, docs[k].text), len(docs),
                                   set(cos) | doc_pairs, tasks)  # fmt: skip
-        derived = derived_pairs(texts, [is_wire(d, wire_keys) for d in docs],
+        derived = derived_pairs(texts, [is_wire_copy(d, wire_keys) for d in docs],
                                 params.derived_share, params.derived_ratio)  # fmt: skip
         matches = realigned(engine, matches, derived, [d.id for d in docs],
                             partial(align_pair, tables=tables, params=params, derived=True),
@@ -195,13 +194,14 @@ def _run_stages(engine: Engine[D], documents: D, params: ScanParams, report: Pro
 class AlignTables:
     """What aligning a pair reads of the corpus: the ``weights`` of stems (one object for
     every pair, so that each analysis weighs its passages once), the ``frequency`` of
-    word-run fingerprints, each document's ``chrome`` lines (a bool per line), whether
-    it is from a declared ``wire`` and its group of ``reprints``."""
+    word-run fingerprints, each document's ``chrome`` lines (a bool per line), the
+    declared wires' :func:`dedup.core.roles.name_key` (``wire_keys``) and each document's
+    group of ``reprints``."""
 
     weights: FeatureWeights
     frequency: Frequency
     chrome: list[np.ndarray]
-    wire: np.ndarray
+    wire_keys: frozenset[str]
     reprints: np.ndarray  # each document's reprint group (reprint_groups)
     reprint_sizes: np.ndarray  # documents in each group
 
@@ -214,7 +214,8 @@ def align_pair(i: int, j: int, a: DocAnalysis, b: DocAnalysis, *, tables: Shared
     t = tables.value
     usable_a = usable_passages(a.passage_lines, t.chrome[i])
     usable_b = usable_passages(b.passage_lines, t.chrome[j])
-    share = partial(text_share, a, b, usable_a, usable_b, bool(t.wire[i]), bool(t.wire[j]))
+    share = partial(text_share, a, b, usable_a, usable_b, is_wire_copy(a.doc, t.wire_keys),
+                    is_wire_copy(b.doc, t.wire_keys))  # fmt: skip
     frequency = t.frequency.without_reprints(reprints_beside(t.reprints, t.reprint_sizes, i, j))
     return reuse_matches(a, b, t.weights, frequency, params, usable_a=usable_a,
                          usable_b=usable_b, text_share=share, derived=derived)
@@ -317,8 +318,9 @@ def assemble_result(docs: list[Document], cos: dict[tuple[int, int], float],
     jac = {k: jaccard(doc_sigs[k[0]], doc_sigs[k[1]]) for k in set(cos) | doc_pairs}
     dates = parse_dates(docs, dayfirst=dayfirst)
     wire_keys = {name_key(w) for w in wires}
-    scored = pair_scores(ids, [chars[d] for d in ids], matches, cos, jac, texts,
-                         [is_wire(d, wire_keys) for d in docs], params.tfidf_floor)  # fmt: skip
+    wire = [is_wire_copy(d, wire_keys) for d in docs]
+    scored = pair_scores(ids, [chars[d] for d in ids], matches, cos, jac, texts, wire,
+                         params.tfidf_floor)  # fmt: skip
     pairs = attribute(docs, scored, matches, dates, wires=wires, tasks=tasks)
     fams = families(docs, pairs, matches, dates, min_containment=params.family_containment)
     family_of = {m: f.id for f in fams for m in f.members}

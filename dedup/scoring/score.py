@@ -8,13 +8,14 @@ other, read as character 5-grams (:func:`dedup.analysis.shingle.char_grams`) of 
 without its boilerplate lines::
 
     score = text_containment of the copy in its source    when one of the two is
-                                                          from a declared wire
+                                                          wire copy
           = min(text_containment_ab, text_containment_ba) otherwise
 
 Containment is the classic measure of text reuse (Broder, "On the resemblance and
 containment of documents", 1997; Clough et al., "METER: MEasuring TExt Reuse",
 ACL 2002, measured newspaper stories against the agency copy they came from).
-When the user declares which sources are wires (``--wire`` or a ``role`` field), the
+When one text is wire copy (:func:`dedup.core.roles.is_wire_copy`: a declared wire,
+``--wire`` or a ``role`` field, or a story carrying its own agency's credit), the
 other text is the copy and the score is the share of it taken from the wire. Else
 it is the smaller share: a short text is contained by chance in a long one on the
 same event, the long one in the short one is not. Character n-grams rather than
@@ -270,7 +271,7 @@ def pair_scores(ids: Sequence[str], chars: Sequence[int], matches: Sequence[Matc
     Pairs with reuse are reported, and pairs without reuse whose cosine is at
     least ``floor``. ``matches`` must be oriented with ``a < b`` by position in ``ids``;
     ``texts`` holds each pair's :func:`text_containments`, ``wire`` says which
-    documents are from a declared wire (:func:`dedup.core.roles.is_wire`).
+    documents are wire copy (:func:`dedup.core.roles.is_wire_copy`).
     """
     index = {d: k for k, d in enumerate(ids)}
     spans: dict[tuple[int, int], tuple[list[tuple[int, int]], list[tuple[int, int]]]] = defaultdict(
@@ -331,7 +332,7 @@ def derived_pairs(texts: dict[tuple[int, int], tuple[float, float]], wire: Seque
 
 def copy_share(text_ab: float, text_ba: float, wire_a: bool, wire_b: bool) -> float:
     """A pair's score: the share of the copy's text found in its source when one of the
-    two is from a declared wire and the other is not (the copy is the other), else the
+    two is wire copy and the other is not (the copy is the other), else the
     smaller share (the larger text's, for two texts of like n-grams)."""
     if wire_a != wire_b:
         return text_ba if wire_a else text_ab

@@ -54,7 +54,7 @@ from dedup.core.dates import parse_dates
 from dedup.core.errors import DedupError, ParamError
 from dedup.core.params import ScanParams
 from dedup.core.records import Document
-from dedup.core.roles import is_wire
+from dedup.core.roles import is_wire_copy
 from dedup.engines.pipeline import reprint_groups, reprints_beside
 from dedup.scoring.score import covered_chars, text_share
 from dedup.workflows.index_entry import FORMAT, analysis_fingerprint, check_meta, entry_of
@@ -299,8 +299,8 @@ class Index:
         for k, d in enumerate(ids, 1):
             b, usable_b = analyses[d], usable[d]
             pair_frequency = frequency.without_reprints(reprints_beside(groups, sizes, 0, k))
-            pair_share = partial(text_share, a, b, usable_a, usable_b, is_wire(a.doc, ()),
-                                 is_wire(b.doc, ()))  # fmt: skip
+            pair_share = partial(text_share, a, b, usable_a, usable_b, is_wire_copy(a.doc, ()),
+                                 is_wire_copy(b.doc, ()))  # fmt: skip
             matches = [m for m in reuse_matches(a, b, weights, pair_frequency, p,
                                                 usable_a=usable_a, usable_b=usable_b,
                                                 text_share=pair_share)
