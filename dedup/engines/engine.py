@@ -60,6 +60,12 @@ PairFunction = Callable[[int, int, DocAnalysis, DocAnalysis], list[Match]]
 RowFunction = Callable[[int, DocFeatures], KeyedRows]  # keyed rows of document ``d``
 
 
+def cached_analyses(document: Callable[[int], Document]) -> Callable[[int], DocAnalysis]:
+    """The analysis of document ``k`` (``document(k)``), the last ``_ANALYSES_CACHED``
+    kept: an alignment task meets pairs story by story, a document in several."""
+    return lru_cache(maxsize=_ANALYSES_CACHED)(lambda k: analyze(document(k)))
+
+
 class Shared(Protocol[T_co]):
     """A broadcast table: every task reads ``value``."""
 
@@ -257,11 +263,7 @@ class LocalEngine:
 
     def map_pairs(self, fn: PairFunction, pairs: Sequence[tuple[int, int]],
                   report: Progress) -> list[Match]:  # fmt: skip
-        docs = self._docs
-
-        @lru_cache(maxsize=_ANALYSES_CACHED)
-        def analysis(i: int) -> DocAnalysis:
-            return analyze(docs[i])
+        analysis = cached_analyses(self._docs.__getitem__)
 
         def one(pair: tuple[int, int]) -> list[Match]:
             i, j = pair

@@ -1,8 +1,9 @@
 """The engine of :func:`dedup.engines.spark.scan_spark`: the steps of
 :mod:`dedup.engines.engine` as Spark jobs.
 
-Executors, per document: :func:`dedup.analysis.analyze.analyze` (the analyses stay in the
-executors, persisted, for alignment) and :func:`dedup.candidates.features.features_of`.
+Executors, per document: :func:`dedup.analysis.analyze.analyze` and
+:func:`dedup.candidates.features.features_of`; the features stay in the executors, persisted
+on disk with their documents.
 
 Group by key: each document's keyed rows (:meth:`SparkEngine.group_by_key`: runs of words,
 fingerprints) are shuffled, in numpy blocks, to the reducer that owns their key, whose
@@ -23,8 +24,9 @@ counted in the executors; the driver receives the counts, never a document's row
 broadcasts them back. The evidence pre-test of colliding passage pairs and the TF-IDF
 cosines of candidate pairs read the rows of both documents, joined to the pair.
 
-Map over pairs: each candidate pair is joined to its two analyses and the pair's function
-runs in the task that receives them.
+Map over pairs: each candidate pair is joined to its two documents, and the task that
+receives them analyzes them again (an analysis is ten times the size of its text) and
+runs the pair's function.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from dedup.analysis.analyze import DocAnalysis, analyze
+from dedup.analysis.analyze import analyze
 from dedup.candidates.candidates import unique_pairs
 from dedup.candidates.feature_table import FeatureWeights, scaled_idf
 from dedup.candidates.features import DocFeatures, features_of
@@ -49,7 +51,13 @@ from dedup.core.params import ScanParams
 from dedup.core.progress import Progress
 from dedup.core.records import Document, Match
 from dedup.core.workers import TaskMap, in_turn
-from dedup.engines.engine import PairFunction, PassageCandidates, RowFunction, Shared
+from dedup.engines.engine import (
+    PairFunction,
+    PassageCandidates,
+    RowFunction,
+    Shared,
+    cached_analyses,
+)
 from dedup.engines.spark_io import dataframe_documents
 from dedup.engines.spark_lsh import (
     CODE_PARTITIONS,
@@ -111,7 +119,6 @@ class SparkEngine:
         self.spark, self.parts = spark, partitions
         self._cached: list[RDD[Any]] = []
         self._shared: list[Broadcast[Any]] = []
-        self._analyses: RDD[tuple[int, DocAnalysis]] | None = None
         self._feats: RDD[tuple[int, DocFeatures]] | None = None
         self._chrome: Shared[list[np.ndarray]] | None = None
         self._terms: KeyedRows = (np.zeros(0, np.uint64), np.zeros(0, np.int64))
@@ -125,9 +132,9 @@ class SparkEngine:
                            StorageLevel.MEMORY_AND_DISK)  # fmt: skip
         indexed, n_docs = _indexed(docs)
         indexed = indexed.repartition(max(self.parts, -(-n_docs // _DOCS_A_PARTITION)))
-        self._analyses = self._cache(indexed.mapValues(analyze), StorageLevel.MEMORY_AND_DISK)
-        # On disk: the analyses already fill the executors' memory store.
-        self._feats = self._cache(self._analyses.mapValues(lambda a: features_of(a, params)),
+        # On disk: each is read a few times, as a whole, and holds its document (with the
+        # language analysis found), which is all the later steps ask of the analyses.
+        self._feats = self._cache(indexed.mapValues(lambda d: features_of(analyze(d), params)),
                                   StorageLevel.DISK_ONLY)  # fmt: skip
         self._feats.count()  # every partition analyzed at once, on all executors' cores
         # One partition at a time: the driver's JVM holds one task result, not the corpus's.
@@ -138,11 +145,11 @@ class SparkEngine:
         return feats
 
     def documents(self) -> list[Document]:
-        """The documents with their texts, from the analyses in the executors, a
+        """The documents with their texts, from the features in the executors, a
         partition at a time."""
-        if self._analyses is None:
+        if self._feats is None:
             raise RuntimeError("documents before features")
-        got = self._analyses.mapValues(lambda a: a.doc).toLocalIterator(prefetchPartitions=False)
+        got = self._feats.mapValues(lambda f: f.doc).toLocalIterator(prefetchPartitions=False)
         return [d for _, d in sorted(got, key=lambda x: x[0])]
 
     def group_by_key(self, rows: RowFunction, reduce: Callable[[KeyedRows], R]) -> list[R]:
@@ -281,17 +288,18 @@ class SparkEngine:
 
     def map_pairs(self, fn: PairFunction, pairs: Sequence[tuple[int, int]],
                   report: Progress) -> list[Match]:  # fmt: skip
-        if not pairs or self._analyses is None:
+        if not pairs or self._feats is None:
             return []
         report("align", 0, len(pairs))
         sc = self.spark.sparkContext
         involved = self.broadcast({d for pair in pairs for d in pair})
-        some = self._analyses.filter(lambda x: x[0] in involved.value)
+        # The documents travel, not their analyses (ten times their size): a task
+        # analyzes each again, as the local engine's workers do.
+        some = self._feats.filter(lambda x: x[0] in involved.value).mapValues(lambda f: f.doc)
         with_a = sc.parallelize(list(pairs), self.parts).join(some, self.parts)
         by_b = with_a.map(lambda x: (x[1][0], (x[0], x[1][1])))
         both = by_b.join(some, self.parts).map(lambda x: (x[1][0][0], x[0], x[1][0][1], x[1][1]))
-        found = both.mapPartitions(lambda it: (m for i, j, a, b in it for m in fn(i, j, a, b)))
-        matches = found.collect()
+        matches = both.mapPartitions(lambda it: _aligned(fn, it)).collect()
         report("align", len(pairs), len(pairs))
         return matches
 
@@ -314,6 +322,16 @@ _Lines = tuple[Document, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndar
                np.ndarray, np.ndarray, int]  # fmt: skip
 _NO_INDEX, _NO_VALUES = np.zeros(0, np.int32), np.zeros(0, np.uint64)
 _NO_GAPS = np.zeros(0, np.uint8)
+
+
+def _aligned(fn: PairFunction, pairs: Iterable[tuple[int, int, Document, Document]]
+             ) -> Iterator[Match]:  # fmt: skip
+    """The matches of ``fn`` for each pair ``(i, j, document i, document j)``."""
+    docs: dict[int, Document] = {}
+    analysis = cached_analyses(docs.__getitem__)
+    for i, j, a, b in pairs:
+        docs[i], docs[j] = a, b
+        yield from fn(i, j, analysis(i), analysis(j))
 
 
 def _lines_of(f: DocFeatures) -> _Lines:
