@@ -7,7 +7,7 @@ common for the LSH sets, and the document frequency of every TF-IDF term. Only t
 counts reach the driver, which broadcasts them back as :class:`CorpusCounts`.
 
 Where a step reads two documents' rows at once, the pairs are joined to the rows
-(:func:`pair_join`) as alignment joins pairs to analyses:
+(:func:`pair_join`) as alignment joins pairs to documents:
 
 - the evidence pre-test of colliding passage pairs (:func:`evidence_rows`,
   :func:`passing_pairs`) reads both passages' stem ranks and weights;
