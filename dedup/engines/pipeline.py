@@ -172,8 +172,9 @@ def _run_stages(engine: Engine[D], documents: D, params: ScanParams, report: Pro
         tasks = engine.local_tasks()
         texts = text_containments(lambda k: marked.without(k, docs[k].text), len(docs),
                                   set(cos) | doc_pairs, tasks)  # fmt: skip
-        derived = derived_pairs(texts, [is_wire_copy(d, wire_keys) for d in docs],
-                                params.derived_share, params.derived_ratio)  # fmt: skip
+        wire = [is_wire_copy(d, wire_keys) for d in docs]
+        derived = derived_pairs(texts, wire, params.derived_share,
+                                params.derived_ratio)  # fmt: skip
         matches = realigned(engine, matches, derived, [d.id for d in docs],
                             partial(align_pair, tables=tables, params=params, derived=True),
                             report)  # fmt: skip
@@ -183,7 +184,7 @@ def _run_stages(engine: Engine[D], documents: D, params: ScanParams, report: Pro
     matches.sort(key=lambda m: (m.a, m.b, m.a_start, m.b_start, m.kind))
     counts = {"candidate_pairs": n_candidates, "skipped_buckets": found.skipped,
               "skipped_fingerprints": runs.skipped}
-    result = assemble_result(docs, cos, texts, empty, matches, doc_pairs, doc_sigs, params,
+    result = assemble_result(docs, cos, texts, wire, empty, matches, doc_pairs, doc_sigs, params,
                              counts, wires=wires, dayfirst=dayfirst, tasks=tasks,
                              marked=marked)  # fmt: skip
     report("score", 1, 1)
@@ -278,7 +279,7 @@ def word_runs(engine: Engine[D], chrome: Shared[list[np.ndarray]], n_docs: int,
 
 
 def assemble_result(docs: list[Document], cos: dict[tuple[int, int], float],
-                    texts: dict[tuple[int, int], tuple[float, float]], empty: int,
+                    texts: dict[tuple[int, int], tuple[float, float]], wire: list[bool], empty: int,
                     matches: list[Match], doc_pairs: set[tuple[int, int]], doc_sigs: np.ndarray,
                     params: ScanParams, counts: dict[str, int], *, marked: Boilerplate,
                     wires: Collection[str] = (), dayfirst: bool = False,
@@ -295,6 +296,8 @@ def assemble_result(docs: list[Document], cos: dict[tuple[int, int], float],
     texts : dict
         :func:`dedup.scoring.score.text_containments` of the pairs of ``cos`` and
         ``doc_pairs``, their texts without their boilerplate lines.
+    wire : list of bool
+        Whether each document is wire copy (:func:`dedup.core.roles.is_wire_copy`).
     empty : int
         Documents without a token.
     matches : list of Match
@@ -317,8 +320,6 @@ def assemble_result(docs: list[Document], cos: dict[tuple[int, int], float],
     chars = {d.id: len(d.text) for d in docs}
     jac = {k: jaccard(doc_sigs[k[0]], doc_sigs[k[1]]) for k in set(cos) | doc_pairs}
     dates = parse_dates(docs, dayfirst=dayfirst)
-    wire_keys = {name_key(w) for w in wires}
-    wire = [is_wire_copy(d, wire_keys) for d in docs]
     scored = pair_scores(ids, [chars[d] for d in ids], matches, cos, jac, texts, wire,
                          params.tfidf_floor)  # fmt: skip
     pairs = attribute(docs, scored, matches, dates, wires=wires, tasks=tasks)
