@@ -8,8 +8,9 @@ pool of ``--workers``), then the Spark engines that ``--spark`` names (default b
 ``local[2]``, and on a standalone cluster started here (:mod:`dedup.engines.spark_cluster`: a
 master and two workers of one core each, separate processes). The Spark runs write the
 result with ``--out``'s writer. It prints seconds, the Spark/local ratio, whether the JSON
-results are byte-identical, the driver's peak memory (the Python driver's peak RSS, and the driver
-JVM's peak RSS where the executors run apart from it, on the cluster), and per Spark
+results are byte-identical, the driver's peak memory (the Python driver's peak RSS when the
+result is written, before this benchmark's own JSON digest of it, and the driver JVM's peak
+RSS where the executors run apart from it, on the cluster), and per Spark
 stage the bytes written to the shuffle, read from it and spilled, per document (from
 Spark's own stage metrics, read from its REST API). Spark's time is read, scan, gather and
 write, from a started session (JVM start-up is printed apart). ``lscpu``'s model name
@@ -55,9 +56,9 @@ def _run_local(path: str, workers: int, out: Any) -> None:
 
     start = time.perf_counter()
     result = scan(load([path]), workers=workers)
-    out.send({"seconds": time.perf_counter() - start, "digest": _digest(result),
-              "pairs": len(result.pairs), "matches": len(result.matches),
-              "rss_mib": _peak_rss_mib()})  # fmt: skip
+    seconds, rss = time.perf_counter() - start, _peak_rss_mib()
+    out.send({"seconds": seconds, "digest": _digest(result), "pairs": len(result.pairs),
+              "matches": len(result.matches), "rss_mib": rss})  # fmt: skip
 
 
 def _vm_hwm_mib(pid: int | None) -> float | None:
@@ -92,14 +93,14 @@ def _run_spark(path: str, master: str, cluster: bool, heap: str, out: Any) -> No
         result = scan_spark(read_documents(spark, [path]), spark=spark)
         with tempfile.TemporaryDirectory(prefix="dedup-out-") as folder:
             write_results(spark, result, folder)
-        seconds = time.perf_counter() - started
+        seconds, rss = time.perf_counter() - started, _peak_rss_mib()
         stages = _stages(spark)
         gateway = getattr(spark.sparkContext._gateway, "proc", None)
         jvm = _vm_hwm_mib(gateway.pid if gateway is not None else None)
         spark.stop()
     out.send({"seconds": seconds, "startup": started - start, "digest": _digest(result),
               "pairs": len(result.pairs), "matches": len(result.matches),
-              "rss_mib": _peak_rss_mib(), "jvm_mib": jvm if cluster else None,
+              "rss_mib": rss, "jvm_mib": jvm if cluster else None,
               "stages": stages})  # fmt: skip
 
 

@@ -141,12 +141,13 @@ class FeatureBatch:
         """The documents' features (views of the batch's arrays), ``docs`` in batch order."""
         ends = np.cumsum(self.lengths, axis=0)
         bounds = zip((ends - self.lengths).tolist(), ends.tolist(), strict=True)
+        # An empty column stands for each of its views: no array object a document.
         columns = [self.arrays[name] for name in _ARRAYS]
         out = []
         rows = zip(docs, self.languages, bounds, self.n_tokens.tolist(), strict=True)
         for doc, language, (first, last), n in rows:
-            parts = {name: c[lo:hi] for name, c, lo, hi in zip(_ARRAYS, columns, first, last,
-                                                                  strict=True)}  # fmt: skip
+            parts = {name: c[lo:hi] if len(c) else c
+                     for name, c, lo, hi in zip(_ARRAYS, columns, first, last, strict=True)}
             if doc.language != language:
                 doc = replace(doc, language=language)
             out.append(DocFeatures(doc=doc, n_tokens=int(n), **parts))
@@ -155,7 +156,11 @@ class FeatureBatch:
 
 def feature_batch(docs: Sequence[Document], params: ScanParams) -> FeatureBatch:
     """:func:`doc_features` of ``docs``, packed (see :class:`FeatureBatch`)."""
-    feats = [doc_features(d, params) for d in docs]
+    return packed([doc_features(d, params) for d in docs])
+
+
+def packed(feats: Sequence[DocFeatures]) -> FeatureBatch:
+    """``feats`` as one :class:`FeatureBatch` (their documents' texts are not in it)."""
     lengths = np.array([[len(getattr(f, name)) for name in _ARRAYS] for f in feats],
                        dtype=np.int64).reshape(len(feats), len(_ARRAYS))  # fmt: skip
     arrays = {name: np.concatenate([getattr(f, name) for f in feats]) if feats else np.zeros(0)

@@ -45,7 +45,12 @@ from dedup.candidates.word_runs import (
     word_run_candidates,
 )
 from dedup.core.dates import parse_dates
-from dedup.core.memory import TableStore, default_memory_limit, frozen_objects
+from dedup.core.memory import (
+    TableStore,
+    default_memory_limit,
+    frozen_objects,
+    release_freed_memory,
+)
 from dedup.core.pairs import component_labels, set_codes
 from dedup.core.params import ScanParams
 from dedup.core.progress import Progress, silent
@@ -141,6 +146,7 @@ def _run_stages(engine: Engine[D], documents: D, params: ScanParams, report: Pro
         doc_sigs = np.vstack([f.signature for f in feats]
                              + [np.zeros((0, params.num_perm), np.uint32)])  # fmt: skip
         empty = sum(1 for f in feats if f.n_tokens == 0)
+        release_freed_memory()  # what the chrome rules made and dropped
         shared_chrome = engine.broadcast(chrome)
         runs = word_runs(engine, shared_chrome, len(docs), params)
         del feats  # the engine frees each document's features as it copies them
@@ -172,6 +178,7 @@ def _run_stages(engine: Engine[D], documents: D, params: ScanParams, report: Pro
         tasks = engine.local_tasks()
         texts = text_containments(lambda k: marked.without(k, docs[k].text), len(docs),
                                   set(cos) | doc_pairs, tasks)  # fmt: skip
+        release_freed_memory()  # the texts' n-grams, made and dropped
         wire = [is_wire_copy(d, wire_keys) for d in docs]
         derived = derived_pairs(texts, wire, params.derived_share,
                                 params.derived_ratio)  # fmt: skip

@@ -42,10 +42,10 @@ import numpy as np
 from dedup.analysis.analyze import analyze
 from dedup.candidates.candidates import unique_pairs
 from dedup.candidates.feature_table import FeatureWeights, scaled_idf
-from dedup.candidates.features import DocFeatures, features_of
+from dedup.candidates.features import DocFeatures, FeatureBatch, features_of, packed
 from dedup.candidates.word_runs import KeyedRows
 from dedup.core.arrays import unique_sorted
-from dedup.core.memory import TableStore
+from dedup.core.memory import TableStore, release_freed_memory
 from dedup.core.pairs import code_set, pair_codes
 from dedup.core.params import ScanParams
 from dedup.core.progress import Progress
@@ -138,10 +138,15 @@ class SparkEngine:
                                   StorageLevel.DISK_ONLY)  # fmt: skip
         self._feats.count()  # every partition analyzed at once, on all executors' cores
         # One partition at a time: the driver's JVM holds one task result, not the corpus's.
-        gathered = self._feats.mapValues(_lines_of).toLocalIterator(prefetchPartitions=False)
-        feats = [_without_rows(*v) for _, v in sorted(gathered, key=lambda x: x[0])]
+        gathered = self._feats.mapPartitions(_lines_batch).toLocalIterator(
+            prefetchPartitions=False)
+        feats: list[DocFeatures] = [None] * n_docs  # type: ignore[list-item]
+        for keys, part_docs, batch in gathered:
+            for k, f in zip(keys.tolist(), batch.unpack(part_docs), strict=True):
+                feats[k] = f
+        release_freed_memory()  # the partitions' pickles, read
         docs.unpersist()
-        self._n_docs = len(feats)
+        self._n_docs = n_docs
         return feats
 
     def documents(self) -> list[Document]:
@@ -150,7 +155,11 @@ class SparkEngine:
         if self._feats is None:
             raise RuntimeError("documents before features")
         got = self._feats.mapValues(lambda f: f.doc).toLocalIterator(prefetchPartitions=False)
-        return [d for _, d in sorted(got, key=lambda x: x[0])]
+        docs: list[Document] = [None] * self._n_docs  # type: ignore[list-item]
+        for k, d in got:
+            docs[k] = d
+        release_freed_memory()
+        return docs
 
     def group_by_key(self, rows: RowFunction, reduce: Callable[[KeyedRows], R]) -> list[R]:
         if self._feats is None:
@@ -318,8 +327,6 @@ class SparkEngine:
         return rdd
 
 
-_Lines = tuple[Document, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-               np.ndarray, np.ndarray, int]  # fmt: skip
 _NO_INDEX, _NO_VALUES = np.zeros(0, np.int32), np.zeros(0, np.uint64)
 _NO_GAPS = np.zeros(0, np.uint8)
 
@@ -334,27 +341,22 @@ def _aligned(fn: PairFunction, pairs: Iterable[tuple[int, int, Document, Documen
         yield from fn(i, j, analysis(i), analysis(j))
 
 
-def _lines_of(f: DocFeatures) -> _Lines:
-    """What the driver reads of ``f``: its document without the text (:meth:`SparkEngine.documents`
-    gathers the texts at the end), lines, passages' lines, signature and tokens; its
+def _lines_batch(part: Iterable[tuple[int, DocFeatures]]
+                 ) -> Iterator[tuple[np.ndarray, list[Document], FeatureBatch]]:  # fmt: skip
+    """What the driver reads of a partition's features, packed in one batch: the documents'
+    numbers, the documents without their texts (:meth:`SparkEngine.documents` gathers the
+    texts at the end), and their lines, passages' lines, signatures and tokens; their
     passages' stems, bigrams, terms and fingerprints are counted and grouped in the
     executors."""
-    return (replace(f.doc, text=""), f.line_starts, f.line_ends, f.line_words, f.line_hashes,
-            f.line_closed, f.passage_lines, f.signature, f.n_tokens)  # fmt: skip
-
-
-def _without_rows(doc: Document, starts: np.ndarray, ends: np.ndarray, words: np.ndarray,
-                  hashes: np.ndarray, closed: np.ndarray, passage_lines: np.ndarray,
-                  signature: np.ndarray, n_tokens: int) -> DocFeatures:  # fmt: skip
-    """The features of :func:`_lines_of`, their rows empty: one set of empty arrays for
-    every document, not nine arrays a document."""
-    return DocFeatures(doc=doc, line_starts=starts, line_ends=ends, line_words=words,
-                       line_hashes=hashes, line_closed=closed, passage_lines=passage_lines,
-                       stem_passage=_NO_INDEX,
-                       stems=_NO_VALUES, bigram_passage=_NO_INDEX, bigrams=_NO_VALUES,
-                       term_passage=_NO_INDEX, terms=_NO_VALUES, signature=signature,
-                       fingerprint_passage=_NO_INDEX, fingerprints=_NO_VALUES,
-                       fingerprint_gaps=_NO_GAPS, n_tokens=n_tokens)  # fmt: skip
+    keys, feats = [], []
+    for k, f in part:
+        keys.append(k)
+        feats.append(replace(f, doc=replace(f.doc, text=""), stem_passage=_NO_INDEX,
+                             stems=_NO_VALUES, bigram_passage=_NO_INDEX, bigrams=_NO_VALUES,
+                             term_passage=_NO_INDEX, terms=_NO_VALUES,
+                             fingerprint_passage=_NO_INDEX, fingerprints=_NO_VALUES,
+                             fingerprint_gaps=_NO_GAPS))  # fmt: skip
+    yield np.array(keys, dtype=np.int64), [f.doc for f in feats], packed(feats)
 
 
 def _document_rdd(spark: SparkSession, documents: Any, parts: int) -> RDD[Document]:

@@ -233,16 +233,16 @@ def text_containments(text: Callable[[int], str], n_docs: int,
     """
     keys = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
     label = component_labels(keys[:, 0], keys[:, 1], n_docs)
-    ordered = keys[np.argsort(label[keys[:, 0]], kind="stable")].tolist()
+    ordered = keys[np.argsort(label[keys[:, 0]], kind="stable")]  # an array: a pair takes 16 B
 
     def shares(first: int) -> list[tuple[float, float]]:
         grams = functools.lru_cache(maxsize=_GRAM_CACHE)(lambda k: char_grams(text(k)))
         return [gram_containments(grams(i), grams(j))
-                for i, j in ordered[first : first + _PAIRS_A_TASK]]  # fmt: skip
+                for i, j in ordered[first : first + _PAIRS_A_TASK].tolist()]  # fmt: skip
 
     found = tasks(shares, range(0, len(ordered), _PAIRS_A_TASK))
-    return {(i, j): share for (i, j), share in zip(ordered, (x for part in found for x in part),
-                                                    strict=True)}  # fmt: skip
+    return dict(zip(zip(ordered[:, 0].tolist(), ordered[:, 1].tolist(), strict=True),
+                    (x for part in found for x in part), strict=True))  # fmt: skip
 
 
 def text_share(a: DocAnalysis, b: DocAnalysis, usable_a: np.ndarray, usable_b: np.ndarray,
