@@ -44,7 +44,7 @@ from dedup.core.records import CorpusScore, Match, PairScore, SourceScore
 from dedup.core.workers import TaskMap, in_turn
 
 ALL_PAIRS_MAX_DOCS = 5000  # above this, cosine is computed for candidate pairs only
-_GRAM_CACHE = 4096  # documents whose character n-grams text_containments holds at a time
+_GRAM_CACHE = 512  # documents whose character n-grams text_containments holds at a time
 _PAIRS_A_TASK = 2048  # pairs whose text containments one task computes
 
 
