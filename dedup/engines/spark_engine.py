@@ -276,24 +276,30 @@ class SparkEngine:
         executors against the broadcast IDF of the terms' document frequencies."""
         if self._feats is None or self._chrome is None:
             raise RuntimeError("cosines before passage_candidates")
+        from pyspark import StorageLevel
+
         chrome, n_docs = self._chrome, self._n_docs
-        terms = self._feats.map(lambda x: (x[0], usable_terms(x[1], x[1].usable(
-            chrome.value[x[0]]))))  # fmt: skip
+
+        def terms(x: tuple[int, DocFeatures]) -> tuple[int, np.ndarray]:
+            return x[0], usable_terms(x[1], x[1].usable(chrome.value[x[0]]))
+
         if n_docs <= ALL_PAIRS_MAX_DOCS:
-            return document_cosines([t for _, t in sorted(terms.collect(), key=lambda x: x[0])],
-                                    pairs, floor)  # fmt: skip
+            return document_cosines([t for _, t in sorted(self._feats.map(terms).collect(),
+                                                          key=lambda x: x[0])], pairs, floor)
         vocabulary, df = self._terms
         if not len(vocabulary) or not pairs:
             return {}
         idf = self.broadcast((vocabulary, smoothed_idf(df, n_docs)))
         involved = self.broadcast({d for pair in pairs for d in pair})
-        vectors = terms.filter(lambda x: x[0] in involved.value).mapPartitions(
-            lambda it: tfidf_vectors(it, *idf.value))
+        # Kept: each join reads them, and making them reads every document's features.
+        vectors = self._feats.filter(lambda x: x[0] in involved.value).map(terms).mapPartitions(
+            lambda it: tfidf_vectors(it, *idf.value)).persist(StorageLevel.MEMORY_AND_DISK)
         asked = self.spark.sparkContext.parallelize([(i, (j, None)) for i, j in pairs], self.parts)
         n_terms = len(vocabulary)
-        found = pair_join(asked, vectors, self.parts).mapPartitions(
-            lambda it: pair_cosines(it, n_terms))
-        return dict(found.collect())
+        found = dict(pair_join(asked, vectors, self.parts).mapPartitions(
+            lambda it: pair_cosines(it, n_terms)).collect())
+        vectors.unpersist()
+        return found
 
     def map_pairs(self, fn: PairFunction, pairs: Sequence[tuple[int, int]],
                   report: Progress) -> list[Match]:  # fmt: skip
