@@ -292,8 +292,9 @@ class SparkEngine:
         idf = self.broadcast((vocabulary, smoothed_idf(df, n_docs)))
         involved = self.broadcast({d for pair in pairs for d in pair})
         # Kept: each join reads them, and making them reads every document's features.
-        vectors = self._feats.filter(lambda x: x[0] in involved.value).map(terms).mapPartitions(
-            lambda it: tfidf_vectors(it, *idf.value)).persist(StorageLevel.MEMORY_AND_DISK)
+        vectors = self._cache(self._feats.filter(lambda x: x[0] in involved.value).map(
+            terms).mapPartitions(lambda it: tfidf_vectors(it, *idf.value)),
+            StorageLevel.MEMORY_AND_DISK)  # fmt: skip
         asked = self.spark.sparkContext.parallelize([(i, (j, None)) for i, j in pairs], self.parts)
         n_terms = len(vocabulary)
         found = dict(pair_join(asked, vectors, self.parts).mapPartitions(
